@@ -1,0 +1,145 @@
+/**
+ * The command table and the first pass of argument parsing.
+ *
+ * DESCRIPTION
+ *   `mailsrv [--config PATH] COMMAND [ARGS…]`: options before the command
+ *   are global; the rest belongs to the command (second pass, in
+ *   command.ts). Errors a user can cause — a bad command line, a broken
+ *   configuration, a daemon that is not running — are printed as one clear
+ *   message; only bugs print a stack.
+ */
+import {
+  type Command,
+  type CommandContext,
+  EXIT,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+import { commandHelp, helpCommand, overview } from "./help.ts";
+import { runCommand } from "./run.ts";
+import { startCommand } from "./start.ts";
+import { stopCommand } from "./stop.ts";
+import { statusCommand } from "./status.ts";
+import { reloadCommand } from "./reload.ts";
+import { flushCommand } from "./flush.ts";
+import { checkCommand } from "./check.ts";
+import { queueCommand } from "./queue.ts";
+import { postconfCommand } from "./postconf.ts";
+import { ConfigError } from "../config/load.ts";
+import { VERSION } from "../version.ts";
+
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  startCommand,
+  stopCommand,
+  statusCommand,
+  reloadCommand,
+  flushCommand,
+  queueCommand,
+  checkCommand,
+  postconfCommand,
+  helpCommand(() => COMMANDS),
+];
+
+/** Where the CLI writes; tests pass collectors. */
+export interface CliOutput {
+  print(text: string): void;
+  warn(text: string): void;
+}
+
+const encoder = new TextEncoder();
+const STDIO: CliOutput = {
+  print: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+  warn: (text) =>
+    void Deno.stderr.writeSync(
+      encoder.encode(text.endsWith("\n") ? text : text + "\n"),
+    ),
+};
+
+/** Splits global options from the command name and its arguments. */
+function firstPass(argv: readonly string[]): {
+  configPath?: string;
+  help: boolean;
+  version: boolean;
+  name?: string;
+  rest: string[];
+} {
+  let configPath: string | undefined;
+  let help = false;
+  let version = false;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--config" || arg === "-c") {
+      if (i + 1 >= argv.length) throw new UsageError(`option "${arg}" needs a path`);
+      configPath = argv[++i];
+    } else if (arg.startsWith("--config=")) configPath = arg.slice(9);
+    else if (arg === "--help" || arg === "-h") help = true;
+    else if (arg === "--version" || arg === "-V") version = true;
+    else if (arg.startsWith("-")) throw new UsageError(`unknown option "${arg}"`);
+    else break;
+  }
+  return { configPath, help, version, name: argv[i], rest: argv.slice(i + 1) };
+}
+
+/**
+ * Runs the CLI.
+ * @returns the process exit code
+ */
+export async function main(
+  argv: readonly string[],
+  output: CliOutput = STDIO,
+): Promise<number> {
+  let command: Command | undefined;
+  try {
+    const first = firstPass(argv);
+    if (first.version) {
+      output.print(`mailsrv ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (!first.name) {
+      output.print(overview(COMMANDS));
+      return first.help ? EXIT.ok : EXIT.usage;
+    }
+    command = COMMANDS.find((c) => c.name === first.name);
+    if (!command) {
+      throw new UsageError(`unknown command "${first.name}"`);
+    }
+    const { values, operands } = parseCommandArgs(command, first.rest);
+    if (first.help || values.help) {
+      output.print(commandHelp(command));
+      return EXIT.ok;
+    }
+    const context: CommandContext = {
+      values,
+      operands,
+      configPath: (values.config as string | undefined) ?? first.configPath,
+      print: output.print,
+      warn: output.warn,
+    };
+    return await command.run(context);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      output.warn(
+        `mailsrv: ${e.message}\n` +
+          (command
+            ? `usage: mailsrv ${command.usage}`
+            : `run "mailsrv help" for the list of commands`),
+      );
+      return EXIT.usage;
+    }
+    if (e instanceof ConfigError) {
+      output.warn(`mailsrv: fatal: ${e.message}`);
+      return EXIT.failure;
+    }
+    if (e instanceof Deno.errors.NotCapable) {
+      output.warn(`mailsrv: fatal: ${(e as Error).message}`);
+      return EXIT.failure;
+    }
+    if (e instanceof Error && e.name === "ListenError") {
+      output.warn(`mailsrv: fatal: ${e.message}`);
+      return EXIT.failure;
+    }
+    throw e;
+  }
+}

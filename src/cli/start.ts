@@ -1,0 +1,98 @@
+/**
+ * `mailsrv start` — start the daemon in the background and return once it
+ * answers on its control socket (so scripts can send mail right after).
+ */
+import { EXIT, type Command } from "./command.ts";
+import { configFor } from "./daemon_client.ts";
+import { controlRequest, DaemonNotRunningError } from "../master/control.ts";
+import { selfCommand } from "../master/self_command.ts";
+
+const READY_TIMEOUT_MS = 30_000;
+const STDERR_LIMIT = 64 * 1024;
+
+async function ping(queueDirectory: string): Promise<number | undefined> {
+  try {
+    const reply = await controlRequest(queueDirectory, "ping", 2000);
+    return reply.ok ? Number(reply.pid) : undefined;
+  } catch (e) {
+    if (e instanceof DaemonNotRunningError) return undefined;
+    throw e;
+  }
+}
+
+/** Collects up to STDERR_LIMIT bytes of the child's early diagnostics. */
+function collect(stream: ReadableStream<Uint8Array>): {
+  text: () => string;
+  cancel: () => void;
+} {
+  const reader = stream.getReader();
+  let text = "";
+  const decoder = new TextDecoder();
+  (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (text.length < STDERR_LIMIT) text += decoder.decode(value);
+    }
+  })().catch(() => {});
+  return {
+    text: () => text,
+    cancel: () => void reader.cancel().catch(() => {}),
+  };
+}
+
+/** The `start` subcommand. */
+export const startCommand: Command = {
+  name: "start",
+  summary: "start the mail system in the background",
+  usage: "start [--config PATH]",
+  description:
+    `Starts the daemon detached from the terminal and returns once it accepts
+connections, writing its pid to $queue_directory/pid/master.pid. Fails if a
+daemon already runs on the same queue or if the daemon cannot start (the
+reason is printed).`,
+  options: {},
+  async run(context) {
+    const config = await configFor(context);
+    const running = await ping(config.queue_directory);
+    if (running) {
+      context.warn(`mailsrv: the mail system is already running (pid ${running})`);
+      return EXIT.failure;
+    }
+    const self = selfCommand([
+      "run",
+      "--quiet",
+      ...(context.configPath ? ["--config", context.configPath] : []),
+    ]);
+    const child = new Deno.Command(self.command, {
+      args: self.args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+    const stderr = collect(child.stderr);
+    let exited: Deno.CommandStatus | undefined;
+    child.status.then((s) => exited = s);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (exited) break;
+      const pid = await ping(config.queue_directory);
+      if (pid) {
+        stderr.cancel();
+        child.unref();
+        context.print(`mailsrv: started (pid ${pid})\n`);
+        return EXIT.ok;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    context.warn(
+      `mailsrv: the daemon did not start${
+        exited ? ` (exit code ${exited.code})` : " within 30 seconds"
+      }\n${stderr.text().trimEnd()}`,
+    );
+    if (!exited) child.kill("SIGTERM");
+    return EXIT.failure;
+  },
+};

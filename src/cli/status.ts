@@ -1,0 +1,32 @@
+/**
+ * `mailsrv status` — is the daemon running, and what is it doing.
+ */
+import { EXIT, type Command } from "./command.ts";
+import { askDaemon } from "./daemon_client.ts";
+
+/** The `status` subcommand. */
+export const statusCommand: Command = {
+  name: "status",
+  summary: "tell whether the mail system is running",
+  usage: "status [--config PATH] [--json]",
+  description:
+    `Exits 0 and describes the daemon (pid, uptime, listeners, sessions, messages
+being delivered) when it runs; exits 1 with "mailsrv is not running" when not.`,
+  options: { json: { type: "boolean" } },
+  async run(context) {
+    const reply = await askDaemon(context, "status", 10_000);
+    if (!reply?.ok) return EXIT.failure;
+    if (context.values.json) {
+      context.print(JSON.stringify(reply) + "\n");
+      return EXIT.ok;
+    }
+    const listeners = (reply.listeners as string[]).join(", ");
+    context.print(
+      `mailsrv is running (pid ${reply.pid}, version ${reply.version}, up ${reply.uptimeSeconds}s)\n` +
+        `  configuration: ${reply.configFile ?? "(embedded default)"}\n` +
+        `  listening: ${listeners || "(nothing)"}\n` +
+        `  smtp sessions: ${reply.sessions}, messages in delivery: ${reply.activeMessages}\n`,
+    );
+    return EXIT.ok;
+  },
+};

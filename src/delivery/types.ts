@@ -1,0 +1,50 @@
+/**
+ * Shared types of delivery agents.
+ *
+ * A delivery attempt has exactly three outcomes (OpenSMTPD's
+ * OK/TEMPFAIL/PERMFAIL): the recipient got the mail, try again later, or
+ * give up and tell the sender.
+ */
+
+/** The result of delivering one message to one recipient. */
+export interface DeliveryResult {
+  readonly outcome: "sent" | "deferred" | "bounced";
+  /** RFC 3463 enhanced status code, e.g. `2.0.0`, `4.2.0`, `5.1.1`. */
+  readonly dsn: string;
+  /** Human-readable text for the maillog line, e.g. `delivered to maildir`. */
+  readonly reason: string;
+  /** Where it went, for the `relay=` field: `local`, `virtual`, `none`, … */
+  readonly relay: string;
+}
+
+/** One message as a delivery agent sees it. */
+export interface DeliveryMessage {
+  readonly queueId: string;
+  /** Envelope sender ("" for the null sender). */
+  readonly sender: string;
+  /** Envelope recipient this delivery is for. */
+  readonly recipient: string;
+  /** Milliseconds since the epoch. */
+  readonly arrivalTime: number;
+  /** Content size in bytes (LF line ends, as queued). */
+  readonly size: number;
+  /** Opens a fresh stream of the message content (LF line ends). */
+  readonly content: () => Promise<ReadableStream<Uint8Array>>;
+}
+
+/** Thrown by agents; `temporary` decides defer versus bounce. */
+export class DeliveryError extends Error {
+  /**
+   * @param message text for the maillog `status=` reason
+   * @param temporary true: defer and retry; false: bounce
+   * @param dsn RFC 3463 enhanced status code
+   */
+  constructor(
+    message: string,
+    readonly temporary: boolean,
+    readonly dsn: string = temporary ? "4.2.0" : "5.2.0",
+  ) {
+    super(message);
+    this.name = "DeliveryError";
+  }
+}

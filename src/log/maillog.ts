@@ -1,0 +1,150 @@
+/**
+ * Postfix-style maillog lines.
+ *
+ * DESCRIPTION
+ *   Every role logs through `maillog(program)`, which yields lines like
+ *
+ *     Nov 25 03:54:32 mx mailsrv/smtpd[4242]: 5GxQ2a1bC: client=x[1.2.3.4]
+ *
+ *   so that admins' habits and tools (grep, pflogsumm) keep working.
+ *   Warnings and errors carry Postfix's `warning:` / `error:` / `fatal:`
+ *   prefixes. The sinks (stderr, a log file) are chosen once by
+ *   `setupLogging`; until then, lines go to stderr.
+ *
+ *   The logging library (@logtape/logtape, standing in for @std/log, which
+ *   is not reachable here) is used only in this file.
+ */
+import {
+  configure,
+  getLogger,
+  getStreamSink,
+  type LogRecord,
+  reset,
+  type Sink,
+} from "@logtape/logtape";
+import { getFileSink } from "@logtape/file";
+
+/** A logger for one mailsrv program (smtpd, qmgr, local, cleanup, …). */
+export interface Maillog {
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  fatal(message: string): void;
+}
+
+const MONTHS = [
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
+const PREFIX: Record<string, string> = {
+  warning: "warning: ",
+  error: "error: ",
+  fatal: "fatal: ",
+};
+
+let hostname = "localhost";
+let configured = false;
+
+/** Formats a timestamp as syslog does: `Nov  5 03:04:05` (local time). */
+export function syslogTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, " ")} ${
+    two(d.getHours())
+  }:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** Formats one log record as a maillog line (with trailing newline). */
+export function formatMaillogLine(record: LogRecord): string {
+  const program = record.category.slice(1).join("/") || "master";
+  const text = record.message.map(String).join("");
+  return `${syslogTime(record.timestamp)} ${hostname} mailsrv/${program}[${Deno.pid}]: ${
+    PREFIX[record.level] ?? ""
+  }${text}\n`;
+}
+
+/** Options for `setupLogging`. */
+export interface LoggingOptions {
+  /** Host name shown in each line (`myhostname`). */
+  readonly hostname: string;
+  /** Also write to stderr (foreground runs, CLI commands). */
+  readonly stderr: boolean;
+  /** Log file path; empty or undefined for none. */
+  readonly file?: string;
+  /** Extra sink (tests collect lines with it). */
+  readonly sink?: (line: string) => void;
+}
+
+/** Chooses the sinks. Call again to change them (e.g. after reload). */
+export async function setupLogging(options: LoggingOptions): Promise<void> {
+  hostname = options.hostname;
+  const sinks: Record<string, Sink> = {};
+  if (options.stderr) {
+    sinks.stderr = getStreamSink(Deno.stderr.writable, {
+      formatter: formatMaillogLine,
+    });
+  }
+  if (options.file) {
+    sinks.file = getFileSink(options.file, {
+      formatter: formatMaillogLine,
+      lazy: true,
+    });
+  }
+  if (options.sink) {
+    const collect = options.sink;
+    sinks.collect = (record) => collect(formatMaillogLine(record));
+  }
+  await configure({
+    reset: true,
+    sinks,
+    loggers: [
+      { category: ["mailsrv"], lowestLevel: "info", sinks: Object.keys(sinks) },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
+  configured = true;
+}
+
+/** Flushes and closes the sinks (at exit). */
+export async function closeLogging(): Promise<void> {
+  if (configured) await reset();
+  configured = false;
+}
+
+/** Returns the logger for `program` (e.g. `smtpd`, `qmgr`, `local`). */
+export function maillog(program: string): Maillog {
+  const logger = getLogger(["mailsrv", ...program.split("/")]);
+  const emit = (level: "info" | "warning" | "error" | "fatal") =>
+  (
+    message: string,
+  ) => {
+    if (configured) logger[level]("{text}", { text: message });
+    else {
+      const line = formatMaillogLine({
+        category: ["mailsrv", program],
+        level,
+        message: [message],
+        rawMessage: message,
+        timestamp: Date.now(),
+        properties: {},
+      });
+      Deno.stderr.writeSync(new TextEncoder().encode(line));
+    }
+  };
+  return {
+    info: emit("info"),
+    warning: emit("warning"),
+    error: emit("error"),
+    fatal: emit("fatal"),
+  };
+}

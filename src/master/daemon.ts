@@ -1,0 +1,178 @@
+/**
+ * The mailsrv master: one process that runs every role.
+ *
+ * DESCRIPTION
+ *   Loads the configuration, opens the queue, starts the queue manager and
+ *   the listeners, answers the control socket, and handles signals:
+ *   SIGTERM/SIGINT stop gracefully, SIGHUP reloads (as `mailsrv reload`).
+ *   Postfix splits these roles across processes run as different users;
+ *   here they share one process, and the permission set baked into the
+ *   binary (deno.json "permissions") bounds what it may touch.
+ *
+ *   A stop first stops accepting, then lets in-flight SMTP transactions and
+ *   deliveries finish until a deadline; anything unfinished stays in the
+ *   queue and is recovered by the next start.
+ */
+import { dirname } from "node:path";
+import type { Config } from "../config/types.ts";
+import { loadConfig } from "../config/load.ts";
+import { closeLogging, maillog, setupLogging } from "../log/maillog.ts";
+import { QueueStore } from "../queue/store.ts";
+import { createQueueManager } from "../queue/manager.ts";
+import { createRouter } from "../delivery/router.ts";
+import { createRecipientVerifier } from "../delivery/local_recipient.ts";
+import type { SmtpDeps } from "../smtp/server.ts";
+import { type ControlReply, startControlServer } from "./control.ts";
+import { removePidFile, writePidFile } from "./pid_file.ts";
+import { reconcileServices, type Services } from "./services.ts";
+import { VERSION } from "../version.ts";
+
+/** How the daemon was started. */
+export interface DaemonOptions {
+  readonly configPath?: string;
+  /** Log to stderr too (`mailsrv run`). */
+  readonly foreground: boolean;
+  /** Seconds granted to sessions and deliveries on stop. */
+  readonly stopDeadlineSeconds?: number;
+}
+
+const log = maillog("master");
+
+async function configureLogging(config: Config, foreground: boolean) {
+  if (config.maillog_file) {
+    await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
+  }
+  await setupLogging({
+    hostname: config.myhostname,
+    stderr: foreground,
+    file: config.maillog_file || undefined,
+  });
+}
+
+/**
+ * Runs the daemon until it is stopped.
+ * @returns the process exit code
+ */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  let config = await loadConfig({ path: options.configPath });
+  await configureLogging(config, options.foreground);
+  const current = () => config;
+  const store = await QueueStore.open(config.queue_directory);
+  const manager = createQueueManager({
+    store,
+    config: current,
+    deliver: createRouter(current),
+  });
+  const deps: SmtpDeps = {
+    config: current,
+    openQueueWriter: (envelope) => store.openWriter(envelope),
+    verifyRecipient: createRecipientVerifier(current),
+  };
+  const deadlineMs = (options.stopDeadlineSeconds ?? 30) * 1000;
+  let services: Services = new Map();
+  let stopping: Promise<void> | undefined;
+  const startedAt = Date.now();
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => resolveStopped = r);
+
+  const reload = async (): Promise<ControlReply> => {
+    try {
+      const next = await loadConfig({ path: options.configPath });
+      if (next.queue_directory !== config.queue_directory) {
+        throw new Error(
+          "queue_directory cannot change on reload; stop and start mailsrv",
+        );
+      }
+      const result = await reconcileServices(services, next.listeners, deps);
+      services = result.services;
+      config = next;
+      await configureLogging(config, options.foreground);
+      for (const old of result.retired) void old.drain(deadlineMs);
+      log.info("reload -- version " + VERSION + ", configuration " +
+        (config.configFile ?? "(embedded default)"));
+      return { ok: true };
+    } catch (e) {
+      log.error(`reload failed, keeping the running configuration: ${
+        (e as Error).message
+      }`);
+      return { ok: false, error: (e as Error).message };
+    }
+  };
+
+  const stop = (why: string): Promise<void> => {
+    stopping ??= (async () => {
+      log.info(`stopping: ${why}`);
+      for (const s of services.values()) s.stopAccepting();
+      await Promise.all([
+        ...[...services.values()].map((s) => s.drain(deadlineMs)),
+        manager.stop(deadlineMs),
+      ]);
+      control.close();
+      await removePidFile(config.queue_directory);
+      log.info("daemon stopped");
+      resolveStopped();
+    })();
+    return stopping;
+  };
+
+  const status = (): Promise<ControlReply> => {
+    let sessions = 0;
+    for (const s of services.values()) sessions += s.activeSessions();
+    return Promise.resolve({
+      ok: true,
+      pid: Deno.pid,
+      version: VERSION,
+      configFile: config.configFile,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      listeners: [...services.keys()],
+      sessions,
+      activeMessages: manager.activeCount(),
+    });
+  };
+
+  const control = await startControlServer(config.queue_directory, {
+    ping: () => Promise.resolve({ ok: true, pid: Deno.pid }),
+    status,
+    reload,
+    flush: () => {
+      manager.flush();
+      return Promise.resolve({ ok: true });
+    },
+    stop: async () => {
+      await stop("stop command");
+      return { ok: true };
+    },
+  });
+
+  try {
+    services = (await reconcileServices(services, config.listeners, deps))
+      .services;
+    await manager.start();
+  } catch (e) {
+    for (const s of services.values()) s.stopAccepting();
+    await Promise.all([...services.values()].map((s) => s.drain(0)));
+    control.close();
+    await closeLogging();
+    throw e;
+  }
+  await writePidFile(config.queue_directory);
+
+  const onSignal = (name: string) => () => void stop(`signal ${name}`);
+  const signals: Array<[Deno.Signal, () => void]> = [
+    ["SIGTERM", onSignal("SIGTERM")],
+    ["SIGINT", onSignal("SIGINT")],
+    ["SIGHUP", () => void reload()],
+  ];
+  for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+
+  log.info(
+    `daemon started -- version ${VERSION}, configuration ${
+      config.configFile ?? "(embedded default)"
+    }; listening on ${[...services.keys()].join(", ")}`,
+  );
+
+  await stopped;
+  for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+  await closeLogging();
+  return 0;
+}

@@ -1,0 +1,72 @@
+/**
+ * The set of listening services, and how it follows a reload.
+ *
+ * DESCRIPTION
+ *   Each `[[listener]]` table becomes one listening service (Postfix's
+ *   master.cf rows). On reload, services that are new are started first —
+ *   if one cannot bind, the reload fails and nothing changes — then those
+ *   no longer configured stop accepting and drain their sessions in the
+ *   background. Unchanged services keep their sockets and sessions.
+ */
+import type { Listener } from "../config/types.ts";
+import {
+  type SmtpDeps,
+  type SmtpListener,
+  startSmtpListener,
+} from "../smtp/server.ts";
+
+/** Identity of a listener: what it serves and where. */
+export function listenerKey(listener: Listener): string {
+  return `${listener.kind} ${listener.address}:${listener.port}`;
+}
+
+/** Running services by `listenerKey`. */
+export type Services = Map<string, SmtpListener>;
+
+/** Thrown when a listener cannot bind; names the address. */
+export class ListenError extends Error {
+  constructor(listener: Listener, cause: Error) {
+    super(
+      `cannot listen on ${listener.address}:${listener.port} (${listener.kind}): ${cause.message}`,
+    );
+    this.name = "ListenError";
+  }
+}
+
+/**
+ * Makes the running services match `wanted`.
+ * @returns the new service map and the services that must drain
+ * @throws ListenError when a new listener cannot bind (nothing is changed)
+ */
+export async function reconcileServices(
+  running: Services,
+  wanted: readonly Listener[],
+  deps: SmtpDeps,
+): Promise<{ services: Services; retired: SmtpListener[] }> {
+  const services: Services = new Map();
+  const started: SmtpListener[] = [];
+  for (const listener of wanted) {
+    const key = listenerKey(listener);
+    const existing = running.get(key);
+    if (existing) {
+      services.set(key, existing);
+      continue;
+    }
+    try {
+      const service = await startSmtpListener(listener, deps);
+      services.set(key, service);
+      started.push(service);
+    } catch (e) {
+      for (const s of started) {
+        s.stopAccepting();
+        await s.drain(0);
+      }
+      throw new ListenError(listener, e as Error);
+    }
+  }
+  const retired = [...running].filter(([key]) => !services.has(key)).map((
+    [, service],
+  ) => service);
+  for (const service of retired) service.stopAccepting();
+  return { services, retired };
+}

@@ -1,0 +1,72 @@
+/**
+ * Shared types of the on-disk queue (see docs/queue-format.md).
+ */
+
+/** Delivery status of one recipient, as recorded in the queue file. */
+export type RecipientStatus = "pending" | "delivered" | "bounced";
+
+/** One recipient record of a queue file. */
+export interface QueuedRecipient {
+  /** Envelope recipient address as given in RCPT TO (no angle brackets). */
+  readonly address: string;
+  readonly status: RecipientStatus;
+  /** Byte offset of the status character inside the queue file. */
+  readonly statusOffset: number;
+}
+
+/** What the SMTP server (or another producer) knows before the content. */
+export interface NewEnvelope {
+  /** Envelope sender without angle brackets; "" is the null sender. */
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  /** Client host name (or "unknown") and IP address. */
+  readonly clientName: string;
+  readonly clientAddress: string;
+  readonly helo: string;
+  /** "SMTP", "ESMTP", "ESMTPS", "LOCAL", … */
+  readonly protocol: string;
+  /** MAIL FROM BODY= value, if any. */
+  readonly bodyType?: "7BIT" | "8BITMIME";
+}
+
+/** A parsed queue file header. */
+export interface Envelope extends Omit<NewEnvelope, "recipients"> {
+  readonly id: string;
+  /** Milliseconds since the epoch. */
+  readonly arrivalTime: number;
+  /** Size of the message content in bytes. */
+  readonly size: number;
+  /** Byte offset where the message content starts. */
+  readonly contentOffset: number;
+  readonly recipients: readonly QueuedRecipient[];
+}
+
+/** Postfix's queue names, plus `tmp` (staging) and `defer` (reasons). */
+export type QueueName =
+  | "maildrop"
+  | "incoming"
+  | "active"
+  | "deferred"
+  | "hold"
+  | "corrupt";
+
+/**
+ * A message being written into the queue (the single gate, `enqueue.ts`).
+ * Nothing is visible to the queue manager until `commit` resolves; after
+ * that the message is durable (file and directory entry fsynced).
+ */
+export interface QueueWriter {
+  /** Queue ID, known from the start (for the Received: header and logs). */
+  readonly id: string;
+  /** Appends message content (LF line ends). Resolves when written. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Content bytes written so far. */
+  readonly size: number;
+  /** Makes the message durable and hands it to the queue manager. */
+  commit(): Promise<void>;
+  /** Discards the partial message (rejected, too big, client gone). */
+  abort(): Promise<void>;
+}
+
+/** Opens a new queue file for `envelope`; the producer side of the queue. */
+export type OpenQueueWriter = (envelope: NewEnvelope) => Promise<QueueWriter>;
