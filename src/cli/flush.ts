@@ -2,7 +2,7 @@
  * `mailsrv flush` — retry deferred mail now (Postfix `postqueue -f`), e.g.
  * from a ppp `ip-up` hook when the link comes up.
  */
-import { EXIT, type Command } from "./command.ts";
+import { type Command, EXIT } from "./command.ts";
 import { askDaemon } from "./daemon_client.ts";
 
 /** The `flush` subcommand. */

@@ -1,7 +1,7 @@
 /**
  * `mailsrv help [COMMAND]` and the text of `--help`.
  */
-import { EXIT, type Command } from "./command.ts";
+import { type Command, EXIT } from "./command.ts";
 
 /** Usage text of one command (what `mailsrv CMD --help` prints). */
 export function commandHelp(command: Command): string {

@@ -71,13 +71,16 @@ function firstPass(argv: readonly string[]): {
   for (; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--config" || arg === "-c") {
-      if (i + 1 >= argv.length) throw new UsageError(`option "${arg}" needs a path`);
+      if (i + 1 >= argv.length) {
+        throw new UsageError(`option "${arg}" needs a path`);
+      }
       configPath = argv[++i];
     } else if (arg.startsWith("--config=")) configPath = arg.slice(9);
     else if (arg === "--help" || arg === "-h") help = true;
     else if (arg === "--version" || arg === "-V") version = true;
-    else if (arg.startsWith("-")) throw new UsageError(`unknown option "${arg}"`);
-    else break;
+    else if (arg.startsWith("-")) {
+      throw new UsageError(`unknown option "${arg}"`);
+    } else break;
   }
   return { configPath, help, version, name: argv[i], rest: argv.slice(i + 1) };
 }

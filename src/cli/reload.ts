@@ -1,7 +1,7 @@
 /**
  * `mailsrv reload` — re-read the configuration without dropping sessions.
  */
-import { EXIT, type Command } from "./command.ts";
+import { type Command, EXIT } from "./command.ts";
 import { askDaemon } from "./daemon_client.ts";
 
 /** The `reload` subcommand. */

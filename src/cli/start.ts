@@ -2,7 +2,7 @@
  * `mailsrv start` — start the daemon in the background and return once it
  * answers on its control socket (so scripts can send mail right after).
  */
-import { EXIT, type Command } from "./command.ts";
+import { type Command, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 import { controlRequest, DaemonNotRunningError } from "../master/control.ts";
 import { selfCommand } from "../master/self_command.ts";
@@ -56,7 +56,9 @@ reason is printed).`,
     const config = await configFor(context);
     const running = await ping(config.queue_directory);
     if (running) {
-      context.warn(`mailsrv: the mail system is already running (pid ${running})`);
+      context.warn(
+        `mailsrv: the mail system is already running (pid ${running})`,
+      );
       return EXIT.failure;
     }
     const self = selfCommand([

@@ -1,7 +1,7 @@
 /**
  * `mailsrv status` — is the daemon running, and what is it doing.
  */
-import { EXIT, type Command } from "./command.ts";
+import { type Command, EXIT } from "./command.ts";
 import { askDaemon } from "./daemon_client.ts";
 
 /** The `status` subcommand. */

@@ -1,7 +1,7 @@
 /**
  * `mailsrv stop` — graceful stop through the control socket.
  */
-import { EXIT, type Command } from "./command.ts";
+import { type Command, EXIT } from "./command.ts";
 import { askDaemon } from "./daemon_client.ts";
 
 /** The `stop` subcommand. */

@@ -68,7 +68,9 @@ export function syslogTime(ms: number): string {
 export function formatMaillogLine(record: LogRecord): string {
   const program = record.category.slice(1).join("/") || "master";
   const text = record.message.map(String).join("");
-  return `${syslogTime(record.timestamp)} ${hostname} mailsrv/${program}[${Deno.pid}]: ${
+  return `${
+    syslogTime(record.timestamp)
+  } ${hostname} mailsrv/${program}[${Deno.pid}]: ${
     PREFIX[record.level] ?? ""
   }${text}\n`;
 }

@@ -88,13 +88,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       config = next;
       await configureLogging(config, options.foreground);
       for (const old of result.retired) void old.drain(deadlineMs);
-      log.info("reload -- version " + VERSION + ", configuration " +
-        (config.configFile ?? "(embedded default)"));
+      log.info(
+        "reload -- version " + VERSION + ", configuration " +
+          (config.configFile ?? "(embedded default)"),
+      );
       return { ok: true };
     } catch (e) {
-      log.error(`reload failed, keeping the running configuration: ${
-        (e as Error).message
-      }`);
+      log.error(
+        `reload failed, keeping the running configuration: ${
+          (e as Error).message
+        }`,
+      );
       return { ok: false, error: (e as Error).message };
     }
   };

@@ -6,14 +6,16 @@
  *   from source, it re-runs Deno on main.ts with the same permission set
  *   the binary bakes in (deno.json "permissions"), so both sandboxes match.
  */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 /** The executable and leading arguments that run `mailsrv ARGS…`. */
 export function selfCommand(args: readonly string[]): {
   command: string;
   args: string[];
 } {
-  if (Deno.build.standalone) return { command: Deno.execPath(), args: [...args] };
+  if (Deno.build.standalone) {
+    return { command: Deno.execPath(), args: [...args] };
+  }
   const main = fromFileUrl(new URL("../../main.ts", import.meta.url));
   const denoJson = fromFileUrl(new URL("../../deno.json", import.meta.url));
   return {

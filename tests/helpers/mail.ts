@@ -2,7 +2,7 @@
  * Test helpers that drive real third-party mail code: Python's smtplib to
  * send and Python's `mailbox` module to read what was delivered.
  */
-import { fromFileUrl } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 const SEND = fromFileUrl(new URL("./smtp_send.py", import.meta.url));
 const READ = fromFileUrl(new URL("./mailbox_read.py", import.meta.url));
@@ -69,6 +69,8 @@ export async function readMailbox(
     stderr: "piped",
   }).output();
   const dec = new TextDecoder();
-  if (!out.success) throw new Error(`mailbox_read.py: ${dec.decode(out.stderr)}`);
+  if (!out.success) {
+    throw new Error(`mailbox_read.py: ${dec.decode(out.stderr)}`);
+  }
   return JSON.parse(dec.decode(out.stdout));
 }

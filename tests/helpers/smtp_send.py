@@ -10,7 +10,7 @@ Prints one JSON object per message: {"token", "code", "reply"} where code is the
 final reply code to the message (250 when queued) or the code of the first
 refusal, and 0 when the connection failed.
 """
-import json, smtplib, sys, threading, uuid
+import email.policy, json, smtplib, sys, threading, uuid
 from email.message import EmailMessage
 
 def parse(argv):
@@ -49,7 +49,7 @@ def send_one(port, sender, rcpts, opts):
                 code, reply = s.rcpt(r)
                 if code != 250:
                     return {"token": token, "code": code, "reply": reply.decode()}
-            code, reply = s.data(msg.as_bytes())
+            code, reply = s.data(msg.as_bytes(policy=email.policy.SMTP))
             return {"token": token, "code": code, "reply": reply.decode()}
     except smtplib.SMTPResponseException as e:
         return {"token": token, "code": e.smtp_code, "reply": e.smtp_error.decode(errors="replace")}

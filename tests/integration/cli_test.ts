@@ -24,14 +24,32 @@ async function canConnect(port: number): Promise<boolean> {
 Deno.test("help, version and bad command lines", async () => {
   const help = await runMailsrv(["help"]);
   assert.equal(help.code, 0);
-  for (const name of ["run", "start", "stop", "status", "reload", "flush", "queue", "check", "postconf"]) {
+  for (
+    const name of [
+      "run",
+      "start",
+      "stop",
+      "status",
+      "reload",
+      "flush",
+      "queue",
+      "check",
+      "postconf",
+    ]
+  ) {
     assert.match(help.stdout, new RegExp(`^  ${name} +\\S`, "m"));
   }
   const queueHelp = await runMailsrv(["queue", "--help"]);
   assert.equal(queueHelp.code, 0);
   assert.match(queueHelp.stdout, /^usage: mailsrv queue/);
-  assert.equal((await runMailsrv(["help", "stop"])).stdout, (await runMailsrv(["stop", "-h"])).stdout);
-  assert.match((await runMailsrv(["--version"])).stdout, /^mailsrv \d+\.\d+\.\d+/);
+  assert.equal(
+    (await runMailsrv(["help", "stop"])).stdout,
+    (await runMailsrv(["stop", "-h"])).stdout,
+  );
+  assert.match(
+    (await runMailsrv(["--version"])).stdout,
+    /^mailsrv \d+\.\d+\.\d+/,
+  );
 
   const unknown = await runMailsrv(["frobnicate"]);
   assert.equal(unknown.code, 64);
@@ -46,17 +64,31 @@ Deno.test("configuration errors name the file, line and key, with a suggestion",
   const home = await tempHome();
   try {
     const path = join(home, "mailsrv.toml");
-    await Deno.writeTextFile(path, `# test\nmyhostname = "mx.example.test"\n\nmessage_size_limt = 5\n`);
+    await Deno.writeTextFile(
+      path,
+      `# test\nmyhostname = "mx.example.test"\n\nmessage_size_limt = 5\n`,
+    );
     const r = await runMailsrv(["check", "--config", path]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`${path.replaceAll(".", "\\.")}:4: message_size_limt: unknown parameter \\(did you mean "message_size_limit"\\?\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${
+          path.replaceAll(".", "\\.")
+        }:4: message_size_limt: unknown parameter \\(did you mean "message_size_limit"\\?\\)`,
+      ),
+    );
 
     await Deno.writeTextFile(path, `smtpd_timeout = "soon"\n`);
     const bad = await runMailsrv(["run", "--config", path]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /:1: smtpd_timeout: /);
 
-    const missing = await runMailsrv(["check", "--config", join(home, "nope.toml")]);
+    const missing = await runMailsrv([
+      "check",
+      "--config",
+      join(home, "nope.toml"),
+    ]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nope\.toml/);
   } finally {
@@ -68,26 +100,67 @@ Deno.test("postconf shows and edits parameters, keeping comments", async () => {
   const home = await tempHome();
   try {
     const path = join(home, "mailsrv.toml");
-    await Deno.writeTextFile(path, `# my mail server\nmyhostname = "mx.example.test" # the name\nqueue_directory = "${join(home, "q")}"\n`);
-    const one = await runMailsrv(["postconf", "--config", path, "myhostname", "mydomain"]);
+    await Deno.writeTextFile(
+      path,
+      `# my mail server\nmyhostname = "mx.example.test" # the name\nqueue_directory = "${
+        join(home, "q")
+      }"\n`,
+    );
+    const one = await runMailsrv([
+      "postconf",
+      "--config",
+      path,
+      "myhostname",
+      "mydomain",
+    ]);
     assert.equal(one.code, 0, one.stderr);
-    assert.equal(one.stdout, "myhostname = mx.example.test\nmydomain = example.test\n");
+    assert.equal(
+      one.stdout,
+      "myhostname = mx.example.test\nmydomain = example.test\n",
+    );
     const nonDefault = await runMailsrv(["postconf", "--config", path, "-n"]);
     assert.match(nonDefault.stdout, /^myhostname = mx\.example\.test$/m);
     assert.doesNotMatch(nonDefault.stdout, /^message_size_limit/m);
-    const defaults = await runMailsrv(["postconf", "--config", path, "-d", "message_size_limit"]);
+    const defaults = await runMailsrv([
+      "postconf",
+      "--config",
+      path,
+      "-d",
+      "message_size_limit",
+    ]);
     assert.equal(defaults.stdout, "message_size_limit = 10240000\n");
 
-    const edit = await runMailsrv(["postconf", "--config", path, "-e", "message_size_limit=2048", "mydestination=localhost, example.test"]);
+    const edit = await runMailsrv([
+      "postconf",
+      "--config",
+      path,
+      "-e",
+      "message_size_limit=2048",
+      "mydestination=localhost, example.test",
+    ]);
     assert.equal(edit.code, 0, edit.stderr);
     const text = await Deno.readTextFile(path);
     assert.match(text, /^# my mail server$/m);
     assert.match(text, /# the name/);
-    assert.equal((await runMailsrv(["postconf", "--config", path, "message_size_limit"])).stdout, "message_size_limit = 2048\n");
+    assert.equal(
+      (await runMailsrv(["postconf", "--config", path, "message_size_limit"]))
+        .stdout,
+      "message_size_limit = 2048\n",
+    );
 
-    const refused = await runMailsrv(["postconf", "--config", path, "-e", "smtpd_timeout=never"]);
+    const refused = await runMailsrv([
+      "postconf",
+      "--config",
+      path,
+      "-e",
+      "smtpd_timeout=never",
+    ]);
     assert.notEqual(refused.code, 0);
-    assert.equal(await Deno.readTextFile(path), text, "a refused edit must not touch the file");
+    assert.equal(
+      await Deno.readTextFile(path),
+      text,
+      "a refused edit must not touch the file",
+    );
   } finally {
     await Deno.remove(home, { recursive: true });
   }
@@ -121,7 +194,10 @@ kind = "smtp"
 
     const start = await runMailsrv(["start", "--config", path]);
     assert.equal(start.code, 0, start.stderr);
-    assert.ok(await canConnect(port), "start returned before the daemon listened");
+    assert.ok(
+      await canConnect(port),
+      "start returned before the daemon listened",
+    );
     const again = await runMailsrv(["start", "--config", path]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already running/);
@@ -129,23 +205,59 @@ kind = "smtp"
     const status = await runMailsrv(["status", "--config", path]);
     assert.equal(status.code, 0, status.stderr);
     const pid = Number(status.stdout.match(/pid (\d+)/)![1]);
-    assert.equal(Number((await Deno.readTextFile(join(home, "queue", "pid", "master.pid"))).trim()), pid);
+    assert.equal(
+      Number(
+        (await Deno.readTextFile(join(home, "queue", "pid", "master.pid")))
+          .trim(),
+      ),
+      pid,
+    );
 
-    // A broken configuration is refused and the running one kept.
-    await Deno.writeTextFile(path, base + `\nbogus_parameter = 1\n`);
+    // A broken configuration is refused (file, line, key) and the running one kept.
+    await Deno.writeTextFile(path, `bogus_parameter = 1\n` + base);
+    const broken = await runMailsrv(["reload", "--config", path]);
+    assert.equal(broken.code, 1);
+    assert.match(
+      broken.stderr,
+      /mailsrv\.toml:1: bogus_parameter: unknown parameter/,
+    );
+    assert.ok(await canConnect(port));
+
+    // A listener that cannot bind makes the daemon refuse the reload whole.
+    const squatter = Deno.listen({ hostname: "127.0.0.1", port: port2 });
+    await Deno.writeTextFile(
+      path,
+      base +
+        `\n[[listener]]\naddress = "127.0.0.1"\nport = ${port2}\nkind = "smtp"\n`,
+    );
     const refused = await runMailsrv(["reload", "--config", path]);
+    squatter.close();
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /bogus_parameter: unknown parameter/);
+    assert.match(
+      refused.stderr,
+      new RegExp(`reload refused: cannot listen on 127\\.0\\.0\\.1:${port2}`),
+    );
     assert.ok(await canConnect(port));
 
     // A new listener appears on reload without a restart.
-    await Deno.writeTextFile(path, base + `\n[[listener]]\naddress = "127.0.0.1"\nport = ${port2}\nkind = "smtp"\n`);
+    await Deno.writeTextFile(
+      path,
+      base +
+        `\n[[listener]]\naddress = "127.0.0.1"\nport = ${port2}\nkind = "smtp"\n`,
+    );
     const reload = await runMailsrv(["reload", "--config", path]);
     assert.equal(reload.code, 0, reload.stderr);
     assert.ok(await canConnect(port2));
-    const [sent] = await sendWithSmtplib(port2, "a@example.test", ["r@localhost"]);
+    const [sent] = await sendWithSmtplib(port2, "a@example.test", [
+      "r@localhost",
+    ]);
     assert.equal(sent.code, 250);
-    await waitFor("delivery", async () => (await listFiles(join(home, "mail", "r", "new"))).length === 1 || undefined);
+    await waitFor(
+      "delivery",
+      async () =>
+        (await listFiles(join(home, "mail", "r", "new"))).length === 1 ||
+        undefined,
+    );
 
     const flush = await runMailsrv(["flush", "--config", path]);
     assert.equal(flush.code, 0, flush.stderr);
@@ -170,7 +282,9 @@ Deno.test("the embedded default: no config file, everything under $MAILSRV_HOME,
     throw new Error("port 2525 is busy; the embedded-default test needs it");
   }
   const home = await tempHome();
-  const [cmd, ...args] = (await import("../helpers/daemon.ts")).mailsrvCommand(["run"]);
+  const [cmd, ...args] = (await import("../helpers/daemon.ts")).mailsrvCommand([
+    "run",
+  ]);
   const daemon = new Deno.Command(cmd, {
     args,
     env: { MAILSRV_HOME: home },
@@ -179,12 +293,24 @@ Deno.test("the embedded default: no config file, everything under $MAILSRV_HOME,
     stderr: "null",
   }).spawn();
   try {
-    await waitFor("port 2525", async () => (await canConnect(2525)) || undefined);
-    const [sent] = await sendWithSmtplib(2525, "me@example.test", ["someone@localhost"]);
+    await waitFor(
+      "port 2525",
+      async () => (await canConnect(2525)) || undefined,
+    );
+    const [sent] = await sendWithSmtplib(2525, "me@example.test", [
+      "someone@localhost",
+    ]);
     assert.equal(sent.code, 250, sent.reply);
-    await waitFor("delivery under var/mail", async () =>
-      (await listFiles(join(home, "var", "mail", "someone", "new"))).length === 1 || undefined);
-    const stop = await runMailsrv(["stop"], { env: { MAILSRV_HOME: home }, cwd: home });
+    await waitFor(
+      "delivery under var/mail",
+      async () =>
+        (await listFiles(join(home, "var", "mail", "someone", "new")))
+            .length === 1 || undefined,
+    );
+    const stop = await runMailsrv(["stop"], {
+      env: { MAILSRV_HOME: home },
+      cwd: home,
+    });
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal((await daemon.status).code, 0);
   } finally {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { listFiles, startDaemon, waitFor } from "../helpers/daemon.ts";
 import { readMailbox, type SendResult } from "../helpers/mail.ts";
-import { fromFileUrl } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 const SEND = fromFileUrl(new URL("../helpers/smtp_send.py", import.meta.url));
 
@@ -17,7 +17,16 @@ Deno.test("kill -9 in the middle of a batch loses no acknowledged message", asyn
   // 400 messages over 8 sessions; the daemon is killed once 100 have been
   // acknowledged, while sessions and deliveries are in full flight.
   const sender = new Deno.Command("python3", {
-    args: [SEND, String(port), "load@example.test", "crash@localhost", "--count", "400", "--threads", "8"],
+    args: [
+      SEND,
+      String(port),
+      "load@example.test",
+      "crash@localhost",
+      "--count",
+      "400",
+      "--threads",
+      "8",
+    ],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -39,7 +48,9 @@ Deno.test("kill -9 in the middle of a batch loses no acknowledged message", asyn
   }
   await sender.status;
   assert.ok(killed, "the daemon was never killed");
-  const acknowledged = results.filter((r) => r.code === 250).map((r) => r.token);
+  const acknowledged = results.filter((r) => r.code === 250).map((r) =>
+    r.token
+  );
   assert.ok(acknowledged.length >= 100);
 
   const second = await startDaemon({ home, port });
@@ -52,7 +63,9 @@ Deno.test("kill -9 in the middle of a batch loses no acknowledged message", asyn
       return [...wanted].every((s) => subjects.has(s)) ? messages : undefined;
     }, 60_000);
     const counts = new Map<string, number>();
-    for (const m of delivered) counts.set(m.subject, (counts.get(m.subject) ?? 0) + 1);
+    for (const m of delivered) {
+      counts.set(m.subject, (counts.get(m.subject) ?? 0) + 1);
+    }
     const missing = [...wanted].filter((s) => !counts.has(s));
     assert.deepEqual(missing, []);
     // Nothing stays behind in the queue, and no half-written file surfaced.
@@ -64,7 +77,10 @@ Deno.test("kill -9 in the middle of a batch loses no acknowledged message", asyn
       ];
       return left.length === 0 || undefined;
     });
-    assert.deepEqual(await listFiles(join(second.queueDirectory, "corrupt")), []);
+    assert.deepEqual(
+      await listFiles(join(second.queueDirectory, "corrupt")),
+      [],
+    );
     const duplicates = [...counts.values()].filter((n) => n > 1).length;
     // A kill between a mailbox write and its record may repeat one delivery
     // per in-flight message at most (at-least-once, as Postfix); never more.

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Side-by-side SMTP benchmark: a private Postfix (../shared/bench) and mailsrv,
+# measured in one invocation with Postfix's smtp-source, on loopback only.
+#
+#   bench/compare_postfix.sh            # REPEATS=3 CONFIGS="5000:4096:10 20000:4096:50"
+#
+# Env: SHARED_BENCH (default ../shared/bench next to this checkout), REPEATS,
+#      CONFIGS (n:size:conc ...), TESTS (default "accept rss"), MAILSRV_PORT (2530)
+# Prints the summary table (medians) with mailsrv/Postfix ratios.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+SHARED_BENCH="${SHARED_BENCH:-$(cd "$root/../shared/bench" 2>/dev/null && pwd)}"
+[ -d "$SHARED_BENCH" ] || { echo "shared bench harness not found; set SHARED_BENCH" >&2; exit 2; }
+export REPEATS="${REPEATS:-3}" TESTS="${TESTS:-accept rss}"
+export CONFIGS="${CONFIGS:-5000:4096:10 20000:4096:50}"
+PORT="${MAILSRV_PORT:-2530}"
+deno="$(command -v deno || echo "$root/tools/node_modules/.bin/deno")"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/mailsrv-bench.XXXXXX")"
+export BENCH_STATE="$work/state" RAW="$work/raw.tsv"
+cat > "$work/mailsrv.toml" <<TOML
+myhostname = "mx.bench.test"
+mydestination = "bench.test, localhost"
+mynetworks = "127.0.0.0/8"
+queue_directory = "$work/queue"
+mail_spool_directory = "$work/mail/"
+local_recipient_maps = ""
+maillog_file = "$work/maillog"
+default_process_limit = 200
+
+[[listener]]
+address = "127.0.0.1"
+port = $PORT
+kind = "smtp"
+TOML
+
+bash "$SHARED_BENCH/peers/postfix.sh" setup >/dev/null
+"$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv "$root/main.ts" \
+  run --quiet --config "$work/mailsrv.toml" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1).close()" 2>/dev/null && break
+  sleep 0.1
+done
+
+EXT_SMTP_PORT="$PORT" EXT_MAILDIR="$work/mail/bench" EXT_PIDS="$pid" EXT_RELAY=0 EXT_POP3_PORT= \
+  bash "$SHARED_BENCH/run_all.sh" postfix ext:mailsrv
+python3 "$SHARED_BENCH/summarize.py" "$RAW"

@@ -1,0 +1,158 @@
+/**
+ * `[[listener]]` tables: where mailsrv's services accept connections.
+ *
+ * DESCRIPTION
+ *   Each `[[listener]]` table names an `address` (an IP address), a `port`
+ *   (1 to 65535) and a `kind` (the service; `smtp` for now, the default).
+ *   They stand in for the service rows of Postfix's `master.cf`.
+ *
+ *   With a configuration file but no listener table, the SMTP service
+ *   listens on port 25 of each `inet_interfaces` address, as Postfix's
+ *   default `smtp inet` service does (`all` is 0.0.0.0, `loopback-only`
+ *   is 127.0.0.1). The embedded default listens on 127.0.0.1:2525 so that
+ *   it runs without privileges.
+ *
+ *   Used by the config loader. Pure.
+ *
+ *   Does NOT bind sockets or check that an address belongs to this host.
+ */
+import type { Listener } from "./types.ts";
+import type { TomlTable, TomlValue } from "./toml.ts";
+import type { KeyPlace } from "./toml_layout.ts";
+import { didYouMean } from "./suggest.ts";
+import { isIpAddress } from "../policy/networks.ts";
+
+/** The service kinds a listener may have. */
+export const LISTENER_KINDS: readonly Listener["kind"][] = Object.freeze([
+  "smtp",
+]);
+
+/** The keys a `[[listener]]` table may hold. */
+export const LISTENER_KEYS: readonly string[] = Object.freeze([
+  "address",
+  "port",
+  "kind",
+]);
+
+/** The well-known SMTP port, used by the default listeners. */
+export const SMTP_PORT = 25;
+
+/** The embedded default's listener: unprivileged, loopback only. */
+export const EMBEDDED_LISTENERS: readonly Listener[] = Object.freeze([
+  Object.freeze({ address: "127.0.0.1", port: 2525, kind: "smtp" as const }),
+]);
+
+/** Reports a problem at a key and does not return. */
+export type ListenerFailure = (reason: string, place: KeyPlace) => never;
+
+function isTable(value: TomlValue): value is TomlTable {
+  return typeof value === "object" && value !== null &&
+    !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** Describes a TOML value's type for messages. */
+export function tomlTypeName(value: TomlValue): string {
+  if (Array.isArray(value)) return "an array";
+  if (isTable(value)) return "a table";
+  if (typeof value === "object") return "a date";
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? "an integer" : "a float";
+  }
+  return `a ${typeof value}`;
+}
+
+function readListener(
+  table: TomlTable,
+  index: number,
+  fail: ListenerFailure,
+): Listener {
+  const at = (key: string): KeyPlace => ({
+    key,
+    table: { name: "listener", index },
+  });
+  for (const key of Object.keys(table)) {
+    if (!LISTENER_KEYS.includes(key)) {
+      fail(
+        `unknown listener setting${didYouMean(key, LISTENER_KEYS)}`,
+        at(key),
+      );
+    }
+  }
+  const { address, port, kind = "smtp" } = table;
+  if (address === undefined) fail("missing listener address", at("address"));
+  if (typeof address !== "string") {
+    fail(`expected a string, not ${tomlTypeName(address)}`, at("address"));
+  }
+  if (!isIpAddress(address)) {
+    fail(`"${address}" is not an IP address`, at("address"));
+  }
+  if (port === undefined) fail("missing listener port", at("port"));
+  if (
+    typeof port !== "number" || !Number.isInteger(port) || port < 1 ||
+    port > 65535
+  ) {
+    fail(
+      `expected a port number from 1 to 65535, not ${
+        typeof port === "number" ? port : tomlTypeName(port)
+      }`,
+      at("port"),
+    );
+  }
+  if (
+    typeof kind !== "string" ||
+    !LISTENER_KINDS.includes(kind as Listener["kind"])
+  ) {
+    const shown = typeof kind === "string" ? `"${kind}"` : tomlTypeName(kind);
+    fail(
+      `${shown} is not a listener kind (allowed: ${LISTENER_KINDS.join(", ")})`,
+      at("kind"),
+    );
+  }
+  return Object.freeze({ address, port, kind: kind as Listener["kind"] });
+}
+
+/**
+ * Reads the value of the `listener` key: an array of tables.
+ * @param fail called with the reason and place of the first problem
+ */
+export function readListeners(
+  value: TomlValue,
+  fail: ListenerFailure,
+): Listener[] {
+  if (!Array.isArray(value) || !value.every(isTable)) {
+    fail("expected [[listener]] tables", { key: "listener" });
+  }
+  const listeners: Listener[] = [];
+  const bound = new Set<string>();
+  value.forEach((table, index) => {
+    const listener = readListener(table as TomlTable, index, fail);
+    const endpoint = `${listener.address}:${listener.port}`;
+    if (bound.has(endpoint)) {
+      fail(`duplicate listener on ${endpoint}`, {
+        key: "port",
+        table: { name: "listener", index },
+      });
+    }
+    bound.add(endpoint);
+    listeners.push(listener);
+  });
+  return listeners;
+}
+
+/** One SMTP listener on port 25 per `inet_interfaces` address. */
+export function defaultListeners(
+  interfaces: readonly string[],
+): Listener[] {
+  const addresses = new Set(
+    interfaces.map((entry) =>
+      entry === "all"
+        ? "0.0.0.0"
+        : entry === "loopback-only"
+        ? "127.0.0.1"
+        : entry
+    ),
+  );
+  return [...addresses].map((address) =>
+    Object.freeze({ address, port: SMTP_PORT, kind: "smtp" as const })
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * Reading one parameter value as its kind and syntax.
+ *
+ * DESCRIPTION
+ *   `readParameterValue` turns the expanded text of a parameter into the
+ *   value `Config` holds: a number for integers, sizes and durations (at
+ *   least the parameter's minimum), a boolean, one of an enum's values, an
+ *   absolute path, a checked string, or a list whose items are checked
+ *   against the parameter's syntax (domain names, lower-cased; CIDR
+ *   networks, canonical; listen interfaces; `type:name` lookup tables).
+ *
+ *   Used by the config loader. Pure.
+ *
+ *   Does NOT expand `$name` references; that happens before.
+ */
+import type { Parameter } from "./parameters.ts";
+import {
+  parseBoolean,
+  parseDomainName,
+  parseDuration,
+  parseInteger,
+  splitList,
+  ValueError,
+} from "./values.ts";
+import {
+  formatCidr,
+  isIpAddress,
+  NetworkSyntaxError,
+  parseCidr,
+} from "../policy/networks.ts";
+
+/**
+ * Reads an expanded value as its parameter's kind and syntax.
+ * @param resolvePath makes a relative path absolute
+ * @throws ValueError saying what is wrong with the value
+ */
+export function readParameterValue(
+  parameter: Parameter,
+  text: string,
+  resolvePath: (path: string) => string,
+): unknown {
+  const minimum = parameter.minimum ?? 1;
+  switch (parameter.kind) {
+    case "integer":
+    case "size":
+      return atLeast(parseInteger(text), minimum);
+    case "duration":
+      return atLeast(parseDuration(text), minimum);
+    case "boolean":
+      return parseBoolean(text);
+    case "enum":
+      if (!parameter.values?.includes(text)) {
+        throw new ValueError(
+          `"${text}" is not one of: ${parameter.values?.join(", ")}`,
+        );
+      }
+      return text;
+    case "path":
+      if (text === "" && parameter.defaultValue !== "") {
+        throw new ValueError("a path is required");
+      }
+      return resolvePath(text);
+    case "list":
+      return splitList(text).map((item) => listItem(parameter, item));
+    case "string":
+      return stringValue(parameter, text);
+  }
+}
+
+function atLeast(value: number, minimum: number): number {
+  if (value < minimum) {
+    throw new ValueError(`must be at least ${minimum}, not ${value}`);
+  }
+  return value;
+}
+
+function stringValue(parameter: Parameter, text: string): string {
+  if (parameter.syntax === "domain") return parseDomainName(text);
+  if (parameter.syntax === "relative-path" && text.startsWith("/")) {
+    throw new ValueError(
+      `"${text}" must be relative to the user's home directory`,
+    );
+  }
+  return text;
+}
+
+const LOOKUP_TABLE = /^[A-Za-z0-9_-]+:\S+$/;
+
+function listItem(parameter: Parameter, item: string): string {
+  switch (parameter.syntax) {
+    case "domain":
+      return parseDomainName(item).toLowerCase();
+    case "network":
+      try {
+        return formatCidr(parseCidr(item));
+      } catch (e) {
+        if (!(e instanceof NetworkSyntaxError)) throw e;
+        throw new ValueError(`"${item}" is not a valid network: ${e.problem}`);
+      }
+    case "interface":
+      if (item === "all" || item === "loopback-only" || isIpAddress(item)) {
+        return item;
+      }
+      throw new ValueError(
+        `"${item}" is not an IP address, "all" or "loopback-only"`,
+      );
+    case "lookup-table":
+      if (LOOKUP_TABLE.test(item)) return item;
+      throw new ValueError(`"${item}" is not a lookup table (type:name)`);
+    default:
+      return item;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The parameter table: every configuration parameter mailsrv knows.
+ *
+ * DESCRIPTION
+ *   One row per parameter, named as in Postfix's postconf(5): its kind
+ *   (how the value is read), its default as Postfix writes it (possibly
+ *   with `$name` references), the embedded default's value where that
+ *   differs (used when no configuration file exists), the syntax of its
+ *   items, and a one-line description. The loader, the validator and
+ *   `mailsrv postconf` are all driven by this table.
+ *
+ *   Defaults that depend on the machine (myhostname, mydomain, mynetworks)
+ *   are functions of a `DefaultContext`, so tests can pass a fixed host.
+ *   `mail_name` and `mail_version` exist for `$name` expansion (as in the
+ *   default `smtpd_banner`); `mail_version` cannot be set.
+ *
+ *   Used by the config loader and `mailsrv postconf`. Pure.
+ *
+ *   Does NOT read files or validate values; see `parse_config.ts`.
+ */
+import {
+  type InterfaceAddress,
+  mynetworksForStyle,
+  type MynetworksStyle,
+} from "../policy/networks.ts";
+import { VERSION } from "../version.ts";
+
+/** How a parameter's value is read. */
+export type ParameterKind =
+  | "string"
+  | "list"
+  | "integer"
+  | "size"
+  | "duration"
+  | "boolean"
+  | "enum"
+  | "path";
+
+/** The syntax each item of a value must have, beyond its kind. */
+export type ItemSyntax =
+  | "domain"
+  | "network"
+  | "interface"
+  | "lookup-table"
+  | "relative-path";
+
+/** What a computed default may depend on. */
+export interface DefaultContext {
+  /** The machine's host name as the system reports it. */
+  readonly hostname: string;
+  /** The machine's interface addresses (may be empty). */
+  readonly interfaces: readonly InterfaceAddress[];
+  /** The expanded value of another parameter, as it is in effect. */
+  value(name: string): string;
+}
+
+/** One configuration parameter. */
+export interface Parameter {
+  readonly name: string;
+  readonly kind: ParameterKind;
+  /** The allowed values of an `enum` parameter. */
+  readonly values?: readonly string[];
+  /** Postfix-style default text, or how to compute it on this machine. */
+  readonly defaultValue: string | ((context: DefaultContext) => string);
+  /**
+   * The embedded default's value where it differs from `defaultValue`;
+   * relative paths are under the mailsrv home directory.
+   */
+  readonly embeddedDefault?: string;
+  /** Smallest number allowed (integer, size, duration); 1 if not given. */
+  readonly minimum?: number;
+  /** Syntax of the value (or of each list item). */
+  readonly syntax?: ItemSyntax;
+  /** May not be set in the configuration file. */
+  readonly readOnly?: boolean;
+  /** One line for `mailsrv postconf` help and the documentation. */
+  readonly description: string;
+}
+
+/** The name mailsrv gives itself in the SMTP greeting and in logs. */
+export const MAIL_NAME = "mailsrv";
+
+/** The system host name as a fully qualified name, as Postfix wants it. */
+export function qualifiedHostname(hostname: string): string {
+  return hostname.includes(".") ? hostname : `${hostname}.localdomain`;
+}
+
+/** `$myhostname` minus its first label, or `localdomain`. */
+export function domainOfHostname(hostname: string): string {
+  const dot = hostname.indexOf(".");
+  return dot === -1 || dot === hostname.length - 1
+    ? "localdomain"
+    : hostname.slice(dot + 1);
+}
+
+/** Every parameter, in the order of `Config`. */
+export const PARAMETERS: readonly Parameter[] = Object.freeze([
+  {
+    name: "myhostname",
+    kind: "string",
+    syntax: "domain",
+    defaultValue: (context: DefaultContext) =>
+      qualifiedHostname(context.hostname),
+    description: "The fully qualified host name of this mail system.",
+  },
+  {
+    name: "mydomain",
+    kind: "string",
+    syntax: "domain",
+    defaultValue: (context: DefaultContext) =>
+      domainOfHostname(context.value("myhostname")),
+    description: "The domain of this mail system ($myhostname minus its " +
+      "first label).",
+  },
+  {
+    name: "myorigin",
+    kind: "string",
+    syntax: "domain",
+    defaultValue: "$myhostname",
+    description: "The domain that locally posted mail appears to come from.",
+  },
+  {
+    name: "mydestination",
+    kind: "list",
+    syntax: "domain",
+    defaultValue: "$myhostname, localhost.$mydomain, localhost",
+    embeddedDefault: "localhost",
+    description: "The domains this machine delivers locally.",
+  },
+  {
+    name: "mynetworks",
+    kind: "list",
+    syntax: "network",
+    defaultValue: (context: DefaultContext) =>
+      mynetworksForStyle(
+        context.value("mynetworks_style") as MynetworksStyle,
+        context.interfaces,
+      ).join(", "),
+    embeddedDefault: "127.0.0.0/8, ::1/128",
+    description: "The trusted clients that may relay mail (CIDR networks).",
+  },
+  {
+    name: "mynetworks_style",
+    kind: "enum",
+    values: ["host", "subnet", "class"],
+    defaultValue: "host",
+    description: "How the default mynetworks is derived from the " +
+      "interfaces.",
+  },
+  {
+    name: "inet_interfaces",
+    kind: "list",
+    syntax: "interface",
+    defaultValue: "all",
+    embeddedDefault: "loopback-only",
+    description: "The addresses the SMTP server listens on by default " +
+      "(all, loopback-only or IP addresses).",
+  },
+  {
+    name: "queue_directory",
+    kind: "path",
+    defaultValue: "/var/spool/mailsrv",
+    embeddedDefault: "var/queue",
+    description: "The directory of the mail queue.",
+  },
+  {
+    name: "message_size_limit",
+    kind: "size",
+    defaultValue: "10240000",
+    description: "The largest message accepted, in bytes.",
+  },
+  {
+    name: "smtpd_recipient_limit",
+    kind: "integer",
+    defaultValue: "1000",
+    description: "The most recipients accepted per message.",
+  },
+  {
+    name: "smtpd_timeout",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "How long the SMTP server waits for a client's command " +
+      "or data.",
+  },
+  {
+    name: "smtpd_banner",
+    kind: "string",
+    defaultValue: "$myhostname ESMTP $mail_name",
+    description: "The text after 220 in the SMTP greeting.",
+  },
+  {
+    name: "default_process_limit",
+    kind: "integer",
+    defaultValue: "100",
+    description: "The most SMTP sessions served at once.",
+  },
+  {
+    name: "smtpd_forbid_bare_newline",
+    kind: "enum",
+    values: ["normalize", "reject"],
+    defaultValue: "normalize",
+    description: "What to do with a bare CR or LF in message content.",
+  },
+  {
+    name: "home_mailbox",
+    kind: "string",
+    syntax: "relative-path",
+    defaultValue: "",
+    description: "The mailbox below a user's home directory (Maildir/ for " +
+      "Maildir); empty: use mail_spool_directory.",
+  },
+  {
+    name: "mail_spool_directory",
+    kind: "path",
+    defaultValue: "/var/mail",
+    embeddedDefault: "var/mail/",
+    description: "The directory of user mailboxes; a trailing / means " +
+      "Maildir.",
+  },
+  {
+    name: "local_recipient_maps",
+    kind: "list",
+    syntax: "lookup-table",
+    defaultValue: "unix:passwd.byname",
+    embeddedDefault: "",
+    description: "Lookup tables of valid local recipients; empty: accept " +
+      "any local part.",
+  },
+  {
+    name: "recipient_delimiter",
+    kind: "string",
+    defaultValue: "",
+    description: "The characters that separate a user name from an " +
+      "address extension (user+ext).",
+  },
+  {
+    name: "maillog_file",
+    kind: "path",
+    defaultValue: "",
+    embeddedDefault: "var/log/maillog",
+    description: "The log file; empty: log to stderr only.",
+  },
+  {
+    name: "minimal_backoff_time",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "The shortest time between delivery attempts of a " +
+      "deferred message.",
+  },
+  {
+    name: "maximal_backoff_time",
+    kind: "duration",
+    defaultValue: "4000s",
+    description: "The longest time between delivery attempts of a " +
+      "deferred message.",
+  },
+  {
+    name: "maximal_queue_lifetime",
+    kind: "duration",
+    defaultValue: "5d",
+    minimum: 0,
+    description: "How long a message may stay in the queue before it " +
+      "bounces.",
+  },
+  {
+    name: "queue_run_delay",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "The time between scans of the deferred queue.",
+  },
+  {
+    name: "qmgr_message_active_limit",
+    kind: "integer",
+    defaultValue: "20000",
+    description: "The most messages the queue manager keeps in memory.",
+  },
+  {
+    name: "default_destination_concurrency_limit",
+    kind: "integer",
+    defaultValue: "20",
+    description: "The most deliveries in progress at once.",
+  },
+  {
+    name: "mail_name",
+    kind: "string",
+    defaultValue: MAIL_NAME,
+    description: "The mail system name in the greeting and bounces.",
+  },
+  {
+    name: "mail_version",
+    kind: "string",
+    defaultValue: VERSION,
+    readOnly: true,
+    description: "The mailsrv version (read-only).",
+  },
+].map((parameter) => Object.freeze(parameter as Parameter)));
+
+const BY_NAME: ReadonlyMap<string, Parameter> = new Map(
+  PARAMETERS.map((parameter) => [parameter.name, parameter]),
+);
+
+/** The parameter called `name`, or undefined. */
+export function parameterNamed(name: string): Parameter | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Every parameter name, in table order. */
+export function parameterNames(): string[] {
+  return PARAMETERS.map((parameter) => parameter.name);
+}
+
+/**
+ * The default text of a parameter (unexpanded where Postfix shows it so).
+ * @param embedded use the embedded default where it differs
+ */
+export function defaultText(
+  parameter: Parameter,
+  context: DefaultContext,
+  embedded: boolean,
+): string {
+  if (embedded && parameter.embeddedDefault !== undefined) {
+    return parameter.embeddedDefault;
+  }
+  const value = parameter.defaultValue;
+  return typeof value === "string" ? value : value(context);
+}

@@ -1,0 +1,123 @@
+/**
+ * What `mailsrv postconf` prints.
+ *
+ * DESCRIPTION
+ *   `renderParameters` shows parameters as Postfix's postconf(1) does,
+ *   one `name = value` line each, sorted by name:
+ *
+ *   - by default, every parameter with its value in effect, as written
+ *     (unexpanded; lists joined with ", ");
+ *   - `nonDefault` (`-n`): only the parameters set in the file;
+ *   - `defaults` (`-d`): the defaults (the embedded defaults when there is
+ *     no file);
+ *   - `expand` (`-x`): values with `$name` references expanded;
+ *   - `names`: just those parameters, in the order given.
+ *
+ *   Without `names`, the listeners follow as TOML `[[listener]]` blocks,
+ *   ready to paste into a configuration file.
+ *
+ *   `editConfigFile` (`-e`) is in `edit_config_file.ts` and re-exported
+ *   here. The CLI wrapper (option parsing, output) is `src/cli/postconf.ts`.
+ *
+ *   Pure.
+ */
+import type { Listener } from "./types.ts";
+import { ConfigError } from "./config_error.ts";
+import { createExpander } from "./expand.ts";
+import { parameterNamed, parameterNames } from "./parameters.ts";
+import type { ConfigView } from "./parse_config.ts";
+import { didYouMean } from "./suggest.ts";
+import { formatTomlValue } from "./toml.ts";
+
+export { editConfigFile } from "./edit_config_file.ts";
+
+/** Which parameters `renderParameters` shows, and how. */
+export interface RenderOptions {
+  /** `-n`: only parameters set in the configuration file. */
+  readonly nonDefault?: boolean;
+  /** `-d`: default values instead of the values in effect. */
+  readonly defaults?: boolean;
+  /** `-x`: expand `$name` references. */
+  readonly expand?: boolean;
+  /** Only these parameters, in this order. */
+  readonly names?: readonly string[];
+}
+
+/**
+ * Renders parameters (and listeners) as `mailsrv postconf` prints them.
+ * @throws ConfigError for an unknown name or for `-n` with `-d`
+ */
+export function renderParameters(
+  view: ConfigView,
+  options: RenderOptions = {},
+): string {
+  if (options.nonDefault && options.defaults) {
+    throw new ConfigError("-n and -d cannot be used together");
+  }
+  const names = options.names ?? parameterNames().sort();
+  for (const name of names) {
+    if (parameterNamed(name) === undefined) {
+      throw new ConfigError(
+        `unknown parameter${didYouMean(name, parameterNames())}`,
+        { key: name },
+      );
+    }
+  }
+  const values = shownValues(view, options);
+  const lines: string[] = [];
+  for (const name of names) {
+    const value = values.get(name);
+    if (value !== undefined) {
+      lines.push(value === "" ? `${name} =` : `${name} = ${value}`);
+    }
+  }
+  if (options.names === undefined) {
+    for (const listener of shownListeners(view, options)) {
+      lines.push("", ...listenerBlock(listener));
+    }
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
+
+/** The value shown for each parameter (none: not shown). */
+function shownValues(
+  view: ConfigView,
+  options: RenderOptions,
+): ReadonlyMap<string, string> {
+  if (options.defaults) {
+    if (!options.expand) return view.defaults;
+    const expander = createExpander((name) => view.defaults.get(name));
+    return new Map(
+      [...view.defaults.keys()].map((name) => [name, expander.parameter(name)]),
+    );
+  }
+  if (options.nonDefault) {
+    if (!options.expand) return view.explicit;
+    return new Map(
+      [...view.explicit.keys()].map((name) => [
+        name,
+        view.expanded.get(name) ?? "",
+      ]),
+    );
+  }
+  return options.expand ? view.expanded : view.effective;
+}
+
+function shownListeners(
+  view: ConfigView,
+  options: RenderOptions,
+): readonly Listener[] {
+  if (options.defaults) return view.defaultListeners;
+  if (options.nonDefault) return view.listeners;
+  return view.effectiveListeners;
+}
+
+/** A listener as a TOML `[[listener]]` table. */
+function listenerBlock(listener: Listener): string[] {
+  return [
+    "[[listener]]",
+    `address = ${formatTomlValue(listener.address)}`,
+    `port = ${formatTomlValue(listener.port)}`,
+    `kind = ${formatTomlValue(listener.kind)}`,
+  ];
+}

@@ -1,0 +1,75 @@
+/**
+ * Copies a queued message into an open mailbox file, chunk by chunk.
+ *
+ * DESCRIPTION
+ *   Used by the Maildir and mbox writers. The content stream is read one
+ *   chunk at a time and each chunk is written before the next is read, so
+ *   memory stays bounded whatever the message size. An optional transform
+ *   (mboxrd quoting) sits between the queue and the file.
+ *
+ *   Failures are told apart: a failure to read the message (queue file
+ *   unreadable, stream error) becomes a temporary `DeliveryError` with
+ *   4.3.0 (a mail system problem, not the recipient's); a failure to write
+ *   is rethrown as is, for the writer to classify (`mailbox_error.ts`).
+ */
+import { reasonOf } from "./mailbox_error.ts";
+import { DeliveryError, type DeliveryMessage } from "./types.ts";
+
+/** Writes all of `data`, looping over short writes. */
+export async function writeAll(
+  file: Deno.FsFile,
+  data: Uint8Array,
+): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    offset += await file.write(data.subarray(offset));
+  }
+}
+
+function readError(message: DeliveryMessage, error: unknown): DeliveryError {
+  return new DeliveryError(
+    `cannot read message ${message.queueId}: ${reasonOf(error)}`,
+    true,
+    "4.3.0",
+  );
+}
+
+/**
+ * Streams the content of `message` into `file`.
+ * @param transform applied to the content on its way (e.g. mboxrd quoting)
+ * @returns the number of bytes written
+ */
+export async function copyContent(
+  message: DeliveryMessage,
+  file: Deno.FsFile,
+  transform?: TransformStream<Uint8Array, Uint8Array>,
+): Promise<number> {
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = await message.content();
+  } catch (error) {
+    throw readError(message, error);
+  }
+  const reader = (transform ? stream.pipeThrough(transform) : stream)
+    .getReader();
+  let written = 0;
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        throw readError(message, error);
+      }
+      if (next.done) return written;
+      await writeAll(file, next.value);
+      written += next.value.length;
+    }
+  } catch (error) {
+    // Release the queue file; the cancel reason is not reported anywhere.
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}

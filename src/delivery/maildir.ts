@@ -1,0 +1,204 @@
+/**
+ * Maildir delivery: one message, one file, made visible by a link.
+ *
+ * DESCRIPTION
+ *   Delivers to a Maildir as qmail's maildir(5) prescribes, for the local
+ *   delivery agent (and later the virtual one):
+ *
+ *   1. create `dir/{tmp,new,cur}` (mode 0700) if missing;
+ *   2. create `tmp/<unique>` exclusively and stream into it the
+ *      `Return-Path:` and `Delivered-To:` headers and then the content;
+ *   3. fsync the file;
+ *   4. hard-link it to `new/<unique>,S=<size>` (rename where the file
+ *      system has no hard links) and remove the tmp name;
+ *   5. fsync `new/` (shared with concurrent deliveries: group commit).
+ *
+ *   Only after step 5 does the delivery count as done, so a crash at any
+ *   point leaves either no message in new/ or a complete, durable one.
+ *   On failure the tmp file is removed. Readers never see a partial file:
+ *   they only look at new/ and cur/.
+ *
+ *   Unique names are `<sec>.M<usec>P<pid>Q<n>.<host>` (Courier/Dovecot
+ *   style), `n` counting deliveries in this process; `/` and `:` in the
+ *   host name are written `\057` and `\072`. `,S=` carries the file size
+ *   (headers included), which POP3 and IMAP servers use for free.
+ *
+ *   When `owner` is given (mailsrv runs as root), the file and every
+ *   directory created here are chowned to it before the file is linked
+ *   into new/.
+ *
+ *   Errors are `DeliveryError`s, classified by `mailbox_error.ts`.
+ *   This module does not parse the message, quote anything, or enforce
+ *   quotas (maildirsize).
+ */
+import { dirname, join } from "node:path";
+import { syncDirectory } from "../fs/sync_directory.ts";
+import { copyContent, writeAll } from "./copy_content.ts";
+import { deliveryHeaders } from "./delivery_headers.ts";
+import { mailboxError } from "./mailbox_error.ts";
+import type { DeliveryMessage } from "./types.ts";
+
+/** The owner of files a delivery creates (a user's uid and gid). */
+export interface MailboxOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Options for `deliverToMaildir`. */
+export interface MaildirOptions {
+  /** This host's name, part of every file name (`myhostname`). */
+  readonly hostname: string;
+  /** Chown created files and directories to this user (running as root). */
+  readonly owner?: MailboxOwner;
+  /** Milliseconds since the epoch, fractions allowed (default: now). */
+  readonly clock?: () => number;
+}
+
+/** Deliveries made by this process: the `Q<n>` part of unique names. */
+let deliveryCount = 0;
+
+/** Escapes a host name for a Maildir file name (maildir(5)). */
+export function maildirHostname(hostname: string): string {
+  return hostname.replaceAll("/", "\\057").replaceAll(":", "\\072");
+}
+
+/**
+ * A new unique base name, `<sec>.M<usec>P<pid>Q<n>.<host>`.
+ * @param time milliseconds since the epoch (fractions give the usec part)
+ */
+export function maildirUniqueName(time: number, hostname: string): string {
+  const seconds = Math.floor(time / 1000);
+  const micros = Math.floor((time - seconds * 1000) * 1000);
+  deliveryCount++;
+  return `${seconds}.M${micros}P${Deno.pid}Q${deliveryCount}.${
+    maildirHostname(hostname)
+  }`;
+}
+
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Creates `path` and any missing parents (mode 0700).
+ * @returns the directories that were created, outermost first
+ */
+async function makeDirectories(path: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let dir = path;; dir = dirname(dir)) {
+    try {
+      await Deno.lstat(dir);
+      break;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      missing.unshift(dir);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  const created: string[] = [];
+  for (const dir of missing) {
+    try {
+      await Deno.mkdir(dir, { mode: 0o700 });
+      created.push(dir);
+    } catch (error) {
+      // Another delivery may have created it meanwhile.
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  return created;
+}
+
+/** Creates the Maildir and its subdirectories where missing. */
+async function makeMaildir(dir: string, owner?: MailboxOwner): Promise<void> {
+  const created = await makeDirectories(dir);
+  for (const sub of ["tmp", "new", "cur"]) {
+    created.push(...await makeDirectories(join(dir, sub)));
+  }
+  if (owner) {
+    for (const path of created) await Deno.chown(path, owner.uid, owner.gid);
+  }
+}
+
+/** Creates a fresh file in tmp/; retries on the (unlikely) name clash. */
+async function createTmpFile(
+  dir: string,
+  options: MaildirOptions,
+): Promise<{ base: string; path: string; file: Deno.FsFile }> {
+  const clock = options.clock ?? preciseNow;
+  for (let attempt = 1;; attempt++) {
+    const base = maildirUniqueName(clock(), options.hostname);
+    const path = join(dir, "tmp", base);
+    try {
+      const file = await Deno.open(path, {
+        write: true,
+        createNew: true,
+        mode: 0o600,
+      });
+      return { base, path, file };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists) || attempt >= 3) {
+        throw error;
+      }
+    }
+  }
+}
+
+/** Links tmp/ to new/ without ever replacing a file; renames as fallback. */
+async function publish(from: string, to: string): Promise<void> {
+  try {
+    await Deno.link(from, to);
+    await Deno.remove(from).catch(() => {
+      // The message is delivered; a stale tmp/ name is harmless and
+      // Maildir readers clean tmp/ of old files.
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") {
+      throw error;
+    }
+    await Deno.rename(from, to);
+  }
+}
+
+/**
+ * Delivers `message` into the Maildir `dir`.
+ * @param dir the Maildir (the directory holding tmp/, new/ and cur/)
+ * @returns the file name in new/
+ * @throws DeliveryError temporary or permanent, see `mailbox_error.ts`
+ */
+export async function deliverToMaildir(
+  dir: string,
+  message: DeliveryMessage,
+  options: MaildirOptions,
+): Promise<string> {
+  let tmpPath: string | undefined;
+  let newPath: string | undefined;
+  try {
+    await makeMaildir(dir, options.owner);
+    const tmp = await createTmpFile(dir, options);
+    tmpPath = tmp.path;
+    let size: number;
+    try {
+      if (options.owner) {
+        await Deno.chown(tmp.path, options.owner.uid, options.owner.gid);
+      }
+      const headers = deliveryHeaders(message);
+      await writeAll(tmp.file, headers);
+      size = headers.length + await copyContent(message, tmp.file);
+      await tmp.file.sync();
+    } finally {
+      tmp.file.close();
+    }
+    const name = `${tmp.base},S=${size}`;
+    newPath = join(dir, "new", name);
+    await publish(tmp.path, newPath);
+    tmpPath = undefined;
+    await syncDirectory(join(dir, "new"));
+    return name;
+  } catch (error) {
+    // A deferred delivery must not also be visible: it will be retried.
+    if (tmpPath) await Deno.remove(tmpPath).catch(() => {});
+    else if (newPath) await Deno.remove(newPath).catch(() => {});
+    throw mailboxError(error, `cannot deliver to maildir "${dir}"`);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Routes a message to the delivery agent for its recipient.
+ *
+ * DESCRIPTION
+ *   The queue manager's view of transports (Postfix's trivial-rewrite
+ *   resolve step plus the transport table, reduced to what exists now):
+ *
+ *     domain in mydestination (or no domain)  → local delivery agent
+ *     anything else                           → deferred 4.4.1
+ *
+ *   Outbound SMTP does not exist yet, so mail accepted for other domains
+ *   waits in the queue ("delivery temporarily suspended") instead of being
+ *   bounced; it goes out once a relay transport is added here. Virtual
+ *   domains, relay_domains and transport maps will also be decided here.
+ *
+ *   The router owns the lookup tables its agents use (opened once, then
+ *   following their files) and reads the configuration at every message,
+ *   so a reloaded configuration applies to the next delivery.
+ */
+import type { Config } from "../config/types.ts";
+import { createMapCache } from "../maps/mod.ts";
+import { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
+import { domainOf } from "./local_part.ts";
+import type { DeliveryMessage, DeliveryResult } from "./types.ts";
+
+/** Options for `createRouter`: those of the local agent, minus the tables. */
+export type RouterOptions = Omit<LocalDeliveryOptions, "maps">;
+
+/** Delivers one message to one recipient, by whatever agent applies. */
+export type Router = (message: DeliveryMessage) => Promise<DeliveryResult>;
+
+const NO_TRANSPORT: DeliveryResult = {
+  outcome: "deferred",
+  dsn: "4.4.1",
+  reason: "delivery temporarily suspended: no outbound transport yet",
+  relay: "none",
+};
+
+/**
+ * True when `address` belongs to a local domain (`mydestination`); an
+ * address without a domain is local.
+ */
+export function isLocalDomain(
+  address: string,
+  config: Pick<Config, "mydestination">,
+): boolean {
+  const domain = domainOf(address);
+  return domain === "" || config.mydestination.includes(domain);
+}
+
+/**
+ * Creates the router.
+ * @param config the current configuration (read for every message)
+ */
+export function createRouter(
+  config: () => Config,
+  options: RouterOptions = {},
+): Router {
+  const maps = createMapCache(options.mapOptions);
+  return (message) => {
+    const current = config();
+    if (!isLocalDomain(message.recipient, current)) {
+      return Promise.resolve(NO_TRANSPORT);
+    }
+    return deliverLocal(message, current, { ...options, maps });
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * A parsed file that follows changes on disk.
+ *
+ * DESCRIPTION
+ *   Tables backed by files (`hash:`, `texthash:`, `unix:passwd.byname`) are
+ *   re-read when the file changes, so an administrator edits a table and is
+ *   done: no postmap, no reload. At most once per check interval (default
+ *   one second, on the injected clock) a lookup stats the file; when its
+ *   modification time, size or inode differ from the loaded version, the
+ *   file is read and parsed again. Lookups that arrive during a read share
+ *   it.
+ *
+ *   The file is stat-ed before it is read, so a change that races the read
+ *   is seen at the next check rather than lost.
+ *
+ *   A file that cannot be read rejects with `LookupTableError`; it is tried
+ *   again at the next lookup.
+ */
+import { LookupTableError } from "./lookup_table.ts";
+
+/** The current parsed contents of a file. */
+export interface WatchedFile<T> {
+  /** Resolves to the contents, re-reading the file if it changed. */
+  current(): Promise<T>;
+}
+
+/** Options for `watchFile`. */
+export interface WatchOptions {
+  /** The table's `type:name`, for errors. */
+  readonly spec: string;
+  /** Milliseconds since the epoch. */
+  readonly clock: () => number;
+  /** Milliseconds between checks of the file (default 1000). */
+  readonly interval?: number;
+}
+
+function signature(info: Deno.FileInfo): string {
+  return `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
+}
+
+function reasonOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/ \(os error \d+\).*$/s, "");
+}
+
+/**
+ * Watches `path`, parsing it with `parse` whenever it changes.
+ * @param path the file
+ * @param parse turns the file's text into the value served
+ */
+export function watchFile<T>(
+  path: string,
+  parse: (text: string) => T,
+  options: WatchOptions,
+): WatchedFile<T> {
+  const interval = options.interval ?? 1000;
+  let loaded: { value: T; signature: string } | undefined;
+  let checkedAt = 0;
+  let pending: Promise<T> | undefined;
+
+  async function refresh(): Promise<T> {
+    checkedAt = options.clock();
+    try {
+      const info = await Deno.stat(path);
+      if (loaded && loaded.signature === signature(info)) return loaded.value;
+      const value = parse(await Deno.readTextFile(path));
+      loaded = { value, signature: signature(info) };
+      return value;
+    } catch (error) {
+      loaded = undefined;
+      throw new LookupTableError(options.spec, reasonOf(error));
+    }
+  }
+
+  return {
+    current(): Promise<T> {
+      const elapsed = options.clock() - checkedAt;
+      // A clock that went backwards counts as "time to check".
+      if (loaded && elapsed >= 0 && elapsed < interval) {
+        return Promise.resolve(loaded.value);
+      }
+      pending ??= refresh().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+  };
+}

@@ -1,0 +1,349 @@
+/**
+ * The queue file format, version 1: encode and parse (pure).
+ *
+ * DESCRIPTION
+ *   A queue file is a header of `name=value` lines, an empty line, and the
+ *   message content with LF line ends:
+ *
+ *     MAILSRV-QUEUE 1
+ *     id=0Ab3xYz12kLmN9q
+ *     arrival=1700000000000
+ *     size=000000000001234
+ *     sender=alice@example.com
+ *     client_name=mx.example.com
+ *     client_address=192.0.2.1
+ *     helo=mx.example.com
+ *     protocol=ESMTP
+ *     body=8BITMIME
+ *     rcpt=P bob@example.org
+ *     rcpt=D carol@example.org
+ *
+ *     Received: ...
+ *
+ *   `size` has a fixed width so the writer can fill it in place once the
+ *   content is complete. Each `rcpt` line carries a one-byte status at a
+ *   known offset (P pending, D delivered, B bounced), so recording a
+ *   delivery overwrites one byte, which is atomic on every file system.
+ *
+ *   Values are text: '%', CR, LF, NUL and the other control characters are
+ *   written as %XX, so no address or HELO argument can start a line of its
+ *   own. The parser checks everything (version, required and unknown
+ *   fields, encodings, size against the file length) and throws
+ *   `CorruptQueueFileError` for any file it cannot fully trust.
+ *
+ *   Used by the queue store (writer, reader) and through it by the queue
+ *   manager and `mailsrv queue`. No I/O here; see docs/queue-format.md.
+ */
+import type {
+  Envelope,
+  NewEnvelope,
+  QueuedRecipient,
+  RecipientStatus,
+} from "./types.ts";
+
+/** First line of every version 1 queue file. */
+export const QUEUE_FILE_MAGIC = "MAILSRV-QUEUE 1";
+const MAGIC_PREFIX = "MAILSRV-QUEUE ";
+
+/** Digits of the fixed-width `size` field. */
+export const SIZE_FIELD_WIDTH = 15;
+const MAX_SIZE = 10 ** SIZE_FIELD_WIDTH - 1;
+
+const LF = 0x0a;
+const RCPT_PREFIX = "rcpt=";
+
+/** Status byte of each recipient status. */
+const STATUS_CHARACTER: Record<RecipientStatus, string> = {
+  pending: "P",
+  delivered: "D",
+  bounced: "B",
+};
+const STATUS_BY_CHARACTER: Record<string, RecipientStatus> = {
+  P: "pending",
+  D: "delivered",
+  B: "bounced",
+};
+
+/** A queue file that cannot be trusted; the message goes to corrupt/. */
+export class CorruptQueueFileError extends Error {
+  /** @param message why the file is rejected (for the maillog warning) */
+  constructor(message: string) {
+    super(message);
+    this.name = "CorruptQueueFileError";
+  }
+}
+
+/** An encoded header and where the writer must patch the size. */
+export interface EncodedQueueFileHeader {
+  /** Header bytes including the terminating empty line. */
+  readonly bytes: Uint8Array;
+  /** Byte offset of the first digit of the `size` field. */
+  readonly sizeOffset: number;
+}
+
+/** The byte that records `status` in a `rcpt` line. */
+export function statusByte(status: RecipientStatus): number {
+  return STATUS_CHARACTER[status].charCodeAt(0);
+}
+
+/** The status a status byte records, or undefined for any other byte. */
+export function statusFromByte(byte: number): RecipientStatus | undefined {
+  return STATUS_BY_CHARACTER[String.fromCharCode(byte)];
+}
+
+/** Whether `c` is a C0 control character or DEL (never valid in a line). */
+export function isControlCharacter(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
+}
+
+/** Replaces control characters with spaces, so text stays on one line. */
+export function withoutControlCharacters(text: string): string {
+  let out = "";
+  for (const c of text) out += isControlCharacter(c) ? " " : c;
+  return out;
+}
+
+/** Writes each character for which `special(c)` holds as %XX. */
+export function percentEncode(
+  text: string,
+  special: (c: string) => boolean,
+): string {
+  let out = "";
+  for (const c of text) {
+    out += special(c)
+      ? "%" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")
+      : c;
+  }
+  return out;
+}
+
+/** Escapes '%' and control characters as %XX (uppercase hex). */
+export function encodeValue(value: string): string {
+  return percentEncode(value, (c) => c === "%" || isControlCharacter(c));
+}
+
+/** Reverses `percentEncode`; throws on a malformed escape or raw control. */
+export function decodeValue(text: string): string {
+  for (const c of text) {
+    if (isControlCharacter(c)) {
+      throw new CorruptQueueFileError("unencoded control character in header");
+    }
+  }
+  return text.replace(/%(..)?/g, (_, hex: string | undefined) => {
+    if (hex === undefined || !/^[0-9A-F]{2}$/.test(hex)) {
+      throw new CorruptQueueFileError(
+        `malformed escape "%${hex ?? ""}" in header`,
+      );
+    }
+    return String.fromCharCode(parseInt(hex, 16));
+  });
+}
+
+/** The fixed-width decimal text of a content size. */
+export function encodeSizeField(size: number): Uint8Array {
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_SIZE) {
+    throw new Error(`Message size ${size} does not fit the size field`);
+  }
+  return new TextEncoder().encode(
+    String(size).padStart(SIZE_FIELD_WIDTH, "0"),
+  );
+}
+
+/**
+ * Encodes the header of a new queue file; the size field holds zeros
+ * until the writer patches it.
+ */
+export function encodeQueueFileHeader(
+  id: string,
+  arrivalTime: number,
+  envelope: NewEnvelope,
+): EncodedQueueFileHeader {
+  if (!/^[0-9A-Za-z]+$/.test(id)) throw new Error(`Bad queue ID "${id}"`);
+  if (!Number.isSafeInteger(arrivalTime) || arrivalTime < 0) {
+    throw new Error(`Bad arrival time "${arrivalTime}"`);
+  }
+  if (envelope.recipients.length === 0) {
+    throw new Error(`Queue file "${id}" needs at least one recipient`);
+  }
+  const before = [
+    QUEUE_FILE_MAGIC,
+    `id=${id}`,
+    `arrival=${arrivalTime}`,
+    "size=",
+  ].join("\n");
+  const after = [
+    "0".repeat(SIZE_FIELD_WIDTH),
+    `sender=${encodeValue(envelope.sender)}`,
+    `client_name=${encodeValue(envelope.clientName)}`,
+    `client_address=${encodeValue(envelope.clientAddress)}`,
+    `helo=${encodeValue(envelope.helo)}`,
+    `protocol=${encodeValue(envelope.protocol)}`,
+    ...(envelope.bodyType ? [`body=${envelope.bodyType}`] : []),
+    ...envelope.recipients.map((address) => {
+      if (address === "") throw new Error("Empty recipient address");
+      return `${RCPT_PREFIX}P ${encodeValue(address)}`;
+    }),
+    "",
+    "",
+  ].join("\n");
+  const encoder = new TextEncoder();
+  const head = encoder.encode(before);
+  const tail = encoder.encode(after);
+  const bytes = new Uint8Array(head.length + tail.length);
+  bytes.set(head);
+  bytes.set(tail, head.length);
+  return { bytes, sizeOffset: head.length };
+}
+
+/** Index just past the header's empty line, or -1 if not in `bytes`. */
+export function findHeaderEnd(bytes: Uint8Array): number {
+  for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) {
+    if (bytes[i + 1] === LF) return i + 2;
+  }
+  return -1;
+}
+
+const REQUIRED = [
+  "id",
+  "arrival",
+  "size",
+  "sender",
+  "client_name",
+  "client_address",
+  "helo",
+  "protocol",
+] as const;
+const OPTIONAL = ["body"] as const;
+type FieldName = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
+const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL]);
+
+function checkMagic(bytes: Uint8Array): void {
+  const end = bytes.indexOf(LF);
+  const first = new TextDecoder().decode(
+    bytes.subarray(0, end < 0 ? Math.min(bytes.length, 64) : end),
+  );
+  if (first === QUEUE_FILE_MAGIC) return;
+  if (first.startsWith(MAGIC_PREFIX) && end >= 0) {
+    throw new CorruptQueueFileError(
+      `unsupported queue file version "${first.slice(MAGIC_PREFIX.length)}"`,
+    );
+  }
+  throw new CorruptQueueFileError("not a mailsrv queue file");
+}
+
+function parseRecipient(
+  value: string,
+  lineStart: number,
+  lineNumber: number,
+): QueuedRecipient {
+  const status = STATUS_BY_CHARACTER[value[0]];
+  if (!status || value[1] !== " " || value.length < 3) {
+    throw new CorruptQueueFileError(
+      `malformed recipient on header line ${lineNumber}`,
+    );
+  }
+  return {
+    address: decodeValue(value.slice(2)),
+    status,
+    statusOffset: lineStart + RCPT_PREFIX.length,
+  };
+}
+
+function parseNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new CorruptQueueFileError(`bad ${name} "${text}"`);
+  }
+  return value;
+}
+
+/**
+ * Parses a queue file from bytes that hold at least its whole header.
+ * @param bytes the start of the file (the header, and perhaps content)
+ * @param fileLength the length of the whole file, checked against `size`
+ * @throws CorruptQueueFileError for anything but a valid version 1 file
+ */
+export function parseQueueFile(
+  bytes: Uint8Array,
+  fileLength: number,
+): Envelope {
+  checkMagic(bytes);
+  const contentOffset = findHeaderEnd(bytes);
+  if (contentOffset < 0) {
+    throw new CorruptQueueFileError("header has no terminating empty line");
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const fields = new Map<FieldName, string>();
+  const recipients: QueuedRecipient[] = [];
+  let lineStart = bytes.indexOf(LF) + 1;
+  for (let lineNumber = 2; lineStart < contentOffset - 1; lineNumber++) {
+    const lineEnd = bytes.indexOf(LF, lineStart);
+    let line: string;
+    try {
+      line = decoder.decode(bytes.subarray(lineStart, lineEnd));
+    } catch {
+      throw new CorruptQueueFileError(
+        `header line ${lineNumber} is not valid UTF-8`,
+      );
+    }
+    const equals = line.indexOf("=");
+    if (equals <= 0) {
+      throw new CorruptQueueFileError(`malformed header line ${lineNumber}`);
+    }
+    const name = line.slice(0, equals);
+    const value = line.slice(equals + 1);
+    if (name === "rcpt") {
+      recipients.push(parseRecipient(value, lineStart, lineNumber));
+    } else if (!KNOWN.has(name)) {
+      throw new CorruptQueueFileError(`unknown header field "${name}"`);
+    } else if (fields.has(name as FieldName)) {
+      throw new CorruptQueueFileError(`duplicate header field "${name}"`);
+    } else {
+      fields.set(name as FieldName, decodeValue(value));
+    }
+    lineStart = lineEnd + 1;
+  }
+  for (const name of REQUIRED) {
+    if (!fields.has(name)) {
+      throw new CorruptQueueFileError(`missing header field "${name}"`);
+    }
+  }
+  if (recipients.length === 0) {
+    throw new CorruptQueueFileError("no recipients");
+  }
+  const field = (name: FieldName) => fields.get(name)!;
+  const id = field("id");
+  if (!/^[0-9A-Za-z]+$/.test(id)) {
+    throw new CorruptQueueFileError(`bad queue ID "${id}"`);
+  }
+  const sizeText = field("size");
+  if (sizeText.length !== SIZE_FIELD_WIDTH) {
+    throw new CorruptQueueFileError(`bad size "${sizeText}"`);
+  }
+  const size = parseNumber("size", sizeText);
+  if (contentOffset + size !== fileLength) {
+    throw new CorruptQueueFileError(
+      `size field says ${size} content bytes but the file holds ${
+        fileLength - contentOffset
+      }`,
+    );
+  }
+  const body = fields.get("body");
+  if (body !== undefined && body !== "7BIT" && body !== "8BITMIME") {
+    throw new CorruptQueueFileError(`bad body type "${body}"`);
+  }
+  return {
+    id,
+    arrivalTime: parseNumber("arrival time", field("arrival")),
+    size,
+    contentOffset,
+    sender: field("sender"),
+    clientName: field("client_name"),
+    clientAddress: field("client_address"),
+    helo: field("helo"),
+    protocol: field("protocol"),
+    ...(body ? { bodyType: body } : {}),
+    recipients,
+  };
+}

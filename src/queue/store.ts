@@ -1,0 +1,419 @@
+/**
+ * The queue store: the queue directories and every operation on them.
+ *
+ * DESCRIPTION
+ *   The queue is directories plus atomic rename (qmail INTERNALS, Postfix
+ *   global/mail_queue.h). Under `queue_directory`:
+ *
+ *     maildrop/   local submissions, written while the daemon may be down
+ *     incoming/   committed messages the queue manager has not taken yet
+ *     active/     messages the queue manager is delivering
+ *     deferred/   messages to retry; the file's mtime is the retry time
+ *     hold/       messages put on hold by the administrator
+ *     corrupt/    files the queue manager could not parse
+ *     tmp/        staging for files being written; never acknowledged
+ *     defer/      per-message deferral reasons (informational)
+ *     pid/, private/   the master's pid file and control socket
+ *
+ *   Directories are created 0700, files 0600. A message's state is which
+ *   directory its file sits in; moving it is one rename(2). Opening the
+ *   store for the daemon empties tmp/ (those files never got a 250).
+ *
+ *   Needs read and write permission on queue_directory, nothing else.
+ *
+ *   Used by the SMTP side (openWriter), the queue manager and `mailsrv
+ *   queue`. It does no scheduling and no logging of deliveries; see
+ *   manager.ts. File format: queue_file.ts and docs/queue-format.md.
+ */
+import { join } from "node:path";
+import { syncDirectory } from "../fs/sync_directory.ts";
+import {
+  CorruptQueueFileError,
+  findHeaderEnd,
+  parseQueueFile,
+  statusByte,
+  statusFromByte,
+} from "./queue_file.ts";
+import { isQueueId, newQueueId } from "./queue_id.ts";
+import { createQueueWriter, type QueueFileHandle } from "./queue_writer.ts";
+import {
+  type DeferReason,
+  formatDeferReasons,
+  parseDeferReasons,
+} from "./defer_reasons.ts";
+import type {
+  Envelope,
+  NewEnvelope,
+  QueueName,
+  QueueWriter,
+  RecipientStatus,
+} from "./types.ts";
+import { maillog } from "../log/maillog.ts";
+
+/** The queues that hold queue files, in `mailsrv queue` order. */
+export const QUEUE_NAMES: readonly QueueName[] = [
+  "maildrop",
+  "incoming",
+  "active",
+  "deferred",
+  "hold",
+  "corrupt",
+];
+
+/** Every directory under `queue_directory` (`mailsrv check` creates them). */
+export const QUEUE_DIRECTORIES: readonly string[] = [
+  ...QUEUE_NAMES,
+  "tmp",
+  "defer",
+  "pid",
+  "private",
+];
+
+/** The first read of a header; larger headers are read in growing steps. */
+const HEADER_READ_SIZE = 16 * 1024;
+/** A header longer than this is corrupt (recipient lists are bounded). */
+export const MAX_HEADER_SIZE = 8 * 1024 * 1024;
+/** Content is streamed in chunks of this size. */
+const CONTENT_CHUNK_SIZE = 64 * 1024;
+const RCPT_PREFIX = new TextEncoder().encode("rcpt=");
+
+/** How the store is opened; every field is optional. */
+export interface QueueStoreOptions {
+  /**
+   * Empty tmp/ (default true). Only the daemon may, at start; tools that
+   * run beside a live daemon (`mailsrv queue`, `sendmail`) pass false.
+   */
+  readonly clearStaging?: boolean;
+  /** Queue ID source (default: the process-wide monotonic generator). */
+  readonly newQueueId?: () => string;
+  /** Milliseconds since the epoch, for arrival times. */
+  readonly now?: () => number;
+  /** Creates a staging file (tests inject faults here). */
+  readonly createFile?: (path: string) => Promise<QueueFileHandle>;
+  /** Makes a directory's entries durable (default: group commit). */
+  readonly syncDirectory?: (path: string) => Promise<void>;
+}
+
+/** Where a writer delivers its message. */
+export interface OpenWriterOptions {
+  /** `incoming` (default; the manager is told) or `maildrop`. */
+  readonly queue?: "incoming" | "maildrop";
+}
+
+/** Where the content of a queue file lies. */
+export type ContentLocation = Pick<Envelope, "contentOffset" | "size">;
+
+function createStagingFile(path: string): Promise<Deno.FsFile> {
+  return Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+}
+
+/** Reads up to `length` bytes at `offset`; shorter only at end of file. */
+async function readAt(
+  file: Deno.FsFile,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  await file.seek(offset, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < length) {
+    const n = await file.read(bytes.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return bytes.subarray(0, filled);
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound;
+}
+
+/** The on-disk queue under one `queue_directory`. */
+export class QueueStore {
+  readonly #listeners = new Set<(id: string) => void>();
+  readonly #newQueueId: () => string;
+  readonly #now: () => number;
+  readonly #createFile: (path: string) => Promise<QueueFileHandle>;
+  readonly #syncDirectory: (path: string) => Promise<void>;
+
+  private constructor(
+    /** Absolute path of `queue_directory`. */
+    readonly queueDirectory: string,
+    options: QueueStoreOptions,
+  ) {
+    this.#newQueueId = options.newQueueId ?? newQueueId;
+    this.#now = options.now ?? Date.now;
+    this.#createFile = options.createFile ?? createStagingFile;
+    this.#syncDirectory = options.syncDirectory ?? syncDirectory;
+  }
+
+  /**
+   * Opens the queue under `queueDirectory`, creating missing directories
+   * (0700) and, unless told otherwise, emptying tmp/.
+   */
+  static async open(
+    queueDirectory: string,
+    options: QueueStoreOptions = {},
+  ): Promise<QueueStore> {
+    const store = new QueueStore(queueDirectory, options);
+    for (const name of QUEUE_DIRECTORIES) {
+      await Deno.mkdir(join(queueDirectory, name), {
+        recursive: true,
+        mode: 0o700,
+      });
+    }
+    if (options.clearStaging ?? true) {
+      const tmp = join(queueDirectory, "tmp");
+      for await (const entry of Deno.readDir(tmp)) {
+        await Deno.remove(join(tmp, entry.name), { recursive: true });
+      }
+    }
+    return store;
+  }
+
+  /** The directory of `queue` (or of tmp/, defer/). */
+  directory(queue: QueueName | "tmp" | "defer"): string {
+    return join(this.queueDirectory, queue);
+  }
+
+  /** The path of message `id` in `queue`. */
+  path(queue: QueueName | "tmp" | "defer", id: string): string {
+    return join(this.queueDirectory, queue, id);
+  }
+
+  /**
+   * Starts a new message (implements `OpenQueueWriter`). Its queue ID is
+   * fixed now; it reaches incoming/ only when the writer commits.
+   */
+  openWriter(
+    envelope: NewEnvelope,
+    options: OpenWriterOptions = {},
+  ): Promise<QueueWriter> {
+    const queue = options.queue ?? "incoming";
+    const id = this.#newQueueId();
+    return createQueueWriter({
+      id,
+      arrivalTime: Math.floor(this.#now()),
+      envelope,
+      stagingPath: this.path("tmp", id),
+      queuePath: this.path(queue, id),
+      queueDirectory: this.directory(queue),
+      createFile: this.#createFile,
+      syncDirectory: this.#syncDirectory,
+      committed: queue === "incoming" ? (id) => this.#notify(id) : () => {},
+    });
+  }
+
+  /**
+   * Calls `listener` with the queue ID of each message committed to
+   * incoming/ from now on, once it is durable.
+   * @returns a function that ends the subscription
+   */
+  subscribe(listener: (id: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  #notify(id: string): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(id);
+      } catch (error) {
+        // The message is durable either way; a listener bug must not
+        // turn a committed message into a failed reply.
+        maillog("cleanup").error(
+          `${id}: commit listener failed: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Reads and checks the header of message `id` in `queue` (not the
+   * content).
+   * @throws CorruptQueueFileError when the file cannot be trusted
+   */
+  async readEnvelope(queue: QueueName, id: string): Promise<Envelope> {
+    using file = await Deno.open(this.path(queue, id), { read: true });
+    const fileLength = (await file.stat()).size;
+    let want = Math.min(fileLength, HEADER_READ_SIZE);
+    let bytes = await readAt(file, 0, want);
+    while (
+      findHeaderEnd(bytes) < 0 && want < fileLength && want < MAX_HEADER_SIZE
+    ) {
+      want = Math.min(fileLength, want * 4, MAX_HEADER_SIZE);
+      bytes = await readAt(file, 0, want);
+    }
+    const envelope = parseQueueFile(bytes, fileLength);
+    if (envelope.id !== id) {
+      throw new CorruptQueueFileError(
+        `queue ID "${envelope.id}" does not match the file name`,
+      );
+    }
+    return envelope;
+  }
+
+  /**
+   * The content of message `id` as a stream (LF line ends), read in
+   * chunks. The file is opened on the first read and closed at the end
+   * or on cancel; a stream never read holds nothing open.
+   */
+  openContent(
+    queue: QueueName,
+    id: string,
+    location: ContentLocation,
+  ): ReadableStream<Uint8Array> {
+    const path = this.path(queue, id);
+    let file: Deno.FsFile | undefined;
+    let remaining = location.size;
+    const close = () => {
+      file?.close();
+      file = undefined;
+      remaining = 0;
+    };
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          if (remaining > 0 && !file) {
+            file = await Deno.open(path, { read: true });
+            await file.seek(location.contentOffset, Deno.SeekMode.Start);
+          }
+          if (remaining === 0 || !file) {
+            close();
+            controller.close();
+            return;
+          }
+          const chunk = new Uint8Array(Math.min(CONTENT_CHUNK_SIZE, remaining));
+          const n = await file.read(chunk);
+          if (n === null) {
+            throw new CorruptQueueFileError(
+              `queue file "${id}" ends before its content does`,
+            );
+          }
+          remaining -= n;
+          controller.enqueue(chunk.subarray(0, n));
+          if (remaining === 0) {
+            close();
+            controller.close();
+          }
+        } catch (error) {
+          close();
+          controller.error(error);
+        }
+      },
+      cancel: close,
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Records `status` for the recipients whose status bytes lie at
+   * `offsets`: one byte written in place per recipient, then one
+   * fdatasync. Every offset is checked before anything is written.
+   */
+  async markRecipients(
+    queue: QueueName,
+    id: string,
+    offsets: readonly number[],
+    status: RecipientStatus,
+  ): Promise<void> {
+    if (offsets.length === 0) return;
+    using file = await Deno.open(this.path(queue, id), {
+      read: true,
+      write: true,
+    });
+    for (const offset of offsets) {
+      const start = offset - RCPT_PREFIX.length;
+      const bytes = start >= 0
+        ? await readAt(file, start, RCPT_PREFIX.length + 1)
+        : new Uint8Array(0);
+      const isStatus = bytes.length === RCPT_PREFIX.length + 1 &&
+        RCPT_PREFIX.every((b, i) => bytes[i] === b) &&
+        statusFromByte(bytes[RCPT_PREFIX.length]) !== undefined;
+      if (!isStatus) {
+        throw new CorruptQueueFileError(
+          `no recipient status at offset ${offset} of queue file "${id}"`,
+        );
+      }
+    }
+    const byte = new Uint8Array([statusByte(status)]);
+    for (const offset of offsets) {
+      await file.seek(offset, Deno.SeekMode.Start);
+      if (await file.write(byte) !== 1) {
+        throw new Error(`Short write to queue file "${id}"`);
+      }
+    }
+    await file.syncData();
+  }
+
+  /** Moves message `id` from one queue to another (one rename). */
+  async move(id: string, from: QueueName, to: QueueName): Promise<void> {
+    await Deno.rename(this.path(from, id), this.path(to, id));
+  }
+
+  /** Sets the retry time of message `id` (its mtime, as Postfix does). */
+  async setRetryTime(
+    queue: QueueName,
+    id: string,
+    timeMs: number,
+  ): Promise<void> {
+    const when = new Date(timeMs);
+    await Deno.utime(this.path(queue, id), when, when);
+  }
+
+  /** The retry time (mtime) of message `id`; undefined if it is gone. */
+  async retryTime(queue: QueueName, id: string): Promise<number | undefined> {
+    try {
+      return (await Deno.stat(this.path(queue, id))).mtime?.getTime();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Removes message `id` from `queue`, and its defer logfile if any. */
+  async remove(queue: QueueName, id: string): Promise<void> {
+    await this.removeDeferReasons(id);
+    await Deno.remove(this.path(queue, id));
+  }
+
+  /** Replaces the defer logfile of message `id` (not fsynced). */
+  async writeDeferReasons(
+    id: string,
+    reasons: readonly DeferReason[],
+  ): Promise<void> {
+    await Deno.writeTextFile(
+      this.path("defer", id),
+      formatDeferReasons(reasons),
+      { mode: 0o600 },
+    );
+  }
+
+  /** Recipient → reason from the defer logfile; empty when there is none. */
+  async readDeferReasons(id: string): Promise<Map<string, string>> {
+    try {
+      return parseDeferReasons(await Deno.readTextFile(this.path("defer", id)));
+    } catch (error) {
+      if (isNotFound(error)) return new Map();
+      throw error;
+    }
+  }
+
+  /** Removes the defer logfile of message `id`, if any. */
+  async removeDeferReasons(id: string): Promise<void> {
+    try {
+      await Deno.remove(this.path("defer", id));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /**
+   * The queue IDs in `queue`, streamed from the directory in its own
+   * order; names that are not queue IDs are skipped.
+   */
+  async *list(queue: QueueName): AsyncIterableIterator<string> {
+    for await (const entry of Deno.readDir(this.directory(queue))) {
+      if (entry.isFile && isQueueId(entry.name)) yield entry.name;
+    }
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The smtpd command table.
+ *
+ * DESCRIPTION
+ *   One entry per SMTP verb, as OpenSMTPD's smtp_session.c pairs them: a
+ *   side-effect-free `check` that refuses the command when it is out of
+ *   sequence (RFC 5321 section 4.1.4), and a `proceed` that checks the
+ *   argument and returns the transition, reply included. Replies follow
+ *   Postfix's wording, so admins and log tools see what they know.
+ *
+ *   EHLO offers PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES and 8BITMIME.
+ *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY answers
+ *   252 for any argument, never telling whether a user exists. RCPT for
+ *   a local domain asks the recipient verifier (an action); for any other
+ *   domain, or a relay trick, it needs a client in `mynetworks`.
+ *
+ *   Used by the session (`session.ts`). Pure.
+ *
+ * STANDARDS
+ *   RFC 5321 sections 4.1.1 (commands), 4.1.4 (order), 4.3.2 (replies),
+ *   4.5.1 (postmaster), 4.5.3.1.8 (recipient limit); RFC 1870, RFC 2920,
+ *   RFC 6152, RFC 2034 (EHLO keywords).
+ *
+ *   Does NOT implement ETRN, EXPN, TURN, STARTTLS, AUTH or BDAT: they
+ *   get 502 like any unknown command.
+ */
+import type { SessionPolicy, SmtpSession, Transition } from "./session.ts";
+import { formatMailbox, parsePath } from "./address.ts";
+import { parseMailParameters, parseRcptParameters } from "./mail_parameters.ts";
+import { printable, type Reply, reply } from "./replies.ts";
+import { resolveRecipient, resolveSender } from "./resolve_recipient.ts";
+import {
+  addRecipient,
+  answer,
+  closeSession,
+  rejectLogLine,
+} from "./transitions.ts";
+
+/** The verbs smtpd knows. */
+export type Verb =
+  | "HELO"
+  | "EHLO"
+  | "MAIL"
+  | "RCPT"
+  | "DATA"
+  | "RSET"
+  | "NOOP"
+  | "VRFY"
+  | "HELP"
+  | "QUIT";
+
+/** One row of the command table. */
+export interface CommandSpec {
+  /** The refusal when the command is out of sequence, or null. No side effects. */
+  readonly check: (session: SmtpSession) => Reply | null;
+  /** Carries out the command (its argument already split off). */
+  readonly proceed: (
+    session: SmtpSession,
+    argument: string,
+    policy: SessionPolicy,
+  ) => Transition;
+}
+
+const inOrder = (): Reply | null => null;
+
+const ok = (enhanced: string) => reply(250, enhanced, "Ok");
+
+const syntax = (usage: string) => reply(501, "5.5.4", `Syntax: ${usage}`);
+
+/** The command table (OpenSMTPD's check/proceed pairs). */
+export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
+  HELO: { check: inOrder, proceed: (s, arg, p) => hello(s, arg, p, "SMTP") },
+  EHLO: { check: inOrder, proceed: (s, arg, p) => hello(s, arg, p, "ESMTP") },
+  MAIL: {
+    check: (s) => {
+      if (s.helo === null) {
+        return reply(503, "5.5.1", "Error: send HELO/EHLO first");
+      }
+      if (s.transaction !== null) {
+        return reply(503, "5.5.1", "Error: nested MAIL command");
+      }
+      return null;
+    },
+    proceed: mail,
+  },
+  RCPT: {
+    check: (s) =>
+      s.transaction === null
+        ? reply(503, "5.5.1", "Error: need MAIL command")
+        : null,
+    proceed: rcpt,
+  },
+  DATA: {
+    check: (s) => {
+      if (s.transaction === null) {
+        return reply(503, "5.5.1", "Error: need RCPT command");
+      }
+      if (s.transaction.recipients.length === 0) {
+        return reply(554, "5.5.1", "Error: no valid recipients");
+      }
+      return null;
+    },
+    proceed: data,
+  },
+  RSET: {
+    check: inOrder,
+    proceed: (s, arg) =>
+      arg !== ""
+        ? answer(s, "rset", syntax("RSET"))
+        : answer(s, "rset", ok("2.0.0"), { transaction: null }),
+  },
+  NOOP: { check: inOrder, proceed: (s) => answer(s, "noop", ok("2.0.0")) },
+  VRFY: {
+    check: inOrder,
+    proceed: (s, arg) =>
+      arg === ""
+        ? answer(s, "vrfy", syntax("VRFY address"))
+        : answer(s, "vrfy", reply(252, "2.0.0", printable(arg))),
+  },
+  HELP: {
+    check: inOrder,
+    proceed: (s) =>
+      answer(
+        s,
+        "help",
+        reply(
+          214,
+          "2.0.0",
+          "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
+        ),
+      ),
+  },
+  QUIT: {
+    check: inOrder,
+    proceed: (s) => {
+      const bye = answer(s, "quit", reply(221, "2.0.0", "Bye"));
+      return closeSession(bye.session, bye.actions);
+    },
+  },
+};
+
+/** Whether `word` (upper case) is a verb of the table. */
+export function isVerb(word: string): word is Verb {
+  return Object.hasOwn(COMMANDS, word);
+}
+
+function hello(
+  s: SmtpSession,
+  argument: string,
+  policy: SessionPolicy,
+  protocol: "SMTP" | "ESMTP",
+): Transition {
+  const verb = protocol === "ESMTP" ? "ehlo" : "helo";
+  if (argument === "") {
+    return answer(s, verb, syntax(`${verb.toUpperCase()} hostname`));
+  }
+  // The name goes into the envelope, logs and Received:; keep it printable.
+  const changes = { helo: printable(argument), protocol, transaction: null };
+  if (protocol === "SMTP") {
+    return answer(s, verb, reply(250, null, policy.myhostname), changes);
+  }
+  const size = policy.message_size_limit > 0
+    ? `SIZE ${policy.message_size_limit}`
+    : "SIZE";
+  const keywords = reply(
+    250,
+    null,
+    policy.myhostname,
+    "PIPELINING",
+    size,
+    "VRFY",
+    "ENHANCEDSTATUSCODES",
+    "8BITMIME",
+  );
+  return answer(s, verb, keywords, changes);
+}
+
+function mail(
+  s: SmtpSession,
+  argument: string,
+  policy: SessionPolicy,
+): Transition {
+  if (!/^FROM:/i.test(argument)) {
+    return answer(s, "mail", syntax("MAIL FROM:<address>"));
+  }
+  const parsed = parsePath(argument.slice(5), { allowNull: true });
+  if (!parsed.ok) {
+    return answer(s, "mail", reply(501, "5.1.7", "Bad sender address syntax"));
+  }
+  const parameters = parseMailParameters(
+    parsed.parameters,
+    policy.message_size_limit,
+  );
+  if (!parameters.ok) return answer(s, "mail", parameters.reply);
+  const transaction = {
+    sender: resolveSender(parsed.path.mailbox, policy),
+    bodyType: parameters.value.body,
+    recipients: [],
+    queueId: null,
+  };
+  return answer(s, "mail", ok("2.1.0"), { transaction });
+}
+
+function rcpt(
+  s: SmtpSession,
+  argument: string,
+  policy: SessionPolicy,
+): Transition {
+  if (!/^TO:/i.test(argument)) {
+    return answer(s, "rcpt", syntax("RCPT TO:<address>"));
+  }
+  const parsed = parsePath(argument.slice(3), { allowNull: false });
+  if (!parsed.ok || parsed.path.mailbox === null) {
+    return answer(
+      s,
+      "rcpt",
+      reply(501, "5.1.3", "Bad recipient address syntax"),
+    );
+  }
+  const parameters = parseRcptParameters(parsed.parameters);
+  if (!parameters.ok) return answer(s, "rcpt", parameters.reply);
+  const recipients = s.transaction?.recipients ?? [];
+  if (recipients.length >= policy.smtpd_recipient_limit) {
+    return answer(s, "rcpt", reply(452, "4.5.3", "Error: too many recipients"));
+  }
+  const mailbox = parsed.path.mailbox;
+  const recipient = resolveRecipient({ ...parsed.path, mailbox }, policy);
+  if (recipient.addressClass === "remote" && !s.clientInMynetworks) {
+    const refusal = reply(
+      554,
+      "5.7.1",
+      `<${formatMailbox(mailbox)}>: Relay access denied`,
+    );
+    return answer(s, "rcpt", refusal, {}, [
+      rejectLogLine(s, "RCPT", refusal, formatMailbox(mailbox)),
+    ]);
+  }
+  if (recipient.addressClass === "local") {
+    return {
+      session: {
+        ...s,
+        phase: "verifying",
+        pendingRecipient: recipient.address,
+      },
+      actions: [{ type: "verify-recipient", address: recipient.address }],
+    };
+  }
+  return answer(s, "rcpt", ok("2.1.5"), {
+    transaction: addRecipient(s.transaction, recipient.address),
+  });
+}
+
+function data(s: SmtpSession, argument: string): Transition {
+  if (argument !== "") return answer(s, "data", syntax("DATA"));
+  const t = s.transaction;
+  if (t === null) throw new Error("DATA proceeded without a transaction");
+  return {
+    session: { ...s, phase: "opening" },
+    actions: [{
+      type: "open-data",
+      envelope: {
+        sender: t.sender,
+        recipients: t.recipients,
+        clientName: s.client.name,
+        clientAddress: s.client.address,
+        helo: s.helo ?? "",
+        protocol: s.protocol,
+        ...(t.bodyType === null ? {} : { bodyType: t.bodyType }),
+      },
+    }],
+  };
+}

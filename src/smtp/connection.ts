@@ -1,0 +1,459 @@
+/**
+ * smtpd's connection adapter: runs one SMTP session over a byte stream.
+ *
+ * DESCRIPTION
+ *   `serveSmtpConnection` is the thin, asynchronous shell around the pure
+ *   session (`session.ts`). It reads into one reused buffer, splits
+ *   commands with `CommandLineReader`, feeds them to `step`, and carries
+ *   out the actions: it asks the recipient verifier, opens the queue file
+ *   through the queue's single gate (`OpenQueueWriter`), writes the
+ *   Received: header and then streams the content that `DotReader`
+ *   produces straight into the queue file, awaiting each write
+ *   (backpressure), and commits it before the 250. A message is never held
+ *   in memory whole; content past `message_size_limit` is read and
+ *   dropped.
+ *
+ *   Replies are collected and written in one write when no complete
+ *   command is left in the input (RFC 2920 section 3.1: the server may
+ *   batch replies, and must send them before it waits for more input).
+ *   Every read and write is bounded by `smtpd_timeout`. When its service
+ *   drains, a session that is not inside a mail transaction is told
+ *   421 4.3.2 and closed at its next read.
+ *
+ *   The adapter catches everything: a failing queue, verifier or socket
+ *   ends or refuses one message or one session, never the daemon.
+ *
+ *   Used by the smtpd listener (`server.ts`), and usable for inetd or
+ *   `sendmail -bs` style use with any `SmtpStream`. Needs the permissions
+ *   of whatever `openQueueWriter` and `verifyRecipient` do; itself, none.
+ *
+ *   Does NOT listen or accept (see `server.ts`), resolve client names,
+ *   or start TLS.
+ */
+import type { Config } from "../config/types.ts";
+import type {
+  NewEnvelope,
+  OpenQueueWriter,
+  QueueWriter,
+} from "../queue/types.ts";
+import { maillog } from "../log/maillog.ts";
+import { clientName } from "./client_name.ts";
+import { DotReader } from "./dot_reader.ts";
+import { CommandLineReader } from "./line_reader.ts";
+import { MessageIdScanner } from "./message_id.ts";
+import { receivedHeader } from "./received.ts";
+import { formatReply } from "./replies.ts";
+import {
+  inTransaction,
+  newSession,
+  type QueueFailure,
+  type RecipientVerdict,
+  type SessionAction,
+  type SessionEvent,
+  type SmtpSession,
+  step,
+} from "./session.ts";
+
+/** What smtpd needs from the rest of mailsrv. */
+export interface SmtpDeps {
+  /** The current configuration (it can change on reload; read per session). */
+  readonly config: () => Config;
+  /** The queue's single gate. */
+  readonly openQueueWriter: OpenQueueWriter;
+  /** Whether a recipient in a local domain (`mydestination`) exists. */
+  readonly verifyRecipient: (address: string) => Promise<RecipientVerdict>;
+  /** Clock for the Received: date (milliseconds since the epoch). */
+  readonly now?: () => number;
+}
+
+/** A byte stream smtpd talks over: a `Deno.Conn`, or a pair of pipes. */
+export interface SmtpStream {
+  /** Reads into `buffer`; the number of bytes read, or null at EOF. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `bytes`; the number written. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Closes the stream; a pending read then fails or returns null. */
+  close(): void;
+}
+
+/** How a listener steers the sessions it runs. */
+export interface SessionControl {
+  /** Other sessions of the service running when this one connected. */
+  readonly activeSessions: number;
+  /** True once the service is draining. */
+  readonly draining: () => boolean;
+  /** Calls `wake` when the service starts draining; returns the unsubscriber. */
+  readonly onDrain: (wake: () => void) => () => void;
+}
+
+const READ_BUFFER_SIZE = 32 * 1024;
+/** Idle read buffers kept for the next sessions (each is 64 KiB with its scratch). */
+const BUFFER_POOL_LIMIT = 64;
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+const smtpdLog = maillog("smtpd");
+const cleanupLog = maillog("cleanup");
+
+/** What waiting for input produced: bytes read, or why there are none. */
+type ReadOutcome = number | "eof" | "timeout" | "shutdown";
+
+/** A session's read buffer and the DATA reader's scratch buffer. */
+interface Buffers {
+  readonly read: Uint8Array;
+  readonly content: Uint8Array;
+}
+
+/**
+ * Buffers of ended sessions, reused by new ones: with a connection per
+ * message, allocating them anew would churn 64 KiB per message.
+ */
+const bufferPool: Buffers[] = [];
+
+function takeBuffers(): Buffers {
+  return bufferPool.pop() ?? {
+    read: new Uint8Array(READ_BUFFER_SIZE),
+    content: new Uint8Array(READ_BUFFER_SIZE + 2),
+  };
+}
+
+/**
+ * Runs one SMTP session on `conn` until it ends, then closes `conn`.
+ * Never rejects.
+ * @param clientAddress the client's IP address as logged (see `clientAddress`)
+ * @param control set by a listener; absent for a lone session (inetd)
+ */
+export async function serveSmtpConnection(
+  conn: SmtpStream,
+  deps: SmtpDeps,
+  clientAddress: string,
+  control?: SessionControl,
+): Promise<void> {
+  const steering = control ?? LONE_SESSION;
+  const connection = new SmtpConnection(conn, deps, steering);
+  const unsubscribe = steering.onDrain(() => connection.interrupt());
+  try {
+    await connection.run(clientAddress);
+  } catch (e) {
+    smtpdLog.error(`session with ${clientAddress} failed: ${describe(e)}`);
+    await connection.abortMessage();
+  } finally {
+    unsubscribe();
+    try {
+      conn.close();
+    } catch {
+      // Already closed by the listener's drain or by the peer.
+    }
+    connection.releaseBuffers();
+  }
+}
+
+const LONE_SESSION: SessionControl = {
+  activeSessions: 0,
+  draining: () => false,
+  onDrain: () => () => {},
+};
+
+/** One connection's I/O state around the pure session. */
+class SmtpConnection {
+  readonly #conn: SmtpStream;
+  readonly #deps: SmtpDeps;
+  readonly #control: SessionControl;
+  readonly #config: Config;
+  readonly #timeoutMs: number;
+  readonly #buffers = takeBuffers();
+  readonly #buffer = this.#buffers.read;
+  readonly #lines = new CommandLineReader();
+  #session: SmtpSession = newSession();
+  #replies = "";
+  #writer: QueueWriter | null = null;
+  #receiving = false;
+  #lost = false;
+  /** A read may still write into the read buffer (it timed out or was interrupted). */
+  #readPending = false;
+  /** Ends the current idle read early (the service drains). */
+  #interruptRead: (() => void) | null = null;
+
+  constructor(conn: SmtpStream, deps: SmtpDeps, control: SessionControl) {
+    this.#conn = conn;
+    this.#deps = deps;
+    this.#control = control;
+    this.#config = deps.config();
+    this.#timeoutMs = this.#config.smtpd_timeout * 1000;
+  }
+
+  async run(address: string): Promise<void> {
+    await this.#step({
+      type: "connect",
+      client: { name: clientName(address), address },
+      activeSessions: this.#control.activeSessions,
+    });
+    while (this.#session.phase !== "closed") {
+      if (this.#receiving) {
+        this.#receiving = false;
+        await this.#receiveData();
+        continue;
+      }
+      const line = this.#lines.next();
+      if (line !== null) {
+        await this.#step(
+          line.kind === "line"
+            ? { type: "command", line: line.text }
+            : { type: "command-too-long" },
+        );
+        continue;
+      }
+      const outcome = await this.#waitForInput();
+      if (typeof outcome === "number") {
+        this.#lines.push(this.#buffer.subarray(0, outcome));
+      } else await this.#step({ type: outcome });
+    }
+    await this.#flush();
+    await this.abortMessage();
+  }
+
+  /** Hands the buffers to the next session, unless a read may still fill them. */
+  releaseBuffers(): void {
+    if (!this.#readPending && bufferPool.length < BUFFER_POOL_LIMIT) {
+      bufferPool.push(this.#buffers);
+    }
+  }
+
+  /** Wakes an idle session blocked in a read, so it can say 421 and close. */
+  interrupt(): void {
+    this.#interruptRead?.();
+  }
+
+  /** Discards the open queue file, if any. */
+  async abortMessage(): Promise<void> {
+    const writer = this.#writer;
+    if (writer === null) return;
+    this.#writer = null;
+    try {
+      await writer.abort();
+    } catch (e) {
+      smtpdLog.warning(
+        `${writer.id}: cannot discard queue file: ${describe(e)}`,
+      );
+    }
+  }
+
+  async #step(event: SessionEvent): Promise<void> {
+    const { session, actions } = step(this.#session, event, this.#config);
+    this.#session = session;
+    for (const action of actions) await this.#perform(action);
+  }
+
+  async #perform(action: SessionAction): Promise<void> {
+    switch (action.type) {
+      case "reply":
+        this.#replies += formatReply(action.reply);
+        return;
+      case "log":
+        (action.program === "cleanup" ? cleanupLog : smtpdLog)[action.level](
+          action.text,
+        );
+        return;
+      case "verify-recipient":
+        return await this.#step({
+          type: "recipient-verdict",
+          verdict: await this.#verify(action.address),
+        });
+      case "open-data":
+        return await this.#openData(action.envelope);
+      case "receive-data":
+        this.#receiving = true;
+        return;
+      case "commit":
+        return await this.#commit();
+      case "abort":
+        return await this.abortMessage();
+      case "close":
+        return;
+    }
+  }
+
+  async #verify(address: string): Promise<RecipientVerdict> {
+    try {
+      return await this.#deps.verifyRecipient(address);
+    } catch (e) {
+      smtpdLog.warning(
+        `recipient lookup for <${address}> failed: ${describe(e)}`,
+      );
+      return {
+        ok: false,
+        code: 451,
+        dsn: "4.3.0",
+        text: "Temporary lookup failure",
+      };
+    }
+  }
+
+  async #openData(envelope: NewEnvelope): Promise<void> {
+    let writer: QueueWriter;
+    try {
+      writer = await this.#deps.openQueueWriter(envelope);
+    } catch (e) {
+      smtpdLog.warning(`NOQUEUE: cannot open queue file: ${describe(e)}`);
+      return await this.#step({
+        type: "data-open-failed",
+        failure: queueFailure(e),
+      });
+    }
+    this.#writer = writer;
+    const header = receivedHeader({
+      helo: envelope.helo,
+      clientName: envelope.clientName,
+      clientAddress: envelope.clientAddress,
+      myhostname: this.#config.myhostname,
+      protocol: envelope.protocol,
+      queueId: writer.id,
+      recipients: envelope.recipients,
+      date: (this.#deps.now ?? Date.now)(),
+    });
+    try {
+      await writer.write(encoder.encode(header));
+    } catch (e) {
+      smtpdLog.warning(`${writer.id}: queue file write error: ${describe(e)}`);
+      await this.abortMessage();
+      return await this.#step({
+        type: "data-open-failed",
+        failure: queueFailure(e),
+      });
+    }
+    await this.#step({ type: "data-begun", queueId: writer.id });
+  }
+
+  /** Reads the content up to `<CRLF>.<CRLF>`, streaming it into the queue file. */
+  async #receiveData(): Promise<void> {
+    const limit = this.#config.message_size_limit > 0
+      ? this.#config.message_size_limit
+      : Infinity;
+    const dot = new DotReader(limit, this.#buffers.content);
+    const scanner = new MessageIdScanner();
+    let failure: QueueFailure | null = null;
+    let chunk = this.#lines.takeRest();
+    for (;;) {
+      if (chunk.length === 0) {
+        const outcome = await this.#waitForInput();
+        if (typeof outcome !== "number") {
+          return await this.#step({ type: outcome });
+        }
+        chunk = this.#buffer.subarray(0, outcome);
+      }
+      const { content, done, rest } = dot.feed(chunk);
+      if (content.length > 0 && failure === null && this.#writer !== null) {
+        scanner.push(content);
+        try {
+          await this.#writer.write(content);
+        } catch (e) {
+          smtpdLog.warning(
+            `${this.#writer.id}: queue file write error: ${describe(e)}`,
+          );
+          failure = queueFailure(e);
+        }
+      }
+      if (done) {
+        this.#lines.push(rest);
+        const summary = {
+          ...dot.summary,
+          messageId: scanner.messageId(),
+          failure,
+        };
+        return await this.#step({ type: "data-end", summary });
+      }
+      chunk = EMPTY;
+    }
+  }
+
+  async #commit(): Promise<void> {
+    const writer = this.#writer;
+    if (writer === null) throw new Error("commit without an open queue file");
+    try {
+      await writer.commit();
+    } catch (e) {
+      smtpdLog.warning(
+        `${writer.id}: cannot commit queue file: ${describe(e)}`,
+      );
+      return await this.#step({
+        type: "queue-failed",
+        failure: queueFailure(e),
+      });
+    }
+    this.#writer = null;
+    await this.#step({ type: "queued" });
+  }
+
+  /** Sends the pending replies, then waits for input (or a reason not to). */
+  async #waitForInput(): Promise<ReadOutcome> {
+    if (!(await this.#flush())) return "eof";
+    const idle = this.#session.phase === "command" &&
+      !inTransaction(this.#session);
+    if (idle && this.#control.draining()) return "shutdown";
+    this.#readPending = true;
+    const read: Promise<ReadOutcome> = this.#conn.read(this.#buffer).then(
+      (n) => {
+        this.#readPending = false;
+        return n ?? "eof";
+      },
+      () => {
+        this.#readPending = false;
+        return "eof";
+      },
+    );
+    return await this.#bounded(read, idle);
+  }
+
+  /** Writes the collected replies in one write; false if the client is gone. */
+  async #flush(): Promise<boolean> {
+    if (this.#lost) return false;
+    if (this.#replies === "") return true;
+    const bytes = encoder.encode(this.#replies);
+    this.#replies = "";
+    const written = (async () => {
+      for (let at = 0; at < bytes.length;) {
+        at += await this.#conn.write(bytes.subarray(at));
+      }
+      return 0;
+    })().catch((): ReadOutcome => "eof");
+    if ((await this.#bounded(written, false)) === 0) return true;
+    this.#lost = true;
+    return false;
+  }
+
+  /**
+   * `work`'s outcome, or "timeout" after smtpd_timeout, or "shutdown" when
+   * `interruptible` and the service starts draining meanwhile. The
+   * stopping promise is made per wait, so no long-lived promise collects
+   * reactions.
+   */
+  async #bounded(
+    work: Promise<ReadOutcome>,
+    interruptible: boolean,
+  ): Promise<ReadOutcome> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = new Promise<ReadOutcome>((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
+      if (interruptible) this.#interruptRead = () => resolve("shutdown");
+    });
+    try {
+      return await Promise.race([work, stop]);
+    } finally {
+      clearTimeout(timer);
+      this.#interruptRead = null;
+    }
+  }
+}
+
+/** Classifies a queue error: `no-space` for ENOSPC (452 4.3.1), else `write-error`. */
+export function queueFailure(e: unknown): QueueFailure {
+  const code = (e as { code?: unknown } | null)?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  return code === "ENOSPC" ||
+      /No space left on device|os error 28\b/.test(message)
+    ? "no-space"
+    : "write-error";
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

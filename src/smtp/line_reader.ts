@@ -1,0 +1,133 @@
+/**
+ * SMTP command lines from a byte stream.
+ *
+ * DESCRIPTION
+ *   `CommandLineReader` splits the bytes smtpd reads into command lines.
+ *   A command ends at LF; a CR right before it is dropped, so both CRLF
+ *   and a bare LF end a command, as Postfix accepts. Bytes are searched
+ *   with `indexOf`, never decoded before a line is complete.
+ *
+ *   RFC 5321 section 4.5.3.1.4 limits a command line to 512 octets with
+ *   its CRLF. A longer line is not buffered: its bytes are dropped up to
+ *   the next LF, then the reader reports it once as too long, so the
+ *   reply lines up with the command and the line's tail is never taken
+ *   for a command of its own. At most 511 bytes of an unfinished line are
+ *   kept between reads.
+ *
+ *   After DATA, `takeRest` hands the unread bytes to the DATA reader.
+ *
+ *   Used by the smtpd adapter.
+ *
+ *   Does NOT interpret commands, and does NOT copy complete lines that
+ *   lie within one read: they are decoded in place.
+ */
+
+/** Longest command line, CRLF included (RFC 5321 section 4.5.3.1.4). */
+export const COMMAND_LINE_LIMIT = 512;
+
+/** A complete command line, or the notice that one was too long. */
+export type CommandLine =
+  | { readonly kind: "line"; readonly text: string }
+  | { readonly kind: "too-long" };
+
+const CR = 13;
+const LF = 10;
+const EMPTY = new Uint8Array(0);
+/** Text before CRLF may be 510 octets; keep one more for a CR awaiting its LF. */
+const MAX_TEXT = COMMAND_LINE_LIMIT - 2;
+const MAX_PARTIAL = MAX_TEXT + 1;
+const decoder = new TextDecoder();
+
+/**
+ * Splits pushed chunks into command lines; holds the unfinished tail of a
+ * line between reads, so it has a lifetime (one per connection).
+ */
+export class CommandLineReader {
+  #chunk: Uint8Array = EMPTY;
+  #offset = 0;
+  readonly #partial = new Uint8Array(MAX_PARTIAL);
+  #partialLength = 0;
+  #discarding = false;
+
+  /**
+   * Hands the reader the next bytes read. The previous chunk must be used
+   * up (`next` returned null); `chunk` is read in place until then, so
+   * the caller may reuse its buffer only afterwards.
+   */
+  push(chunk: Uint8Array): void {
+    if (this.#offset < this.#chunk.length) {
+      throw new Error(
+        "CommandLineReader.push called before the previous chunk was read",
+      );
+    }
+    this.#chunk = chunk;
+    this.#offset = 0;
+  }
+
+  /** The next complete command line, or null when more input is needed. */
+  next(): CommandLine | null {
+    const chunk = this.#chunk;
+    while (this.#offset < chunk.length) {
+      const lf = chunk.indexOf(LF, this.#offset);
+      if (lf < 0) {
+        this.#keepPartial(chunk.subarray(this.#offset));
+        this.#offset = chunk.length;
+        return null;
+      }
+      const segment = chunk.subarray(this.#offset, lf);
+      this.#offset = lf + 1;
+      if (this.#discarding) {
+        this.#discarding = false;
+        return { kind: "too-long" };
+      }
+      return this.#complete(segment);
+    }
+    return null;
+  }
+
+  /**
+   * Takes the unread bytes of the current chunk (the start of the message
+   * after DATA). Only valid right after `next` returned a line.
+   */
+  takeRest(): Uint8Array {
+    if (this.#partialLength > 0 || this.#discarding) {
+      throw new Error("CommandLineReader.takeRest called inside a line");
+    }
+    const rest = this.#chunk.subarray(this.#offset);
+    this.#offset = this.#chunk.length;
+    return rest;
+  }
+
+  #keepPartial(tail: Uint8Array): void {
+    if (this.#discarding) return;
+    if (this.#partialLength + tail.length > MAX_PARTIAL) {
+      this.#discarding = true;
+      this.#partialLength = 0;
+      return;
+    }
+    this.#partial.set(tail, this.#partialLength);
+    this.#partialLength += tail.length;
+  }
+
+  #complete(segment: Uint8Array): CommandLine {
+    const held = this.#partialLength;
+    this.#partialLength = 0;
+    const total = held + segment.length;
+    const lastByte = segment.length > 0
+      ? segment[segment.length - 1]
+      : this.#partial[held - 1];
+    const textLength = total > 0 && lastByte === CR ? total - 1 : total;
+    if (textLength > MAX_TEXT) return { kind: "too-long" };
+    if (held === 0) {
+      return {
+        kind: "line",
+        text: decoder.decode(segment.subarray(0, textLength)),
+      };
+    }
+    this.#partial.set(segment, held);
+    return {
+      kind: "line",
+      text: decoder.decode(this.#partial.subarray(0, textLength)),
+    };
+  }
+}

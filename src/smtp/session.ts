@@ -1,0 +1,508 @@
+/**
+ * The smtpd session: a pure RFC 5321 server state machine.
+ *
+ * DESCRIPTION
+ *   `step(session, event, policy)` returns the next session and the
+ *   actions the adapter must carry out. It is synchronous and knows no
+ *   socket, clock or disk, so the same machine serves TCP, inetd and
+ *   tests that drive it line by line.
+ *
+ *   Events are what happened: the client connected, sent a command line
+ *   (or one too long), went silent or away, the daemon is shutting down,
+ *   or a result the session asked for arrived (a recipient verdict, the
+ *   queue file opened, the content read, the message queued). Actions are
+ *   what to do: reply, log, verify a recipient, open the queue file,
+ *   receive the content, commit or abort it, close the connection.
+ *
+ *   Phases: `connecting` → `command` ⇄ `verifying` (a local recipient is
+ *   being looked up) and `command` → `opening` → `data` → `committing` →
+ *   `command` for DATA; any phase → `closed`. The commands themselves live
+ *   in the command table (`commands.ts`).
+ *
+ *   The message is refused at the end of data, with nothing queued, when
+ *   it exceeds `message_size_limit` (552 5.3.4), has a bare CR or LF under
+ *   `smtpd_forbid_bare_newline = reject` (550 5.5.2), or has a line longer
+ *   than 1000 octets with its CRLF (500 5.5.0, RFC 5321 section
+ *   4.5.3.1.6: such a line cannot be relayed intact, and folding it would
+ *   change the message). Nothing is acknowledged before the queue said the
+ *   message is durable (`queued`).
+ *
+ *   After 20 error replies in one session (Postfix's smtpd_hard_error_limit
+ *   default) the client is disconnected with 421 4.7.0.
+ *
+ *   Used by the smtpd role through its adapter (`connection.ts`); pure,
+ *   so it needs no permissions.
+ *
+ * STANDARDS
+ *   RFC 5321 sections 3, 4.1, 4.3 (sequencing), 4.5.3 (limits); RFC 2920
+ *   (pipelining: the adapter batches replies), RFC 1870 (SIZE), RFC 6152
+ *   (8BITMIME), RFC 2034 and RFC 3463 (enhanced status codes).
+ *
+ *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8, DNS lookups or
+ *   restriction lists; relay control is `mynetworks` only.
+ */
+import type { Config } from "../config/types.ts";
+import type { NewEnvelope } from "../queue/types.ts";
+import { inNetworks } from "../policy/networks.ts";
+import { COMMANDS, isVerb } from "./commands.ts";
+import { type Reply, reply } from "./replies.ts";
+import {
+  addRecipient,
+  answer,
+  clientLabel,
+  closeSession,
+  HARD_ERROR_LIMIT,
+  logLine,
+  rejectLogLine,
+  say,
+} from "./transitions.ts";
+
+/** The configuration the session reads (a `Config` will do). */
+export type SessionPolicy = Pick<
+  Config,
+  | "myhostname"
+  | "smtpd_banner"
+  | "mydestination"
+  | "myorigin"
+  | "mynetworks"
+  | "message_size_limit"
+  | "smtpd_recipient_limit"
+  | "default_process_limit"
+  | "smtpd_forbid_bare_newline"
+>;
+
+/** The SMTP client: host name (no DNS yet: `localhost` or `unknown`) and IP. */
+export interface ClientIdentity {
+  /** `localhost` or `unknown`. */
+  readonly name: string;
+  /** IP address, IPv4-mapped IPv6 unwrapped. */
+  readonly address: string;
+}
+
+/** A mail transaction, from MAIL FROM to the end of DATA. */
+export interface Transaction {
+  /** Envelope sender; "" is the null sender. */
+  readonly sender: string;
+  /** MAIL FROM BODY= (RFC 6152), or null. */
+  readonly bodyType: "7BIT" | "8BITMIME" | null;
+  /** Accepted recipients, without duplicates. */
+  readonly recipients: readonly string[];
+  /** Queue ID once the queue file is open (DATA), else null. */
+  readonly queueId: string | null;
+}
+
+/** Where the session is (see the module comment). */
+export type Phase =
+  | "connecting"
+  | "command"
+  | "verifying"
+  | "opening"
+  | "data"
+  | "committing"
+  | "closed";
+
+/** Success and total count of one command, for the disconnect line. */
+export interface CommandCount {
+  /** Commands answered with 2xx or 3xx. */
+  readonly ok: number;
+  /** Commands received. */
+  readonly total: number;
+}
+
+/** The state of one SMTP session. Never mutated: `step` returns a new one. */
+export interface SmtpSession {
+  /** Where the session is (see the module comment). */
+  readonly phase: Phase;
+  /** Who is connected. */
+  readonly client: ClientIdentity;
+  /** The client is in `mynetworks`: it may relay. */
+  readonly clientInMynetworks: boolean;
+  /** HELO/EHLO argument, or null before the client said hello. */
+  readonly helo: string | null;
+  /** `ESMTP` after EHLO, `SMTP` after HELO (Received:, logs). */
+  readonly protocol: "SMTP" | "ESMTP";
+  /** The mail transaction under way, or null. */
+  readonly transaction: Transaction | null;
+  /** The recipient being verified (phase `verifying`). */
+  readonly pendingRecipient: string | null;
+  /** Last command (or stage) seen, for `lost connection after X`. */
+  readonly lastCommand: string;
+  /** Per-command counts (`mail`, `rcpt`, …, `unknown`). */
+  readonly counts: Readonly<Record<string, CommandCount>>;
+  /** Error replies (4xx, 5xx) sent so far. */
+  readonly errors: number;
+}
+
+/** A recipient verifier's answer (see `SmtpDeps.verifyRecipient`). */
+export type RecipientVerdict =
+  | { readonly ok: true }
+  | {
+    readonly ok: false;
+    readonly code: number;
+    readonly dsn: string;
+    readonly text: string;
+  };
+
+/** Why the queue could not take the message. */
+export type QueueFailure = "write-error" | "no-space";
+
+/** What the adapter learnt while reading the message content. */
+export interface DataSummary {
+  /** Content bytes as stored (LF line ends). */
+  readonly size: number;
+  /** The content exceeded `message_size_limit`. */
+  readonly overLimit: boolean;
+  /** A bare CR or LF was seen. */
+  readonly bareNewline: boolean;
+  /** A line exceeded 998 octets before its CRLF. */
+  readonly longLine: boolean;
+  /** Message-ID: header value, if the header section had one. */
+  readonly messageId: string | null;
+  /** Writing the content into the queue file failed. */
+  readonly failure: QueueFailure | null;
+}
+
+/** Something that happened; the input of `step`. */
+export type SessionEvent =
+  | {
+    readonly type: "connect";
+    readonly client: ClientIdentity;
+    /** Sessions already running on this service, this one not counted. */
+    readonly activeSessions: number;
+  }
+  | { readonly type: "command"; readonly line: string }
+  | { readonly type: "command-too-long" }
+  | { readonly type: "recipient-verdict"; readonly verdict: RecipientVerdict }
+  | { readonly type: "data-begun"; readonly queueId: string }
+  | { readonly type: "data-open-failed"; readonly failure: QueueFailure }
+  | { readonly type: "data-end"; readonly summary: DataSummary }
+  | { readonly type: "queued" }
+  | { readonly type: "queue-failed"; readonly failure: QueueFailure }
+  | { readonly type: "timeout" }
+  | { readonly type: "shutdown" }
+  | { readonly type: "eof" };
+
+/** Something to do; the output of `step`, carried out in order. */
+export type SessionAction =
+  | { readonly type: "reply"; readonly reply: Reply }
+  | {
+    readonly type: "log";
+    readonly program: "smtpd" | "cleanup";
+    readonly level: "info" | "warning";
+    readonly text: string;
+  }
+  /** Ask the recipient verifier; answer with `recipient-verdict`. */
+  | { readonly type: "verify-recipient"; readonly address: string }
+  /** Open a queue file; answer with `data-begun` or `data-open-failed`. */
+  | { readonly type: "open-data"; readonly envelope: NewEnvelope }
+  /** Read the content with a DotReader; answer with `data-end`. */
+  | { readonly type: "receive-data" }
+  /** Make the message durable; answer with `queued` or `queue-failed`. */
+  | { readonly type: "commit" }
+  /** Discard the open queue file. */
+  | { readonly type: "abort" }
+  /** Close the connection (after writing the replies so far). */
+  | { readonly type: "close" };
+
+/** The result of one `step`. */
+export interface Transition {
+  /** The session after the event. */
+  readonly session: SmtpSession;
+  /** What the adapter must do, in order. */
+  readonly actions: readonly SessionAction[];
+}
+
+/** A session before its `connect` event. */
+export function newSession(): SmtpSession {
+  return {
+    phase: "connecting",
+    client: { name: "unknown", address: "" },
+    clientInMynetworks: false,
+    helo: null,
+    protocol: "SMTP",
+    transaction: null,
+    pendingRecipient: null,
+    lastCommand: "CONNECT",
+    counts: {},
+    errors: 0,
+  };
+}
+
+/** Whether a mail transaction is under way (MAIL given, not yet ended). */
+export function inTransaction(session: SmtpSession): boolean {
+  return session.transaction !== null;
+}
+
+/**
+ * Advances the session by one event.
+ * @throws Error when the event cannot happen in the session's phase (a bug
+ *   in the adapter, never a client's doing)
+ */
+export function step(
+  session: SmtpSession,
+  event: SessionEvent,
+  policy: SessionPolicy,
+): Transition {
+  const result = dispatch(session, event, policy);
+  const s = result.session;
+  if (s.phase === "command" && s.errors >= HARD_ERROR_LIMIT) {
+    return closeSession(s, [
+      ...result.actions,
+      say(reply(421, "4.7.0", `${policy.myhostname} Error: too many errors`)),
+      logLine(`too many errors after ${s.lastCommand} from ${clientLabel(s)}`),
+    ]);
+  }
+  return result;
+}
+
+function dispatch(
+  s: SmtpSession,
+  event: SessionEvent,
+  policy: SessionPolicy,
+): Transition {
+  switch (event.type) {
+    case "connect":
+      expectPhase(s, event, "connecting");
+      return connect(s, event.client, event.activeSessions, policy);
+    case "command":
+      expectPhase(s, event, "command");
+      return command(s, event.line, policy);
+    case "command-too-long":
+      expectPhase(s, event, "command");
+      return answer(
+        { ...s, lastCommand: "UNKNOWN" },
+        "unknown",
+        reply(500, "5.5.0", "Error: line too long"),
+      );
+    case "recipient-verdict":
+      expectPhase(s, event, "verifying");
+      return recipientVerdict(s, event.verdict);
+    case "data-begun":
+      expectPhase(s, event, "opening");
+      return dataBegun(s, event.queueId);
+    case "data-open-failed":
+      expectPhase(s, event, "opening");
+      return answer(
+        endTransaction(s),
+        "data",
+        queueFailureReply(event.failure),
+      );
+    case "data-end":
+      expectPhase(s, event, "data");
+      return dataEnd(s, event.summary, policy);
+    case "queued":
+      expectPhase(s, event, "committing");
+      return answer(
+        endTransaction(s),
+        "data",
+        reply(250, "2.0.0", `Ok: queued as ${s.transaction?.queueId}`),
+      );
+    case "queue-failed":
+      expectPhase(s, event, "committing");
+      return answer(
+        endTransaction(s),
+        "data",
+        queueFailureReply(event.failure),
+        {},
+        [
+          { type: "abort" },
+        ],
+      );
+    case "timeout":
+      expectPhase(s, event, "command", "data");
+      return closeSession(s, [
+        ...abortIfReceiving(s),
+        say(
+          reply(421, "4.4.2", `${policy.myhostname} Error: timeout exceeded`),
+        ),
+        logLine(`timeout after ${s.lastCommand} from ${clientLabel(s)}`),
+      ]);
+    case "eof":
+      expectPhase(s, event, "command", "data");
+      return closeSession(s, [
+        ...abortIfReceiving(s),
+        logLine(
+          `lost connection after ${s.lastCommand} from ${clientLabel(s)}`,
+        ),
+      ]);
+    case "shutdown":
+      expectPhase(s, event, "command", "data");
+      return closeSession(s, [
+        ...abortIfReceiving(s),
+        say(reply(421, "4.3.2", `${policy.myhostname} Service shutting down`)),
+      ]);
+  }
+}
+
+function expectPhase(
+  s: SmtpSession,
+  event: SessionEvent,
+  ...phases: Phase[]
+): void {
+  if (!phases.includes(s.phase)) {
+    throw new Error(`SMTP session got "${event.type}" in phase "${s.phase}"`);
+  }
+}
+
+function connect(
+  s: SmtpSession,
+  client: ClientIdentity,
+  activeSessions: number,
+  policy: SessionPolicy,
+): Transition {
+  const session: SmtpSession = {
+    ...s,
+    phase: "command",
+    client,
+    clientInMynetworks: inNetworks(client.address, policy.mynetworks),
+  };
+  const connected = logLine(`connect from ${clientLabel(session)}`);
+  if (activeSessions >= policy.default_process_limit) {
+    return closeSession(session, [
+      connected,
+      logLine(
+        `too many connections (default_process_limit ${policy.default_process_limit}), refusing ${
+          clientLabel(session)
+        }`,
+        "warning",
+      ),
+      say(
+        reply(421, "4.7.0", `${policy.myhostname} Error: too many connections`),
+      ),
+    ]);
+  }
+  return {
+    session,
+    actions: [connected, say(reply(220, null, policy.smtpd_banner))],
+  };
+}
+
+function command(
+  s: SmtpSession,
+  line: string,
+  policy: SessionPolicy,
+): Transition {
+  const text = line.replace(/^[ \t]+|[ \t]+$/g, "");
+  const space = text.search(/[ \t]/);
+  const word = (space < 0 ? text : text.slice(0, space)).toUpperCase();
+  const argument = space < 0
+    ? ""
+    : text.slice(space + 1).replace(/^[ \t]+/, "");
+  if (text === "") {
+    return answer(
+      { ...s, lastCommand: "UNKNOWN" },
+      "unknown",
+      reply(500, "5.5.2", "Error: bad syntax"),
+    );
+  }
+  if (!isVerb(word)) {
+    return answer(
+      { ...s, lastCommand: "UNKNOWN" },
+      "unknown",
+      reply(502, "5.5.2", "Error: command not recognized"),
+    );
+  }
+  const spec = COMMANDS[word];
+  const session = { ...s, lastCommand: word };
+  const refusal = spec.check(session);
+  if (refusal !== null) return answer(session, word.toLowerCase(), refusal);
+  return spec.proceed(session, argument, policy);
+}
+
+function recipientVerdict(
+  s: SmtpSession,
+  verdict: RecipientVerdict,
+): Transition {
+  const address = s.pendingRecipient ?? "";
+  const session: SmtpSession = {
+    ...s,
+    phase: "command",
+    pendingRecipient: null,
+  };
+  if (verdict.ok) {
+    return answer(session, "rcpt", reply(250, "2.1.5", "Ok"), {
+      transaction: addRecipient(session.transaction, address),
+    });
+  }
+  const refusal = reply(
+    verdict.code,
+    verdict.dsn,
+    `<${address}>: ${verdict.text}`,
+  );
+  return answer(session, "rcpt", refusal, {}, [
+    rejectLogLine(session, "RCPT", refusal, address),
+  ]);
+}
+
+function dataBegun(s: SmtpSession, queueId: string): Transition {
+  const transaction = s.transaction && { ...s.transaction, queueId };
+  return {
+    session: { ...s, phase: "data", transaction },
+    actions: [
+      logLine(`${queueId}: client=${clientLabel(s)}`),
+      say(reply(354, null, "End data with <CR><LF>.<CR><LF>")),
+      { type: "receive-data" },
+    ],
+  };
+}
+
+function dataEnd(
+  s: SmtpSession,
+  summary: DataSummary,
+  policy: SessionPolicy,
+): Transition {
+  const session: SmtpSession = { ...s, lastCommand: "END-OF-MESSAGE" };
+  const refusal = contentRefusal(summary, policy);
+  if (refusal !== null) {
+    const firstRecipient = s.transaction?.recipients[0] ?? "";
+    return answer(endTransaction(session), "data", refusal, {}, [
+      { type: "abort" },
+      rejectLogLine(session, "END-OF-MESSAGE", refusal, firstRecipient),
+    ]);
+  }
+  const queueId = s.transaction?.queueId;
+  const actions: SessionAction[] = [];
+  if (summary.messageId !== null) {
+    actions.push(
+      logLine(`${queueId}: message-id=${summary.messageId}`, "info", "cleanup"),
+    );
+  }
+  actions.push({ type: "commit" });
+  return { session: { ...session, phase: "committing" }, actions };
+}
+
+/** Why the content cannot be queued, or null if it can. */
+function contentRefusal(
+  summary: DataSummary,
+  policy: SessionPolicy,
+): Reply | null {
+  if (summary.failure !== null) return queueFailureReply(summary.failure);
+  if (summary.overLimit) {
+    return reply(552, "5.3.4", "Error: message file too big");
+  }
+  if (summary.bareNewline && policy.smtpd_forbid_bare_newline === "reject") {
+    return reply(550, "5.5.2", "Error: bare <CR> or <LF> received");
+  }
+  if (summary.longLine) {
+    return reply(
+      500,
+      "5.5.0",
+      "Error: message line too long (RFC 5321 section 4.5.3.1.6)",
+    );
+  }
+  return null;
+}
+
+function queueFailureReply(failure: QueueFailure): Reply {
+  return failure === "no-space"
+    ? reply(452, "4.3.1", "Insufficient system storage")
+    : reply(451, "4.3.0", "Error: queue file write error");
+}
+
+function endTransaction(s: SmtpSession): SmtpSession {
+  return { ...s, phase: "command", transaction: null };
+}
+
+function abortIfReceiving(s: SmtpSession): SessionAction[] {
+  return s.phase === "data" ? [{ type: "abort" }] : [];
+}

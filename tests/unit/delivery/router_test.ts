@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Config } from "../../../src/config/types.ts";
+import { createRouter, isLocalDomain } from "../../../src/delivery/router.ts";
+import { listDir, withLocalFixture } from "./local_fixture.ts";
+import { testMessage } from "./test_message.ts";
+
+Deno.test("router: mydestination decides what is local", () => {
+  const config = { mydestination: ["mx.example.org", "localhost"] };
+  assert.equal(isLocalDomain("bob@mx.example.org", config), true);
+  assert.equal(isLocalDomain("bob@MX.Example.ORG.", config), true);
+  assert.equal(isLocalDomain("postmaster", config), true);
+  assert.equal(isLocalDomain("bob@example.org", config), false);
+  assert.equal(isLocalDomain("bob@sub.mx.example.org", config), false);
+});
+
+Deno.test("router: local domains go to the local agent", async () => {
+  await withLocalFixture(async (fixture) => {
+    const route = createRouter(() => fixture.config(), {
+      mapOptions: { passwdFile: fixture.passwdFile },
+      uid: 4000,
+    });
+    const result = await route(testMessage({ recipient: "bob@LOCALHOST" }));
+    assert.deepEqual(result, {
+      outcome: "sent",
+      dsn: "2.0.0",
+      reason: "delivered to maildir",
+      relay: "local",
+    });
+    assert.equal((await listDir(join(fixture.spool, "bob", "new"))).length, 1);
+  });
+});
+
+Deno.test("router: other domains wait in the queue (4.4.1)", async () => {
+  await withLocalFixture(async (fixture) => {
+    let config: Config = fixture.config();
+    const route = createRouter(() => config, {
+      mapOptions: { passwdFile: fixture.passwdFile },
+      uid: 4000,
+    });
+    const message = testMessage({ recipient: "bob@example.net" });
+    assert.deepEqual(await route(message), {
+      outcome: "deferred",
+      dsn: "4.4.1",
+      reason: "delivery temporarily suspended: no outbound transport yet",
+      relay: "none",
+    });
+    assert.deepEqual(await listDir(fixture.spool), []);
+    config = fixture.config({ mydestination: ["example.net"] });
+    assert.equal((await route(message)).outcome, "sent");
+  });
+});

@@ -1,0 +1,611 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Config } from "../../../src/config/types.ts";
+import {
+  DeliveryError,
+  type DeliveryMessage,
+  type DeliveryResult,
+} from "../../../src/delivery/types.ts";
+import { closeLogging, setupLogging } from "../../../src/log/maillog.ts";
+import {
+  createQueueManager,
+  type QueueManager,
+} from "../../../src/queue/manager.ts";
+import { QueueStore } from "../../../src/queue/store.ts";
+import type { QueueName, RecipientStatus } from "../../../src/queue/types.ts";
+import {
+  enqueue,
+  namesIn,
+  testConfig,
+  testEnvelope,
+} from "./config_fixture.ts";
+
+const T0 = 1_700_000_000_000;
+const SENT: DeliveryResult = {
+  outcome: "sent",
+  dsn: "2.0.0",
+  reason: "delivered to maildir",
+  relay: "local",
+};
+const BUSY: DeliveryResult = {
+  outcome: "deferred",
+  dsn: "4.2.1",
+  reason: "mailbox busy",
+  relay: "local",
+};
+
+/** Waits (without asserting any timing) until `condition` holds. */
+async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+) {
+  for (let turn = 0; turn < 20_000; turn++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  throw new Error(`Gave up waiting for ${what}`);
+}
+
+/** Lets the manager run for a while, to show that something does NOT happen. */
+async function letRun() {
+  for (let turn = 0; turn < 50; turn++) {
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+interface Call {
+  readonly id: string;
+  readonly recipient: string;
+}
+
+/** Everything a manager test needs: a queue, a clock, a fake agent, logs. */
+class Harness implements AsyncDisposable {
+  readonly lines: string[] = [];
+  readonly calls: Call[] = [];
+  readonly timers: Array<
+    { callback: () => void; delayMs: number; cancelled: boolean }
+  > = [];
+  clock = T0;
+  configuration: Config;
+  /** The agent's answer for a recipient (default: sent). */
+  answer: (
+    message: DeliveryMessage,
+  ) => Promise<DeliveryResult> | DeliveryResult = () => SENT;
+  managers: QueueManager[] = [];
+
+  private constructor(readonly directory: string, public store: QueueStore) {
+    this.configuration = testConfig(directory);
+  }
+
+  static async create(overrides: Partial<Config> = {}): Promise<Harness> {
+    const directory = await Deno.makeTempDir({ prefix: "mailsrv-qmgr-" });
+    const harness = new Harness(directory, undefined as unknown as QueueStore);
+    harness.store = await QueueStore.open(directory, {
+      now: () => harness.clock,
+    });
+    harness.configuration = testConfig(directory, overrides);
+    await setupLogging({
+      hostname: "mx",
+      stderr: false,
+      sink: (line) => harness.lines.push(line),
+    });
+    return harness;
+  }
+
+  /** Reopens the store as a restarted daemon would (tmp/ emptied). */
+  async restart(): Promise<void> {
+    this.store = await QueueStore.open(this.directory, {
+      now: () => this.clock,
+    });
+  }
+
+  manager(): QueueManager {
+    const manager = createQueueManager({
+      store: this.store,
+      config: () => this.configuration,
+      now: () => this.clock,
+      deliver: async (message) => {
+        this.calls.push({ id: message.queueId, recipient: message.recipient });
+        return await this.answer(message);
+      },
+      schedule: (callback, delayMs) => {
+        const timer = { callback, delayMs, cancelled: false };
+        this.timers.push(timer);
+        return () => void (timer.cancelled = true);
+      },
+    });
+    this.managers.push(manager);
+    return manager;
+  }
+
+  /** Fires the pending deferred-queue timer, as queue_run_delay passing. */
+  fireTimer(): void {
+    const timer = this.timers.findLast((t) => !t.cancelled);
+    assert.ok(timer, "no deferred queue run is scheduled");
+    timer.cancelled = true;
+    timer.callback();
+  }
+
+  async enqueue(
+    recipients: string[],
+    queue: QueueName | "tmp" = "incoming",
+    content?: string,
+  ): Promise<string> {
+    const id = await enqueue(this.store, testEnvelope(recipients), content);
+    if (queue !== "incoming") {
+      await Deno.rename(
+        this.store.path("incoming", id),
+        this.store.path(queue, id),
+      );
+    }
+    return id;
+  }
+
+  async mark(
+    queue: QueueName,
+    id: string,
+    index: number,
+    status: RecipientStatus,
+  ) {
+    const { recipients } = await this.store.readEnvelope(queue, id);
+    await this.store.markRecipients(
+      queue,
+      id,
+      [recipients[index].statusOffset],
+      status,
+    );
+  }
+
+  async statuses(queue: QueueName, id: string): Promise<RecipientStatus[]> {
+    return (await this.store.readEnvelope(queue, id)).recipients.map((r) =>
+      r.status
+    );
+  }
+
+  names(queue: QueueName | "tmp" | "defer"): Promise<string[]> {
+    return namesIn(join(this.directory, queue));
+  }
+
+  delivered(): string[] {
+    return this.calls.map((c) => `${c.id} ${c.recipient}`).sort();
+  }
+
+  logged(pattern: RegExp): boolean {
+    return this.lines.some((line) => pattern.test(line));
+  }
+
+  async [Symbol.asyncDispose]() {
+    for (const manager of this.managers) await manager.stop(0);
+    for (const manager of this.managers) await manager.whenIdle();
+    await closeLogging();
+    await Deno.remove(this.directory, { recursive: true });
+  }
+}
+
+/** A deliver function whose calls wait until the test releases them. */
+function gate() {
+  const waiting: Array<
+    { message: DeliveryMessage; release: (r: DeliveryResult) => void }
+  > = [];
+  return {
+    waiting,
+    deliver: (message: DeliveryMessage) =>
+      new Promise<DeliveryResult>((release) =>
+        waiting.push({ message, release })
+      ),
+    releaseOne(result: DeliveryResult = SENT) {
+      const next = waiting.shift();
+      assert.ok(next, "no delivery is waiting");
+      next.release(result);
+    },
+  };
+}
+
+Deno.test("recovery after a crash at each step delivers exactly the right recipients once", async () => {
+  await using h = await Harness.create();
+  // The on-disk state a crash can leave behind:
+  const staged = await h.enqueue(["staged@x.test"], "tmp"); // never acknowledged
+  const incoming = await h.enqueue(["in1@x.test", "in2@x.test"]); // acknowledged, not taken
+  const active = await h.enqueue(
+    ["a1@x.test", "a2@x.test", "a3@x.test"],
+    "active",
+  );
+  await h.mark("active", active, 0, "delivered"); // crashed mid-attempt
+  const finished = await h.enqueue(["f1@x.test", "f2@x.test"], "active");
+  await h.mark("active", finished, 0, "delivered");
+  await h.mark("active", finished, 1, "bounced"); // crashed before the unlink
+  const due = await h.enqueue(["due@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", due, T0 - 1000);
+  const later = await h.enqueue(["later@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", later, T0 + 3_600_000);
+  const corrupt = await h.enqueue(["c@x.test"], "active");
+  await Deno.writeTextFile(
+    h.store.path("active", corrupt),
+    "MAILSRV-QUEUE 1\nid=" + corrupt + "\n",
+    { append: false },
+  );
+
+  await h.restart();
+  assert.deepEqual(await h.names("tmp"), [], "tmp/ is emptied at start");
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+
+  assert.deepEqual(
+    h.delivered(),
+    [
+      `${active} a2@x.test`,
+      `${active} a3@x.test`,
+      `${due} due@x.test`,
+      `${incoming} in1@x.test`,
+      `${incoming} in2@x.test`,
+    ].sort(),
+  );
+  assert.ok(
+    !h.calls.some((c) =>
+      c.id === staged || c.id === finished || c.id === later
+    ),
+  );
+  assert.deepEqual(await h.names("active"), []);
+  assert.deepEqual(await h.names("incoming"), []);
+  assert.deepEqual(await h.names("deferred"), [later]);
+  assert.deepEqual(await h.names("corrupt"), [corrupt]);
+  assert.ok(
+    h.logged(
+      new RegExp(
+        `mailsrv/qmgr\\[\\d+\\]: warning: ${corrupt}: corrupt queue file: header has no terminating empty line; moved to corrupt/`,
+      ),
+    ),
+  );
+  for (const id of [incoming, active, finished, due]) {
+    assert.ok(
+      h.logged(new RegExp(`qmgr\\[\\d+\\]: ${id}: removed$`, "m")),
+      `${id} removed`,
+    );
+  }
+  assert.ok(
+    h.logged(
+      new RegExp(
+        `${active}: from=<alice@example\\.test>, size=\\d+, nrcpt=3 \\(queue active\\)`,
+      ),
+    ),
+  );
+  assert.ok(
+    h.logged(
+      new RegExp(
+        `mailsrv/local\\[\\d+\\]: ${active}: to=<a2@x\\.test>, relay=local, delay=\\d.*, delays=[\\d.]+/[\\d.]+/0/[\\d.]+, dsn=2\\.0\\.0, status=sent \\(delivered to maildir\\)`,
+      ),
+    ),
+  );
+});
+
+Deno.test("a committed message is taken from the commit notification, with its content", async () => {
+  await using h = await Harness.create();
+  const contents: string[] = [];
+  h.answer = async (message) => {
+    contents.push(await new Response(await message.content()).text());
+    return SENT;
+  };
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  const id = await h.enqueue(
+    ["bob@x.test"],
+    "incoming",
+    "Subject: hi\n\nHello\n",
+  );
+  await until("the delivery", () => h.calls.length === 1);
+  await manager.whenIdle();
+  assert.equal(
+    h.timers.filter((t) => !t.cancelled).length,
+    1,
+    "only the deferred-queue timer",
+  );
+  assert.deepEqual(h.delivered(), [`${id} bob@x.test`]);
+  assert.deepEqual(contents, ["Subject: hi\n\nHello\n"]);
+  assert.deepEqual(await h.names("incoming"), []);
+  assert.deepEqual(await h.names("active"), []);
+});
+
+Deno.test("deferral sets the retry time per backoff and writes defer/<id>", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["ok@x.test", "busy@x.test"]); // arrives at T0
+  h.clock = T0 + 1_000_000; // 1000 s old at the attempt
+  h.answer = (m) => m.recipient === "busy@x.test" ? BUSY : SENT;
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+
+  assert.deepEqual(await h.names("deferred"), [id]);
+  assert.deepEqual(await h.statuses("deferred", id), ["delivered", "pending"]);
+  // backoff = message age (1000 s), within [300 s, 4000 s]
+  assert.equal(await h.store.retryTime("deferred", id), T0 + 2_000_000);
+  assert.equal(
+    await Deno.readTextFile(h.store.path("defer", id)),
+    "busy@x.test: mailbox busy\n",
+  );
+  assert.ok(
+    h.logged(
+      new RegExp(
+        `${id}: to=<busy@x\\.test>, relay=local, .*dsn=4\\.2\\.1, status=deferred \\(mailbox busy\\)`,
+      ),
+    ),
+  );
+  assert.ok(!h.logged(new RegExp(`${id}: removed`)));
+
+  // The deferred queue run before the retry time leaves it alone …
+  h.clock = T0 + 1_999_999;
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.equal(h.calls.length, 2);
+  // … and takes it once the retry time has come: only the pending recipient.
+  h.clock = T0 + 2_000_000;
+  h.answer = () => SENT;
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.deepEqual(h.calls.map((c) => c.recipient).sort(), [
+    "busy@x.test",
+    "busy@x.test",
+    "ok@x.test",
+  ]);
+  assert.deepEqual(await h.names("deferred"), []);
+  assert.deepEqual(await h.names("defer"), []);
+  assert.ok(h.logged(new RegExp(`${id}: removed`)));
+  assert.equal(h.timers.at(-1)!.delayMs, 300_000, "queue_run_delay");
+});
+
+Deno.test("the backoff doubles from the minimum and stops at the maximum", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["busy@x.test"]);
+  h.answer = () => BUSY;
+  const manager = h.manager();
+  await manager.start();
+  const intervals: number[] = [];
+  for (let attempt = 0; attempt < 6; attempt++) {
+    await manager.whenIdle();
+    const retry = (await h.store.retryTime("deferred", id))!;
+    intervals.push((retry - h.clock) / 1000);
+    h.clock = retry;
+    h.fireTimer();
+  }
+  await manager.whenIdle();
+  assert.deepEqual(intervals, [300, 300, 600, 1200, 2400, 4000]);
+  assert.equal(h.calls.length, 7);
+});
+
+Deno.test("flush delivers deferred mail at once, ignoring retry times", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["later@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", id, T0 + 86_400_000);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.equal(h.calls.length, 0);
+  manager.flush();
+  await manager.whenIdle();
+  assert.deepEqual(h.delivered(), [`${id} later@x.test`]);
+  assert.deepEqual(await h.names("deferred"), []);
+});
+
+Deno.test("a message older than maximal_queue_lifetime bounces what is deferred", async () => {
+  await using h = await Harness.create({ maximal_queue_lifetime: 86400 });
+  const id = await h.enqueue(["ok@x.test", "busy@x.test"], "deferred");
+  h.clock = T0 + 86_400_000;
+  await h.store.setRetryTime("deferred", id, h.clock);
+  const marks: Array<[number[], RecipientStatus]> = [];
+  const mark = h.store.markRecipients.bind(h.store);
+  h.store.markRecipients = (queue, mid, offsets, status) => {
+    marks.push([[...offsets], status]);
+    return mark(queue, mid, offsets, status);
+  };
+  const { recipients } = await h.store.readEnvelope("deferred", id);
+  h.answer = (m) => m.recipient === "busy@x.test" ? BUSY : SENT;
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+
+  assert.deepEqual(marks, [[[recipients[0].statusOffset], "delivered"], [[
+    recipients[1].statusOffset,
+  ], "bounced"]]);
+  assert.ok(
+    h.logged(
+      new RegExp(
+        `qmgr\\[\\d+\\]: ${id}: from=<alice@example\\.test>, status=expired, returned to sender$`,
+        "m",
+      ),
+    ),
+  );
+  assert.ok(h.logged(new RegExp(`${id}: removed`)));
+  assert.deepEqual(await h.names("deferred"), []);
+  assert.deepEqual(await h.names("active"), []);
+});
+
+Deno.test("agent errors: temporary defers, permanent bounces, a bug defers with a warning", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue([
+    "temp@x.test",
+    "perm@x.test",
+    "bug@x.test",
+    "gone@x.test",
+  ]);
+  h.answer = (m) => {
+    if (m.recipient === "temp@x.test") {
+      throw new DeliveryError("disk quota exceeded", true, "4.2.2");
+    }
+    if (m.recipient === "perm@x.test") {
+      throw new DeliveryError("no such user", false, "5.1.1");
+    }
+    if (m.recipient === "bug@x.test") throw new TypeError("x is undefined");
+    return {
+      outcome: "bounced",
+      dsn: "5.1.1",
+      reason: "unknown user",
+      relay: "local",
+    };
+  };
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.deepEqual(await h.statuses("deferred", id), [
+    "pending",
+    "bounced",
+    "pending",
+    "bounced",
+  ]);
+  assert.ok(
+    h.logged(
+      /qmgr\[\d+\]: .*to=<temp@x\.test>, relay=none, .*dsn=4\.2\.2, status=deferred \(disk quota exceeded\)/,
+    ),
+  );
+  assert.ok(
+    h.logged(
+      /to=<perm@x\.test>, relay=none, .*dsn=5\.1\.1, status=bounced \(no such user\)/,
+    ),
+  );
+  assert.ok(
+    h.logged(
+      new RegExp(
+        `warning: ${id}: delivery to <bug@x\\.test> failed: x is undefined`,
+      ),
+    ),
+  );
+  assert.ok(
+    h.logged(/to=<bug@x\.test>, relay=none, .*dsn=4\.3\.0, status=deferred/),
+  );
+  assert.ok(
+    h.logged(
+      /local\[\d+\]: .*to=<gone@x\.test>, relay=local, .*status=bounced \(unknown user\)/,
+    ),
+  );
+  assert.equal(
+    await Deno.readTextFile(h.store.path("defer", id)),
+    "temp@x.test: disk quota exceeded\nbug@x.test: delivery temporarily suspended: x is undefined\n",
+  );
+});
+
+Deno.test("the active set never exceeds qmgr_message_active_limit; the rest waits on disk", async () => {
+  await using h = await Harness.create({ qmgr_message_active_limit: 2 });
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) ids.push(await h.enqueue([`r${i}@x.test`]));
+  const agent = gate();
+  let inFlightMax = 0;
+  let activeMax = 0;
+  const inFlight = new Set<string>();
+  const manager = h.manager();
+  h.answer = async (message) => {
+    inFlight.add(message.queueId);
+    inFlightMax = Math.max(inFlightMax, inFlight.size);
+    activeMax = Math.max(activeMax, manager.activeCount());
+    const result = await agent.deliver(message);
+    inFlight.delete(message.queueId);
+    return result;
+  };
+  await manager.start();
+  await until("two deliveries", () => agent.waiting.length === 2);
+  await letRun();
+  assert.equal(agent.waiting.length, 2);
+  assert.equal(manager.activeCount(), 2);
+  assert.equal((await h.names("incoming")).length, 8);
+  assert.equal((await h.names("active")).length, 2);
+
+  // New commits while the set is full stay in incoming/ …
+  for (let i = 10; i < 13; i++) ids.push(await h.enqueue([`r${i}@x.test`]));
+  await letRun();
+  assert.equal(manager.activeCount(), 2);
+  assert.equal((await h.names("incoming")).length, 11);
+
+  // … and are picked up by a scan as room frees.
+  for (let done = 0; done < 13; done++) {
+    await until("a waiting delivery", () => agent.waiting.length > 0);
+    agent.releaseOne();
+  }
+  await manager.whenIdle();
+  assert.equal(inFlightMax, 2);
+  assert.equal(activeMax, 2);
+  assert.deepEqual(
+    h.delivered(),
+    ids.map((id, i) => `${id} r${i}@x.test`).sort(),
+  );
+  assert.deepEqual(await h.names("incoming"), []);
+  assert.deepEqual(await h.names("active"), []);
+});
+
+Deno.test("deliveries in flight never exceed default_destination_concurrency_limit", async () => {
+  await using h = await Harness.create({
+    default_destination_concurrency_limit: 3,
+  });
+  const recipients = Array.from({ length: 8 }, (_, i) => `r${i}@x.test`);
+  const id = await h.enqueue(recipients);
+  const agent = gate();
+  let max = 0;
+  h.answer = (message) => {
+    max = Math.max(max, agent.waiting.length + 1);
+    return agent.deliver(message);
+  };
+  const manager = h.manager();
+  await manager.start();
+  await until("three deliveries", () => agent.waiting.length === 3);
+  await letRun();
+  assert.equal(agent.waiting.length, 3);
+  for (let done = 0; done < recipients.length; done++) {
+    await until("a waiting delivery", () => agent.waiting.length > 0);
+    agent.releaseOne();
+  }
+  await manager.whenIdle();
+  assert.equal(max, 3);
+  assert.deepEqual(h.delivered(), recipients.map((r) => `${id} ${r}`).sort());
+});
+
+Deno.test("stop waits for deliveries in flight until the deadline", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["bob@x.test"]);
+  const agent = gate();
+  h.answer = agent.deliver;
+  const manager = h.manager();
+  await manager.start();
+  await until("the delivery", () => agent.waiting.length === 1);
+  let stopped = false;
+  const stopping = manager.stop(600_000).then(() => stopped = true);
+  await letRun();
+  assert.equal(stopped, false);
+  agent.releaseOne();
+  await stopping;
+  assert.deepEqual(await h.names("active"), []);
+  assert.ok(h.logged(new RegExp(`${id}: removed`)));
+  assert.ok(
+    h.timers.every((t) => t.cancelled),
+    "the deferred-queue timer is cancelled",
+  );
+});
+
+Deno.test("after a stop at the deadline, unfinished work stays in active/ and resumes once", async () => {
+  await using h = await Harness.create({
+    default_destination_concurrency_limit: 1,
+  });
+  const id = await h.enqueue(["first@x.test", "second@x.test"]);
+  const agent = gate();
+  h.answer = agent.deliver;
+  const manager = h.manager();
+  await manager.start();
+  await until("the first delivery", () => agent.waiting.length === 1);
+  await manager.stop(0);
+  // Mail committed after the stop is not taken.
+  const late = await h.enqueue(["late@x.test"]);
+  agent.releaseOne(); // the first delivery finishes after the deadline
+  await manager.whenIdle();
+  assert.deepEqual(await h.names("active"), [id]);
+  assert.deepEqual(await h.statuses("active", id), ["delivered", "pending"]);
+  assert.deepEqual(await h.names("incoming"), [late]);
+
+  await h.restart();
+  h.answer = () => SENT;
+  const next = h.manager();
+  await next.start();
+  await next.whenIdle();
+  assert.deepEqual(h.calls.map((c) => c.recipient).sort(), [
+    "first@x.test",
+    "late@x.test",
+    "second@x.test",
+  ]);
+  assert.deepEqual(await h.names("active"), []);
+});
