@@ -18,6 +18,7 @@ PORT="${MAILSRV_PORT:-2530}"
 deno="$(command -v deno || echo "$root/tools/node_modules/.bin/deno")"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mailsrv-bench.XXXXXX")"
+chmod 755 "$work"   # the private Postfix runs as user postfix and must reach its state
 export BENCH_STATE="$work/state" RAW="$work/raw.tsv"
 cat > "$work/mailsrv.toml" <<TOML
 myhostname = "mx.bench.test"
@@ -35,6 +36,9 @@ port = $PORT
 kind = "smtp"
 TOML
 
+# Debian's postfix installed with "No configuration" has no main.cf, which
+# postconf (used by the peer's setup) needs; give it the packaged template.
+[ -f /etc/postfix/main.cf ] || cp /etc/postfix/main.cf.proto /etc/postfix/main.cf
 bash "$SHARED_BENCH/peers/postfix.sh" setup >/dev/null
 "$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv "$root/main.ts" \
   run --quiet --config "$work/mailsrv.toml" &

@@ -9,8 +9,9 @@
  *   2. create `tmp/<unique>` exclusively and stream into it the
  *      `Return-Path:` and `Delivered-To:` headers and then the content;
  *   3. fsync the file;
- *   4. hard-link it to `new/<unique>,S=<size>` (rename where the file
- *      system has no hard links) and remove the tmp name;
+ *   4. rename it to `new/<unique>,S=<size>` (one system call; the unique
+ *      name — time, pid and a per-process counter — cannot clash, which is
+ *      what qmail's link-then-unlink guarded against);
  *   5. fsync `new/` (shared with concurrent deliveries: group commit).
  *
  *   Only after step 5 does the delivery count as done, so a crash at any
@@ -24,8 +25,9 @@
  *   (headers included), which POP3 and IMAP servers use for free.
  *
  *   When `owner` is given (mailsrv runs as root), the file and every
- *   directory created here are chowned to it before the file is linked
- *   into new/.
+ *   directory created here are chowned to it before the file is moved
+ *   into new/. Maildirs known to exist are not checked again for every
+ *   message; if one disappears, the next delivery recreates it.
  *
  *   Errors are `DeliveryError`s, classified by `mailbox_error.ts`.
  *   This module does not parse the message, quote anything, or enforce
@@ -143,21 +145,26 @@ async function createTmpFile(
   }
 }
 
-/** Links tmp/ to new/ without ever replacing a file; renames as fallback. */
-async function publish(from: string, to: string): Promise<void> {
-  try {
-    await Deno.link(from, to);
-    await Deno.remove(from).catch(() => {
-      // The message is delivered; a stale tmp/ name is harmless and
-      // Maildir readers clean tmp/ of old files.
-    });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") {
-      throw error;
+/** Maildirs (with tmp/, new/, cur/) this process has seen or made. */
+const knownMaildirs = new Set<string>();
+
+/** Creates the staging file, (re)creating the Maildir when needed. */
+async function createInMaildir(
+  dir: string,
+  options: MaildirOptions,
+): Promise<{ base: string; path: string; file: Deno.FsFile }> {
+  if (knownMaildirs.has(dir)) {
+    try {
+      return await createTmpFile(dir, options);
+    } catch (error) {
+      // Removed behind our back: make it again below.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      knownMaildirs.delete(dir);
     }
-    await Deno.rename(from, to);
   }
+  await makeMaildir(dir, options.owner);
+  knownMaildirs.add(dir);
+  return await createTmpFile(dir, options);
 }
 
 /**
@@ -174,8 +181,7 @@ export async function deliverToMaildir(
   let tmpPath: string | undefined;
   let newPath: string | undefined;
   try {
-    await makeMaildir(dir, options.owner);
-    const tmp = await createTmpFile(dir, options);
+    const tmp = await createInMaildir(dir, options);
     tmpPath = tmp.path;
     let size: number;
     try {
@@ -191,7 +197,7 @@ export async function deliverToMaildir(
     }
     const name = `${tmp.base},S=${size}`;
     newPath = join(dir, "new", name);
-    await publish(tmp.path, newPath);
+    await Deno.rename(tmp.path, newPath);
     tmpPath = undefined;
     await syncDirectory(join(dir, "new"));
     return name;

@@ -12,7 +12,8 @@
  *   `setupLogging`; until then, lines go to stderr.
  *
  *   The logging library (@logtape/logtape, standing in for @std/log, which
- *   is not reachable here) is used only in this file.
+ *   is not reachable here) is used only in this file; the log file itself
+ *   is written by `log_file.ts`.
  */
 import {
   configure,
@@ -22,7 +23,7 @@ import {
   reset,
   type Sink,
 } from "@logtape/logtape";
-import { getFileSink } from "@logtape/file";
+import { openLogFile } from "./log_file.ts";
 
 /** A logger for one mailsrv program (smtpd, qmgr, local, cleanup, …). */
 export interface Maillog {
@@ -54,6 +55,7 @@ const PREFIX: Record<string, string> = {
 
 let hostname = "localhost";
 let configured = false;
+let logFile: { close(): Promise<void> } | undefined;
 
 /** Formats a timestamp as syslog does: `Nov  5 03:04:05` (local time). */
 export function syslogTime(ms: number): string {
@@ -96,11 +98,12 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
       formatter: formatMaillogLine,
     });
   }
+  const previousFile = logFile;
+  logFile = undefined;
   if (options.file) {
-    sinks.file = getFileSink(options.file, {
-      formatter: formatMaillogLine,
-      lazy: true,
-    });
+    const file = await openLogFile(options.file);
+    logFile = file;
+    sinks.file = (record) => file.append(formatMaillogLine(record));
   }
   if (options.sink) {
     const collect = options.sink;
@@ -115,12 +118,15 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
     ],
   });
   configured = true;
+  await previousFile?.close();
 }
 
 /** Flushes and closes the sinks (at exit). */
 export async function closeLogging(): Promise<void> {
   if (configured) await reset();
   configured = false;
+  await logFile?.close();
+  logFile = undefined;
 }
 
 /** Returns the logger for `program` (e.g. `smtpd`, `qmgr`, `local`). */

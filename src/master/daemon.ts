@@ -26,6 +26,7 @@ import { type ControlReply, startControlServer } from "./control.ts";
 import { removePidFile, writePidFile } from "./pid_file.ts";
 import { reconcileServices, type Services } from "./services.ts";
 import { VERSION } from "../version.ts";
+import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 
 /** How the daemon was started. */
 export interface DaemonOptions {
@@ -177,6 +178,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   await stopped;
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+  closeSyncedDirectories();
   await closeLogging();
   return 0;
 }

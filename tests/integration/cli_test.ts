@@ -272,6 +272,8 @@ kind = "smtp"
     assert.match(log, /reload failed, keeping the running configuration/);
     assert.match(log, /daemon stopped/);
   } finally {
+    // The test may have left a broken file behind: stop with a good one.
+    await Deno.writeTextFile(path, base);
     await runMailsrv(["stop", "--config", path]);
     await Deno.remove(home, { recursive: true });
   }

@@ -117,3 +117,15 @@ Deno.test({
     });
   },
 });
+
+Deno.test("maildir: a Maildir removed after a delivery is made again by the next", async () => {
+  await withTempDir(async (dir) => {
+    const box = join(dir, "Maildir");
+    await deliverToMaildir(box, testMessage(), { hostname: "mx" });
+    await Deno.remove(box, { recursive: true });
+    const name = await deliverToMaildir(box, testMessage(), { hostname: "mx" });
+    assert.deepEqual(await names(join(box, "new")), [name]);
+    assert.deepEqual(await names(join(box, "tmp")), []);
+    assert.ok((await Deno.stat(join(box, "cur"))).isDirectory);
+  });
+});

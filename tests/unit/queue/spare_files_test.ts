@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  enqueue,
+  namesIn,
+  temporaryQueue,
+  testEnvelope,
+} from "./config_fixture.ts";
+
+Deno.test("a delivered message's file is kept as a spare and reused without its old bytes", async () => {
+  await using queue = await temporaryQueue();
+  const { store, directory } = queue;
+  const big = "Subject: first\n\n" + "old content line\n".repeat(1000);
+  const first = await enqueue(store, testEnvelope(), big);
+  await store.move(first, "incoming", "active");
+  await store.remove("active", first);
+  assert.deepEqual(await namesIn(join(directory, "active")), []);
+  const spares = await namesIn(join(directory, "tmp"));
+  assert.equal(spares.length, 1);
+  assert.match(spares[0], /^spare\.\d+$/);
+
+  const second = await enqueue(
+    store,
+    testEnvelope(["carol@example.test"]),
+    "Subject: second\n\nnew\n",
+  );
+  // The spare was taken: tmp/ is empty again and the new file holds only
+  // the new message (header, then exactly its content).
+  assert.deepEqual(await namesIn(join(directory, "tmp")), []);
+  const envelope = await store.readEnvelope("incoming", second);
+  assert.deepEqual(envelope.recipients.map((r) => r.address), [
+    "carol@example.test",
+  ]);
+  const bytes = await Deno.readFile(join(directory, "incoming", second));
+  assert.equal(bytes.length, envelope.contentOffset + envelope.size);
+  assert.equal(
+    new TextDecoder().decode(bytes.subarray(envelope.contentOffset)),
+    "Subject: second\n\nnew\n",
+  );
+});
+
+Deno.test("spares are dropped when the store opens: tmp/ never outlives a daemon", async () => {
+  await using queue = await temporaryQueue();
+  const { store, directory } = queue;
+  const id = await enqueue(store);
+  await store.remove("incoming", id);
+  assert.equal((await namesIn(join(directory, "tmp"))).length, 1);
+  const { QueueStore } = await import("../../../src/queue/store.ts");
+  await QueueStore.open(directory);
+  assert.deepEqual(await namesIn(join(directory, "tmp")), []);
+});
