@@ -96,10 +96,18 @@ async function mailboxUser(
   };
 }
 
-/** Creates the spool directory (a shared directory, owned by mailsrv). */
+/** Spool directories this process made or found (not made again). */
+const knownSpools = new Set<string>();
+
+/**
+ * Creates the spool directory (a shared directory, owned by mailsrv) the
+ * first time it is needed; after a failed delivery it is checked again.
+ */
 async function makeSpoolDirectory(path: string): Promise<void> {
+  if (knownSpools.has(path)) return;
   try {
     await Deno.mkdir(path, { recursive: true });
+    knownSpools.add(path);
   } catch (error) {
     throw new DeliveryError(
       `cannot create mail spool directory "${path}": ${reasonOf(error)}`,
@@ -125,23 +133,28 @@ async function writeMailbox(
   const owner: MailboxOwner | undefined = uid === 0 && account
     ? { uid: account.uid, gid: account.gid }
     : undefined;
-  if (location.spoolDirectory) {
-    await makeSpoolDirectory(location.spoolDirectory);
-  }
-  if (location.format === "maildir") {
-    await deliverToMaildir(location.path, message, {
-      hostname: config.myhostname,
+  const spool = location.spoolDirectory;
+  if (spool) await makeSpoolDirectory(spool);
+  try {
+    if (location.format === "maildir") {
+      await deliverToMaildir(location.path, message, {
+        hostname: config.myhostname,
+        owner,
+        clock: options.clock,
+      });
+      return "delivered to maildir";
+    }
+    await deliverToMbox(location.path, message, {
       owner,
+      lock: options.lock,
       clock: options.clock,
     });
-    return "delivered to maildir";
+    return "delivered to mailbox";
+  } catch (error) {
+    // Perhaps the spool is gone: check it again on the next attempt.
+    if (spool) knownSpools.delete(spool);
+    throw error;
   }
-  await deliverToMbox(location.path, message, {
-    owner,
-    lock: options.lock,
-    clock: options.clock,
-  });
-  return "delivered to mailbox";
 }
 
 /**

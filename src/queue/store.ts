@@ -120,6 +120,13 @@ function reuseSpareFile(path: string): Promise<Deno.FsFile> {
  */
 const MAX_SPARE_FILES = 256;
 
+/**
+ * Messages committed by this process and never deferred have no defer
+ * logfile, so removing them skips that (failing) unlink. Bounded: past
+ * this many, messages are simply treated as possibly deferred.
+ */
+const MAX_FRESH_IDS = 100_000;
+
 /** Reads up to `length` bytes at `offset`; shorter only at end of file. */
 async function readAt(
   file: Deno.FsFile,
@@ -151,6 +158,8 @@ export class QueueStore {
   /** Names in tmp/ of spent queue files ready for reuse. */
   readonly #spares: string[] = [];
   #spareCount = 0;
+  /** Committed here and never deferred: certainly no defer logfile. */
+  readonly #fresh = new Set<string>();
 
   private constructor(
     /** Absolute path of `queue_directory`. */
@@ -218,7 +227,12 @@ export class QueueStore {
       queueDirectory: this.directory(queue),
       createFile: spare === undefined ? this.#createFile : reuseSpareFile,
       syncDirectory: this.#syncDirectory,
-      committed: queue === "incoming" ? (id) => this.#notify(id) : () => {},
+      committed: queue === "incoming"
+        ? (id) => {
+          if (this.#fresh.size < MAX_FRESH_IDS) this.#fresh.add(id);
+          this.#notify(id);
+        }
+        : () => {},
     });
   }
 
@@ -388,20 +402,29 @@ export class QueueStore {
     }
   }
 
-  /** Removes message `id` from `queue`, and its defer logfile if any. */
-  async remove(queue: QueueName, id: string): Promise<void> {
+  /**
+   * Removes message `id` from `queue`, and its defer logfile if any. With
+   * `durable`, resolves only once the removal is on disk (the directory is
+   * fsynced, shared with concurrent removals): the removal itself is then
+   * the record that every recipient is done.
+   */
+  async remove(
+    queue: QueueName,
+    id: string,
+    options: { readonly durable?: boolean } = {},
+  ): Promise<void> {
     await this.removeDeferReasons(id);
     if (this.#spares.length >= MAX_SPARE_FILES) {
       await Deno.remove(this.path(queue, id));
-      return;
+    } else {
+      // Recycled, not unlinked: the next message reuses the file. A crash
+      // before this rename is durable leaves the file in its queue; tmp/
+      // is emptied at start, so a spare never outlives the daemon.
+      const spare = `spare.${++this.#spareCount}`;
+      await Deno.rename(this.path(queue, id), this.path("tmp", spare));
+      this.#spares.push(spare);
     }
-    // Recycled, not unlinked: the next message reuses the file. A crash
-    // before this rename is durable leaves the file in its queue with
-    // every recipient done, which recovery removes; tmp/ is emptied at
-    // start, so a spare never outlives the daemon.
-    const spare = `spare.${++this.#spareCount}`;
-    await Deno.rename(this.path(queue, id), this.path("tmp", spare));
-    this.#spares.push(spare);
+    if (options.durable) await this.#syncDirectory(this.directory(queue));
   }
 
   /** Replaces the defer logfile of message `id` (not fsynced). */
@@ -409,6 +432,7 @@ export class QueueStore {
     id: string,
     reasons: readonly DeferReason[],
   ): Promise<void> {
+    this.#fresh.delete(id);
     await Deno.writeTextFile(
       this.path("defer", id),
       formatDeferReasons(reasons),
@@ -428,6 +452,7 @@ export class QueueStore {
 
   /** Removes the defer logfile of message `id`, if any. */
   async removeDeferReasons(id: string): Promise<void> {
+    if (this.#fresh.delete(id)) return;
     try {
       await Deno.remove(this.path("defer", id));
     } catch (error) {

@@ -115,13 +115,16 @@ for (const writer of writers) {
       }
       const read = await writer.read(box);
       assert.equal(read.length, contents.length);
-      contents.forEach((content, i) => {
-        const expected = writer.stored(
+      // A Maildir has no order (Python lists it by file name, and the
+      // microseconds in names are not zero-padded): compare as sets.
+      const expected = contents.map((content) =>
+        writer.stored(
           bytes(headers("alice@example.org", "bob@mx.example.org") + content),
-        );
-        assert.equal(decoder.decode(read[i]), decoder.decode(expected));
-        assert.deepEqual(read[i], expected);
-      });
+        )
+      );
+      const text = (messages: Uint8Array[]) =>
+        messages.map((m) => decoder.decode(m)).sort();
+      assert.deepEqual(text(read), text(expected));
     });
   });
 
