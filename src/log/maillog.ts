@@ -18,12 +18,11 @@
 import {
   configure,
   getLogger,
-  getStreamSink,
   type LogRecord,
   reset,
   type Sink,
 } from "@logtape/logtape";
-import { openLogFile } from "./log_file.ts";
+import { createLineWriter, type LineWriter, openLogFile } from "./log_file.ts";
 
 /** A logger for one mailsrv program (smtpd, qmgr, local, cleanup, …). */
 export interface Maillog {
@@ -56,6 +55,8 @@ const PREFIX: Record<string, string> = {
 let hostname = "localhost";
 let configured = false;
 let logFile: { close(): Promise<void> } | undefined;
+/** One writer for the process's stderr, kept across reconfigurations. */
+let stderrWriter: LineWriter | undefined;
 
 /** Formats a timestamp as syslog does: `Nov  5 03:04:05` (local time). */
 export function syslogTime(ms: number): string {
@@ -94,9 +95,10 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
   hostname = options.hostname;
   const sinks: Record<string, Sink> = {};
   if (options.stderr) {
-    sinks.stderr = getStreamSink(Deno.stderr.writable, {
-      formatter: formatMaillogLine,
-    });
+    // A plain function: logtape disposes sinks that are disposable when it
+    // is reconfigured, and stderr must outlive every reload.
+    const writer = stderrWriter ??= createLineWriter(Deno.stderr, "stderr");
+    sinks.stderr = (record) => writer.append(formatMaillogLine(record));
   }
   const previousFile = logFile;
   logFile = undefined;
@@ -124,6 +126,7 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
 /** Flushes and closes the sinks (at exit). */
 export async function closeLogging(): Promise<void> {
   if (configured) await reset();
+  stderrWriter?.flush();
   configured = false;
   await logFile?.close();
   logFile = undefined;
@@ -146,7 +149,7 @@ export function maillog(program: string): Maillog {
         timestamp: Date.now(),
         properties: {},
       });
-      Deno.stderr.writeSync(new TextEncoder().encode(line));
+      (stderrWriter ??= createLineWriter(Deno.stderr, "stderr")).append(line);
     }
   };
   return {

@@ -84,10 +84,19 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           "queue_directory cannot change on reload; stop and start mailsrv",
         );
       }
-      const result = await reconcileServices(services, next.listeners, deps);
+      // Logging first: a log file that cannot be opened refuses the reload
+      // before anything else changes; listeners that cannot bind put the
+      // old logging back.
+      await configureLogging(next, options.foreground);
+      let result;
+      try {
+        result = await reconcileServices(services, next.listeners, deps);
+      } catch (e) {
+        await configureLogging(config, options.foreground);
+        throw e;
+      }
       services = result.services;
       config = next;
-      await configureLogging(config, options.foreground);
       for (const old of result.retired) void old.drain(deadlineMs);
       log.info(
         "reload -- version " + VERSION + ", configuration " +
