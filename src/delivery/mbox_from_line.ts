@@ -10,22 +10,10 @@
  *   `MAILER-DAEMON`, the date is the delivery time in local time in
  *   asctime(3) layout (day of month padded with a space). See mbox(5).
  */
-
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
+import {
+  DAY_NAMES as DAYS,
+  MONTH_NAMES as MONTHS,
+} from "../common/calendar.ts";
 
 /** Formats `time` (ms since the epoch, local time) like asctime(3). */
 export function asctime(time: number): string {

@@ -15,6 +15,7 @@
  *   is not reachable here) is used only in this file; the log file itself
  *   is written by `log_file.ts`.
  */
+import { MONTH_NAMES as MONTHS } from "../common/calendar.ts";
 import {
   configure,
   getLogger,
@@ -32,20 +33,6 @@ export interface Maillog {
   fatal(message: string): void;
 }
 
-const MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
 const PREFIX: Record<string, string> = {
   warning: "warning: ",
   error: "error: ",

@@ -14,10 +14,9 @@
  *   Lookups are exact: partial keys (`@domain`, parent domains, address
  *   extensions) are the caller's business, as in Postfix's access(5).
  */
-import { maillog } from "../log/maillog.ts";
 import type { LookupTable, MapOptions } from "./lookup_table.ts";
 import { parsePostmapSource } from "./postmap_source.ts";
-import { watchFile } from "./watched_file.ts";
+import { openWatchedTable } from "./watched_file.ts";
 
 /**
  * Opens a postmap source file as a table. Nothing is read until the first
@@ -30,16 +29,5 @@ export function openTextMap(
   path: string,
   options: MapOptions = {},
 ): LookupTable {
-  const log = options.log ?? maillog("maps");
-  const file = watchFile(path, (text) => {
-    const parsed = parsePostmapSource(text, path);
-    for (const warning of parsed.warnings) log.warning(warning);
-    return parsed.entries;
-  }, { spec, clock: options.clock ?? Date.now });
-  return {
-    spec,
-    async lookup(key: string): Promise<string | undefined> {
-      return (await file.current()).get(key.toLowerCase());
-    },
-  };
+  return openWatchedTable(spec, path, parsePostmapSource, options);
 }

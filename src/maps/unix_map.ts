@@ -14,10 +14,9 @@
  *   Only `passwd.byname` exists; Postfix's `unix:group.byname` is not
  *   supported. NSS sources other than the file are not consulted.
  */
-import { maillog } from "../log/maillog.ts";
 import type { LookupTable, MapOptions } from "./lookup_table.ts";
 import { parsePasswdFile } from "./passwd_file.ts";
-import { watchFile } from "./watched_file.ts";
+import { openWatchedTable } from "./watched_file.ts";
 
 /** The password file read when `MapOptions.passwdFile` is not given. */
 export const SYSTEM_PASSWD_FILE = "/etc/passwd";
@@ -39,16 +38,5 @@ export function openUnixMap(
     );
   }
   const path = options.passwdFile ?? SYSTEM_PASSWD_FILE;
-  const log = options.log ?? maillog("maps");
-  const file = watchFile(path, (text) => {
-    const parsed = parsePasswdFile(text, path);
-    for (const warning of parsed.warnings) log.warning(warning);
-    return parsed.entries;
-  }, { spec, clock: options.clock ?? Date.now });
-  return {
-    spec,
-    async lookup(key: string): Promise<string | undefined> {
-      return (await file.current()).get(key.toLowerCase());
-    },
-  };
+  return openWatchedTable(spec, path, parsePasswdFile, options);
 }

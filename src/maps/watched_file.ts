@@ -16,7 +16,12 @@
  *   A file that cannot be read rejects with `LookupTableError`; it is tried
  *   again at the next lookup.
  */
-import { LookupTableError } from "./lookup_table.ts";
+import { maillog } from "../log/maillog.ts";
+import {
+  type LookupTable,
+  LookupTableError,
+  type MapOptions,
+} from "./lookup_table.ts";
 
 /** The current parsed contents of a file. */
 export interface WatchedFile<T> {
@@ -83,6 +88,38 @@ export function watchFile<T>(
         pending = undefined;
       });
       return pending;
+    },
+  };
+}
+
+/** What a table file's parser returns: entries by lower-case key, and warnings. */
+export interface ParsedTable {
+  readonly entries: ReadonlyMap<string, string>;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * A lookup table over a text file that is parsed by `parse` and re-read
+ * when it changes; parse warnings are logged each time the file loads.
+ * Keys are case-insensitive.
+ * @param spec the full `type:name`, for messages
+ */
+export function openWatchedTable(
+  spec: string,
+  path: string,
+  parse: (text: string, path: string) => ParsedTable,
+  options: MapOptions = {},
+): LookupTable {
+  const log = options.log ?? maillog("maps");
+  const file = watchFile(path, (text) => {
+    const parsed = parse(text, path);
+    for (const warning of parsed.warnings) log.warning(warning);
+    return parsed.entries;
+  }, { spec, clock: options.clock ?? Date.now });
+  return {
+    spec,
+    async lookup(key: string): Promise<string | undefined> {
+      return (await file.current()).get(key.toLowerCase());
     },
   };
 }

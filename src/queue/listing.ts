@@ -25,6 +25,10 @@
  *
  *   Arrival times are local time, as asctime(3) prints them.
  */
+import {
+  DAY_NAMES as DAYS,
+  MONTH_NAMES as MONTHS,
+} from "../common/calendar.ts";
 import { CorruptQueueFileError } from "./queue_file.ts";
 import type { QueueStore } from "./store.ts";
 import type { QueueName } from "./types.ts";
@@ -69,21 +73,6 @@ const TIME_WIDTH = 19;
 const RECIPIENT_INDENT = " ".repeat(ID_WIDTH + SIZE_WIDTH + TIME_WIDTH + 3);
 /** Reason lines end in this column, as in Postfix. */
 const REASON_COLUMN = 78;
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
 const FLAG: Partial<Record<QueueName, string>> = { active: "*", hold: "!" };
 
 async function readEntry(

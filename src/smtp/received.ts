@@ -24,6 +24,10 @@
  *   Does NOT add Return-Path:, Message-ID: or Date: (delivery and cleanup
  *   matters), and does NOT fold the header beyond its fixed lines.
  */
+import {
+  DAY_NAMES as DAYS,
+  MONTH_NAMES as MONTHS,
+} from "../common/calendar.ts";
 import { printable } from "./replies.ts";
 
 /** What the Received: header tells. */
@@ -47,22 +51,6 @@ export interface ReceivedFields {
   /** Minutes east of UTC; defaults to the local zone at `date`. */
   readonly zoneOffsetMinutes?: number;
 }
-
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
 
 const two = (n: number) => String(n).padStart(2, "0");
 

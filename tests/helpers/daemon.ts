@@ -245,3 +245,13 @@ export async function python(
   }
   return dec.decode(out.stdout);
 }
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export async function canConnect(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -5,20 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { freePort, listFiles, runMailsrv, waitFor } from "../helpers/daemon.ts";
+import {
+  canConnect,
+  freePort,
+  listFiles,
+  mailsrvCommand,
+  runMailsrv,
+  waitFor,
+} from "../helpers/daemon.ts";
 import { sendWithSmtplib } from "../helpers/mail.ts";
 
 async function tempHome(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "mailsrv-cli-" });
-}
-
-async function canConnect(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("help, version and bad command lines", async () => {
@@ -284,9 +282,7 @@ Deno.test("the embedded default: no config file, everything under $MAILSRV_HOME,
     throw new Error("port 2525 is busy; the embedded-default test needs it");
   }
   const home = await tempHome();
-  const [cmd, ...args] = (await import("../helpers/daemon.ts")).mailsrvCommand([
-    "run",
-  ]);
+  const [cmd, ...args] = mailsrvCommand(["run"]);
   const daemon = new Deno.Command(cmd, {
     args,
     env: { MAILSRV_HOME: home },

@@ -6,21 +6,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  canConnect,
   freePort,
   listFiles,
   runMailsrv,
   startDaemon,
   waitFor,
 } from "../helpers/daemon.ts";
-
-async function canConnect(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A minimal line-based SMTP client over a raw socket. */
 class RawClient {
