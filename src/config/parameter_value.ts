@@ -61,7 +61,9 @@ export function readParameterValue(
       }
       return resolvePath(text);
     case "list":
-      return splitList(text).map((item) => listItem(parameter, item));
+      return splitList(text).map((item) =>
+        listItem(parameter, item, resolvePath)
+      );
     case "string":
       return stringValue(parameter, text);
   }
@@ -86,7 +88,37 @@ function stringValue(parameter: Parameter, text: string): string {
 
 const LOOKUP_TABLE = /^[A-Za-z0-9_-]+:\S+$/;
 
-function listItem(parameter: Parameter, item: string): string {
+/** Table types whose name is a file (a relative one is made absolute). */
+const FILE_TABLE_TYPES = new Set([
+  "hash",
+  "texthash",
+  "btree",
+  "lmdb",
+  "cdb",
+  "dbm",
+  "regexp",
+  "pcre",
+  "cidr",
+]);
+
+/** `hash:aliases` → `hash:/etc/mailsrv/aliases` (relative to the base). */
+function absoluteTable(
+  spec: string,
+  resolvePath: (path: string) => string,
+): string {
+  const colon = spec.indexOf(":");
+  const type = spec.slice(0, colon);
+  const name = spec.slice(colon + 1);
+  return FILE_TABLE_TYPES.has(type) && !name.startsWith("/")
+    ? `${type}:${resolvePath(name)}`
+    : spec;
+}
+
+function listItem(
+  parameter: Parameter,
+  item: string,
+  resolvePath: (path: string) => string,
+): string {
   switch (parameter.syntax) {
     case "domain":
       return parseDomainName(item).toLowerCase();
@@ -105,7 +137,7 @@ function listItem(parameter: Parameter, item: string): string {
         `"${item}" is not an IP address, "all" or "loopback-only"`,
       );
     case "lookup-table":
-      if (LOOKUP_TABLE.test(item)) return item;
+      if (LOOKUP_TABLE.test(item)) return absoluteTable(item, resolvePath);
       throw new ValueError(`"${item}" is not a lookup table (type:name)`);
     default:
       return item;

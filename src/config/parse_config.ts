@@ -345,6 +345,13 @@ function expandAll(
   };
   const expanded = new Map<string, string>();
   for (const name of parameterNames()) {
+    if (parameterNamed(name)?.expandedAtDelivery) {
+      // Its $names are the delivery's ($home, $EXTENSION), not ours.
+      const raw = explicit.get(name) ?? defaults.get(name) ?? "";
+      effective.set(name, raw);
+      expanded.set(name, raw);
+      continue;
+    }
     try {
       expanded.set(name, expander.parameter(name));
     } catch (e) {
@@ -408,6 +415,18 @@ function buildConfig(
     mail_spool_directory: text("mail_spool_directory"),
     local_recipient_maps: list("local_recipient_maps"),
     recipient_delimiter: text("recipient_delimiter"),
+    alias_maps: list("alias_maps"),
+    allow_mail_to_commands: list("allow_mail_to_commands"),
+    allow_mail_to_files: list("allow_mail_to_files"),
+    default_privs: text("default_privs"),
+    command_time_limit: number("command_time_limit"),
+    local_command_shell: text("local_command_shell"),
+    mailbox_command: text("mailbox_command"),
+    forward_path: list("forward_path"),
+    owner_request_special: typed.get("owner_request_special") as boolean,
+    expand_owner_alias: typed.get("expand_owner_alias") as boolean,
+    hopcount_limit: number("hopcount_limit"),
+    bounce_size_limit: number("bounce_size_limit"),
     maillog_file: text("maillog_file"),
     minimal_backoff_time: number("minimal_backoff_time"),
     maximal_backoff_time: number("maximal_backoff_time"),

@@ -88,7 +88,12 @@ function shownValues(
     if (!options.expand) return view.defaults;
     const expander = createExpander((name) => view.defaults.get(name));
     return new Map(
-      [...view.defaults.keys()].map((name) => [name, expander.parameter(name)]),
+      [...view.defaults].map(([name, text]) => [
+        name,
+        parameterNamed(name)?.expandedAtDelivery
+          ? text
+          : expander.parameter(name),
+      ]),
     );
   }
   if (options.nonDefault) {

@@ -58,6 +58,37 @@ export interface Config {
    */
   readonly local_recipient_maps: readonly string[];
   readonly recipient_delimiter: string;
+  /** Alias tables (`hash:/etc/aliases`); a missing file is an empty table. */
+  readonly alias_maps: readonly string[];
+  /** Where `|command` targets are allowed: any of alias, forward, include. */
+  readonly allow_mail_to_commands: readonly string[];
+  /** Where `/file` targets are allowed: any of alias, forward, include. */
+  readonly allow_mail_to_files: readonly string[];
+  /** The user alias commands and files run as when root owns the aliases. */
+  readonly default_privs: string;
+  /** Seconds a delivery command may run before it is killed. */
+  readonly command_time_limit: number;
+  /** Shell for `|command` and mailbox_command (`/bin/sh -c`). */
+  readonly local_command_shell: string;
+  /**
+   * Command that delivers to a user's mailbox (e.g. procmail), run as the
+   * user with Postfix's environment; empty: mailsrv writes the mailbox.
+   * Unexpanded: `$VAR`s are the shell's, at delivery.
+   */
+  readonly mailbox_command: string;
+  /**
+   * .forward files to try, in order; `$home`, `$user`, `$extension`,
+   * `$recipient_delimiter` (and `${name}`) are filled in per delivery.
+   */
+  readonly forward_path: readonly string[];
+  /** Use `owner-NAME` as the sender when expanding alias NAME. */
+  readonly owner_request_special: boolean;
+  /** Expand `owner-NAME` itself as an alias when it is the sender. */
+  readonly expand_owner_alias: boolean;
+  /** `Received:` headers a message may carry before it bounces as a loop. */
+  readonly hopcount_limit: number;
+  /** Bytes of the original message returned in a bounce. */
+  readonly bounce_size_limit: number;
   /** Log file path; empty: no log file (stderr only in the foreground). */
   readonly maillog_file: string;
   /** Seconds. */

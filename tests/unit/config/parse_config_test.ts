@@ -537,3 +537,38 @@ Deno.test("a bad default says that it is one", () => {
   });
   assert.equal(fixed.config.myhostname, "mx.example.com");
 });
+
+Deno.test("file-based lookup tables with relative names resolve like paths", () => {
+  const { config } = parse(
+    'alias_maps = "hash:aliases, hash:/etc/aliases, static:x"\n' +
+      'local_recipient_maps = "texthash:users, unix:passwd.byname"\n',
+  );
+  assert.deepEqual(config.alias_maps, [
+    "hash:/etc/mailsrv/aliases",
+    "hash:/etc/aliases",
+    "static:x",
+  ]);
+  assert.deepEqual(config.local_recipient_maps, [
+    "texthash:/etc/mailsrv/users",
+    "unix:passwd.byname",
+  ]);
+  assert.deepEqual(embedded().config.alias_maps, [
+    "hash:/srv/home/var/aliases",
+  ]);
+  assert.deepEqual(parse("").config.alias_maps, ["hash:/etc/aliases"]);
+});
+
+Deno.test("mailbox_command and forward_path keep their $names for delivery time", () => {
+  const { config, view } = parse(
+    'mailbox_command = "/usr/bin/procmail -a \\"$EXTENSION\\""\n',
+  );
+  assert.equal(config.mailbox_command, '/usr/bin/procmail -a "$EXTENSION"');
+  assert.deepEqual(config.forward_path, [
+    "$home/.forward${recipient_delimiter}${extension}",
+    "$home/.forward",
+  ]);
+  assert.equal(
+    view.expanded.get("mailbox_command"),
+    '/usr/bin/procmail -a "$EXTENSION"',
+  );
+});

@@ -3,6 +3,7 @@
  * directory, and a sample envelope.
  */
 import type { Config } from "../../../src/config/types.ts";
+import { baseTestConfig } from "../../helpers/test_config.ts";
 import {
   QueueStore,
   type QueueStoreOptions,
@@ -14,35 +15,18 @@ export function testConfig(
   queueDirectory: string,
   overrides: Partial<Config> = {},
 ): Config {
-  return Object.freeze({
-    configFile: null,
+  return baseTestConfig({
     homeDirectory: queueDirectory,
     myhostname: "mx.example.test",
     mydomain: "example.test",
     myorigin: "example.test",
     mydestination: ["localhost"],
     mynetworks: ["127.0.0.0/8"],
-    mynetworks_style: "host",
-    inet_interfaces: ["127.0.0.1"],
     queue_directory: queueDirectory,
-    message_size_limit: 10_240_000,
-    smtpd_recipient_limit: 1000,
-    smtpd_timeout: 300,
     smtpd_banner: "mx.example.test ESMTP mailsrv",
-    default_process_limit: 100,
-    smtpd_forbid_bare_newline: "normalize",
-    home_mailbox: "",
     mail_spool_directory: `${queueDirectory}/mail/`,
-    local_recipient_maps: [],
     recipient_delimiter: "+",
-    maillog_file: "",
-    minimal_backoff_time: 300,
-    maximal_backoff_time: 4000,
-    maximal_queue_lifetime: 5 * 86400,
-    queue_run_delay: 300,
     qmgr_message_active_limit: 20,
-    default_destination_concurrency_limit: 20,
-    listeners: [],
     ...overrides,
   });
 }
