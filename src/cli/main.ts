@@ -25,6 +25,7 @@ import { flushCommand } from "./flush.ts";
 import { checkCommand } from "./check.ts";
 import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
+import { deliverFileCommand } from "./deliver_file.ts";
 import { ConfigError } from "../config/load.ts";
 import { VERSION } from "../version.ts";
 
@@ -38,6 +39,7 @@ const COMMANDS: readonly Command[] = [
   queueCommand,
   checkCommand,
   postconfCommand,
+  deliverFileCommand,
   helpCommand(() => COMMANDS),
 ];
 

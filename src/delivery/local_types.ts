@@ -87,4 +87,6 @@ export type Resubmit = (request: {
   /** Queue ID of the message being expanded (for the log line). */
   readonly fromQueueId: string;
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
+  /** The original's MAIL FROM BODY= type, kept for relaying. */
+  readonly bodyType?: "7BIT" | "8BITMIME";
 }) => Promise<string>;

@@ -28,6 +28,8 @@ export interface DeliveryMessage {
   readonly arrivalTime: number;
   /** Content size in bytes (LF line ends, as queued). */
   readonly size: number;
+  /** MAIL FROM BODY= type, when the client gave one. */
+  readonly bodyType?: "7BIT" | "8BITMIME";
   /** Opens a fresh stream of the message content (LF line ends). */
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
 }

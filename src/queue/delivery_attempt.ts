@@ -6,15 +6,27 @@
  *   envelope, hand every recipient still pending (never one recorded as
  *   delivered or bounced) to the delivery agents, at most as many at once
  *   as the delivery slots allow, and record each result in the queue file
- *   before counting it (sent → D, bounced → B; deferred stays P) — except
- *   when only one recipient was pending: then the durable removal of the
- *   file is the record, which costs a shared directory fsync instead of
- *   a write and an fdatasync per message. Then:
+ *   before counting it (sent → D; deferred stays P) — except when only
+ *   one recipient was pending: then the durable removal of the file is
+ *   the record, which costs a shared directory fsync instead of a write
+ *   and an fdatasync per message.
+ *
+ *   A bounced recipient is never recorded before its notice exists: the
+ *   recipients that failed permanently in this attempt (and, once the
+ *   message has outlived maximal_queue_lifetime, those deferred) get ONE
+ *   non-delivery notification through the queue's gate (bounce.ts), and
+ *   only once it is durable are they recorded B. A crash in between
+ *   repeats the delivery and the notice at worst; it never loses the
+ *   notice. A notice that cannot be written (disk full) leaves them
+ *   pending, deferred like the others, so it is tried again. The null
+ *   sender gets no notice (`ID: sender non-delivery notification
+ *   discarded`). Then:
  *
  *     nothing pending     remove the file (and defer/<id>): `ID: removed`
  *     some deferred, the message older than maximal_queue_lifetime
- *                         mark them bounced: `status=expired, returned
- *                         to sender`, then remove the file
+ *                         returned to sender with the bounced ones:
+ *                         `status=expired, returned to sender`, then
+ *                         remove the file
  *     some deferred       write defer/<id>, set the retry time (mtime) per
  *                         backoff.ts, move the file to deferred/
  *
@@ -26,9 +38,6 @@
  *   An agent that throws a DeliveryError defers or bounces per its
  *   `temporary` flag; any other exception is a bug, logged as a warning
  *   and treated as a deferral, so no mail is lost to it.
- *
- *   Bounce notices (DSN to the sender) are not sent here yet: a bounced
- *   recipient is logged and recorded only.
  */
 import type { Config } from "../config/types.ts";
 import {
@@ -38,6 +47,8 @@ import {
 } from "../delivery/types.ts";
 import { maillog } from "../log/maillog.ts";
 import { isExpired, retryDelay } from "./backoff.ts";
+import { sendBounce } from "./bounce.ts";
+import type { BounceFailure } from "./bounce_message.ts";
 import type { DeferReason } from "./defer_reasons.ts";
 import {
   deliveryProgram,
@@ -61,15 +72,21 @@ export interface DeliveryAttemptContext {
   readonly slots: DeliverySlots;
 }
 
+/** A recipient not delivered, and why (the result or the failure). */
+interface Undelivered {
+  readonly recipient: QueuedRecipient;
+  readonly result: Omit<DeliveryResult, "outcome">;
+}
+
 /** How one pending recipient came out of this attempt. */
 type Outcome =
   | { readonly kind: "final" }
-  | {
-    readonly kind: "deferred";
-    readonly recipient: QueuedRecipient;
-    readonly reason: string;
-  }
+  | ({ readonly kind: "deferred" } & Undelivered)
+  | ({ readonly kind: "bounced" } & Undelivered)
   | { readonly kind: "not attempted" };
+
+type Deferred = Extract<Outcome, { kind: "deferred" }>;
+type Bounced = Extract<Outcome, { kind: "bounced" }>;
 
 const qmgr = maillog("qmgr");
 
@@ -118,6 +135,7 @@ async function deliverRecipient(
     recipient: recipient.address,
     arrivalTime: envelope.arrivalTime,
     size: envelope.size,
+    bodyType: envelope.bodyType,
     content: () =>
       Promise.resolve(store.openContent("active", envelope.id, envelope)),
   };
@@ -139,14 +157,12 @@ async function deliverRecipient(
   maillog(deliveryProgram(result.relay)).info(
     formatDeliveryLine(envelope.id, recipient.address, result, times),
   );
-  if (result.outcome === "deferred") {
-    return { kind: "deferred", recipient, reason: result.reason };
+  if (result.outcome !== "sent") {
+    // A bounce is recorded only after its notice is durable (finish).
+    return { kind: result.outcome, recipient, result };
   }
   try {
-    await record(
-      recipient.statusOffset,
-      result.outcome === "sent" ? "delivered" : "bounced",
-    );
+    await record(recipient.statusOffset, "delivered");
   } catch (error) {
     // Still pending on disk: it will be tried again (at least once).
     qmgr.warning(
@@ -157,45 +173,130 @@ async function deliverRecipient(
     return {
       kind: "deferred",
       recipient,
-      reason: `queue file update failed: ${errorText(error)}`,
+      result: {
+        dsn: "4.3.0",
+        reason: `queue file update failed: ${errorText(error)}`,
+        relay: result.relay,
+      },
     };
   }
   return { kind: "final" };
 }
 
-/** Ends an attempt that left `deferred` recipients pending. */
-async function finishDeferred(
+/**
+ * Sends one notice for `returned` and resolves to true once it is
+ * durable (or needs none: the null sender); false when it could not be
+ * written, so they must stay pending.
+ */
+async function returnToSender(
   context: DeliveryAttemptContext,
   envelope: Envelope,
-  deferred: readonly Extract<Outcome, { kind: "deferred" }>[],
+  returned: readonly Undelivered[],
+): Promise<boolean> {
+  const failures: BounceFailure[] = returned.map(({ recipient, result }) => ({
+    recipient: recipient.address,
+    dsn: result.dsn,
+    reason: result.reason,
+    relay: result.relay,
+  }));
+  try {
+    const noticeId = await sendBounce(context.store, {
+      envelope,
+      failures,
+      config: context.config(),
+      now: context.now(),
+    });
+    if (noticeId === undefined) {
+      qmgr.info(`${envelope.id}: sender non-delivery notification discarded`);
+    }
+    return true;
+  } catch (error) {
+    qmgr.warning(
+      `${envelope.id}: cannot send the sender non-delivery notification: ${
+        errorText(error)
+      }; recipients left pending`,
+    );
+    return false;
+  }
+}
+
+/** A bounced recipient kept pending because its notice failed. */
+function stillPending(bounced: Bounced): Deferred {
+  return {
+    kind: "deferred",
+    recipient: bounced.recipient,
+    result: {
+      ...bounced.result,
+      reason: `${bounced.result.reason} (non-delivery notification failed)`,
+    },
+  };
+}
+
+/** Moves a message with `deferred` recipients to deferred/. */
+async function defer(
+  context: DeliveryAttemptContext,
+  envelope: Envelope,
+  deferred: readonly Deferred[],
 ): Promise<void> {
   const { store } = context;
-  const config = context.config();
   const now = context.now();
-  const age = now - envelope.arrivalTime;
-  if (isExpired(age, config)) {
-    await store.markRecipients(
-      "active",
-      envelope.id,
-      deferred.map((d) => d.recipient.statusOffset),
-      "bounced",
-    );
-    qmgr.info(formatExpiredLine(envelope));
-    await store.remove("active", envelope.id);
-    qmgr.info(`${envelope.id}: removed`);
-    return;
-  }
   const reasons: DeferReason[] = deferred.map((d) => ({
     recipient: d.recipient.address,
-    reason: d.reason,
+    reason: d.result.reason,
   }));
   await store.writeDeferReasons(envelope.id, reasons);
   await store.setRetryTime(
     "active",
     envelope.id,
-    now + retryDelay(age, config),
+    now + retryDelay(now - envelope.arrivalTime, context.config()),
   );
   await store.move(envelope.id, "active", "deferred");
+}
+
+/**
+ * Ends an attempt: returns the bounced (and, past the queue lifetime,
+ * the deferred) recipients to the sender, records them B, then removes
+ * the message or moves it to deferred/.
+ * @param recordByRemoval the removal of the file records every outcome
+ * @param complete every pending recipient got its attempt
+ */
+async function finish(
+  context: DeliveryAttemptContext,
+  envelope: Envelope,
+  outcomes: readonly Outcome[],
+  recordByRemoval: boolean,
+  complete: boolean,
+): Promise<void> {
+  const { store, config } = context;
+  const { id } = envelope;
+  const bounced = outcomes.filter((o): o is Bounced => o.kind === "bounced");
+  let deferred = outcomes.filter((o): o is Deferred => o.kind === "deferred");
+  const expired = complete && deferred.length > 0 &&
+    isExpired(context.now() - envelope.arrivalTime, config());
+  const returned: Undelivered[] = expired ? [...bounced, ...deferred] : bounced;
+  let recorded: readonly Undelivered[] = [];
+  if (returned.length > 0) {
+    if (await returnToSender(context, envelope, returned)) {
+      recorded = returned;
+    } else deferred = [...deferred, ...bounced.map(stillPending)];
+  }
+  const remaining = deferred.filter((d) => !recorded.includes(d));
+  const done = complete && remaining.length === 0;
+  // The notice is durable: now, and only now, they are given up on.
+  if (recorded.length > 0 && !(done && recordByRemoval)) {
+    await store.markRecipients(
+      "active",
+      id,
+      recorded.map((r) => r.recipient.statusOffset),
+      "bounced",
+    );
+  }
+  if (expired && recorded.length > 0) qmgr.info(formatExpiredLine(envelope));
+  if (!complete) return;
+  if (done) {
+    await store.remove("active", id, { durable: recordByRemoval });
+    qmgr.info(`${id}: removed`);
+  } else await defer(context, envelope, remaining);
 }
 
 /** Moves a file that cannot be trusted out of the way. */
@@ -267,14 +368,10 @@ export async function attemptDelivery(
         deliverRecipient(context, envelope, recipient, activeSince, record)
       ),
     );
-    if (outcomes.some((o) => o.kind === "not attempted")) return;
-    const deferred = outcomes.filter((o) => o.kind === "deferred");
-    if (deferred.length > 0) {
-      await finishDeferred(context, envelope, deferred);
-    } else {
-      await context.store.remove("active", id, { durable: recordByRemoval });
-      qmgr.info(`${id}: removed`);
-    }
+    // Stopped before everyone's turn: what finished is still recorded
+    // (and notified), the rest waits in active/ for the next start.
+    const complete = !outcomes.some((o) => o.kind === "not attempted");
+    await finish(context, envelope, outcomes, recordByRemoval, complete);
   } catch (error) {
     qmgr.warning(
       `${id}: queue file update failed: ${

@@ -61,3 +61,11 @@ export {
   queueListing,
   type QueueListingEntry,
 } from "./listing.ts";
+export {
+  type BounceFailure,
+  type BounceInput,
+  type BounceMessage,
+  buildBounce,
+} from "./bounce_message.ts";
+export { type BounceRequest, sendBounce } from "./bounce.ts";
+export { createResubmit } from "./resubmit.ts";

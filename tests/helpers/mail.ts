@@ -21,6 +21,8 @@ export interface SendOptions {
   readonly source?: string;
   readonly body?: string;
   readonly size?: number;
+  /** One extra header field, `Name: value`. */
+  readonly header?: string;
 }
 
 /** Sends messages with Python's smtplib; one result per message. */

@@ -6,6 +6,7 @@ usage: smtp_send.py PORT SENDER RECIPIENT[,RECIPIENT...] [options]
   --source IP    bind the client to this local address (e.g. 127.0.0.2)
   --body TEXT    body text (default: a few lines incl. "From " and ". " lines)
   --size BYTES   pad the body to about this size
+  --header TEXT  one extra header field, "Name: value"
 Prints one JSON object per message: {"token", "code", "reply"} where code is the
 final reply code to the message (250 when queued) or the code of the first
 refusal, and 0 when the connection failed.
@@ -14,7 +15,7 @@ import email.policy, json, smtplib, sys, threading, uuid
 from email.message import EmailMessage
 
 def parse(argv):
-    opts = {"count": 1, "threads": 1, "source": None, "body": None, "size": 0}
+    opts = {"count": 1, "threads": 1, "source": None, "body": None, "size": 0, "header": None}
     port, sender, rcpts, rest = int(argv[0]), argv[1], argv[2].split(","), argv[3:]
     while rest:
         k, v, rest = rest[0], rest[1], rest[2:]
@@ -22,11 +23,15 @@ def parse(argv):
         opts[key] = int(v) if key in ("count", "threads", "size") else v
     return port, sender, rcpts, opts
 
-def build(sender, rcpts, token, body, size):
+def build(sender, rcpts, token, body, size, header=None):
     m = EmailMessage()
     m["From"] = sender or "nobody@example.test"
     m["To"] = ", ".join(rcpts)
-    m["Subject"] = "test " + token
+    if header:
+        name, value = header.split(":", 1)
+        m[name.strip()] = value.strip()
+    if m["Subject"] is None:
+        m["Subject"] = "test " + token
     m["Message-ID"] = "<%s@example.test>" % token
     text = body if body is not None else (
         "Hello,\nFrom here a line that needs quoting in mbox.\n.leading dot line\n..two dots\nbye\n")
@@ -37,7 +42,7 @@ def build(sender, rcpts, token, body, size):
 
 def send_one(port, sender, rcpts, opts):
     token = uuid.uuid4().hex
-    msg = build(sender, rcpts, token, opts["body"], opts["size"])
+    msg = build(sender, rcpts, token, opts["body"], opts["size"], opts["header"])
     src = (opts["source"], 0) if opts["source"] else None
     try:
         with smtplib.SMTP("127.0.0.1", port, source_address=src, timeout=60) as s:

@@ -609,3 +609,203 @@ Deno.test("after a stop at the deadline, unfinished work stays in active/ and re
   ]);
   assert.deepEqual(await h.names("active"), []);
 });
+
+const UNKNOWN: DeliveryResult = {
+  outcome: "bounced",
+  dsn: "5.1.1",
+  reason: "unknown user",
+  relay: "local",
+};
+
+/** An agent: `perm*` recipients bounce, `busy*` defer, others are sent; bounces are kept. */
+function bouncingAgent(h: Harness) {
+  const notices: string[] = [];
+  h.answer = async (m) => {
+    if (m.sender === "") {
+      notices.push(await new Response(await m.content()).text());
+      return SENT;
+    }
+    if (m.recipient.startsWith("perm")) return UNKNOWN;
+    if (m.recipient.startsWith("busy")) return BUSY;
+    return SENT;
+  };
+  return notices;
+}
+
+function noticeLines(h: Harness, id: string): string[] {
+  return h.lines.filter((l) =>
+    l.includes(`bounce[${Deno.pid}]: ${id}: sender non-delivery notification: `)
+  );
+}
+
+Deno.test("permanent failures get exactly one bounce, recorded B only after it is durable", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["perm1@x.test", "ok@x.test", "perm2@x.test"]);
+  const { recipients } = await h.store.readEnvelope("incoming", id);
+  const events: string[] = [];
+  h.store.subscribe((committed) => events.push(`commit ${committed}`));
+  const mark = h.store.markRecipients.bind(h.store);
+  h.store.markRecipients = (queue, mid, offsets, status) => {
+    events.push(`${status} ${mid} ${offsets.join(",")}`);
+    return mark(queue, mid, offsets, status);
+  };
+  const notices = bouncingAgent(h);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+
+  assert.equal(notices.length, 1, "one notice for both recipients");
+  assert.match(notices[0], /Final-Recipient: rfc822; perm1@x\.test/);
+  assert.match(notices[0], /Final-Recipient: rfc822; perm2@x\.test/);
+  assert.doesNotMatch(notices[0], /ok@x\.test/);
+  assert.match(
+    notices[0],
+    /Status: 5\.1\.1\nDiagnostic-Code: X-Postfix; unknown user/,
+  );
+  const lines = noticeLines(h, id);
+  assert.equal(lines.length, 1);
+  const noticeId = lines[0].trim().split(" ").at(-1)!;
+  const bounced = `bounced ${id} ${recipients[0].statusOffset},${
+    recipients[2].statusOffset
+  }`;
+  assert.deepEqual(
+    events.filter((e) => e.includes(id) || e.includes(noticeId)),
+    [
+      `delivered ${id} ${recipients[1].statusOffset}`,
+      `commit ${noticeId}`,
+      bounced,
+    ],
+  );
+  assert.ok(
+    h.logged(
+      /to=<perm1@x\.test>, relay=local, .*status=bounced \(unknown user\)/,
+    ),
+  );
+  assert.ok(
+    h.lines.findIndex((l) => l.includes("to=<perm2@x.test>")) <
+      h.lines.findIndex((l) => l.includes("sender non-delivery notification")),
+    "status=bounced lines come before the notification line",
+  );
+  assert.deepEqual(await h.names("active"), []);
+  assert.deepEqual(await h.names("deferred"), []);
+});
+
+Deno.test("a crash between the bounce commit and the B record repeats the bounce, never loses it", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["perm@x.test", "ok@x.test"]);
+  const mark = h.store.markRecipients.bind(h.store);
+  h.store.markRecipients = (queue, mid, offsets, status) =>
+    status === "bounced"
+      ? Promise.reject(new Error("simulated crash"))
+      : mark(queue, mid, offsets, status);
+  const notices = bouncingAgent(h);
+  const first = h.manager();
+  await first.start();
+  await first.whenIdle();
+  await first.stop(0);
+  assert.equal(notices.length, 1, "the notice went out");
+  assert.deepEqual(await h.names("active"), [id]);
+  assert.deepEqual(await h.statuses("active", id), ["pending", "delivered"]);
+
+  await h.restart();
+  const second = h.manager();
+  await second.start();
+  await second.whenIdle();
+  assert.equal(notices.length, 2, "at most a repeated notice");
+  assert.equal(
+    h.calls.filter((c) => c.recipient === "ok@x.test").length,
+    1,
+    "the delivered recipient is not delivered again",
+  );
+  assert.deepEqual(await h.names("active"), []);
+});
+
+Deno.test("a single bounced recipient is recorded by the durable removal after its bounce", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["perm@x.test"]);
+  const marks: RecipientStatus[] = [];
+  const mark = h.store.markRecipients.bind(h.store);
+  h.store.markRecipients = (queue, mid, offsets, status) => {
+    if (mid === id) marks.push(status);
+    return mark(queue, mid, offsets, status);
+  };
+  const notices = bouncingAgent(h);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.equal(notices.length, 1);
+  assert.deepEqual(marks, [], "no status byte: the removal is the record");
+  assert.ok(h.logged(new RegExp(`${id}: removed`)));
+  assert.deepEqual(await h.names("active"), []);
+});
+
+Deno.test("expiry returns the deferred recipients to the sender in one bounce", async () => {
+  await using h = await Harness.create({ maximal_queue_lifetime: 86400 });
+  const id = await h.enqueue(["busy@x.test", "perm@x.test"], "deferred");
+  h.clock = T0 + 86_400_000;
+  await h.store.setRetryTime("deferred", id, h.clock);
+  const notices = bouncingAgent(h);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.equal(notices.length, 1);
+  assert.match(
+    notices[0],
+    /Final-Recipient: rfc822; busy@x\.test\nAction: failed\nStatus: 4\.2\.1\nDiagnostic-Code: X-Postfix; mailbox busy/,
+  );
+  assert.match(notices[0], /Final-Recipient: rfc822; perm@x\.test\n/);
+  assert.ok(h.logged(/status=expired, returned to sender/));
+  assert.equal(noticeLines(h, id).length, 1);
+  assert.deepEqual(await h.names("deferred"), []);
+  assert.deepEqual(await h.names("active"), []);
+});
+
+Deno.test("a bounce that cannot be written leaves the recipient pending, and is sent on retry", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["perm@x.test"]);
+  const openWriter = h.store.openWriter.bind(h.store);
+  h.store.openWriter = () =>
+    Promise.reject(
+      Object.assign(new Error("No space left on device"), { code: "ENOSPC" }),
+    );
+  const notices = bouncingAgent(h);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.equal(notices.length, 0);
+  assert.deepEqual(await h.names("deferred"), [id]);
+  assert.deepEqual(await h.statuses("deferred", id), ["pending"]);
+  assert.ok(
+    h.logged(
+      new RegExp(
+        `warning: ${id}: cannot send the sender non-delivery notification: No space left on device`,
+      ),
+    ),
+  );
+
+  h.store.openWriter = openWriter;
+  h.clock = (await h.store.retryTime("deferred", id))!;
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.equal(notices.length, 1);
+  assert.deepEqual(await h.names("deferred"), []);
+});
+
+Deno.test("mail from the null sender bounces without a notice", async () => {
+  await using h = await Harness.create();
+  const id = await enqueue(
+    h.store,
+    testEnvelope(["perm@x.test"], { sender: "" }),
+  );
+  h.answer = () => UNKNOWN;
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.deepEqual(h.delivered(), [`${id} perm@x.test`], "nothing else");
+  assert.equal(noticeLines(h, id).length, 0);
+  assert.deepEqual(await h.names("incoming"), []);
+  assert.ok(
+    h.logged(new RegExp(`${id}: sender non-delivery notification discarded`)),
+  );
+  assert.ok(h.logged(new RegExp(`${id}: removed`)));
+});

@@ -1,0 +1,111 @@
+/**
+ * `mailsrv deliver-file` — internal: append the message on standard input
+ * to a file or Maildir, as the calling user.
+ *
+ * DESCRIPTION
+ *   A root mailsrv delivers to files named in aliases, `.forward` and
+ *   `:include:` lists by running this command as the target user through
+ *   setpriv (`src/delivery/file_target.ts`), so the kernel applies that
+ *   user's permissions and nothing is written as root. It is not meant to
+ *   be run by hand.
+ *
+ *     mailsrv deliver-file --sender=S --recipient=R --hostname=H
+ *                          [--queue-id=ID] -- PATH
+ *
+ *   PATH ending in `/` is a Maildir, `/dev/null` discards, anything else
+ *   is an mbox file (locked, truncated back on failure). The content is
+ *   streamed from standard input, LF line ends, as queued.
+ *
+ *   Exit status (sysexits(3)): 0 delivered; 75 EX_TEMPFAIL for a
+ *   temporary failure; 73 EX_CANTCREAT for a permanent one; 64 EX_USAGE
+ *   for a bad command line. On failure the last line on standard error is
+ *   `X.Y.Z reason`, the RFC 3463 status and the reason for the maillog.
+ */
+import { writeFileTarget } from "../delivery/file_target.ts";
+import { EX } from "../delivery/sysexits.ts";
+import { DeliveryError, type DeliveryMessage } from "../delivery/types.ts";
+import { type Command, UsageError } from "./command.ts";
+
+/** The one message `deliver-file` delivers: standard input, read once. */
+function stdinMessage(
+  sender: string,
+  recipient: string,
+  queueId: string,
+): DeliveryMessage {
+  let opened = false;
+  return {
+    queueId,
+    sender,
+    recipient,
+    arrivalTime: Date.now(),
+    size: 0,
+    content: () => {
+      if (opened) {
+        return Promise.reject(new Error("standard input was already read"));
+      }
+      opened = true;
+      return Promise.resolve(Deno.stdin.readable);
+    },
+  };
+}
+
+/** A required string option. */
+function required(
+  values: Readonly<Record<string, string | boolean | string[]>>,
+  name: string,
+): string {
+  const value = values[name];
+  if (typeof value !== "string") {
+    throw new UsageError(`option "--${name}" is required`);
+  }
+  return value;
+}
+
+/** The `deliver-file` subcommand. */
+export const deliverFileCommand: Command = {
+  name: "deliver-file",
+  summary:
+    "internal: append a message from stdin to a file as the calling user",
+  usage:
+    "deliver-file --sender=ADDR --recipient=ADDR --hostname=NAME [--queue-id=ID] -- PATH",
+  description:
+    `Used by a root mailsrv to write mail for a file destination (/path or a
+/path/ Maildir in an alias or .forward) with the target user's privileges.
+Reads the message from standard input. Exits 0 when delivered, 75 for a
+temporary failure and 73 for a permanent one; the last line on standard error
+is then the enhanced status code and the reason.`,
+  options: {
+    sender: { type: "string" },
+    recipient: { type: "string" },
+    hostname: { type: "string" },
+    "queue-id": { type: "string" },
+  },
+  async run(context) {
+    if (context.operands.length !== 1) {
+      throw new UsageError("exactly one PATH is required");
+    }
+    const path = context.operands[0];
+    const queueId = context.values["queue-id"];
+    const message = stdinMessage(
+      required(context.values, "sender"),
+      required(context.values, "recipient"),
+      typeof queueId === "string" ? queueId : "from standard input",
+    );
+    try {
+      await writeFileTarget(path, message, {
+        hostname: required(context.values, "hostname"),
+      });
+      return EX.OK;
+    } catch (error) {
+      const failure = error instanceof DeliveryError
+        ? error
+        : new DeliveryError(
+          `cannot deliver to file "${path}": ${String(error)}`,
+          true,
+          "4.3.0",
+        );
+      context.warn(`${failure.dsn} ${failure.message.replace(/\s+/g, " ")}`);
+      return failure.temporary ? EX.TEMPFAIL : EX.CANTCREAT;
+    }
+  },
+};

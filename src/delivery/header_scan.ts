@@ -1,0 +1,70 @@
+/**
+ * What local delivery needs to know from a message's header: the
+ * `Delivered-To:` addresses it already carries and its `Received:` count.
+ *
+ * DESCRIPTION
+ *   Postfix's local(8) refuses to deliver a message that already has a
+ *   `Delivered-To:` header for the same recipient (a forwarding loop), and
+ *   every delivery agent refuses one with more than `hopcount_limit`
+ *   `Received:` headers. Both are read from the header block only: the
+ *   scan stops at the first empty line, or after MAX_HEADER_BYTES, and never
+ *   reads or keeps the body.
+ *
+ *   Header names are case-insensitive (RFC 5322 section 1.2.2); folded
+ *   continuation lines belong to the field above them.
+ */
+
+/** What the header block says about loops. */
+export interface LoopFacts {
+  /** `Delivered-To:` values, lower-cased and trimmed. */
+  readonly deliveredTo: readonly string[];
+  /** Number of `Received:` fields. */
+  readonly receivedCount: number;
+}
+
+/** Header bytes examined at most (a header block is rarely 64 KB). */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+
+const DELIVERED_TO = /^delivered-to:/i;
+const RECEIVED = /^received:/i;
+
+/** Reads the loop facts from the start of `content`, then cancels it. */
+export async function scanLoopFacts(
+  content: ReadableStream<Uint8Array>,
+): Promise<LoopFacts> {
+  const deliveredTo: string[] = [];
+  let receivedCount = 0;
+  const decoder = new TextDecoder();
+  const reader = content.getReader();
+  let carry = "";
+  let seen = 0;
+  /** Handles one complete header line; false at the end of the header. */
+  const line = (text: string): boolean => {
+    if (text === "") return false;
+    if (DELIVERED_TO.test(text)) {
+      deliveredTo.push(text.slice(text.indexOf(":") + 1).trim().toLowerCase());
+    } else if (RECEIVED.test(text)) receivedCount++;
+    return true;
+  };
+  try {
+    reading: for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        if (carry) line(carry);
+        break;
+      }
+      seen += value.length;
+      carry += decoder.decode(value, { stream: true });
+      let nl;
+      while ((nl = carry.indexOf("\n")) >= 0) {
+        const text = carry.slice(0, nl).replace(/\r$/, "");
+        carry = carry.slice(nl + 1);
+        if (!line(text)) break reading;
+      }
+      if (seen >= MAX_HEADER_BYTES) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return { deliveredTo, receivedCount };
+}

@@ -1,0 +1,161 @@
+/**
+ * Sending a non-delivery notification through the queue's single gate.
+ *
+ * DESCRIPTION
+ *   `sendBounce` returns failed recipients to the sender of a queued
+ *   message: it opens a new queue file through `QueueStore.openWriter`
+ *   (the same gate smtpd uses), writes the notice of bounce_message.ts,
+ *   streams the original content from its queue file in between (or only
+ *   its header block, cut at bounce_size_limit), and commits. When it
+ *   resolves, the notice is durable in incoming/ and the queue manager
+ *   has been told; it logs, as Postfix's bounce(8) does,
+ *
+ *     ID: sender non-delivery notification: NEWID
+ *
+ *   A message from the null sender gets no notice (RFC 5321 section
+ *   4.5.5: that would loop); `sendBounce` then resolves to undefined and
+ *   writes nothing. Any failure (disk full, unreadable original) discards
+ *   the half-written notice and rejects, so the caller keeps the
+ *   recipients pending and tries again later.
+ *
+ *   Used by delivery_attempt.ts in the queue manager; needs the queue
+ *   store's permissions only.
+ *
+ *   Does NOT decide who bounced, record recipient status, or send
+ *   postmaster copies.
+ */
+import { maillog } from "../log/maillog.ts";
+import {
+  bounceEnvelope,
+  type BounceInput,
+  buildBounce,
+} from "./bounce_message.ts";
+import type { QueueStore } from "./store.ts";
+import type { Envelope, QueueName } from "./types.ts";
+
+/** A notice to send about a message in the queue. */
+export interface BounceRequest
+  extends Omit<BounceInput, "envelope" | "queueId"> {
+  /** The original message, as read from its queue file. */
+  readonly envelope: Envelope;
+  /** The queue the original sits in (default `active`). */
+  readonly queue?: QueueName;
+}
+
+const LF = 0x0a;
+
+/**
+ * Writes the header block of `content` (the header lines, without the
+ * empty line that ends them), at most `limit` bytes of it, cut after the
+ * last whole line that fits. Reads no further than the block, and holds
+ * at most one unfinished line in memory.
+ */
+export async function writeHeaderBlock(
+  content: ReadableStream<Uint8Array>,
+  limit: number,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
+  let budget = limit;
+  // As if a line end came before: content that starts with an empty line
+  // has an empty header block.
+  let lastByte = LF;
+  let partial: Uint8Array[] = [];
+  let partialLength = 0;
+  const writePartial = async () => {
+    for (const piece of partial) await write(piece);
+    partial = [];
+    partialLength = 0;
+  };
+  for await (const chunk of content) {
+    let end = -1;
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] === LF && (i > 0 ? chunk[i - 1] : lastByte) === LF) {
+        end = i;
+        break;
+      }
+    }
+    if (chunk.length > 0) lastByte = chunk[chunk.length - 1];
+    const usable = end >= 0 ? chunk.subarray(0, end) : chunk;
+    const lastLineEnd = usable.lastIndexOf(LF);
+    if (lastLineEnd < 0) {
+      partial.push(usable);
+      partialLength += usable.length;
+      if (end >= 0 || partialLength > budget) return;
+      continue;
+    }
+    const lines = partialLength + lastLineEnd + 1;
+    if (lines > budget) {
+      const room = budget - partialLength;
+      const cut = room > 0 ? usable.subarray(0, room).lastIndexOf(LF) : -1;
+      if (cut >= 0) {
+        await writePartial();
+        await write(usable.subarray(0, cut + 1));
+      }
+      return;
+    }
+    await writePartial();
+    await write(usable.subarray(0, lastLineEnd + 1));
+    budget -= lines;
+    if (end >= 0) return;
+    partial = [usable.subarray(lastLineEnd + 1)];
+    partialLength = partial[0].length;
+  }
+  // A message that is all header, its last line without a line end.
+  if (partialLength <= budget) await writePartial();
+}
+
+async function writeAll(
+  content: ReadableStream<Uint8Array>,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
+  for await (const chunk of content) await write(chunk);
+}
+
+/**
+ * Sends the notice for `request.failures` through the gate.
+ * @returns the notice's queue ID once it is durable, or undefined when
+ *   the original came from the null sender (nothing was written)
+ * @throws whatever writing the notice throws; nothing is left behind
+ */
+export async function sendBounce(
+  store: QueueStore,
+  request: BounceRequest,
+): Promise<string | undefined> {
+  const { envelope } = request;
+  if (envelope.sender === "") return undefined;
+  const writer = await store.openWriter(
+    bounceEnvelope(
+      envelope.sender,
+      request.config.myhostname,
+      envelope.bodyType,
+    ),
+  );
+  try {
+    // Built once the writer has its queue ID, for the Message-Id.
+    const notice = buildBounce({ ...request, queueId: writer.id });
+    await writer.write(notice.head);
+    const content = store.openContent(
+      request.queue ?? "active",
+      envelope.id,
+      envelope,
+    );
+    const write = (chunk: Uint8Array) => writer.write(chunk);
+    if (notice.returned === "message") await writeAll(content, write);
+    else {
+      await writeHeaderBlock(
+        content,
+        request.config.bounce_size_limit,
+        write,
+      );
+    }
+    await writer.write(notice.tail);
+    await writer.commit();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  maillog("bounce").info(
+    `${envelope.id}: sender non-delivery notification: ${writer.id}`,
+  );
+  return writer.id;
+}

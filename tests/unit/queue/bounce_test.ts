@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { closeLogging, setupLogging } from "../../../src/log/maillog.ts";
+import {
+  type BounceRequest,
+  sendBounce,
+  writeHeaderBlock,
+} from "../../../src/queue/bounce.ts";
+import type { QueueStore } from "../../../src/queue/store.ts";
+import {
+  enqueue,
+  namesIn,
+  temporaryQueue,
+  testConfig,
+  testEnvelope,
+} from "./config_fixture.ts";
+
+const CONTENT = "Received: from x\nSubject: hi\n\nBody line.\n";
+
+/** Reads the content of queue file `id` in incoming/. */
+async function incomingContent(store: QueueStore, id: string) {
+  const envelope = await store.readEnvelope("incoming", id);
+  const text = await new Response(
+    store.openContent("incoming", id, envelope),
+  ).text();
+  return { envelope, text };
+}
+
+async function request(
+  store: QueueStore,
+  directory: string,
+  sender = "alice@example.test",
+  bounceSizeLimit = 50_000,
+): Promise<BounceRequest> {
+  const id = await enqueue(
+    store,
+    testEnvelope(["bob@example.test"], { sender }),
+    CONTENT,
+  );
+  await store.move(id, "incoming", "active");
+  return {
+    envelope: await store.readEnvelope("active", id),
+    failures: [{
+      recipient: "bob@example.test",
+      dsn: "5.1.1",
+      reason: "unknown user",
+      relay: "local",
+    }],
+    config: testConfig(directory, { bounce_size_limit: bounceSizeLimit }),
+    now: Date.UTC(2024, 0, 2, 3, 4, 5),
+  };
+}
+
+Deno.test("a bounce goes through the gate: incoming/, null sender, to the original sender", async () => {
+  await using queue = await temporaryQueue();
+  const lines: string[] = [];
+  await setupLogging({
+    hostname: "mx",
+    stderr: false,
+    sink: (l) => lines.push(l),
+  });
+  try {
+    const req = await request(queue.store, queue.directory);
+    const notified: string[] = [];
+    queue.store.subscribe((id) => notified.push(id));
+    const id = await sendBounce(queue.store, req);
+    assert.ok(id);
+    assert.deepEqual(notified, [id], "the queue manager is told");
+    assert.deepEqual(await namesIn(queue.store.directory("incoming")), [id]);
+    const { envelope, text } = await incomingContent(queue.store, id);
+    assert.equal(envelope.sender, "");
+    assert.deepEqual(envelope.recipients.map((r) => r.address), [
+      "alice@example.test",
+    ]);
+    assert.equal(envelope.protocol, "LOCAL");
+    assert.match(text, /^From: MAILER-DAEMON@mx\.example\.test /);
+    assert.match(text, new RegExp(`Message-Id: <\\d{14}\\.${id}@`));
+    assert.ok(
+      text.includes(`Content-Type: message/rfc822\n\n${CONTENT}\n--`),
+      "the whole original, between head and tail",
+    );
+    assert.ok(
+      lines.some((l) =>
+        l.includes(
+          `bounce[${Deno.pid}]: ${req.envelope.id}: sender non-delivery notification: ${id}`,
+        )
+      ),
+    );
+  } finally {
+    await closeLogging();
+  }
+});
+
+Deno.test("over bounce_size_limit the header block alone is returned", async () => {
+  await using queue = await temporaryQueue();
+  await setupLogging({ hostname: "mx", stderr: false, sink: () => {} });
+  try {
+    const req = await request(queue.store, queue.directory, undefined, 10);
+    const id = await sendBounce(queue.store, {
+      ...req,
+      config: testConfig(queue.directory, { bounce_size_limit: 40 }),
+    });
+    const { text } = await incomingContent(queue.store, id!);
+    assert.ok(
+      text.includes(
+        "Content-Type: text/rfc822-headers\n\nReceived: from x\nSubject: hi\n\n--",
+      ),
+    );
+    assert.ok(!text.includes("Body line."));
+  } finally {
+    await closeLogging();
+  }
+});
+
+Deno.test("the null sender gets no bounce; nothing is written", async () => {
+  await using queue = await temporaryQueue();
+  const req = await request(queue.store, queue.directory, "");
+  assert.equal(await sendBounce(queue.store, req), undefined);
+  assert.deepEqual(await namesIn(queue.store.directory("incoming")), []);
+  assert.deepEqual(await namesIn(queue.store.directory("tmp")), []);
+});
+
+Deno.test("a bounce that cannot be written rejects and leaves nothing behind", async () => {
+  await using queue = await temporaryQueue();
+  const req = await request(queue.store, queue.directory);
+  // The original vanished (e.g. removed by the administrator).
+  await Deno.remove(queue.store.path("active", req.envelope.id));
+  await assert.rejects(sendBounce(queue.store, req), Deno.errors.NotFound);
+  assert.deepEqual(await namesIn(queue.store.directory("incoming")), []);
+  assert.deepEqual(await namesIn(queue.store.directory("tmp")), []);
+});
+
+/** Runs writeHeaderBlock over `chunks`; returns what it wrote. */
+async function headerBlock(chunks: string[], limit: number) {
+  const encoder = new TextEncoder();
+  let cancelled = false;
+  let index = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (index < chunks.length) {
+        controller.enqueue(encoder.encode(chunks[index++]));
+      } else controller.close();
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  let out = "";
+  await writeHeaderBlock(stream, limit, (chunk) => {
+    out += new TextDecoder().decode(chunk);
+    return Promise.resolve();
+  });
+  return { out, read: index, cancelled };
+}
+
+Deno.test("writeHeaderBlock stops at the empty line, across chunk borders", async () => {
+  assert.deepEqual(
+    await headerBlock(["A: 1\nB: 2\n", "\nbody\n", "more\n"], 1000),
+    { out: "A: 1\nB: 2\n", read: 2, cancelled: true },
+  );
+  assert.deepEqual(
+    (await headerBlock(["A: 1\nB: 2", "\n\nbody\n"], 1000)).out,
+    "A: 1\nB: 2\n",
+  );
+  assert.deepEqual(
+    (await headerBlock(["A: 1\nB", ": 2\n\nbody\n"], 1000)).out,
+    "A: 1\nB: 2\n",
+  );
+  assert.equal((await headerBlock(["\nbody\n"], 1000)).out, "");
+  assert.equal((await headerBlock(["A: 1\nB: 2"], 1000)).out, "A: 1\nB: 2");
+});
+
+Deno.test("writeHeaderBlock cuts after the last whole line within the limit", async () => {
+  assert.equal(
+    (await headerBlock(["A: 1\nB: 2\nC: 3\n\nbody"], 11)).out,
+    "A: 1\nB: 2\n",
+  );
+  assert.equal(
+    (await headerBlock(["A: 1\nB: 2\nC: 3\n\n"], 10)).out,
+    "A: 1\nB: 2\n",
+  );
+  assert.equal((await headerBlock(["A: 1\nB", ": 2\nC"], 9)).out, "A: 1\n");
+  assert.equal((await headerBlock(["Aaaaaaaaaaaaa: 1\n"], 5)).out, "");
+  const long = await headerBlock(["X: 1\n", "y".repeat(50), "z\n\n"], 20);
+  assert.deepEqual(long, { out: "X: 1\n", read: 2, cancelled: true });
+});
