@@ -26,6 +26,7 @@ import { checkCommand } from "./check.ts";
 import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
+import { newaliasesCommand } from "./newaliases.ts";
 import { ConfigError } from "../config/load.ts";
 import { VERSION } from "../version.ts";
 
@@ -39,6 +40,7 @@ const COMMANDS: readonly Command[] = [
   queueCommand,
   checkCommand,
   postconfCommand,
+  newaliasesCommand,
   deliverFileCommand,
   helpCommand(() => COMMANDS),
 ];

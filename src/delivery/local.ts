@@ -1,47 +1,60 @@
 /**
- * The local delivery agent: mail for users of a local domain.
+ * The local delivery agent: mail for a recipient in a local domain.
  *
  * DESCRIPTION
- *   Postfix's local(8), for the core case of a mailbox per user:
+ *   Postfix's local(8), in its order (local/recipient.c):
  *
- *   1. the local part is lower-cased and its address extension removed
- *      (`user+ext` → `user`, recipient_delimiter); unsafe local parts are
- *      bounced 5.1.3 so a mailbox path never escapes its base;
- *   2. with `local_recipient_maps` set, a recipient not in those tables is
- *      bounced `5.1.1 unknown user: "name"` (smtpd normally rejected it at
- *      RCPT already); with the maps empty, every local part has a mailbox;
- *   3. the user is looked up in the passwd table; `postmaster`, if no such
- *      user exists, is delivered to `root`'s mailbox;
- *   4. the mailbox is chosen by `mailbox_location.ts` (home_mailbox for
- *      system users, else the spool; trailing `/` means Maildir), the spool
- *      directory created if missing;
- *   5. Maildir or mbox delivery; when mailsrv runs as root, files it creates
- *      are owned by the user.
+ *   1. an unsafe local part is bounced 5.1.3, so no path ever escapes its
+ *      base; the recipient is checked against `local_recipient_maps`;
+ *   2. loops: a message that already carries `Delivered-To:` for this
+ *      recipient, or more than `hopcount_limit` `Received:` headers, is
+ *      bounced 5.4.6;
+ *   3. expansion (`local_expansion.ts`): the alias tables, else the
+ *      user's `.forward`, with `:include:` lists inside either, else the
+ *      user's mailbox;
+ *   4. every target is delivered: mailboxes (`local_mailbox.ts`, which
+ *      runs `mailbox_command` when set), files and Maildirs
+ *      (`file_target.ts`) and commands (`command.ts`) with the privileges
+ *      expansion chose — never root's — and addresses are resubmitted
+ *      through the queue's single gate as one new message, with a
+ *      `Delivered-To:` header so that a loop is caught when it returns.
  *
- *   Aliases, `.forward` files, `:include:` lists, pipes and file
- *   destinations (Postfix's order: alias, .forward, include, mailbox) come
- *   before step 4 when they exist; this module is where they will be
- *   resolved. Recipients that are not system users are delivered with
- *   mailsrv's own identity.
+ *   A recipient the tables list but passwd does not know gets a mailbox
+ *   (under the spool), so a list of mail-only users needs no system
+ *   accounts; an unknown one is bounced 5.1.1.
  *
- *   Outcomes: sent 2.0.0 "delivered to maildir" / "delivered to mailbox",
- *   or deferred / bounced with the writer's enhanced status code. A table
- *   that cannot be read defers 4.3.0.
+ *   The outcome is one result per queue recipient: deferred if any target
+ *   must be retried (the retry delivers every target again — at least
+ *   once, as in Postfix), else bounced if any target failed for good, else
+ *   sent, with every target's reason in the log line.
  */
 import type { Config } from "../config/types.ts";
+import {
+  type AliasTableCache,
+  createAliasTableCache,
+} from "../maps/alias_table.ts";
 import {
   createMapCache,
   LookupTableError,
   type MapCache,
   type MapOptions,
 } from "../maps/mod.ts";
-import type { MboxLockOptions } from "./lock.ts";
+import { deliverToCommand } from "./command.ts";
+import { deliverToFile } from "./file_target.ts";
+import { scanLoopFacts } from "./header_scan.ts";
+import { expandLocalRecipient } from "./local_expansion.ts";
+import { deliverToMailbox, PASSWD_TABLE } from "./local_mailbox.ts";
+import { domainOf, localPartOf, splitExtension } from "./local_part.ts";
 import { classifyLocalRecipient } from "./local_recipient.ts";
-import { type LocalUser, lookupLocalUser } from "./local_users.ts";
-import { reasonOf } from "./mailbox_error.ts";
-import { type MailboxLocation, mailboxLocation } from "./mailbox_location.ts";
-import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
-import { deliverToMbox } from "./mbox.ts";
+import type {
+  CommandEnvironment,
+  LocalTarget,
+  Privileges,
+  Resubmit,
+} from "./local_types.ts";
+import { lookupLocalUser } from "./local_users.ts";
+import type { MboxLockOptions } from "./lock.ts";
+import { resolveDefaultPrivileges } from "./target_privileges.ts";
 import {
   DeliveryError,
   type DeliveryMessage,
@@ -52,6 +65,8 @@ import {
 export interface LocalDeliveryOptions {
   /** Open tables to share (the router's); one per call when absent. */
   readonly maps?: MapCache;
+  /** Alias tables to share (the router's); one per call when absent. */
+  readonly aliasTables?: AliasTableCache;
   /** Options for tables opened here (tests pass a passwd file). */
   readonly mapOptions?: MapOptions;
   /** How long to wait for mbox locks. */
@@ -60,9 +75,9 @@ export interface LocalDeliveryOptions {
   readonly clock?: () => number;
   /** This process's uid (default `Deno.uid()`); 0 means chown to users. */
   readonly uid?: number | null;
+  /** The queue's gate, for forwarded addresses (none: they defer). */
+  readonly resubmit?: Resubmit;
 }
-
-const PASSWD_TABLE = "unix:passwd.byname";
 
 function failed(error: DeliveryError): DeliveryResult {
   return {
@@ -82,83 +97,192 @@ function printable(text: string): string {
   );
 }
 
-/** The passwd entry whose mailbox receives mail for `user`. */
-async function mailboxUser(
-  user: string,
-  maps: MapCache,
-): Promise<{ name: string; account?: LocalUser }> {
-  const passwd = maps.open(PASSWD_TABLE);
-  const account = await lookupLocalUser(user, { passwd });
-  if (account || user !== "postmaster") return { name: user, account };
-  return {
-    name: "root",
-    account: await lookupLocalUser("root", { passwd }),
-  };
-}
-
-/** Spool directories this process made or found (not made again). */
-const knownSpools = new Set<string>();
-
-/**
- * Creates the spool directory (a shared directory, owned by mailsrv) the
- * first time it is needed; after a failed delivery it is checked again.
- */
-async function makeSpoolDirectory(path: string): Promise<void> {
-  if (knownSpools.has(path)) return;
-  try {
-    await Deno.mkdir(path, { recursive: true });
-    knownSpools.add(path);
-  } catch (error) {
+/** Refuses a message that has looped back here, or has hopped too often. */
+async function checkLoops(
+  message: DeliveryMessage,
+  config: Config,
+): Promise<void> {
+  const facts = await scanLoopFacts(await message.content());
+  const recipient = message.recipient.toLowerCase();
+  if (facts.deliveredTo.includes(recipient)) {
     throw new DeliveryError(
-      `cannot create mail spool directory "${path}": ${reasonOf(error)}`,
-      true,
-      "4.3.0",
+      `mail forwarding loop for ${message.recipient}`,
+      false,
+      "5.4.6",
+    );
+  }
+  if (facts.receivedCount > config.hopcount_limit) {
+    throw new DeliveryError(
+      `too many hops: ${facts.receivedCount} Received: headers`,
+      false,
+      "5.4.6",
     );
   }
 }
 
-/**
- * Writes `message` into the mailbox at `location`.
- * @returns the maillog reason, `delivered to maildir` or `… to mailbox`
- */
-async function writeMailbox(
-  location: MailboxLocation,
-  account: LocalUser | undefined,
+/** The content with a `Delivered-To:` header in front (for forwarding). */
+function withDeliveredTo(
   message: DeliveryMessage,
-  config: Config,
-  options: LocalDeliveryOptions,
+): () => Promise<ReadableStream<Uint8Array>> {
+  return async () => {
+    const header = new TextEncoder().encode(
+      `Delivered-To: ${message.recipient.toLowerCase()}\n`,
+    );
+    const reader = (await message.content()).getReader();
+    // One chunk per pull: the stream never holds more than the reader asks.
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(header);
+      },
+      async pull(controller) {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    }, { highWaterMark: 0 });
+  };
+}
+
+/** One delivery's shared state, so each target is a small step. */
+interface Delivery {
+  readonly message: DeliveryMessage;
+  readonly config: Config;
+  readonly options: LocalDeliveryOptions;
+  readonly maps: MapCache;
+  readonly defaultPrivileges: () => Promise<Privileges>;
+  readonly environment: Omit<
+    CommandEnvironment,
+    "USER" | "LOGNAME" | "HOME" | "SHELL"
+  >;
+  readonly domain: string;
+  /** Lower-cased local part without its extension. */
+  readonly user: string;
+}
+
+/** Delivers one target; returns its maillog reason. */
+async function deliverTarget(
+  target: Exclude<LocalTarget, { kind: "forward" }>,
+  delivery: Delivery,
+  message: DeliveryMessage,
 ): Promise<string> {
-  // Running as root: what delivery creates belongs to the user.
-  const uid = options.uid === undefined ? Deno.uid() : options.uid;
-  const owner: MailboxOwner | undefined = uid === 0 && account
-    ? { uid: account.uid, gid: account.gid }
-    : undefined;
-  const spool = location.spoolDirectory;
-  if (spool) await makeSpoolDirectory(spool);
-  try {
-    if (location.format === "maildir") {
-      await deliverToMaildir(location.path, message, {
-        hostname: config.myhostname,
-        owner,
+  const { config, options } = delivery;
+  const passwd = delivery.maps.open(PASSWD_TABLE);
+  switch (target.kind) {
+    case "mailbox": {
+      // Another user reached through an alias gets its own Delivered-To.
+      const own = target.user === delivery.user;
+      const recipient = own
+        ? message.recipient
+        : `${target.user}@${delivery.domain}`;
+      return await deliverToMailbox(target.user, { ...message, recipient }, {
+        config,
+        maps: delivery.maps,
+        defaultPrivileges: delivery.defaultPrivileges,
+        environment: delivery.environment,
+        lock: options.lock,
         clock: options.clock,
+        uid: options.uid,
       });
-      return "delivered to maildir";
     }
-    await deliverToMbox(location.path, message, {
-      owner,
-      lock: options.lock,
-      clock: options.clock,
-    });
-    return "delivered to mailbox";
-  } catch (error) {
-    // Perhaps the spool is gone: check it again on the next attempt.
-    if (spool) knownSpools.delete(spool);
-    throw error;
+    case "file":
+      await deliverToFile(target.path, message, {
+        privileges: target.privileges,
+        hostname: config.myhostname,
+        lock: options.lock,
+        clock: options.clock,
+        uid: options.uid,
+        passwd,
+      });
+      return `delivered to file: ${target.path}`;
+    case "command":
+      await deliverToCommand(target.command, message, {
+        environment: {
+          ...delivery.environment,
+          USER: target.privileges.user,
+          LOGNAME: target.privileges.user,
+          HOME: target.privileges.home,
+          SHELL: target.privileges.shell,
+        },
+        privileges: target.privileges,
+        shell: config.local_command_shell,
+        timeLimitSeconds: config.command_time_limit,
+        clock: options.clock,
+        uid: options.uid,
+        passwd,
+      });
+      return `delivered to command: ${target.command}`;
   }
 }
 
+/** Resubmits forwarded addresses as one new message. */
+async function forward(
+  addresses: readonly string[],
+  message: DeliveryMessage,
+  resubmit: Resubmit | undefined,
+): Promise<string> {
+  if (!resubmit) {
+    throw new DeliveryError(
+      "forwarding is not available in this process",
+      true,
+      "4.3.0",
+    );
+  }
+  const id = await resubmit({
+    sender: message.sender,
+    recipients: addresses,
+    fromQueueId: message.queueId,
+    content: withDeliveredTo(message),
+    bodyType: message.bodyType,
+  });
+  return `forwarded as ${id}`;
+}
+
+/** Delivers every target; one outcome for the recipient. */
+async function deliverTargets(
+  targets: readonly LocalTarget[],
+  delivery: Delivery,
+  message: DeliveryMessage,
+): Promise<DeliveryResult> {
+  const reasons: string[] = [];
+  let temporary: DeliveryError | undefined;
+  let permanent: DeliveryError | undefined;
+  const noteFailure = (error: unknown) => {
+    if (!(error instanceof DeliveryError)) throw error;
+    if (error.temporary) temporary ??= error;
+    else permanent ??= error;
+  };
+  const forwards: string[] = [];
+  for (const target of targets) {
+    if (target.kind === "forward") {
+      forwards.push(target.address);
+      continue;
+    }
+    try {
+      reasons.push(await deliverTarget(target, delivery, message));
+    } catch (error) {
+      noteFailure(error);
+    }
+  }
+  if (forwards.length > 0) {
+    try {
+      reasons.push(await forward(forwards, message, delivery.options.resubmit));
+    } catch (error) {
+      noteFailure(error);
+    }
+  }
+  if (temporary) return failed(temporary);
+  if (permanent) return failed(permanent);
+  return {
+    outcome: "sent",
+    dsn: "2.0.0",
+    reason: reasons.join("; "),
+    relay: "local",
+  };
+}
+
 /**
- * Delivers `message` to its recipient, a user of a local domain.
+ * Delivers `message` to its recipient, in a local domain.
  * @param config the configuration in force for this delivery
  * @returns the outcome; never throws for mail reasons
  */
@@ -168,6 +292,8 @@ export async function deliverLocal(
   options: LocalDeliveryOptions = {},
 ): Promise<DeliveryResult> {
   const maps = options.maps ?? createMapCache(options.mapOptions);
+  const aliasTables = options.aliasTables ??
+    createAliasTableCache({ clock: options.mapOptions?.clock });
   try {
     const recipient = await classifyLocalRecipient(
       message.recipient,
@@ -181,23 +307,51 @@ export async function deliverLocal(
         "5.1.3",
       );
     }
-    if (recipient.kind === "unknown") {
-      throw new DeliveryError(
-        `unknown user: "${recipient.user}"`,
-        false,
-        "5.1.1",
-      );
-    }
-    const { name, account } = await mailboxUser(recipient.user, maps);
-    const location = mailboxLocation(name, account, config);
-    const reason = await writeMailbox(
-      location,
-      account,
+    await checkLoops(message, config);
+    const passwd = maps.open(PASSWD_TABLE);
+    const lookupUser = (name: string) => lookupLocalUser(name, { passwd });
+    let defaults: Promise<Privileges> | undefined;
+    const defaultPrivileges = () =>
+      defaults ??= resolveDefaultPrivileges(config.default_privs, {
+        lookupUser,
+      });
+    const localPart = localPartOf(message.recipient);
+    const domain = domainOf(message.recipient);
+    const expansion = await expandLocalRecipient({
+      recipient: message.recipient,
+      localPart,
+      domain,
+      sender: message.sender,
+    }, {
+      // Listed in local_recipient_maps: valid even without a passwd entry.
+      config: recipient.kind === "known"
+        ? { ...config, local_recipient_maps: [] }
+        : config,
+      aliasTables,
+      lookupUser,
+    });
+    const sender = expansion.sender ?? message.sender;
+    const { user, extension } = splitExtension(
+      localPart.toLowerCase(),
+      config.recipient_delimiter,
+    );
+    return await deliverTargets(expansion.targets, {
       message,
       config,
       options,
-    );
-    return { outcome: "sent", dsn: "2.0.0", reason, relay: "local" };
+      maps,
+      defaultPrivileges,
+      environment: {
+        SENDER: sender,
+        RECIPIENT: message.recipient,
+        ORIGINAL_RECIPIENT: message.recipient,
+        LOCAL: localPart,
+        DOMAIN: domain,
+        EXTENSION: extension ?? "",
+      },
+      domain,
+      user,
+    }, { ...message, sender });
   } catch (error) {
     if (error instanceof DeliveryError) return failed(error);
     if (error instanceof LookupTableError) {

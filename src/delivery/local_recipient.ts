@@ -16,7 +16,9 @@
  *   - otherwise the recipient must be in one of the tables. As Postfix's
  *     mail_addr_find, the keys tried are `user+ext@domain`, `user@domain`,
  *     `user+ext` and `user` (lower-cased); `unix:passwd.byname` matches the
- *     bare user name, i.e. "the user exists". Unknown: 550 5.1.1.
+ *     bare user name, i.e. "the user exists". A name in `alias_maps` is
+ *     valid too (Postfix's default includes $alias_maps). Unknown: 550
+ *     5.1.1.
  *
  *   A table that cannot be read gives 451 4.3.0, never a rejection.
  *   Tables are opened once per verifier and follow their files.
@@ -28,6 +30,8 @@ import {
   type MapCache,
   type MapOptions,
 } from "../maps/mod.ts";
+import type { AliasTableCache } from "../maps/alias_table.ts";
+import { createAliasTableCache } from "../maps/alias_table.ts";
 import {
   domainOf,
   isSafeLocalPart,
@@ -75,8 +79,12 @@ function lookupKeys(
  */
 export async function classifyLocalRecipient(
   address: string,
-  config: Pick<Config, "local_recipient_maps" | "recipient_delimiter">,
+  config: Pick<
+    Config,
+    "local_recipient_maps" | "recipient_delimiter" | "alias_maps"
+  >,
   maps: MapCache,
+  aliases?: AliasTableCache,
 ): Promise<LocalRecipient> {
   const localPart = localPartOf(address).toLowerCase();
   if (!isSafeLocalPart(localPart)) return { kind: "unsafe", localPart };
@@ -100,6 +108,12 @@ export async function classifyLocalRecipient(
       if (await table.lookup(key) !== undefined) return known;
     }
   }
+  for (const spec of aliases ? config.alias_maps : []) {
+    const table = aliases!.open(spec);
+    for (const name of new Set([localPart, user])) {
+      if (await table.lookup(name) !== undefined) return known;
+    }
+  }
   return { kind: "unknown", user };
 }
 
@@ -113,10 +127,16 @@ export function createRecipientVerifier(
   options: MapOptions = {},
 ): (address: string) => Promise<RecipientVerdict> {
   const maps = createMapCache(options);
+  const aliases = createAliasTableCache({ clock: options.clock });
   return async (address) => {
     let recipient: LocalRecipient;
     try {
-      recipient = await classifyLocalRecipient(address, config(), maps);
+      recipient = await classifyLocalRecipient(
+        address,
+        config(),
+        maps,
+        aliases,
+      );
     } catch (error) {
       if (!(error instanceof LookupTableError)) throw error;
       return {

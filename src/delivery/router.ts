@@ -18,13 +18,14 @@
  *   so a reloaded configuration applies to the next delivery.
  */
 import type { Config } from "../config/types.ts";
+import { createAliasTableCache } from "../maps/alias_table.ts";
 import { createMapCache } from "../maps/mod.ts";
 import { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
 import { domainOf } from "./local_part.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
 
 /** Options for `createRouter`: those of the local agent, minus the tables. */
-export type RouterOptions = Omit<LocalDeliveryOptions, "maps">;
+export type RouterOptions = Omit<LocalDeliveryOptions, "maps" | "aliasTables">;
 
 /** Delivers one message to one recipient, by whatever agent applies. */
 export type Router = (message: DeliveryMessage) => Promise<DeliveryResult>;
@@ -57,11 +58,14 @@ export function createRouter(
   options: RouterOptions = {},
 ): Router {
   const maps = createMapCache(options.mapOptions);
+  const aliasTables = createAliasTableCache({
+    clock: options.mapOptions?.clock,
+  });
   return (message) => {
     const current = config();
     if (!isLocalDomain(message.recipient, current)) {
       return Promise.resolve(NO_TRANSPORT);
     }
-    return deliverLocal(message, current, { ...options, maps });
+    return deliverLocal(message, current, { ...options, maps, aliasTables });
   };
 }

@@ -19,6 +19,7 @@ import { loadConfig } from "../config/load.ts";
 import { closeLogging, maillog, setupLogging } from "../log/maillog.ts";
 import { QueueStore } from "../queue/store.ts";
 import { createQueueManager } from "../queue/manager.ts";
+import { createResubmit } from "../queue/resubmit.ts";
 import { createRouter } from "../delivery/router.ts";
 import { createRecipientVerifier } from "../delivery/local_recipient.ts";
 import type { SmtpDeps } from "../smtp/server.ts";
@@ -62,7 +63,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const manager = createQueueManager({
     store,
     config: current,
-    deliver: createRouter(current),
+    deliver: createRouter(current, {
+      resubmit: createResubmit(store, config.myhostname),
+    }),
   });
   const deps: SmtpDeps = {
     config: current,
