@@ -25,6 +25,7 @@ import { createRecipientVerifier } from "../delivery/local_recipient.ts";
 import type { SmtpDeps } from "../smtp/server.ts";
 import { type ControlReply, startControlServer } from "./control.ts";
 import { removePidFile, writePidFile } from "./pid_file.ts";
+import { createStarterFiles } from "./starter_files.ts";
 import { reconcileServices, type Services } from "./services.ts";
 import { VERSION } from "../version.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
@@ -59,6 +60,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config = await loadConfig({ path: options.configPath });
   await configureLogging(config, options.foreground);
   const current = () => config;
+  await createStarterFiles(config);
   const store = await QueueStore.open(config.queue_directory);
   const manager = createQueueManager({
     store,

@@ -305,6 +305,16 @@ Deno.test("the embedded default: no config file, everything under $MAILSRV_HOME,
         (await listFiles(join(home, "var", "mail", "someone", "new")))
             .length === 1 || undefined,
     );
+    // The embedded default keeps a starter aliases file under var/.
+    assert.match(
+      await Deno.readTextFile(join(home, "var", "aliases")),
+      /^# mailsrv aliases/,
+    );
+    const aliases = await runMailsrv(["newaliases"], {
+      env: { MAILSRV_HOME: home },
+      cwd: home,
+    });
+    assert.equal(aliases.code, 0, aliases.stderr);
     const stop = await runMailsrv(["stop"], {
       env: { MAILSRV_HOME: home },
       cwd: home,
