@@ -25,6 +25,8 @@ import { isIpAddress } from "../policy/networks.ts";
 /** The service kinds a listener may have. */
 export const LISTENER_KINDS: readonly Listener["kind"][] = Object.freeze([
   "smtp",
+  "pop3",
+  "pop3s",
 ]);
 
 /** The keys a `[[listener]]` table may hold. */

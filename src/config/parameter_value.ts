@@ -136,6 +136,9 @@ function listItem(
       throw new ValueError(
         `"${item}" is not an IP address, "all" or "loopback-only"`,
       );
+    case "domain-or-table":
+      if (LOOKUP_TABLE.test(item)) return absoluteTable(item, resolvePath);
+      return parseDomainName(item).toLowerCase();
     case "lookup-table":
       if (LOOKUP_TABLE.test(item)) return absoluteTable(item, resolvePath);
       throw new ValueError(`"${item}" is not a lookup table (type:name)`);

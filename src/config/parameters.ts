@@ -42,6 +42,7 @@ export type ItemSyntax =
   | "network"
   | "interface"
   | "lookup-table"
+  | "domain-or-table"
   | "relative-path";
 
 /** What a computed default may depend on. */
@@ -323,6 +324,128 @@ export const PARAMETERS: readonly Parameter[] = Object.freeze([
     kind: "size",
     defaultValue: "50000",
     description: "Bytes of the original message returned in a bounce.",
+  },
+  {
+    name: "virtual_mailbox_domains",
+    kind: "list",
+    syntax: "domain-or-table",
+    defaultValue: "",
+    description: "Virtual mailbox domains: names, or tables of one domain " +
+      "per line.",
+  },
+  {
+    name: "virtual_mailbox_base",
+    kind: "path",
+    defaultValue: "",
+    description: "The directory virtual_mailbox_maps results are relative " +
+      "to (e.g. /var/spool/virtual).",
+  },
+  {
+    name: "virtual_mailbox_maps",
+    kind: "list",
+    syntax: "lookup-table",
+    defaultValue: "",
+    description: "user@domain → domain/user (mbox) or domain/user/ " +
+      "(Maildir), relative to virtual_mailbox_base; @domain catch-all.",
+  },
+  {
+    name: "virtual_alias_maps",
+    kind: "list",
+    syntax: "lookup-table",
+    defaultValue: "",
+    description: "Virtual aliases: address → target, target…; @domain " +
+      "wildcards.",
+  },
+  {
+    name: "virtual_uid_maps",
+    kind: "list",
+    syntax: "lookup-table",
+    defaultValue: "",
+    description: "The uid that owns virtual mailboxes (e.g. static:200).",
+  },
+  {
+    name: "virtual_gid_maps",
+    kind: "list",
+    syntax: "lookup-table",
+    defaultValue: "",
+    description: "The gid that owns virtual mailboxes (e.g. static:200).",
+  },
+  {
+    name: "virtual_minimum_uid",
+    kind: "integer",
+    defaultValue: "100",
+    description: "The smallest uid virtual_uid_maps may return.",
+  },
+  {
+    name: "virtual_mailbox_lock",
+    kind: "list",
+    defaultValue: "fcntl, dotlock",
+    description: "Locks taken for virtual mbox delivery: fcntl, flock, " +
+      "dotlock.",
+  },
+  {
+    name: "pop3_passwd_directory",
+    kind: "path",
+    defaultValue: "/etc/virtual",
+    description: "Where the per-domain <domain>/passwd files live " +
+      "(vm-pop3d's default; the classic recipe uses virtual_mailbox_base).",
+  },
+  {
+    name: "pop3_plaintext_logins",
+    kind: "enum",
+    values: ["never", "loopback", "always"],
+    defaultValue: "loopback",
+    description: "Where USER/PASS and AUTH PLAIN work without TLS.",
+  },
+  {
+    name: "pop3_timeout",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "How long a POP3 client may stay idle.",
+  },
+  {
+    name: "pop3_failed_login_delay",
+    kind: "duration",
+    defaultValue: "2s",
+    minimum: 0,
+    description: "The pause after each failed POP3 login.",
+  },
+  {
+    name: "pop3_max_failed_logins",
+    kind: "integer",
+    defaultValue: "3",
+    description: "Failed logins before a POP3 session is closed.",
+  },
+  {
+    name: "pop3_max_bad_commands",
+    kind: "integer",
+    defaultValue: "10",
+    description: "Bad commands before a POP3 session is closed.",
+  },
+  {
+    name: "pop3_tls_cert_file",
+    kind: "path",
+    defaultValue: "",
+    description: "PEM certificate chain for STLS and pop3s listeners.",
+  },
+  {
+    name: "pop3_tls_key_file",
+    kind: "path",
+    defaultValue: "",
+    description: "PEM private key for STLS and pop3s listeners.",
+  },
+  {
+    name: "pop_before_smtp_window",
+    kind: "duration",
+    defaultValue: "30m",
+    description: "How long a POP3 login lets its IP address relay.",
+  },
+  {
+    name: "smtpd_relay_restrictions",
+    kind: "list",
+    defaultValue: "permit_mynetworks, reject_unauth_destination",
+    description: "Who may relay, in order: permit_mynetworks, " +
+      "permit_pop_before_smtp, reject_unauth_destination.",
   },
   {
     name: "maillog_file",

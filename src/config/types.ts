@@ -16,8 +16,11 @@ export interface Listener {
   /** IP address to bind, e.g. `127.0.0.1`, `0.0.0.0` or `::1`. */
   readonly address: string;
   readonly port: number;
-  /** Service kind; later issues add `submission`, `smtps`, `pop3`, `pop3s`. */
-  readonly kind: "smtp";
+  /**
+   * Service kind: `smtp`, `pop3` (plain, STLS when a certificate is set) or
+   * `pop3s` (implicit TLS); later issues add `submission` and `smtps`.
+   */
+  readonly kind: "smtp" | "pop3" | "pop3s";
 }
 
 /** Policy for bare CR or bare LF in message content (see docs). */
@@ -89,6 +92,42 @@ export interface Config {
   readonly hopcount_limit: number;
   /** Bytes of the original message returned in a bounce. */
   readonly bounce_size_limit: number;
+  /** Virtual mailbox domains: domain names and/or `type:name` tables. */
+  readonly virtual_mailbox_domains: readonly string[];
+  /** Base directory of virtual mailboxes (map results are relative to it). */
+  readonly virtual_mailbox_base: string;
+  /** `user@domain → domain/user` (mbox) or `domain/user/` (Maildir); `@domain` catch-all. */
+  readonly virtual_mailbox_maps: readonly string[];
+  /** `address → target, target…`, `@domain` wildcards. */
+  readonly virtual_alias_maps: readonly string[];
+  /** Owner uid of virtual mailboxes (`static:200`). */
+  readonly virtual_uid_maps: readonly string[];
+  /** Owner gid of virtual mailboxes (`static:200`). */
+  readonly virtual_gid_maps: readonly string[];
+  /** Smallest uid virtual_uid_maps may give. */
+  readonly virtual_minimum_uid: number;
+  /** Locks for virtual mbox delivery: `fcntl`, `flock`, `dotlock`. */
+  readonly virtual_mailbox_lock: readonly string[];
+  /** Where `<domain>/passwd` files live (vm-pop3d: /etc/virtual). */
+  readonly pop3_passwd_directory: string;
+  /** Plaintext logins without TLS: `never`, `loopback` or `always`. */
+  readonly pop3_plaintext_logins: "never" | "loopback" | "always";
+  /** Seconds a POP3 client may stay idle. */
+  readonly pop3_timeout: number;
+  /** Seconds to wait after each failed login. */
+  readonly pop3_failed_login_delay: number;
+  /** Failed logins per session before disconnecting. */
+  readonly pop3_max_failed_logins: number;
+  /** Bad commands per session before disconnecting. */
+  readonly pop3_max_bad_commands: number;
+  /** PEM certificate chain for STLS and pop3s; empty: no TLS. */
+  readonly pop3_tls_cert_file: string;
+  /** PEM private key for STLS and pop3s. */
+  readonly pop3_tls_key_file: string;
+  /** Seconds a POP3 login allows relaying from its IP (pop-before-smtp). */
+  readonly pop_before_smtp_window: number;
+  /** SMTP relay permissions, in order: permit_mynetworks, permit_pop_before_smtp, reject_unauth_destination. */
+  readonly smtpd_relay_restrictions: readonly string[];
   /** Log file path; empty: no log file (stderr only in the foreground). */
   readonly maillog_file: string;
   /** Seconds. */

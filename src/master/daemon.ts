@@ -22,11 +22,15 @@ import { createQueueManager } from "../queue/manager.ts";
 import { createResubmit } from "../queue/resubmit.ts";
 import { createRouter } from "../delivery/router.ts";
 import { createRecipientVerifier } from "../delivery/local_recipient.ts";
-import type { SmtpDeps } from "../smtp/server.ts";
+import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
 import { type ControlReply, startControlServer } from "./control.ts";
 import { removePidFile, writePidFile } from "./pid_file.ts";
 import { createStarterFiles } from "./starter_files.ts";
-import { reconcileServices, type Services } from "./services.ts";
+import {
+  reconcileServices,
+  type Services,
+  type ServiceStarters,
+} from "./services.ts";
 import { VERSION } from "../version.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 
@@ -74,6 +78,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     openQueueWriter: (envelope) => store.openWriter(envelope),
     verifyRecipient: createRecipientVerifier(current),
   };
+  const starters: ServiceStarters = {
+    smtp: (listener) => startSmtpListener(listener, deps),
+    pop3: () => Promise.reject(new Error("POP3 is being wired")),
+    pop3s: () => Promise.reject(new Error("POP3 is being wired")),
+  };
   const deadlineMs = (options.stopDeadlineSeconds ?? 30) * 1000;
   let services: Services = new Map();
   let stopping: Promise<void> | undefined;
@@ -95,7 +104,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       await configureLogging(next, options.foreground);
       let result;
       try {
-        result = await reconcileServices(services, next.listeners, deps);
+        result = await reconcileServices(services, next.listeners, starters);
       } catch (e) {
         await configureLogging(config, options.foreground);
         throw e;
@@ -164,7 +173,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   });
 
   try {
-    services = (await reconcileServices(services, config.listeners, deps))
+    services = (await reconcileServices(services, config.listeners, starters))
       .services;
     await manager.start();
   } catch (e) {

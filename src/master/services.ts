@@ -9,11 +9,20 @@
  *   background. Unchanged services keep their sockets and sessions.
  */
 import type { Listener } from "../config/types.ts";
-import {
-  type SmtpDeps,
-  type SmtpListener,
-  startSmtpListener,
-} from "../smtp/server.ts";
+
+/** A listening service (SMTP or POP3), as the master manages it. */
+export interface Service {
+  readonly address: Deno.NetAddr;
+  activeSessions(): number;
+  stopAccepting(): void;
+  /** Lets sessions finish until the deadline, then drops the rest. */
+  drain(deadlineMs: number): Promise<void>;
+}
+
+/** How each kind of listener is started (the master.cf of mailsrv). */
+export type ServiceStarters = Readonly<
+  Record<Listener["kind"], (listener: Listener) => Promise<Service>>
+>;
 
 /** Identity of a listener: what it serves and where. */
 export function listenerKey(listener: Listener): string {
@@ -21,7 +30,7 @@ export function listenerKey(listener: Listener): string {
 }
 
 /** Running services by `listenerKey`. */
-export type Services = Map<string, SmtpListener>;
+export type Services = Map<string, Service>;
 
 /** Thrown when a listener cannot bind; names the address. */
 export class ListenError extends Error {
@@ -41,10 +50,10 @@ export class ListenError extends Error {
 export async function reconcileServices(
   running: Services,
   wanted: readonly Listener[],
-  deps: SmtpDeps,
-): Promise<{ services: Services; retired: SmtpListener[] }> {
+  starters: ServiceStarters,
+): Promise<{ services: Services; retired: Service[] }> {
   const services: Services = new Map();
-  const started: SmtpListener[] = [];
+  const started: Service[] = [];
   for (const listener of wanted) {
     const key = listenerKey(listener);
     const existing = running.get(key);
@@ -53,7 +62,7 @@ export async function reconcileServices(
       continue;
     }
     try {
-      const service = await startSmtpListener(listener, deps);
+      const service = await starters[listener.kind](listener);
       services.set(key, service);
       started.push(service);
     } catch (e) {

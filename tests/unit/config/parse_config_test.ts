@@ -446,8 +446,8 @@ Deno.test("listener problems point into the right table", () => {
       "4: listener.port: expected a port number from 1 to 65535, not a string",
     ],
     [
-      '[[listener]]\naddress = "::1"\nport = 25\nkind = "pop3"',
-      '5: listener.kind: "pop3" is not a listener kind (allowed: smtp)',
+      '[[listener]]\naddress = "::1"\nport = 25\nkind = "imap"',
+      '5: listener.kind: "imap" is not a listener kind (allowed: smtp, pop3, pop3s)',
     ],
     [
       '[[listener]]\nadress = "::1"\nport = 25',

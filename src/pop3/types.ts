@@ -1,0 +1,93 @@
+/**
+ * Shared types of the POP3 side (issue 4): accounts, authentication, and
+ * the maildrop a POP3 session works on.
+ *
+ * The session (RFC 1939) sees a maildrop as an immutable snapshot taken at
+ * login: messages are numbered from 1, deletions are only marked, and
+ * applied at QUIT (UPDATE state); the maildrop stays locked for the whole
+ * session (vm-pop3d's and Postfix's dotlock protocol for mbox).
+ */
+import type { Config } from "../config/types.ts";
+
+/** Where a virtual user's mail lives. */
+export interface MailboxPath {
+  readonly format: "maildir" | "mbox";
+  /** Absolute path (a Maildir directory, or an mbox file). */
+  readonly path: string;
+}
+
+/** A successfully authenticated POP3 user. */
+export interface Pop3Account {
+  /** The login as given (`user@domain`, `user%domain`, …). */
+  readonly login: string;
+  /** Local part, lower-cased. */
+  readonly user: string;
+  /** Domain, lower-cased ("" for none). */
+  readonly domain: string;
+  readonly mailbox: MailboxPath;
+  /** Owner of the mailbox files (virtual_uid_maps / virtual_gid_maps). */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** The client, as the authenticator and the logs see it. */
+export interface Pop3Client {
+  readonly address: string;
+}
+
+/**
+ * Checks a login and password; resolves to the account, or undefined for
+ * a wrong login or password (the session cannot tell which: no oracle).
+ * @throws Error only for failures that are not the client's (unreadable
+ *   passwd file): the session answers `-ERR [SYS/TEMP]`.
+ */
+export type Authenticate = (
+  login: string,
+  password: string,
+  client: Pop3Client,
+) => Promise<Pop3Account | undefined>;
+
+/** One message of a maildrop snapshot. */
+export interface MaildropMessage {
+  /** Unique ID listing (UIDL) value: printable ASCII 0x21–0x7e, ≤ 70. */
+  readonly uidl: string;
+  /** Size in octets as POP3 transmits it (CRLF line ends, before byte-stuffing). */
+  readonly size: number;
+}
+
+/** A locked maildrop snapshot for one session. */
+export interface Maildrop {
+  /** The messages at login, in order (POP3 message n is index n-1). */
+  readonly messages: readonly MaildropMessage[];
+  /**
+   * The raw message (as stored: LF line ends, no mbox `From ` line); the
+   * session converts to CRLF and byte-stuffs while sending.
+   */
+  retrieve(index: number): Promise<ReadableStream<Uint8Array>>;
+  /** Removes the messages at `indexes` durably, then unlocks (QUIT). */
+  commit(deleted: ReadonlySet<number>): Promise<void>;
+  /** Unlocks without changes (connection lost, or QUIT in AUTHORIZATION). */
+  release(): Promise<void>;
+}
+
+/** The maildrop is locked by another session or a delivery. */
+export class MaildropBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MaildropBusyError";
+  }
+}
+
+/** Opens (and locks) the maildrop of an authenticated account. */
+export type OpenMaildrop = (account: Pop3Account) => Promise<Maildrop>;
+
+/** What a POP3 listener needs from the rest of mailsrv. */
+export interface Pop3Deps {
+  readonly config: () => Config;
+  readonly authenticate: Authenticate;
+  readonly openMaildrop: OpenMaildrop;
+  /** Called after each successful login (pop-before-smtp records it). */
+  readonly loginSucceeded?: (account: Pop3Account, client: Pop3Client) => void;
+  /** Clock (ms) for timeouts and delays. */
+  readonly now?: () => number;
+}
