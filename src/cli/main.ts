@@ -27,6 +27,14 @@ import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
+import { domainCommand } from "./domain.ts";
+import { userCommand } from "./user.ts";
+import { createPop3Command } from "./pop3.ts";
+import { createPop3Deps } from "../pop3/deps.ts";
+import {
+  openPopBeforeSmtp,
+  popBeforeSmtpPath,
+} from "../policy/pop_before_smtp.ts";
 import { ConfigError } from "../config/load.ts";
 import { VERSION } from "../version.ts";
 
@@ -37,6 +45,14 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   reloadCommand,
   flushCommand,
+  createPop3Command((config) =>
+    createPop3Deps(
+      () => config,
+      openPopBeforeSmtp(popBeforeSmtpPath(config.queue_directory)),
+    )
+  ),
+  domainCommand,
+  userCommand,
   queueCommand,
   checkCommand,
   postconfCommand,

@@ -135,7 +135,21 @@ export async function deliverToMbox(
   }
   try {
     await withMailboxLock(path, file, async () => {
-      const size = (await file.stat()).size;
+      // A POP3 session may have rewritten (renamed over) the mbox while we
+      // waited for its lock: then this handle is the old file, and an
+      // append would be lost. Retry later instead.
+      const [named, opened] = await Promise.all([
+        Deno.lstat(path).catch(() => undefined),
+        file.stat(),
+      ]);
+      if (named?.ino !== opened.ino || named?.dev !== opened.dev) {
+        throw new DeliveryError(
+          `${action}: it was replaced while waiting for its lock`,
+          true,
+          "4.2.0",
+        );
+      }
+      const size = opened.size;
       try {
         const clock = options.clock ?? Date.now;
         const from = new TextEncoder().encode(

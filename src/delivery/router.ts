@@ -6,6 +6,7 @@
  *   resolve step plus the transport table, reduced to what exists now):
  *
  *     domain in mydestination (or no domain)  → local delivery agent
+ *     domain in virtual_mailbox_domains       → virtual delivery agent
  *     anything else                           → deferred 4.4.1
  *
  *   Outbound SMTP does not exist yet, so mail accepted for other domains
@@ -19,10 +20,12 @@
  */
 import type { Config } from "../config/types.ts";
 import { createAliasTableCache } from "../maps/alias_table.ts";
-import { createMapCache } from "../maps/mod.ts";
+import { createMapCache, LookupTableError } from "../maps/mod.ts";
 import { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
 import { domainOf } from "./local_part.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
+import { deliverVirtual } from "./virtual.ts";
+import { createVirtualMaps } from "./virtual_maps.ts";
 
 /** Options for `createRouter`: those of the local agent, minus the tables. */
 export type RouterOptions = Omit<LocalDeliveryOptions, "maps" | "aliasTables">;
@@ -34,6 +37,13 @@ const NO_TRANSPORT: DeliveryResult = {
   outcome: "deferred",
   dsn: "4.4.1",
   reason: "delivery temporarily suspended: no outbound transport yet",
+  relay: "none",
+};
+
+const TABLE_FAILURE: DeliveryResult = {
+  outcome: "deferred",
+  dsn: "4.3.0",
+  reason: "",
   relay: "none",
 };
 
@@ -61,11 +71,30 @@ export function createRouter(
   const aliasTables = createAliasTableCache({
     clock: options.mapOptions?.clock,
   });
-  return (message) => {
+  const virtualMaps = createVirtualMaps({
+    tables: maps,
+    mapOptions: options.mapOptions,
+  });
+  return async (message) => {
     const current = config();
-    if (!isLocalDomain(message.recipient, current)) {
-      return Promise.resolve(NO_TRANSPORT);
+    const local = (target: DeliveryMessage) =>
+      deliverLocal(target, current, { ...options, maps, aliasTables });
+    if (isLocalDomain(message.recipient, current)) return local(message);
+    let virtual: boolean;
+    try {
+      virtual = await virtualMaps.isVirtualDomain(
+        domainOf(message.recipient),
+        current,
+      );
+    } catch (error) {
+      if (!(error instanceof LookupTableError)) throw error;
+      return { ...TABLE_FAILURE, reason: error.message };
     }
-    return deliverLocal(message, current, { ...options, maps, aliasTables });
+    if (!virtual) return NO_TRANSPORT;
+    return deliverVirtual(message, current, {
+      ...options,
+      maps: virtualMaps,
+      deliverLocal: local,
+    });
   };
 }

@@ -22,6 +22,14 @@ import { createQueueManager } from "../queue/manager.ts";
 import { createResubmit } from "../queue/resubmit.ts";
 import { createRouter } from "../delivery/router.ts";
 import { createRecipientVerifier } from "../delivery/local_recipient.ts";
+import { createVirtualRecipientVerifier } from "../delivery/virtual_recipient.ts";
+import {
+  openPopBeforeSmtp,
+  popBeforeSmtpPath,
+} from "../policy/pop_before_smtp.ts";
+import { createPop3Deps } from "../pop3/deps.ts";
+import { startPop3Listener } from "../pop3/server.ts";
+import type { RecipientVerdict } from "../smtp/session.ts";
 import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
 import { type ControlReply, startControlServer } from "./control.ts";
 import { removePidFile, writePidFile } from "./pid_file.ts";
@@ -33,6 +41,23 @@ import {
 } from "./services.ts";
 import { VERSION } from "../version.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
+
+/**
+ * smtpd's recipient check: local domains by local_recipient_maps and
+ * aliases, virtual domains by their maps; anything else is `remote` and
+ * left to the relay restrictions.
+ */
+function createSmtpdVerifier(
+  config: () => Config,
+): (address: string) => Promise<RecipientVerdict> {
+  const local = createRecipientVerifier(config);
+  const virtual = createVirtualRecipientVerifier(config);
+  return async (address) => {
+    const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+    if (config().mydestination.includes(domain)) return await local(address);
+    return await virtual(address) ?? { ok: "remote" };
+  };
+}
 
 /** How the daemon was started. */
 export interface DaemonOptions {
@@ -73,15 +98,21 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       resubmit: createResubmit(store, config.myhostname),
     }),
   });
+  const popBeforeSmtp = openPopBeforeSmtp(
+    popBeforeSmtpPath(config.queue_directory),
+  );
   const deps: SmtpDeps = {
     config: current,
     openQueueWriter: (envelope) => store.openWriter(envelope),
-    verifyRecipient: createRecipientVerifier(current),
+    verifyRecipient: createSmtpdVerifier(current),
+    popBeforeSmtp: (ip) =>
+      popBeforeSmtp.allows(ip, current().pop_before_smtp_window),
   };
+  const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
     smtp: (listener) => startSmtpListener(listener, deps),
-    pop3: () => Promise.reject(new Error("POP3 is being wired")),
-    pop3s: () => Promise.reject(new Error("POP3 is being wired")),
+    pop3: (listener) => startPop3Listener(listener, pop3Deps),
+    pop3s: (listener) => startPop3Listener(listener, pop3Deps),
   };
   const deadlineMs = (options.stopDeadlineSeconds ?? 30) * 1000;
   let services: Services = new Map();
@@ -202,6 +233,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   await stopped;
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   closeSyncedDirectories();
+  popBeforeSmtp.close();
   await closeLogging();
   return 0;
 }

@@ -12,7 +12,8 @@
  *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY answers
  *   252 for any argument, never telling whether a user exists. RCPT for
  *   a local domain asks the recipient verifier (an action); for any other
- *   domain, or a relay trick, it needs a client in `mynetworks`.
+ *   domain, or a relay trick, `smtpd_relay_restrictions` must permit the
+ *   client (`relay_restrictions.ts`).
  *
  *   Used by the session (`session.ts`). Pure.
  *
@@ -28,11 +29,13 @@ import type { SessionPolicy, SmtpSession, Transition } from "./session.ts";
 import { formatMailbox, parsePath } from "./address.ts";
 import { parseMailParameters, parseRcptParameters } from "./mail_parameters.ts";
 import { printable, type Reply, reply } from "./replies.ts";
+import { relayDecision } from "./relay_restrictions.ts";
 import { resolveRecipient, resolveSender } from "./resolve_recipient.ts";
 import {
   addRecipient,
   answer,
   closeSession,
+  logLine,
   rejectLogLine,
 } from "./transitions.ts";
 
@@ -225,17 +228,16 @@ function rcpt(
   }
   const mailbox = parsed.path.mailbox;
   const recipient = resolveRecipient({ ...parsed.path, mailbox }, policy);
-  if (recipient.addressClass === "remote" && !s.clientInMynetworks) {
-    const refusal = reply(
-      554,
-      "5.7.1",
-      `<${formatMailbox(mailbox)}>: Relay access denied`,
-    );
-    return answer(s, "rcpt", refusal, {}, [
-      rejectLogLine(s, "RCPT", refusal, formatMailbox(mailbox)),
-    ]);
+  // With virtual domains, a plain address outside mydestination may still
+  // be ours: the verifier decides, and its "remote" sends the address to
+  // the relay check. Without them, the relay check decides at once.
+  const mayBeVirtual = recipient.plain === true &&
+    policy.virtual_mailbox_domains.length > 0;
+  if (recipient.addressClass === "remote" && !mayBeVirtual) {
+    const refusal = relayRefusal(s, formatMailbox(mailbox), policy);
+    if (refusal !== null) return refusal;
   }
-  if (recipient.addressClass === "local") {
+  if (recipient.addressClass === "local" || mayBeVirtual) {
     return {
       session: {
         ...s,
@@ -248,6 +250,36 @@ function rcpt(
   return answer(s, "rcpt", ok("2.1.5"), {
     transaction: addRecipient(s.transaction, recipient.address),
   });
+}
+
+/**
+ * The refusal of a relay attempt, or null when the restrictions permit it.
+ * @param s the session (in the command phase)
+ */
+export function relayRefusal(
+  s: SmtpSession,
+  address: string,
+  policy: SessionPolicy,
+): Transition | null {
+  const decision = relayDecision(policy.smtpd_relay_restrictions, {
+    inMynetworks: s.clientInMynetworks,
+    popBeforeSmtp: s.clientPopBeforeSmtp,
+  });
+  if (decision.verdict === "permit") return null;
+  if (decision.verdict === "misconfigured") {
+    const refusal = reply(451, "4.3.5", "Server configuration error");
+    return answer(s, "rcpt", refusal, {}, [
+      logLine(
+        `unknown smtpd_relay_restrictions item "${decision.item}"`,
+        "warning",
+      ),
+      rejectLogLine(s, "RCPT", refusal, address),
+    ]);
+  }
+  const refusal = reply(554, "5.7.1", `<${address}>: Relay access denied`);
+  return answer(s, "rcpt", refusal, {}, [
+    rejectLogLine(s, "RCPT", refusal, address),
+  ]);
 }
 
 function data(s: SmtpSession, argument: string): Transition {

@@ -20,6 +20,10 @@
  *   drains, a session that is not inside a mail transaction is told
  *   421 4.3.2 and closed at its next read.
  *
+ *   At connect it asks the pop-before-smtp store (`SmtpDeps.popBeforeSmtp`)
+ *   once, when the relay restrictions can use the answer, and hands the
+ *   result to the session with the `connect` event.
+ *
  *   The adapter catches everything: a failing queue, verifier or socket
  *   ends or refuses one message or one session, never the daemon.
  *
@@ -42,6 +46,7 @@ import { DotReader } from "./dot_reader.ts";
 import { CommandLineReader } from "./line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
 import { receivedHeader } from "./received.ts";
+import { usesPopBeforeSmtp } from "./relay_restrictions.ts";
 import { formatReply } from "./replies.ts";
 import {
   inTransaction,
@@ -64,6 +69,13 @@ export interface SmtpDeps {
   readonly verifyRecipient: (address: string) => Promise<RecipientVerdict>;
   /** Clock for the Received: date (milliseconds since the epoch). */
   readonly now?: () => number;
+  /**
+   * Whether a client address logged in to POP3 within
+   * `pop_before_smtp_window`; asked once per connection, and only when
+   * `smtpd_relay_restrictions` lists `permit_pop_before_smtp`. Absent:
+   * no client is known to have logged in.
+   */
+  readonly popBeforeSmtp?: (address: string) => boolean;
 }
 
 /** A byte stream smtpd talks over: a `Deno.Conn`, or a pair of pipes. */
@@ -186,6 +198,7 @@ class SmtpConnection {
       type: "connect",
       client: { name: clientName(address), address },
       activeSessions: this.#control.activeSessions,
+      popBeforeSmtp: this.#popBeforeSmtp(address),
     });
     while (this.#session.phase !== "closed") {
       if (this.#receiving) {
@@ -269,6 +282,22 @@ class SmtpConnection {
         return await this.abortMessage();
       case "close":
         return;
+    }
+  }
+
+  /** Asks the pop-before-smtp store once; a failing store permits nothing. */
+  #popBeforeSmtp(address: string): boolean {
+    const ask = this.#deps.popBeforeSmtp;
+    if (!ask || !usesPopBeforeSmtp(this.#config.smtpd_relay_restrictions)) {
+      return false;
+    }
+    try {
+      return ask(address);
+    } catch (e) {
+      smtpdLog.warning(
+        `pop-before-smtp lookup for ${address} failed: ${describe(e)}`,
+      );
+      return false;
     }
   }
 

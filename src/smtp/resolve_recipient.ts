@@ -36,6 +36,12 @@ export interface ResolvedRecipient {
   readonly address: string;
   /** How smtpd treats it (see the module comment). */
   readonly addressClass: AddressClass;
+  /**
+   * For a remote address: no relay trick (`%`, `!`, `@` in the local
+   * part, source route), so its domain alone decides whether it is ours
+   * (a virtual domain) or a relay.
+   */
+  readonly plain?: boolean;
 }
 
 /** The configuration `resolveRecipient` reads. */
@@ -68,10 +74,9 @@ export function resolveRecipient(
     ? { localPart, domain: policy.myorigin.toLowerCase() }
     : path.mailbox;
   const address = formatMailbox(mailbox);
-  const local = policy.mydestination.includes(mailbox.domain) &&
-    !path.sourceRoute &&
-    !RELAY_TRICK.test(localPart);
-  if (!local) return { address, addressClass: "remote" };
+  const plain = !path.sourceRoute && !RELAY_TRICK.test(localPart);
+  const local = policy.mydestination.includes(mailbox.domain) && plain;
+  if (!local) return { address, addressClass: "remote", plain };
   return { address, addressClass: isPostmaster ? "postmaster" : "local" };
 }
 

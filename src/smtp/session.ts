@@ -38,13 +38,17 @@
  *   (pipelining: the adapter batches replies), RFC 1870 (SIZE), RFC 6152
  *   (8BITMIME), RFC 2034 and RFC 3463 (enhanced status codes).
  *
+ *   Relay control applies `smtpd_relay_restrictions` (`relay_restrictions.ts`)
+ *   to what the adapter learnt at connect: `mynetworks` membership, computed
+ *   here, and a POP3 login within the window (`popBeforeSmtp` on `connect`).
+ *
  *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8, DNS lookups or
- *   restriction lists; relay control is `mynetworks` only.
+ *   recipient restriction lists.
  */
 import type { Config } from "../config/types.ts";
 import type { NewEnvelope } from "../queue/types.ts";
 import { inNetworks } from "../policy/networks.ts";
-import { COMMANDS, isVerb } from "./commands.ts";
+import { COMMANDS, isVerb, relayRefusal } from "./commands.ts";
 import { type Reply, reply } from "./replies.ts";
 import {
   addRecipient,
@@ -65,10 +69,12 @@ export type SessionPolicy = Pick<
   | "mydestination"
   | "myorigin"
   | "mynetworks"
+  | "smtpd_relay_restrictions"
   | "message_size_limit"
   | "smtpd_recipient_limit"
   | "default_process_limit"
   | "smtpd_forbid_bare_newline"
+  | "virtual_mailbox_domains"
 >;
 
 /** The SMTP client: host name (no DNS yet: `localhost` or `unknown`) and IP. */
@@ -115,8 +121,10 @@ export interface SmtpSession {
   readonly phase: Phase;
   /** Who is connected. */
   readonly client: ClientIdentity;
-  /** The client is in `mynetworks`: it may relay. */
+  /** The client is in `mynetworks` (`permit_mynetworks`). */
   readonly clientInMynetworks: boolean;
+  /** The client logged in to POP3 lately (`permit_pop_before_smtp`). */
+  readonly clientPopBeforeSmtp: boolean;
   /** HELO/EHLO argument, or null before the client said hello. */
   readonly helo: string | null;
   /** `ESMTP` after EHLO, `SMTP` after HELO (Received:, logs). */
@@ -133,9 +141,14 @@ export interface SmtpSession {
   readonly errors: number;
 }
 
-/** A recipient verifier's answer (see `SmtpDeps.verifyRecipient`). */
+/**
+ * A recipient verifier's answer (see `SmtpDeps.verifyRecipient`):
+ * accepted, refused, or `remote` — not a domain this system delivers, so
+ * the relay restrictions decide.
+ */
 export type RecipientVerdict =
   | { readonly ok: true }
+  | { readonly ok: "remote" }
   | {
     readonly ok: false;
     readonly code: number;
@@ -169,6 +182,8 @@ export type SessionEvent =
     readonly client: ClientIdentity;
     /** Sessions already running on this service, this one not counted. */
     readonly activeSessions: number;
+    /** The client's address logged in to POP3 within the window. */
+    readonly popBeforeSmtp?: boolean;
   }
   | { readonly type: "command"; readonly line: string }
   | { readonly type: "command-too-long" }
@@ -218,6 +233,7 @@ export function newSession(): SmtpSession {
     phase: "connecting",
     client: { name: "unknown", address: "" },
     clientInMynetworks: false,
+    clientPopBeforeSmtp: false,
     helo: null,
     protocol: "SMTP",
     transaction: null,
@@ -263,7 +279,7 @@ function dispatch(
   switch (event.type) {
     case "connect":
       expectPhase(s, event, "connecting");
-      return connect(s, event.client, event.activeSessions, policy);
+      return connect(s, event, policy);
     case "command":
       expectPhase(s, event, "command");
       return command(s, event.line, policy);
@@ -276,7 +292,7 @@ function dispatch(
       );
     case "recipient-verdict":
       expectPhase(s, event, "verifying");
-      return recipientVerdict(s, event.verdict);
+      return recipientVerdict(s, event.verdict, policy);
     case "data-begun":
       expectPhase(s, event, "opening");
       return dataBegun(s, event.queueId);
@@ -346,15 +362,16 @@ function expectPhase(
 
 function connect(
   s: SmtpSession,
-  client: ClientIdentity,
-  activeSessions: number,
+  event: Extract<SessionEvent, { type: "connect" }>,
   policy: SessionPolicy,
 ): Transition {
+  const { client, activeSessions } = event;
   const session: SmtpSession = {
     ...s,
     phase: "command",
     client,
     clientInMynetworks: inNetworks(client.address, policy.mynetworks),
+    clientPopBeforeSmtp: event.popBeforeSmtp ?? false,
   };
   const connected = logLine(`connect from ${clientLabel(session)}`);
   if (activeSessions >= policy.default_process_limit) {
@@ -412,6 +429,7 @@ function command(
 function recipientVerdict(
   s: SmtpSession,
   verdict: RecipientVerdict,
+  policy: SessionPolicy,
 ): Transition {
   const address = s.pendingRecipient ?? "";
   const session: SmtpSession = {
@@ -419,6 +437,10 @@ function recipientVerdict(
     phase: "command",
     pendingRecipient: null,
   };
+  if (verdict.ok === "remote") {
+    const refusal = relayRefusal(session, address, policy);
+    if (refusal !== null) return refusal;
+  }
   if (verdict.ok) {
     return answer(session, "rcpt", reply(250, "2.1.5", "Ok"), {
       transaction: addRecipient(session.transaction, address),

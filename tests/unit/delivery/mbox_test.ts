@@ -187,3 +187,39 @@ Deno.test({
     });
   },
 });
+
+Deno.test("mbox: a mailbox replaced while delivery waited for its lock defers, writing nothing", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "box");
+    await Deno.writeTextFile(
+      path,
+      "From a@b Mon Jan  1 00:00:00 2024\n\nold\n\n",
+    );
+    await Deno.writeTextFile(`${path}.lock`, "4242");
+    let waits = 0;
+    const delivery = deliverToMbox(path, testMessage({ content: "new\n" }), {
+      lock: {
+        attempts: 5,
+        delay: 1,
+        // While delivery waits, a POP3 QUIT renames a rewritten mbox in
+        // place and drops its dotlock.
+        sleep: async () => {
+          if (++waits === 1) {
+            await Deno.writeTextFile(`${path}.new`, "");
+            await Deno.rename(`${path}.new`, path);
+            await Deno.remove(`${path}.lock`);
+          }
+        },
+      },
+    });
+    const error = await delivery.then(() => undefined, (e) => e);
+    assert.ok(error instanceof DeliveryError, String(error));
+    assert.equal(error.temporary, true);
+    assert.equal(error.dsn, "4.2.0");
+    assert.equal(
+      await Deno.readTextFile(path),
+      "",
+      "the new mailbox was written",
+    );
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * `mailsrv domain add|del|list` — manage virtual mailbox domains.
+ *
+ * DESCRIPTION
+ *   The steps of the classic Postfix + vm-pop3d recipe in one command:
+ *   `add DOMAIN` lists the domain in the domains file (the first
+ *   `hash:`/`texthash:` table of virtual_mailbox_domains) and creates its
+ *   mailbox directory and passwd file; `del DOMAIN [--force]` removes it
+ *   (refused while it has users, unless `--force`, which also removes its
+ *   users, passwd file and mailboxes); `list` prints one domain per line.
+ *   See `virtual/domain_admin.ts` for the order of the steps.
+ *
+ *   Exit 0 on success, 1 when the request is refused, 64 for a bad
+ *   command line.
+ */
+import { type Command, EXIT, UsageError } from "./command.ts";
+import { configFor } from "./daemon_client.ts";
+import { AdminError } from "../virtual/admin_error.ts";
+import {
+  addDomain,
+  deleteDomain,
+  listDomains,
+} from "../virtual/domain_admin.ts";
+
+/** Runs an administration step; a refusal becomes `mailsrv: error: …`, exit 1. */
+export async function refusalsAsErrors(
+  warn: (text: string) => void,
+  work: () => Promise<void>,
+): Promise<number> {
+  try {
+    await work();
+    return EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof AdminError)) throw e;
+    warn(`mailsrv: error: ${e.message}`);
+    return EXIT.failure;
+  }
+}
+
+/** The operands after the subcommand word, exactly `count` of them. */
+export function subcommandOperands(
+  operands: readonly string[],
+  count: number,
+  usage: string,
+): string[] {
+  const rest = operands.slice(1);
+  if (rest.length !== count) {
+    throw new UsageError(
+      `"${usage}" takes ${count === 0 ? "no operand" : `${count} operand`}`,
+    );
+  }
+  return rest;
+}
+
+/** The `domain` subcommand. */
+export const domainCommand: Command = {
+  name: "domain",
+  summary: "add, delete or list virtual mailbox domains",
+  usage: "domain add DOMAIN | domain del [--force] DOMAIN | domain list",
+  description:
+    `add DOMAIN: lists DOMAIN in the domains file (the first hash: or texthash:
+table of virtual_mailbox_domains), creates <virtual_mailbox_base>/DOMAIN/
+(mode 0700, owned by virtual_uid_maps/virtual_gid_maps when run as root) and
+<pop3_passwd_directory>/DOMAIN/passwd (mode 0640).
+
+del DOMAIN: removes the domain's line. Refused while the mailbox map or the
+passwd file lists users, unless --force, which also removes the users' map
+lines, the passwd directory and the mailbox directory with all mail.
+
+list: prints the domains, one per line.
+
+Every file is rewritten atomically, keeping its comments, other lines, mode
+and owner.`,
+  options: { force: { type: "boolean" } },
+  async run(context) {
+    const [action] = context.operands;
+    if (action === undefined) {
+      throw new UsageError("missing subcommand: add, del or list");
+    }
+    const config = await configFor(context);
+    return await refusalsAsErrors(context.warn, async () => {
+      switch (action) {
+        case "add": {
+          const [domain] = subcommandOperands(
+            context.operands,
+            1,
+            "domain add DOMAIN",
+          );
+          return await addDomain(config, domain);
+        }
+        case "del": {
+          const [domain] = subcommandOperands(
+            context.operands,
+            1,
+            "domain del [--force] DOMAIN",
+          );
+          return await deleteDomain(config, domain, !!context.values.force);
+        }
+        case "list":
+          subcommandOperands(context.operands, 0, "domain list");
+          for (const domain of await listDomains(config)) {
+            context.print(`${domain}\n`);
+          }
+          return;
+        default:
+          throw new UsageError(
+            `unknown subcommand "${action}" (expected add, del or list)`,
+          );
+      }
+    });
+  },
+};

@@ -1,0 +1,146 @@
+/**
+ * `mailsrv pop3` — the POP3 server alone, in the foreground or under inetd.
+ *
+ * DESCRIPTION
+ *   Without options it runs only the `pop3` and `pop3s` listeners of the
+ *   configuration (none is an error) until SIGTERM or SIGINT, then drains
+ *   them: the vm-pop3d way of running POP3 next to another MTA. Maillog
+ *   lines go to stderr and to `maillog_file`.
+ *
+ *   With `--inetd` it serves exactly one session on stdin/stdout, as
+ *   vm-pop3d does from inetd.conf, and logs only to `maillog_file` (stdout
+ *   is the client). The client address comes from `REMOTE_HOST` or
+ *   `TCPREMOTEIP` (tcpserver, tcpd); without one the client is not on
+ *   loopback, so plaintext logins need `pop3_plaintext_logins = always`.
+ *   The session is plain: inetd cannot do pop3s, and STLS is not offered.
+ *
+ *   The authenticator and the maildrops come from a `Pop3Deps` factory
+ *   (`createPop3Command(createDeps)`), so this file needs nothing of them.
+ *   Needs --allow-net (listeners), --allow-env (the client address),
+ *   --allow-read for the certificate and whatever the deps need.
+ *
+ *   Does NOT run SMTP, the queue or delivery (see `mailsrv run`).
+ */
+import { dirname } from "node:path";
+import type { Command } from "./command.ts";
+import { EXIT } from "./command.ts";
+import type { Config } from "../config/types.ts";
+import { loadConfig } from "../config/load.ts";
+import { closeLogging, maillog, setupLogging } from "../log/maillog.ts";
+import {
+  type Pop3Stream,
+  serveSession,
+  startPop3Listener,
+} from "../pop3/server.ts";
+import type { Pop3Deps } from "../pop3/types.ts";
+import type { Service } from "../master/services.ts";
+
+/** Makes what pop3d needs (authenticator, maildrops) for a configuration. */
+export type CreatePop3Deps = (
+  config: Config,
+) => Pop3Deps | Promise<Pop3Deps>;
+
+/** Seconds logged-in sessions may finish after SIGTERM. */
+const STOP_DEADLINE_MS = 30_000;
+const log = maillog("pop3d");
+
+/** The `pop3` subcommand, with its deps factory. */
+export function createPop3Command(createDeps: CreatePop3Deps): Command {
+  return {
+    name: "pop3",
+    summary: "run the POP3 server (alone, or one session for inetd)",
+    usage: "pop3 [--config PATH] [--inetd]",
+    description:
+      `Runs only the pop3 and pop3s listeners of the configuration, in the
+foreground, until SIGTERM or SIGINT. With --inetd, serves one POP3 session
+on standard input and output (inetd, tcpserver); the client address is
+taken from $REMOTE_HOST or $TCPREMOTEIP, and logs go only to maillog_file.`,
+    options: { inetd: { type: "boolean" } },
+    async run(context) {
+      const config = await loadConfig({ path: context.configPath });
+      const inetd = context.values.inetd === true;
+      if (config.maillog_file) {
+        await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
+      }
+      await setupLogging({
+        hostname: config.myhostname,
+        stderr: !inetd,
+        file: config.maillog_file || undefined,
+      });
+      try {
+        const deps = await createDeps(config);
+        if (inetd) {
+          await serveSession(stdio(), deps, { address: inetdClient() });
+          return EXIT.ok;
+        }
+        const listeners = config.listeners.filter((l) =>
+          l.kind === "pop3" || l.kind === "pop3s"
+        );
+        if (listeners.length === 0) {
+          context.warn(
+            "mailsrv pop3: the configuration has no pop3 or pop3s listener",
+          );
+          return EXIT.failure;
+        }
+        return await runListeners(listeners, deps);
+      } finally {
+        await closeLogging();
+      }
+    },
+  };
+}
+
+async function runListeners(
+  listeners: Config["listeners"],
+  deps: Pop3Deps,
+): Promise<number> {
+  const services: Service[] = [];
+  try {
+    for (const listener of listeners) {
+      services.push(await startPop3Listener(listener, deps));
+      log.info(
+        `listening on ${listener.address}:${listener.port} (${listener.kind})`,
+      );
+    }
+  } catch (e) {
+    log.fatal(`cannot start POP3: ${(e as Error).message}`);
+    await Promise.all(services.map((s) => s.drain(0)));
+    return EXIT.failure;
+  }
+  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
+  const handlers: [Deno.Signal, () => void][] = [];
+  const why = await new Promise<Deno.Signal>((resolve) => {
+    for (const signal of signals) {
+      const handler = () => resolve(signal);
+      handlers.push([signal, handler]);
+      Deno.addSignalListener(signal, handler);
+    }
+  });
+  for (const [signal, handler] of handlers) {
+    Deno.removeSignalListener(signal, handler);
+  }
+  log.info(`stopping: ${why}`);
+  await Promise.all(services.map((s) => s.drain(STOP_DEADLINE_MS)));
+  return EXIT.ok;
+}
+
+/** The client of an inetd session, as tcpserver or tcpd name it. */
+function inetdClient(): string {
+  return Deno.env.get("TCPREMOTEIP") || Deno.env.get("REMOTE_HOST") ||
+    "unknown";
+}
+
+/** stdin/stdout as one stream. */
+function stdio(): Pop3Stream {
+  return {
+    read: (buffer) => Deno.stdin.read(buffer),
+    write: (bytes) => Deno.stdout.write(bytes),
+    close: () => {
+      try {
+        Deno.stdin.close();
+      } catch {
+        // Already closed.
+      }
+    },
+  };
+}

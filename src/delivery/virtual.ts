@@ -1,0 +1,315 @@
+/**
+ * The virtual delivery agent: mail for users of virtual mailbox domains.
+ *
+ * DESCRIPTION
+ *   Postfix's virtual(8) with the cleanup-time alias step folded in, for
+ *   the Postfix + vm-pop3d recipe (one mailbox base, per-domain users
+ *   without system accounts):
+ *
+ *   1. loops: a message that already carries `Delivered-To:` for this
+ *      recipient, or more than `hopcount_limit` `Received:` headers, is
+ *      bounced 5.4.6;
+ *   2. virtual_alias_maps (`virtual_aliases.ts`) turn the recipient into
+ *      its final addresses;
+ *   3. each address in a virtual mailbox domain is delivered to its
+ *      mailbox from virtual_mailbox_maps (`virtual_maps.ts`): a path
+ *      ending in `/` is a Maildir, anything else an mbox file locked as
+ *      `lock.ts` does (dotlock and flock, which covers every
+ *      virtual_mailbox_lock setting); an address no table knows is
+ *      bounced 5.1.1, an unsafe name or table value 5.1.3;
+ *   4. an address in a local domain goes to the local delivery agent;
+ *      others are resubmitted through the queue's gate as one new message
+ *      with a `Delivered-To:` header.
+ *
+ *   Created files and directories belong to the uid and gid that
+ *   virtual_uid_maps and virtual_gid_maps give when mailsrv runs as root;
+ *   a uid below virtual_minimum_uid defers the mail (4.3.5, "mail system
+ *   configuration error") rather than writing files root or a system
+ *   account would own.
+ *
+ *   One outcome per queue recipient, as in local delivery: deferred if any
+ *   address must be retried, else bounced if any failed for good, else
+ *   sent with every address's reason. This agent does not rewrite
+ *   headers, enforce quotas or run commands (virtual(8) does neither).
+ */
+import { dirname, relative, resolve } from "node:path";
+import type { Config } from "../config/types.ts";
+import { LookupTableError, type MapOptions } from "../maps/mod.ts";
+import { scanLoopFacts } from "./header_scan.ts";
+import { domainOf } from "./local_part.ts";
+import type { Resubmit } from "./local_types.ts";
+import type { MboxLockOptions } from "./lock.ts";
+import { mailboxError } from "./mailbox_error.ts";
+import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
+import { deliverToMbox } from "./mbox.ts";
+import { runsAsRoot } from "./privileges.ts";
+import {
+  DeliveryError,
+  type DeliveryMessage,
+  type DeliveryResult,
+} from "./types.ts";
+import { expandVirtualAlias } from "./virtual_aliases.ts";
+import {
+  createVirtualMaps,
+  VirtualConfigError,
+  type VirtualMaps,
+} from "./virtual_maps.ts";
+
+/** Everything virtual delivery needs besides the message and the config. */
+export interface VirtualDeliveryOptions {
+  /** Open tables to share (the router's); one set per call when absent. */
+  readonly maps?: VirtualMaps;
+  /** Options for tables opened here. */
+  readonly mapOptions?: MapOptions;
+  /** How long to wait for mbox locks. */
+  readonly lock?: MboxLockOptions;
+  /** Milliseconds since the epoch (mbox `From ` date, Maildir names). */
+  readonly clock?: () => number;
+  /** This process's uid (default `Deno.uid()`); 0 means chown to owners. */
+  readonly uid?: number | null;
+  /** The queue's gate, for alias targets in other domains. */
+  readonly resubmit?: Resubmit;
+  /** The local delivery agent, for alias targets in local domains. */
+  readonly deliverLocal?: (message: DeliveryMessage) => Promise<DeliveryResult>;
+}
+
+function failed(error: DeliveryError): DeliveryResult {
+  return {
+    outcome: error.temporary ? "deferred" : "bounced",
+    dsn: error.dsn,
+    reason: error.message,
+    relay: "virtual",
+  };
+}
+
+/** Refuses a message that has looped back here, or has hopped too often. */
+async function checkLoops(
+  message: DeliveryMessage,
+  config: Config,
+): Promise<void> {
+  const facts = await scanLoopFacts(await message.content());
+  if (facts.deliveredTo.includes(message.recipient.toLowerCase())) {
+    throw new DeliveryError(
+      `mail forwarding loop for ${message.recipient}`,
+      false,
+      "5.4.6",
+    );
+  }
+  if (facts.receivedCount > config.hopcount_limit) {
+    throw new DeliveryError(
+      `too many hops: ${facts.receivedCount} Received: headers`,
+      false,
+      "5.4.6",
+    );
+  }
+}
+
+/**
+ * Creates the directories between `base` and `dir` that are missing,
+ * owned by `owner` when given (an mbox file's domain directory).
+ */
+async function makeParents(
+  base: string,
+  dir: string,
+  owner: MailboxOwner | undefined,
+): Promise<void> {
+  let path = base;
+  for (const name of relative(base, dir).split("/").filter((n) => n !== "")) {
+    path = resolve(path, name);
+    try {
+      await Deno.mkdir(path, { mode: 0o700 });
+      if (owner) await Deno.chown(path, owner.uid, owner.gid);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) {
+        throw mailboxError(error, `cannot create directory "${path}"`);
+      }
+    }
+  }
+}
+
+/**
+ * Delivers `message` to the mailbox of the virtual user `address`.
+ * @returns the maillog reason
+ */
+async function deliverToVirtualMailbox(
+  address: string,
+  message: DeliveryMessage,
+  config: Config,
+  maps: VirtualMaps,
+  options: VirtualDeliveryOptions,
+): Promise<string> {
+  const found = await maps.findMailbox(address, config);
+  if (found.kind === "unknown") {
+    throw new DeliveryError(
+      `unknown user: "${address}" (not in virtual_mailbox_maps)`,
+      false,
+      "5.1.1",
+    );
+  }
+  if (found.kind === "unsafe") {
+    throw new DeliveryError(found.reason, false, "5.1.3");
+  }
+  const mailboxOwner = await maps.findOwner(address, config);
+  const owner = runsAsRoot(options.uid === undefined ? Deno.uid() : options.uid)
+    ? mailboxOwner
+    : undefined;
+  const target = { ...message, recipient: address };
+  const { path, format } = found.mailbox;
+  if (format === "maildir") {
+    await deliverToMaildir(path, target, {
+      hostname: config.myhostname,
+      owner,
+      clock: options.clock,
+    });
+    return "delivered to maildir";
+  }
+  await makeParents(resolve(config.virtual_mailbox_base), dirname(path), owner);
+  await deliverToMbox(path, target, {
+    owner,
+    lock: options.lock,
+    clock: options.clock,
+  });
+  return "delivered to mailbox";
+}
+
+/** The content with a `Delivered-To:` header in front (for forwarding). */
+function withDeliveredTo(
+  message: DeliveryMessage,
+): () => Promise<ReadableStream<Uint8Array>> {
+  return async () => {
+    const header = new TextEncoder().encode(
+      `Delivered-To: ${message.recipient.toLowerCase()}\n`,
+    );
+    const reader = (await message.content()).getReader();
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(header);
+      },
+      async pull(controller) {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    }, { highWaterMark: 0 });
+  };
+}
+
+/** Resubmits alias targets outside virtual and local domains. */
+async function forward(
+  addresses: readonly string[],
+  message: DeliveryMessage,
+  resubmit: Resubmit | undefined,
+): Promise<string> {
+  if (!resubmit) {
+    throw new DeliveryError(
+      "forwarding is not available in this process",
+      true,
+      "4.3.0",
+    );
+  }
+  const id = await resubmit({
+    sender: message.sender,
+    recipients: addresses,
+    fromQueueId: message.queueId,
+    content: withDeliveredTo(message),
+    bodyType: message.bodyType,
+  });
+  return `forwarded as ${id}`;
+}
+
+/** Hands an alias target in a local domain to the local agent. */
+async function deliverLocally(
+  address: string,
+  message: DeliveryMessage,
+  options: VirtualDeliveryOptions,
+): Promise<string> {
+  if (!options.deliverLocal) {
+    throw new DeliveryError(
+      "local delivery is not available in this process",
+      true,
+      "4.3.0",
+    );
+  }
+  const result = await options.deliverLocal({ ...message, recipient: address });
+  if (result.outcome === "sent") return `${address}: ${result.reason}`;
+  throw new DeliveryError(
+    `${address}: ${result.reason}`,
+    result.outcome === "deferred",
+    result.dsn,
+  );
+}
+
+/** Turns what a step threw into a DeliveryError, or rethrows a bug. */
+function asDeliveryError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  if (error instanceof VirtualConfigError) {
+    return new DeliveryError(error.message, true, "4.3.5");
+  }
+  if (error instanceof LookupTableError) {
+    return new DeliveryError(error.message, true, "4.3.0");
+  }
+  throw error;
+}
+
+/**
+ * Delivers `message` to its recipient, in a virtual mailbox domain.
+ * @param config the configuration in force for this delivery
+ * @returns the outcome; never throws for mail reasons
+ */
+export async function deliverVirtual(
+  message: DeliveryMessage,
+  config: Config,
+  options: VirtualDeliveryOptions = {},
+): Promise<DeliveryResult> {
+  const maps = options.maps ??
+    createVirtualMaps({ mapOptions: options.mapOptions });
+  let addresses: readonly string[];
+  try {
+    await checkLoops(message, config);
+    addresses = await expandVirtualAlias(
+      message.recipient,
+      config,
+      maps.tables,
+    );
+  } catch (error) {
+    return failed(asDeliveryError(error));
+  }
+  const reasons: string[] = [];
+  const forwards: string[] = [];
+  let temporary: DeliveryError | undefined;
+  let permanent: DeliveryError | undefined;
+  const attempt = async (step: () => Promise<string>) => {
+    try {
+      reasons.push(await step());
+    } catch (error) {
+      const failure = asDeliveryError(error);
+      if (failure.temporary) temporary ??= failure;
+      else permanent ??= failure;
+    }
+  };
+  for (const address of addresses) {
+    const domain = domainOf(address);
+    await attempt(async () => {
+      if (await maps.isVirtualDomain(domain, config)) {
+        return deliverToVirtualMailbox(address, message, config, maps, options);
+      }
+      if (domain === "" || config.mydestination.includes(domain)) {
+        return deliverLocally(address, message, options);
+      }
+      forwards.push(address);
+      return "";
+    });
+  }
+  if (forwards.length > 0) {
+    await attempt(() => forward(forwards, message, options.resubmit));
+  }
+  if (temporary) return failed(temporary);
+  if (permanent) return failed(permanent);
+  return {
+    outcome: "sent",
+    dsn: "2.0.0",
+    reason: reasons.filter((r) => r !== "").join("; "),
+    relay: "virtual",
+  };
+}

@@ -1,0 +1,298 @@
+/**
+ * Virtual mailbox domains: which domains, whose mailbox, which owner.
+ *
+ * DESCRIPTION
+ *   The lookups behind Postfix's virtual(8) delivery agent, shared by the
+ *   agent, smtpd's recipient check and the POP3 authenticator, so all
+ *   three agree on who a virtual user is and where the mail lives:
+ *
+ *   virtual_mailbox_domains
+ *     Items are domain names, `/file/name` lists, or `type:name` tables.
+ *     A `hash:` or `texthash:` table is read as a list: the first column
+ *     of every line that is not blank or a comment (`example.com` alone or
+ *     `example.com  virtual`, as the vm-pop3d recipe writes it); other
+ *     table types list a domain when they have a value for it. Domains
+ *     match case-insensitively.
+ *
+ *   virtual_mailbox_maps
+ *     `user@domain` (then `user@domain` without its address extension,
+ *     then the catch-all `@domain`) → `domain/user` for an mbox file or
+ *     `domain/user/` for a Maildir, relative to virtual_mailbox_base.
+ *
+ *   virtual_uid_maps, virtual_gid_maps
+ *     The same keys → a numeric uid or gid (`static:200`). A uid below
+ *     virtual_minimum_uid is a configuration error, as in Postfix.
+ *
+ * SECURITY
+ *   A mailbox path names a file mailsrv (maybe root) writes to, whatever
+ *   the tables say: the local part and domain must be safe as file names,
+ *   and a table value that is absolute, holds `.` or `..` segments or
+ *   control characters, or resolves outside virtual_mailbox_base is
+ *   refused (RFC 3463 X.1.3) rather than followed.
+ *
+ *   This module does not expand virtual aliases (`virtual_aliases.ts`)
+ *   or write mailboxes (`virtual.ts`).
+ */
+import { isAbsolute, resolve, sep } from "node:path";
+import type { Config } from "../config/types.ts";
+import {
+  createMapCache,
+  type LookupTable,
+  type MapCache,
+  type MapOptions,
+} from "../maps/mod.ts";
+import { type WatchedFile, watchFile } from "../maps/watched_file.ts";
+import type { MailboxPath } from "../pop3/types.ts";
+import {
+  domainOf,
+  isSafeLocalPart,
+  localPartOf,
+  splitExtension,
+} from "./local_part.ts";
+import type { MailboxOwner } from "./maildir.ts";
+
+/** Where a virtual recipient's mail goes, or why it goes nowhere. */
+export type VirtualMailboxLookup =
+  | { readonly kind: "found"; readonly mailbox: MailboxPath }
+  /** No mailbox table has the address or its domain's catch-all. */
+  | { readonly kind: "unknown" }
+  /** The name or the table's answer could escape the mailbox base. */
+  | { readonly kind: "unsafe"; readonly reason: string };
+
+/**
+ * The virtual tables are wrong (no uid, a uid below the minimum, no
+ * mailbox base): the mail system's fault, so mail waits (4.3.5).
+ */
+export class VirtualConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "VirtualConfigError";
+  }
+}
+
+/** The virtual lookups, with the tables they keep open. */
+export interface VirtualMaps {
+  /** The lookup tables (shared with alias expansion). */
+  readonly tables: MapCache;
+  /**
+   * True when `domain` is in virtual_mailbox_domains.
+   * @throws LookupTableError when a domain table cannot be read
+   */
+  isVirtualDomain(domain: string, config: Config): Promise<boolean>;
+  /**
+   * The mailbox of `address` (a virtual recipient) per virtual_mailbox_maps.
+   * @throws VirtualConfigError when virtual_mailbox_base is unusable
+   * @throws LookupTableError when a table cannot be read
+   */
+  findMailbox(address: string, config: Config): Promise<VirtualMailboxLookup>;
+  /**
+   * The owner of `address`'s mailbox per virtual_uid_maps/virtual_gid_maps.
+   * @throws VirtualConfigError when a map has no number, or the uid is too low
+   */
+  findOwner(address: string, config: Config): Promise<MailboxOwner>;
+}
+
+/** Options for `createVirtualMaps`. */
+export interface VirtualMapsOptions {
+  /** Tables to share (the router's); a new cache when absent. */
+  readonly tables?: MapCache;
+  /** Options for tables and domain lists opened here. */
+  readonly mapOptions?: MapOptions;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+const CONTROLS = new RegExp(CONTROL.source, "g");
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+
+/**
+ * True when `domain` is a sequence of DNS labels (letters, digits, `-`,
+ * `_`), so it is safe as a directory name.
+ */
+export function isSafeDomainName(domain: string): boolean {
+  if (domain === "" || domain.length > 253) return false;
+  return domain.split(".").every((label) => LABEL.test(label));
+}
+
+/** The domain-list items of virtual_mailbox_domains read as files. */
+function listFileOf(item: string): string | undefined {
+  if (item.startsWith("/")) return item;
+  const match = /^(hash|texthash):(.+)$/.exec(item);
+  return match ? match[2] : undefined;
+}
+
+/** The first column of every line of a domain list, lower-cased. */
+function parseDomainList(text: string): ReadonlySet<string> {
+  const domains = new Set<string>();
+  for (const line of text.split("\n")) {
+    const first = line.trim().split(/\s+/)[0];
+    if (first === "" || first.startsWith("#")) continue;
+    domains.add(first.toLowerCase().replace(/\.$/, ""));
+  }
+  return domains;
+}
+
+/** Lookup keys of a virtual address, most specific first. */
+export function virtualLookupKeys(
+  address: string,
+  recipientDelimiter: string,
+): readonly string[] {
+  const local = localPartOf(address).toLowerCase();
+  const domain = domainOf(address);
+  const keys = [`${local}@${domain}`];
+  const { user, extension } = splitExtension(local, recipientDelimiter);
+  if (extension !== undefined) keys.push(`${user}@${domain}`);
+  keys.push(`@${domain}`);
+  return keys;
+}
+
+/** The first value any of `tables` has for any of `keys` (keys first). */
+async function firstValue(
+  tables: readonly LookupTable[],
+  keys: readonly string[],
+): Promise<string | undefined> {
+  for (const key of keys) {
+    for (const table of tables) {
+      const value = await table.lookup(key);
+      if (value !== undefined) return value.trim();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Resolves a virtual_mailbox_maps value under `base`.
+ * @returns the mailbox, or the reason the value is refused
+ */
+export function resolveMailboxValue(
+  value: string,
+  base: string,
+): VirtualMailboxLookup {
+  const refuse = (why: string): VirtualMailboxLookup => ({
+    kind: "unsafe",
+    reason: `mailbox "${value.replace(CONTROLS, "?")}" ${why}`,
+  });
+  if (value === "" || value === "/") return refuse("is empty");
+  if (CONTROL.test(value)) return refuse("holds control characters");
+  if (isAbsolute(value)) return refuse("is not relative to the base");
+  const maildir = value.endsWith("/");
+  const segments = (maildir ? value.slice(0, -1) : value).split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    return refuse("has empty, . or .. segments");
+  }
+  const path = resolve(base, segments.join("/"));
+  if (!path.startsWith(base.endsWith(sep) ? base : base + sep)) {
+    return refuse("is outside virtual_mailbox_base");
+  }
+  return {
+    kind: "found",
+    mailbox: { format: maildir ? "maildir" : "mbox", path },
+  };
+}
+
+/** A uid or gid from a map value. */
+function idOf(value: string | undefined, map: string, address: string): number {
+  if (value === undefined || !/^\d{1,10}$/.test(value)) {
+    throw new VirtualConfigError(
+      `mail system configuration error: ${map} has no number for "${address}"` +
+        (value === undefined ? "" : ` (found "${value}")`),
+    );
+  }
+  return Number(value);
+}
+
+/** Creates the virtual lookups; they live as long as their owner. */
+export function createVirtualMaps(
+  options: VirtualMapsOptions = {},
+): VirtualMaps {
+  const tables = options.tables ?? createMapCache(options.mapOptions);
+  const lists = new Map<string, WatchedFile<ReadonlySet<string>>>();
+  const clock = options.mapOptions?.clock ?? Date.now;
+
+  function domainList(item: string, path: string) {
+    let list = lists.get(path);
+    if (!list) {
+      list = watchFile(path, parseDomainList, { spec: item, clock });
+      lists.set(path, list);
+    }
+    return list;
+  }
+
+  async function isListed(item: string, domain: string): Promise<boolean> {
+    const file = listFileOf(item);
+    if (file !== undefined) {
+      return (await domainList(item, file).current()).has(domain);
+    }
+    if (item.includes(":")) {
+      return (await tables.open(item).lookup(domain)) !== undefined;
+    }
+    return item.toLowerCase().replace(/\.$/, "") === domain;
+  }
+
+  const open = (specs: readonly string[]) => specs.map((s) => tables.open(s));
+
+  return {
+    tables,
+    async isVirtualDomain(domain, config) {
+      const wanted = domain.toLowerCase().replace(/\.$/, "");
+      if (wanted === "") return false;
+      for (const item of config.virtual_mailbox_domains) {
+        if (await isListed(item, wanted)) return true;
+      }
+      return false;
+    },
+    async findMailbox(address, config) {
+      const local = localPartOf(address);
+      const domain = domainOf(address);
+      if (!isSafeLocalPart(local) || !isSafeDomainName(domain)) {
+        return {
+          kind: "unsafe",
+          reason: `unsafe address "${address.replace(CONTROLS, "?")}"`,
+        };
+      }
+      const base = config.virtual_mailbox_base;
+      if (!isAbsolute(base)) {
+        throw new VirtualConfigError(
+          `mail system configuration error: virtual_mailbox_base "${base}" is not an absolute path`,
+        );
+      }
+      const value = await firstValue(
+        open(config.virtual_mailbox_maps),
+        virtualLookupKeys(address, config.recipient_delimiter),
+      );
+      if (value === undefined) return { kind: "unknown" };
+      return resolveMailboxValue(value, resolve(base));
+    },
+    async findOwner(address, config) {
+      const keys = virtualLookupKeys(address, config.recipient_delimiter);
+      const uid = idOf(
+        await firstValue(open(config.virtual_uid_maps), keys),
+        "virtual_uid_maps",
+        address,
+      );
+      if (uid < config.virtual_minimum_uid) {
+        throw new VirtualConfigError(
+          `mail system configuration error: uid ${uid} for "${address}" is below virtual_minimum_uid ${config.virtual_minimum_uid}`,
+        );
+      }
+      const gid = idOf(
+        await firstValue(open(config.virtual_gid_maps), keys),
+        "virtual_gid_maps",
+        address,
+      );
+      return { uid, gid };
+    },
+  };
+}
+
+/**
+ * True when `domain` is a virtual mailbox domain (smtpd: not a relay
+ * destination). Pass the caller's `VirtualMaps` so tables stay open.
+ */
+export function isVirtualDomain(
+  domain: string,
+  config: Config,
+  maps: VirtualMaps = createVirtualMaps(),
+): Promise<boolean> {
+  return maps.isVirtualDomain(domain, config);
+}

@@ -1,0 +1,411 @@
+/**
+ * pop3d's connection adapter: runs one POP3 session over a byte stream.
+ *
+ * DESCRIPTION
+ *   `serveSession` is the thin, asynchronous shell around the pure session
+ *   (`session.ts`). It reads commands with `Pop3LineReader`, feeds them to
+ *   `step`, and carries out the actions: it checks logins with the
+ *   authenticator and opens (locks) the maildrop, pauses after a failed
+ *   login, starts TLS (`tls.ts`), streams messages for RETR and TOP
+ *   through `transmit.ts` with every write awaited, commits the deletions
+ *   at QUIT or releases the maildrop unchanged otherwise.
+ *
+ *   Replies are collected and written in one write when no complete
+ *   command is left in the input (RFC 2449 section 6.6, PIPELINING).
+ *   Every read and write is bounded by `pop3_timeout`. When its service
+ *   drains, a session still in the AUTHORIZATION state is told
+ *   `-ERR [SYS/TEMP]` and closed; one in TRANSACTION may finish until the
+ *   listener's deadline.
+ *
+ *   The adapter catches everything: a failing authenticator, maildrop or
+ *   socket ends one session, never the daemon, and a maildrop it opened
+ *   is always released.
+ *
+ *   Used by the pop3d listener (`server.ts`) and by `mailsrv pop3
+ *   --inetd` with stdin/stdout. Needs the permissions of what
+ *   `authenticate` and `openMaildrop` do; itself, none.
+ *
+ *   Does NOT listen or accept (see `server.ts`).
+ */
+import { maillog } from "../log/maillog.ts";
+import { clientName } from "../smtp/client_name.ts";
+import { Pop3LineReader } from "./command_line.ts";
+import { formatReply } from "./replies.ts";
+import {
+  awaitingCommand,
+  type LoginOutcome,
+  newSession,
+  type Pop3Session,
+  type SessionAction,
+  type SessionEvent,
+  step,
+} from "./session.ts";
+import { startServerTls, type TlsContext } from "./tls.ts";
+import { transmitMessage } from "./transmit.ts";
+import {
+  type Maildrop,
+  MaildropBusyError,
+  type Pop3Client,
+  type Pop3Deps,
+} from "./types.ts";
+import type { Config } from "../config/types.ts";
+
+/** A byte stream pop3d talks over: a `Deno.Conn`, TLS, or a pair of pipes. */
+export interface Pop3Stream {
+  /** Reads into `buffer`; the number of bytes read, or null at EOF. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `bytes`; the number written. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Closes the stream; a pending read then fails or returns null. */
+  close(): void;
+}
+
+/** How a listener steers the sessions it runs. */
+export interface SessionControl {
+  /** True once the service is draining. */
+  readonly draining: () => boolean;
+  /** Calls `wake` when the service starts draining; returns the unsubscriber. */
+  readonly onDrain: (wake: () => void) => () => void;
+}
+
+/** TLS for one session. */
+export interface SessionTls {
+  /** Certificate and key; null: no TLS (STLS not offered). */
+  readonly context: TlsContext | null;
+  /** Handshake at once, before the greeting (pop3s). */
+  readonly implicit: boolean;
+}
+
+const READ_BUFFER_SIZE = 4096;
+const encoder = new TextEncoder();
+const log = maillog("pop3d");
+
+const LONE_SESSION: SessionControl = {
+  draining: () => false,
+  onDrain: () => () => {},
+};
+
+/** What waiting for input produced: bytes read, or why there are none. */
+type ReadOutcome = number | "eof" | "timeout" | "shutdown";
+
+/**
+ * Runs one POP3 session on `io` until it ends, then closes `io`. Never
+ * rejects.
+ * @param client the client's IP address as logged
+ * @param tls the session's TLS; absent: none
+ * @param control set by a listener; absent for a lone session (inetd)
+ */
+export async function serveSession(
+  io: Pop3Stream,
+  deps: Pop3Deps,
+  client: Pop3Client,
+  tls: SessionTls = { context: null, implicit: false },
+  control: SessionControl = LONE_SESSION,
+): Promise<void> {
+  const connection = new Pop3Connection(io, deps, client, tls, control);
+  const unsubscribe = control.onDrain(() => connection.interrupt());
+  try {
+    await connection.run();
+  } catch (e) {
+    log.error(`session with ${client.address} failed: ${describe(e)}`);
+  } finally {
+    unsubscribe();
+    await connection.releaseMaildrop();
+    connection.close();
+  }
+}
+
+/** One connection's I/O state around the pure session. */
+class Pop3Connection {
+  #stream: Pop3Stream;
+  readonly #deps: Pop3Deps;
+  readonly #client: Pop3Client;
+  readonly #tls: SessionTls;
+  readonly #control: SessionControl;
+  readonly #config: Config;
+  readonly #timeoutMs: number;
+  readonly #buffer = new Uint8Array(READ_BUFFER_SIZE);
+  readonly #lines = new Pop3LineReader();
+  #session: Pop3Session = newSession();
+  #replies = "";
+  #maildrop: Maildrop | null = null;
+  #lost = false;
+  #interruptRead: (() => void) | null = null;
+
+  constructor(
+    stream: Pop3Stream,
+    deps: Pop3Deps,
+    client: Pop3Client,
+    tls: SessionTls,
+    control: SessionControl,
+  ) {
+    this.#stream = stream;
+    this.#deps = deps;
+    this.#client = client;
+    this.#tls = tls;
+    this.#control = control;
+    this.#config = deps.config();
+    this.#timeoutMs = this.#config.pop3_timeout * 1000;
+  }
+
+  async run(): Promise<void> {
+    if (this.#tls.implicit) {
+      if (this.#tls.context === null) {
+        throw new Error("pop3s session without a TLS certificate");
+      }
+      try {
+        this.#stream = await startServerTls(
+          this.#stream,
+          this.#tls.context,
+          this.#timeoutMs,
+        );
+      } catch (e) {
+        log.info(
+          `TLS handshake failed with ${this.#client.address}: ${describe(e)}`,
+        );
+        return;
+      }
+    }
+    const address = this.#client.address;
+    await this.#step({
+      type: "connect",
+      client: { name: clientName(address), address },
+      tls: this.#tls.implicit,
+      tlsAvailable: this.#tls.context !== null,
+    });
+    while (this.#session.phase !== "closed") {
+      const line = this.#lines.next();
+      if (line !== null) {
+        await this.#step(
+          line.kind === "line"
+            ? { type: "command", line: line.text }
+            : { type: "command-too-long" },
+        );
+        continue;
+      }
+      const outcome = await this.#waitForInput();
+      if (typeof outcome === "number") {
+        this.#lines.push(this.#buffer.subarray(0, outcome));
+      } else await this.#step({ type: outcome });
+    }
+    await this.#flush();
+  }
+
+  /** Wakes a session blocked in an idle read, so it can say goodbye. */
+  interrupt(): void {
+    this.#interruptRead?.();
+  }
+
+  /** Unlocks the maildrop if the session still holds it. */
+  async releaseMaildrop(): Promise<void> {
+    const maildrop = this.#maildrop;
+    if (maildrop === null) return;
+    this.#maildrop = null;
+    try {
+      await maildrop.release();
+    } catch (e) {
+      log.warning(`cannot release the maildrop: ${describe(e)}`);
+    }
+  }
+
+  close(): void {
+    try {
+      this.#stream.close();
+    } catch {
+      // Already closed by the peer or the listener's drain.
+    }
+  }
+
+  async #step(event: SessionEvent): Promise<void> {
+    const { session, actions } = step(this.#session, event, this.#config);
+    this.#session = session;
+    for (const action of actions) await this.#perform(action);
+  }
+
+  async #perform(action: SessionAction): Promise<void> {
+    switch (action.type) {
+      case "reply":
+        this.#replies += formatReply(action.reply);
+        return;
+      case "log":
+        log[action.level](action.text);
+        return;
+      case "delay":
+        await this.#flush();
+        await new Promise((r) => setTimeout(r, action.seconds * 1000));
+        return;
+      case "login":
+        return await this.#step({
+          type: "login-result",
+          outcome: await this.#login(action.login, action.password),
+        });
+      case "start-tls":
+        return await this.#startTls();
+      case "transmit":
+        return await this.#transmit(action);
+      case "commit":
+        return await this.#commit(action.deleted);
+      case "release":
+        return await this.releaseMaildrop();
+      case "close":
+        return;
+    }
+  }
+
+  async #login(login: string, password: string): Promise<LoginOutcome> {
+    let account;
+    try {
+      account = await this.#deps.authenticate(login, password, this.#client);
+    } catch (e) {
+      log.warning(`authentication of <${login}> failed: ${describe(e)}`);
+      return { type: "unavailable" };
+    }
+    if (account === undefined) return { type: "rejected" };
+    try {
+      this.#maildrop = await this.#deps.openMaildrop(account);
+    } catch (e) {
+      if (e instanceof MaildropBusyError) return { type: "busy" };
+      log.warning(`cannot open the maildrop of <${login}>: ${describe(e)}`);
+      return { type: "unavailable" };
+    }
+    try {
+      this.#deps.loginSucceeded?.(account, this.#client);
+    } catch (e) {
+      log.warning(`cannot record the login of <${login}>: ${describe(e)}`);
+    }
+    return { type: "ok", messages: this.#maildrop.messages };
+  }
+
+  async #startTls(): Promise<void> {
+    await this.#flush();
+    this.#lines.discard();
+    const context = this.#tls.context;
+    try {
+      if (context === null) throw new Error("no TLS certificate");
+      this.#stream = await startServerTls(
+        this.#stream,
+        context,
+        this.#timeoutMs,
+      );
+    } catch (e) {
+      return await this.#step({ type: "tls-failed", reason: describe(e) });
+    }
+    await this.#step({ type: "tls-started" });
+  }
+
+  async #transmit(
+    action: Extract<SessionAction, { type: "transmit" }>,
+  ): Promise<void> {
+    const maildrop = this.#maildrop;
+    let source: ReadableStream<Uint8Array>;
+    try {
+      if (maildrop === null) throw new Error("no maildrop is open");
+      source = await maildrop.retrieve(action.index);
+    } catch (e) {
+      return await this.#step({
+        type: "transmit-failed",
+        started: false,
+        reason: describe(e),
+      });
+    }
+    this.#replies += formatReply(action.reply);
+    try {
+      await this.#flushOrThrow();
+      await transmitMessage(
+        source,
+        (bytes) => this.#writeOrThrow(bytes),
+        action.bodyLines,
+      );
+    } catch (e) {
+      return await this.#step({
+        type: "transmit-failed",
+        started: true,
+        reason: describe(e),
+      });
+    }
+    await this.#step({ type: "transmitted" });
+  }
+
+  async #commit(deleted: ReadonlySet<number>): Promise<void> {
+    const maildrop = this.#maildrop;
+    try {
+      if (maildrop === null) throw new Error("no maildrop is open");
+      await maildrop.commit(deleted);
+    } catch (e) {
+      return await this.#step({ type: "commit-failed", reason: describe(e) });
+    }
+    this.#maildrop = null;
+    await this.#step({ type: "committed" });
+  }
+
+  /** Sends the pending replies, then waits for input (or a reason not to). */
+  async #waitForInput(): Promise<ReadOutcome> {
+    if (!(await this.#flush())) return "eof";
+    if (!awaitingCommand(this.#session)) {
+      throw new Error(`POP3 session waits in phase "${this.#session.phase}"`);
+    }
+    const idle = this.#session.phase === "authorization";
+    if (idle && this.#control.draining()) return "shutdown";
+    const read: Promise<ReadOutcome> = this.#stream.read(this.#buffer).then(
+      (n) => n ?? "eof",
+      () => "eof",
+    );
+    return await this.#bounded(read, idle);
+  }
+
+  /** Writes the collected replies; false if the client is gone. */
+  async #flush(): Promise<boolean> {
+    try {
+      await this.#flushOrThrow();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #flushOrThrow(): Promise<void> {
+    if (this.#lost) throw new Error("connection lost");
+    if (this.#replies === "") return;
+    const bytes = encoder.encode(this.#replies);
+    this.#replies = "";
+    await this.#writeOrThrow(bytes);
+  }
+
+  /** Writes all of `bytes` within pop3_timeout, or throws (and marks the client lost). */
+  async #writeOrThrow(bytes: Uint8Array): Promise<void> {
+    const written = (async (): Promise<ReadOutcome> => {
+      for (let at = 0; at < bytes.length;) {
+        at += await this.#stream.write(bytes.subarray(at));
+      }
+      return 0;
+    })().catch((): ReadOutcome => "eof");
+    if ((await this.#bounded(written, false)) === 0) return;
+    this.#lost = true;
+    throw new Error("connection lost or write timed out");
+  }
+
+  /**
+   * `work`'s outcome, or "timeout" after pop3_timeout, or "shutdown" when
+   * `interruptible` and the service starts draining meanwhile.
+   */
+  async #bounded(
+    work: Promise<ReadOutcome>,
+    interruptible: boolean,
+  ): Promise<ReadOutcome> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = new Promise<ReadOutcome>((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
+      if (interruptible) this.#interruptRead = () => resolve("shutdown");
+    });
+    try {
+      return await Promise.race([work, stop]);
+    } finally {
+      clearTimeout(timer);
+      this.#interruptRead = null;
+    }
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

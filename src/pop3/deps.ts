@@ -1,0 +1,41 @@
+/**
+ * What a POP3 service is made of in mailsrv: the vm-pop3d-style
+ * authenticator (per-domain passwd files), the maildrops (mbox with
+ * vm-pop3d's UIDLs and locks, or Maildir), and pop-before-smtp recording.
+ * Used by the daemon (`mailsrv run`) and by `mailsrv pop3`.
+ */
+import type { Config } from "../config/types.ts";
+import { maillog } from "../log/maillog.ts";
+import type { PopBeforeSmtp } from "../policy/pop_before_smtp.ts";
+import { createAuthenticator } from "./authenticate.ts";
+import { createMaildropOpener } from "./open_maildrop.ts";
+import type { Pop3Deps } from "./types.ts";
+
+/**
+ * Builds the POP3 dependencies.
+ * @param config the configuration in force (read at every use)
+ * @param popBeforeSmtp where successful logins are recorded, if anywhere
+ */
+export function createPop3Deps(
+  config: () => Config,
+  popBeforeSmtp?: PopBeforeSmtp,
+): Pop3Deps {
+  return {
+    config,
+    authenticate: createAuthenticator(config),
+    openMaildrop: createMaildropOpener(),
+    loginSucceeded: popBeforeSmtp &&
+      ((_account, client) => {
+        try {
+          popBeforeSmtp.record(client.address);
+        } catch (error) {
+          // Never fail a login over it: relaying just stays closed.
+          maillog("pop3d").warning(
+            `pop-before-smtp: cannot record ${client.address}: ${
+              (error as Error).message
+            }`,
+          );
+        }
+      }),
+  };
+}

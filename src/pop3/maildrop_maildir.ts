@@ -1,0 +1,294 @@
+/**
+ * Maildir maildrops for POP3: snapshot of new/ and cur/, delete at QUIT.
+ *
+ * DESCRIPTION
+ *   A Maildir (maildir(5)) needs no lock against deliveries: messages
+ *   appear in new/ by rename and never change. One POP3 session at a time
+ *   is still enforced (`<maildir>/.mailsrv-pop3.lock`, `mailbox_lock.ts`),
+ *   so two sessions cannot hand out and delete the same messages.
+ *
+ *   At login the files of new/ and cur/ (not tmp/, not dot files) form the
+ *   snapshot, oldest delivery first: by the seconds and `M<usec>` of the
+ *   name (`<sec>.M<usec>P<pid>Q<n>.<host>`), then by name.
+ *
+ *   - UIDL: the file's unique name, the part before `,` (`,S=`, `,W=`) and
+ *     `:` (`:2,<flags>`), so it survives a move to cur/ and flag changes.
+ *     A name that is not 1-70 characters of 0x21-0x7e (RFC 1939 §7) is
+ *     replaced by the MD5 of it in hex.
+ *   - size: RFC 1939 counts CRLF line ends. `,W=<n>` (Courier/Dovecot's
+ *     wire size) is used as given; otherwise the file is read once and
+ *     each LF not preceded by CR counted twice. Maildir files never
+ *     change, so results are cached by unique name and `,S=` (per opener).
+ *
+ *   RETR streams the file; if another client moved it (new/ to cur/, new
+ *   flags) it is found again by its unique name. QUIT unlinks the deleted
+ *   files, then fsyncs new/ and cur/, then unlocks; a file already gone
+ *   counts as deleted. Nothing is moved from new/ to cur/.
+ *
+ *   Used by the POP3 role; needs read and write access to the Maildir.
+ *   It does not deliver, and does not read or write maildirsize quotas.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { syncDirectory } from "../fs/sync_directory.ts";
+import { type DotlockOptions, takeDotlock } from "./mailbox_lock.ts";
+import type { Maildrop } from "./types.ts";
+
+/** Wire sizes of Maildir files, keyed by unique name and `,S=`. */
+export type MaildirSizeCache = Map<string, number>;
+
+/** Options for `openMaildirMaildrop`. */
+export interface MaildirMaildropOptions {
+  readonly lock?: DotlockOptions;
+  /** Shared across sessions to read each file's size only once. */
+  readonly sizeCache?: MaildirSizeCache;
+}
+
+/** What a Maildir file name tells. */
+export interface MaildirName {
+  /** The unique part (before `,` and `:`). */
+  readonly unique: string;
+  /** Delivery time: seconds, and microseconds from `M<usec>` (else 0). */
+  readonly seconds: number;
+  readonly micros: number;
+  /** `,S=` file size, if present. */
+  readonly fileSize?: number;
+  /** `,W=` wire size, if present. */
+  readonly wireSize?: number;
+}
+
+/** One file of the snapshot. */
+interface MaildirEntry {
+  readonly subdir: "new" | "cur";
+  readonly name: string;
+  readonly parsed: MaildirName;
+}
+
+/** The lock file that keeps a second POP3 session out. */
+export const MAILDIR_LOCK_NAME = ".mailsrv-pop3.lock";
+/** The size cache is cleared when it grows past this many entries. */
+const CACHE_LIMIT = 100_000;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Parses a Maildir file name. */
+export function parseMaildirName(name: string): MaildirName {
+  const base = name.split(":", 1)[0];
+  const [unique, ...fields] = base.split(",");
+  const numberField = (key: string) => {
+    const field = fields.find((f) => f.startsWith(`${key}=`));
+    const value = field === undefined ? NaN : Number(field.slice(2));
+    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  };
+  const time = /^(\d+)(?:\.[^.]*?M(\d{1,6}))?/.exec(unique);
+  return {
+    unique,
+    seconds: time ? Number(time[1]) : 0,
+    micros: time?.[2] ? Number(time[2]) : 0,
+    fileSize: numberField("S"),
+    wireSize: numberField("W"),
+  };
+}
+
+/** The UIDL for a unique name (RFC 1939 §7: 1-70 of 0x21-0x7e). */
+export function maildirUidl(unique: string): string {
+  if (/^[\x21-\x7e]{1,70}$/.test(unique)) return unique;
+  return createHash("md5").update(unique).digest("hex");
+}
+
+function byDelivery(a: MaildirEntry, b: MaildirEntry): number {
+  return a.parsed.seconds - b.parsed.seconds ||
+    a.parsed.micros - b.parsed.micros ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** The message files of new/ and cur/ (a missing one is empty). */
+async function listMessages(maildir: string): Promise<MaildirEntry[]> {
+  const entries: MaildirEntry[] = [];
+  for (const subdir of ["new", "cur"] as const) {
+    try {
+      for await (const entry of Deno.readDir(join(maildir, subdir))) {
+        if (entry.name.startsWith(".") || entry.isDirectory) continue;
+        entries.push({
+          subdir,
+          name: entry.name,
+          parsed: parseMaildirName(entry.name),
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return entries.sort(byDelivery);
+}
+
+/** Size of a file as POP3 sends it: each bare LF becomes CRLF. */
+async function wireSizeOf(path: string): Promise<number> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buffer = new Uint8Array(65536);
+    let size = 0;
+    let previous = -1;
+    for (;;) {
+      const count = await file.read(buffer);
+      if (count === null) return size;
+      size += count;
+      for (let i = 0; i < count; i++) {
+        if (buffer[i] === LF && (i > 0 ? buffer[i - 1] : previous) !== CR) {
+          size++;
+        }
+      }
+      previous = buffer[count - 1];
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** Finds a message again by unique name (it may have been moved). */
+async function locate(
+  maildir: string,
+  entry: MaildirEntry,
+): Promise<string | undefined> {
+  const current = (await listMessages(maildir)).find((e) =>
+    e.parsed.unique === entry.parsed.unique
+  );
+  return current && join(maildir, current.subdir, current.name);
+}
+
+/** Opens a snapshot file, following a move by another client. */
+async function openEntry(
+  maildir: string,
+  entry: MaildirEntry,
+): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(join(maildir, entry.subdir, entry.name), {
+      read: true,
+    });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const moved = await locate(maildir, entry);
+  if (moved === undefined) {
+    throw new Deno.errors.NotFound(
+      `Message "${entry.parsed.unique}" is no longer in the Maildir`,
+    );
+  }
+  return await Deno.open(moved, { read: true });
+}
+
+/** Unlinks a snapshot file wherever it is now; gone counts as done. */
+async function removeEntry(
+  maildir: string,
+  entry: MaildirEntry,
+): Promise<void> {
+  try {
+    await Deno.remove(join(maildir, entry.subdir, entry.name));
+    return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const moved = await locate(maildir, entry);
+  if (moved !== undefined) {
+    await Deno.remove(moved).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+}
+
+/** The POP3 size of an entry, from its name, the cache, or the file. */
+async function sizeOf(
+  maildir: string,
+  entry: MaildirEntry,
+  cache: MaildirSizeCache,
+): Promise<number> {
+  const { unique, wireSize, fileSize } = entry.parsed;
+  if (wireSize !== undefined) return wireSize;
+  const key = `${unique},S=${fileSize ?? ""}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const size = await wireSizeOf(join(maildir, entry.subdir, entry.name))
+    .catch(async (error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      const moved = await locate(maildir, entry);
+      return moved === undefined ? 0 : await wireSizeOf(moved);
+    });
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, size);
+  return size;
+}
+
+/** Gives the second and later equal UIDLs a `.2`, `.3`, … suffix. */
+function uniqueUidls(uidls: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return uidls.map((uidl) => {
+    const count = (seen.get(uidl) ?? 0) + 1;
+    seen.set(uidl, count);
+    return count === 1 ? uidl : `${uidl}.${count}`;
+  });
+}
+
+/**
+ * Opens and locks the Maildir at `path` for one POP3 session.
+ * @throws Deno.errors.NotFound when there is no Maildir (an empty maildrop)
+ * @throws MaildropBusyError when another POP3 session has it
+ */
+export async function openMaildirMaildrop(
+  path: string,
+  options: MaildirMaildropOptions = {},
+): Promise<Maildrop> {
+  const info = await Deno.stat(path);
+  if (!info.isDirectory) {
+    throw new Error(`Maildir "${path}" is not a directory`);
+  }
+  const lock = await takeDotlock(join(path, MAILDIR_LOCK_NAME), options.lock);
+  const cache = options.sizeCache ?? new Map<string, number>();
+  let entries: MaildirEntry[];
+  let sizes: number[];
+  try {
+    entries = await listMessages(path);
+    sizes = [];
+    for (const entry of entries) sizes.push(await sizeOf(path, entry, cache));
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  const uidls = uniqueUidls(entries.map((e) => maildirUidl(e.parsed.unique)));
+  let open = true;
+  const finish = async () => {
+    if (!open) return;
+    open = false;
+    await lock.release();
+  };
+  const entryAt = (i: number) => {
+    if (!Number.isInteger(i) || i < 0 || i >= entries.length) {
+      throw new RangeError(`No message with index ${i}`);
+    }
+    return entries[i];
+  };
+  return {
+    messages: entries.map((_, i) => ({ uidl: uidls[i], size: sizes[i] })),
+    async retrieve(i) {
+      if (!open) throw new Error("The maildrop is closed");
+      return (await openEntry(path, entryAt(i))).readable;
+    },
+    async commit(deleted) {
+      if (!open) throw new Error("The maildrop is closed");
+      try {
+        const doomed = [...deleted].map(entryAt);
+        for (const entry of doomed) await removeEntry(path, entry);
+        if (doomed.length > 0) {
+          await syncDirectory(join(path, "new")).catch(ignoreMissing);
+          await syncDirectory(join(path, "cur")).catch(ignoreMissing);
+        }
+      } finally {
+        await finish();
+      }
+    },
+    release: finish,
+  };
+}
+
+function ignoreMissing(error: unknown): void {
+  if (!(error instanceof Deno.errors.NotFound)) throw error;
+}

@@ -1,0 +1,123 @@
+/**
+ * The POP3 session dotlock (`mailbox_lock.ts`): busy, stale, refreshed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  procProcessAlive,
+  takeDotlock,
+} from "../../../src/pop3/mailbox_lock.ts";
+import { MaildropBusyError } from "../../../src/pop3/types.ts";
+import { exists, withTempDir } from "../delivery/test_message.ts";
+
+const MINUTE = 60_000;
+const noRefresh = { refreshEvery: 0 };
+
+/** A clock `ms` after the lock file's last change. */
+async function after(lockPath: string, ms: number): Promise<() => number> {
+  const changed = (await Deno.lstat(lockPath)).ctime!.getTime();
+  return () => changed + ms;
+}
+
+Deno.test("a lock naming a process that is gone is broken and taken", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox.lock");
+    await Deno.writeTextFile(path, "4000001\n");
+    const lock = await takeDotlock(path, {
+      ...noRefresh,
+      processAlive: (pid) => Promise.resolve(pid !== 4000001),
+    });
+    assert.equal((await Deno.readTextFile(path)).trim(), String(Deno.pid));
+    await lock.release();
+    assert.ok(!await exists(path));
+  });
+});
+
+Deno.test("a lock naming a live process is busy however old it is", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox.lock");
+    await Deno.writeTextFile(path, "4000001\n");
+    await assert.rejects(
+      async () =>
+        takeDotlock(path, {
+          ...noRefresh,
+          clock: await after(path, 24 * 60 * MINUTE),
+          processAlive: () => Promise.resolve(true),
+        }),
+      MaildropBusyError,
+    );
+    assert.equal(await Deno.readTextFile(path), "4000001\n");
+  });
+});
+
+Deno.test("a lock without a pid is stale only after ten minutes", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox.lock");
+    await Deno.writeTextFile(path, "");
+    await assert.rejects(
+      async () =>
+        takeDotlock(path, {
+          ...noRefresh,
+          clock: await after(path, 9 * MINUTE),
+        }),
+      MaildropBusyError,
+    );
+    const lock = await takeDotlock(path, {
+      ...noRefresh,
+      clock: await after(path, 11 * MINUTE),
+    });
+    await lock.release();
+  });
+});
+
+Deno.test("when liveness cannot be told, age decides", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox.lock");
+    await Deno.writeTextFile(path, "123\n");
+    const unknown = () => Promise.resolve(undefined);
+    await assert.rejects(
+      async () =>
+        takeDotlock(path, {
+          ...noRefresh,
+          processAlive: unknown,
+          clock: await after(path, MINUTE),
+        }),
+      MaildropBusyError,
+    );
+    const lock = await takeDotlock(path, {
+      ...noRefresh,
+      processAlive: unknown,
+      clock: await after(path, 11 * MINUTE),
+    });
+    await lock.release();
+  });
+});
+
+Deno.test("a held lock is touched on schedule, so age-based breakers leave it", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox.lock");
+    let refresh: (() => Promise<void>) | undefined;
+    let cancelled = false;
+    const lock = await takeDotlock(path, {
+      refreshEvery: MINUTE,
+      clock: () => Date.UTC(2030, 0, 1),
+      schedule: (fn, ms) => {
+        assert.equal(ms, MINUTE);
+        refresh = fn;
+        return () => cancelled = true;
+      },
+    });
+    await refresh!();
+    assert.equal(
+      (await Deno.lstat(path)).mtime!.getTime(),
+      Date.UTC(2030, 0, 1),
+    );
+    await lock.release();
+    assert.ok(cancelled);
+  });
+});
+
+Deno.test("/proc tells live and dead processes apart", async () => {
+  assert.equal(await procProcessAlive(Deno.pid), true);
+  assert.equal(await procProcessAlive(2 ** 30), false);
+});
