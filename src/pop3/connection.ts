@@ -27,6 +27,7 @@
  *
  *   Does NOT listen or accept (see `server.ts`).
  */
+import { failedLogins } from "./failed_logins.ts";
 import { maillog } from "../log/maillog.ts";
 import { clientName } from "../smtp/client_name.ts";
 import { Pop3LineReader } from "./command_line.ts";
@@ -230,15 +231,19 @@ class Pop3Connection {
       case "log":
         log[action.level](action.text);
         return;
-      case "delay":
+      case "delay": {
+        // Only failed logins pause; repeated ones from the same client,
+        // across sessions, pause longer (failed_logins.ts).
+        const factor = failedLogins.failed(this.#client.address);
         await this.#flush();
-        await new Promise((r) => setTimeout(r, action.seconds * 1000));
+        await new Promise((r) => setTimeout(r, action.seconds * factor * 1000));
         return;
-      case "login":
-        return await this.#step({
-          type: "login-result",
-          outcome: await this.#login(action.login, action.password),
-        });
+      }
+      case "login": {
+        const outcome = await this.#login(action.login, action.password);
+        if (outcome.type === "ok") failedLogins.succeeded(this.#client.address);
+        return await this.#step({ type: "login-result", outcome });
+      }
       case "start-tls":
         return await this.#startTls();
       case "transmit":
