@@ -55,6 +55,7 @@ import type {
 import { lookupLocalUser } from "./local_users.ts";
 import type { MboxLockOptions } from "./lock.ts";
 import { resolveDefaultPrivileges } from "./target_privileges.ts";
+import { forward } from "./forward.ts";
 import {
   DeliveryError,
   type DeliveryMessage,
@@ -118,30 +119,6 @@ async function checkLoops(
       "5.4.6",
     );
   }
-}
-
-/** The content with a `Delivered-To:` header in front (for forwarding). */
-function withDeliveredTo(
-  message: DeliveryMessage,
-): () => Promise<ReadableStream<Uint8Array>> {
-  return async () => {
-    const header = new TextEncoder().encode(
-      `Delivered-To: ${message.recipient.toLowerCase()}\n`,
-    );
-    const reader = (await message.content()).getReader();
-    // One chunk per pull: the stream never holds more than the reader asks.
-    return new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(header);
-      },
-      async pull(controller) {
-        const { value, done } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    }, { highWaterMark: 0 });
-  };
 }
 
 /** One delivery's shared state, so each target is a small step. */
@@ -213,29 +190,6 @@ async function deliverTarget(
       });
       return `delivered to command: ${target.command}`;
   }
-}
-
-/** Resubmits forwarded addresses as one new message. */
-async function forward(
-  addresses: readonly string[],
-  message: DeliveryMessage,
-  resubmit: Resubmit | undefined,
-): Promise<string> {
-  if (!resubmit) {
-    throw new DeliveryError(
-      "forwarding is not available in this process",
-      true,
-      "4.3.0",
-    );
-  }
-  const id = await resubmit({
-    sender: message.sender,
-    recipients: addresses,
-    fromQueueId: message.queueId,
-    content: withDeliveredTo(message),
-    bodyType: message.bodyType,
-  });
-  return `forwarded as ${id}`;
 }
 
 /** Delivers every target; one outcome for the recipient. */

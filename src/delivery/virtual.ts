@@ -43,6 +43,7 @@ import { mailboxError } from "./mailbox_error.ts";
 import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
 import { deliverToMbox } from "./mbox.ts";
 import { runsAsRoot } from "./privileges.ts";
+import { forward } from "./forward.ts";
 import {
   DeliveryError,
   type DeliveryMessage,
@@ -170,52 +171,6 @@ async function deliverToVirtualMailbox(
     clock: options.clock,
   });
   return "delivered to mailbox";
-}
-
-/** The content with a `Delivered-To:` header in front (for forwarding). */
-function withDeliveredTo(
-  message: DeliveryMessage,
-): () => Promise<ReadableStream<Uint8Array>> {
-  return async () => {
-    const header = new TextEncoder().encode(
-      `Delivered-To: ${message.recipient.toLowerCase()}\n`,
-    );
-    const reader = (await message.content()).getReader();
-    return new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(header);
-      },
-      async pull(controller) {
-        const { value, done } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    }, { highWaterMark: 0 });
-  };
-}
-
-/** Resubmits alias targets outside virtual and local domains. */
-async function forward(
-  addresses: readonly string[],
-  message: DeliveryMessage,
-  resubmit: Resubmit | undefined,
-): Promise<string> {
-  if (!resubmit) {
-    throw new DeliveryError(
-      "forwarding is not available in this process",
-      true,
-      "4.3.0",
-    );
-  }
-  const id = await resubmit({
-    sender: message.sender,
-    recipients: addresses,
-    fromQueueId: message.queueId,
-    content: withDeliveredTo(message),
-    bodyType: message.bodyType,
-  });
-  return `forwarded as ${id}`;
 }
 
 /** Hands an alias target in a local domain to the local agent. */
