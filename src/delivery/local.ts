@@ -60,6 +60,7 @@ import {
   DeliveryError,
   type DeliveryMessage,
   type DeliveryResult,
+  failedDelivery,
 } from "./types.ts";
 
 /** Everything local delivery needs besides the message and the config. */
@@ -80,13 +81,9 @@ export interface LocalDeliveryOptions {
   readonly resubmit?: Resubmit;
 }
 
+/** The result of a failed delivery here. */
 function failed(error: DeliveryError): DeliveryResult {
-  return {
-    outcome: error.temporary ? "deferred" : "bounced",
-    dsn: error.dsn,
-    reason: error.message,
-    relay: "local",
-  };
+  return failedDelivery(error, "local");
 }
 
 /** `text` with control characters shown as `\xNN`, safe for a log line. */

@@ -50,3 +50,16 @@ export class DeliveryError extends Error {
     this.name = "DeliveryError";
   }
 }
+
+/** The result a DeliveryError stands for: deferred or bounced, for `relay`. */
+export function failedDelivery(
+  error: DeliveryError,
+  relay: string,
+): DeliveryResult {
+  return {
+    outcome: error.temporary ? "deferred" : "bounced",
+    dsn: error.dsn,
+    reason: error.message,
+    relay,
+  };
+}

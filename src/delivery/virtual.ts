@@ -48,6 +48,7 @@ import {
   DeliveryError,
   type DeliveryMessage,
   type DeliveryResult,
+  failedDelivery,
 } from "./types.ts";
 import { expandVirtualAlias } from "./virtual_aliases.ts";
 import {
@@ -74,13 +75,9 @@ export interface VirtualDeliveryOptions {
   readonly deliverLocal?: (message: DeliveryMessage) => Promise<DeliveryResult>;
 }
 
+/** The result of a failed delivery here. */
 function failed(error: DeliveryError): DeliveryResult {
-  return {
-    outcome: error.temporary ? "deferred" : "bounced",
-    dsn: error.dsn,
-    reason: error.message,
-    relay: "virtual",
-  };
+  return failedDelivery(error, "virtual");
 }
 
 /** Refuses a message that has looped back here, or has hopped too often. */

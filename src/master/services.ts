@@ -10,14 +10,8 @@
  */
 import type { Listener } from "../config/types.ts";
 
-/** A listening service (SMTP or POP3), as the master manages it. */
-export interface Service {
-  readonly address: Deno.NetAddr;
-  activeSessions(): number;
-  stopAccepting(): void;
-  /** Lets sessions finish until the deadline, then drops the rest. */
-  drain(deadlineMs: number): Promise<void>;
-}
+export type { Service } from "./session_listener.ts";
+import type { Service } from "./session_listener.ts";
 
 /** How each kind of listener is started (the master.cf of mailsrv). */
 export type ServiceStarters = Readonly<

@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *   `serveSession` is the thin, asynchronous shell around the pure session
- *   (`session.ts`). It reads commands with `Pop3LineReader`, feeds them to
+ *   (`session.ts`). It reads commands with the line reader smtpd uses (255 octets here), feeds them to
  *   `step`, and carries out the actions: it checks logins with the
  *   authenticator and opens (locks) the maildrop, pauses after a failed
  *   login, starts TLS (`tls.ts`), streams messages for RETR and TOP
@@ -27,10 +27,14 @@
  *
  *   Does NOT listen or accept (see `server.ts`).
  */
+import type { DrainControl } from "../master/session_listener.ts";
 import { failedLogins } from "./failed_logins.ts";
 import { maillog } from "../log/maillog.ts";
 import { clientName } from "../smtp/client_name.ts";
-import { Pop3LineReader } from "./command_line.ts";
+import { CommandLineReader } from "../smtp/line_reader.ts";
+
+/** RFC 2449 section 4: a POP3 command line is at most 255 octets with CRLF. */
+const POP3_LINE_LIMIT = 255;
 import { formatReply } from "./replies.ts";
 import {
   awaitingCommand,
@@ -62,12 +66,7 @@ export interface Pop3Stream {
 }
 
 /** How a listener steers the sessions it runs. */
-export interface SessionControl {
-  /** True once the service is draining. */
-  readonly draining: () => boolean;
-  /** Calls `wake` when the service starts draining; returns the unsubscriber. */
-  readonly onDrain: (wake: () => void) => () => void;
-}
+export type SessionControl = DrainControl;
 
 /** TLS for one session. */
 export interface SessionTls {
@@ -126,7 +125,7 @@ class Pop3Connection {
   readonly #config: Config;
   readonly #timeoutMs: number;
   readonly #buffer = new Uint8Array(READ_BUFFER_SIZE);
-  readonly #lines = new Pop3LineReader();
+  readonly #lines = new CommandLineReader(POP3_LINE_LIMIT);
   #session: Pop3Session = newSession();
   #replies = "";
   #maildrop: Maildrop | null = null;

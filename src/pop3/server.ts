@@ -3,8 +3,8 @@
  *
  * DESCRIPTION
  *   `startPop3Listener` binds one `[[listener]]` of kind `pop3` or `pop3s`
- *   with `Deno.listen` and runs a session (`serveSession`) per accepted
- *   client. A `pop3` listener offers STLS when `pop3_tls_cert_file` is
+ *   (the accept loop and drain are src/master/session_listener.ts) and
+ *   runs a session (`serveSession`) per accepted client. A `pop3` listener offers STLS when `pop3_tls_cert_file` is
  *   set; a `pop3s` listener needs it and starts TLS at once, in the
  *   session (a slow handshake never holds up the accept loop). The
  *   certificate is read when the listener starts.
@@ -21,7 +21,7 @@
  *   Does NOT limit concurrent sessions or logins per client.
  */
 import type { Listener } from "../config/types.ts";
-import type { Service } from "../master/services.ts";
+import { listenForSessions, type Service } from "../master/session_listener.ts";
 import { maillog } from "../log/maillog.ts";
 import { clientAddress } from "../smtp/client_name.ts";
 import { serveSession } from "./connection.ts";
@@ -39,10 +39,6 @@ export {
 export type Pop3Listener = Service;
 
 const log = maillog("pop3d");
-/** Pause after a failed accept (e.g. out of file descriptors). */
-const ACCEPT_RETRY_MS = 100;
-/** How long drain waits for dropped sessions to release their maildrops. */
-const DROP_GRACE_MS = 1000;
 
 /**
  * Binds `listener` and serves POP3 on it.
@@ -66,110 +62,16 @@ export async function startPop3Listener(
   if (implicit && context === null) {
     throw new Error("a pop3s listener needs pop3_tls_cert_file");
   }
-  const server = Deno.listen({
-    hostname: listener.address,
-    port: listener.port,
-    transport: "tcp",
-  });
-  const where = `${listener.address}:${listener.port}`;
-  const sessions = new Map<Deno.TcpConn, Promise<void>>();
-  const wakers = new Set<() => void>();
-  let accepting = true;
-  let draining = false;
-  const control = {
-    draining: () => draining,
-    onDrain: (wake: () => void) => {
-      wakers.add(wake);
-      return () => wakers.delete(wake);
-    },
-  };
-
-  const serve = (conn: Deno.TcpConn): void => {
-    conn.setNoDelay(true);
-    const address = clientAddress(conn.remoteAddr.hostname);
-    const done = serveSession(
-      conn,
-      deps,
-      { address },
-      { context, implicit },
-      control,
-    ).finally(() => sessions.delete(conn));
-    sessions.set(conn, done);
-  };
-
-  const acceptLoop = (async () => {
-    while (accepting) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await server.accept();
-      } catch (e) {
-        if (!accepting || e instanceof Deno.errors.BadResource) break;
-        log.warning(`accept on ${where} failed: ${(e as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
-        continue;
-      }
-      try {
-        serve(conn);
-      } catch (e) {
-        log.warning(
-          `cannot serve a client on ${where}: ${(e as Error).message}`,
-        );
-        try {
-          conn.close();
-        } catch {
-          // Already closed.
-        }
-      }
-    }
-  })();
-
-  const stopAccepting = (): void => {
-    if (!accepting) return;
-    accepting = false;
-    try {
-      server.close();
-    } catch {
-      // Already closed.
-    }
-  };
-
-  const drain = async (deadlineMs: number): Promise<void> => {
-    stopAccepting();
-    draining = true;
-    for (const wake of wakers) wake();
-    if (!(await settledWithin(Promise.all(sessions.values()), deadlineMs))) {
-      for (const conn of sessions.keys()) {
-        try {
-          conn.close();
-        } catch {
-          // The session closed it meanwhile.
-        }
-      }
-      await settledWithin(Promise.all(sessions.values()), DROP_GRACE_MS);
-    }
-    await acceptLoop;
-  };
-
-  return {
-    address: server.addr as Deno.NetAddr,
-    activeSessions: () => sessions.size,
-    stopAccepting,
-    drain,
-  };
-}
-
-/** Whether `work` settled within `ms` milliseconds. */
-async function settledWithin(
-  work: Promise<unknown>,
-  ms: number,
-): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([work.then(() => true, () => true), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return listenForSessions(
+    listener,
+    log,
+    (conn, control) =>
+      serveSession(
+        conn,
+        deps,
+        { address: clientAddress(conn.remoteAddr.hostname) },
+        { context, implicit },
+        control,
+      ),
+  );
 }

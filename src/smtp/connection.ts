@@ -34,6 +34,7 @@
  *   Does NOT listen or accept (see `server.ts`), resolve client names,
  *   or start TLS.
  */
+import type { DrainControl } from "../master/session_listener.ts";
 import type { Config } from "../config/types.ts";
 import type {
   NewEnvelope,
@@ -89,13 +90,9 @@ export interface SmtpStream {
 }
 
 /** How a listener steers the sessions it runs. */
-export interface SessionControl {
+export interface SessionControl extends DrainControl {
   /** Other sessions of the service running when this one connected. */
   readonly activeSessions: number;
-  /** True once the service is draining. */
-  readonly draining: () => boolean;
-  /** Calls `wake` when the service starts draining; returns the unsubscriber. */
-  readonly onDrain: (wake: () => void) => () => void;
 }
 
 const READ_BUFFER_SIZE = 32 * 1024;

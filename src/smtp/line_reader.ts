@@ -33,9 +33,6 @@ export type CommandLine =
 const CR = 13;
 const LF = 10;
 const EMPTY = new Uint8Array(0);
-/** Text before CRLF may be 510 octets; keep one more for a CR awaiting its LF. */
-const MAX_TEXT = COMMAND_LINE_LIMIT - 2;
-const MAX_PARTIAL = MAX_TEXT + 1;
 const decoder = new TextDecoder();
 
 /**
@@ -45,9 +42,21 @@ const decoder = new TextDecoder();
 export class CommandLineReader {
   #chunk: Uint8Array = EMPTY;
   #offset = 0;
-  readonly #partial = new Uint8Array(MAX_PARTIAL);
+  /** Text before CRLF may be `limit - 2` octets. */
+  readonly #maxText: number;
+  /** The text, plus one byte for a CR awaiting its LF. */
+  readonly #partial: Uint8Array;
   #partialLength = 0;
   #discarding = false;
+
+  /**
+   * @param limit the longest line with its CRLF (SMTP 512, RFC 5321
+   *   section 4.5.3.1.4; POP3 255, RFC 2449 section 4)
+   */
+  constructor(limit: number = COMMAND_LINE_LIMIT) {
+    this.#maxText = limit - 2;
+    this.#partial = new Uint8Array(limit - 1);
+  }
 
   /**
    * Hands the reader the next bytes read. The previous chunk must be used
@@ -98,9 +107,21 @@ export class CommandLineReader {
     return rest;
   }
 
+  /**
+   * Drops all unread input: after STLS/STARTTLS, bytes that arrived before
+   * the handshake must not count as sent under TLS (RFC 2595 section 4,
+   * the injection of CVE-2011-0411).
+   */
+  discard(): void {
+    this.#chunk = EMPTY;
+    this.#offset = 0;
+    this.#partialLength = 0;
+    this.#discarding = false;
+  }
+
   #keepPartial(tail: Uint8Array): void {
     if (this.#discarding) return;
-    if (this.#partialLength + tail.length > MAX_PARTIAL) {
+    if (this.#partialLength + tail.length > this.#partial.length) {
       this.#discarding = true;
       this.#partialLength = 0;
       return;
@@ -117,7 +138,7 @@ export class CommandLineReader {
       ? segment[segment.length - 1]
       : this.#partial[held - 1];
     const textLength = total > 0 && lastByte === CR ? total - 1 : total;
-    if (textLength > MAX_TEXT) return { kind: "too-long" };
+    if (textLength > this.#maxText) return { kind: "too-long" };
     if (held === 0) {
       return {
         kind: "line",

@@ -104,3 +104,21 @@ Deno.test("push before the previous chunk was read is a bug", () => {
     /before the previous chunk/,
   );
 });
+
+Deno.test("line reader: the limit is per reader (POP3's 255), and discard drops unread input", () => {
+  const encoder = new TextEncoder();
+  const reader = new CommandLineReader(255);
+  reader.push(
+    encoder.encode("x".repeat(253) + "\r\n" + "y".repeat(254) + "\r\nNOOP\r\n"),
+  );
+  assert.deepEqual(reader.next(), { kind: "line", text: "x".repeat(253) });
+  assert.deepEqual(reader.next(), { kind: "too-long" });
+  assert.deepEqual(reader.next(), { kind: "line", text: "NOOP" });
+  assert.equal(reader.next(), null);
+  reader.push(encoder.encode("STLS\r\nUSER injected\r\n"));
+  assert.deepEqual(reader.next(), { kind: "line", text: "STLS" });
+  reader.discard();
+  assert.equal(reader.next(), null);
+  reader.push(encoder.encode("CAPA\r\n"));
+  assert.deepEqual(reader.next(), { kind: "line", text: "CAPA" });
+});
