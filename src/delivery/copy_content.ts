@@ -12,19 +12,9 @@
  *   4.3.0 (a mail system problem, not the recipient's); a failure to write
  *   is rethrown as is, for the writer to classify (`mailbox_error.ts`).
  */
+import { writeAllSync } from "../fs/write_all.ts";
 import { reasonOf } from "./mailbox_error.ts";
 import { DeliveryError, type DeliveryMessage } from "./types.ts";
-
-/** Writes all of `data`, looping over short writes. */
-export async function writeAll(
-  file: Deno.FsFile,
-  data: Uint8Array,
-): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += await file.write(data.subarray(offset));
-  }
-}
 
 function readError(message: DeliveryMessage, error: unknown): DeliveryError {
   return new DeliveryError(
@@ -62,7 +52,7 @@ export async function copyContent(
         throw readError(message, error);
       }
       if (next.done) return written;
-      await writeAll(file, next.value);
+      writeAllSync(file, next.value);
       written += next.value.length;
     }
   } catch (error) {

@@ -35,7 +35,8 @@
  */
 import { dirname, join } from "node:path";
 import { syncDirectory } from "../fs/sync_directory.ts";
-import { copyContent, writeAll } from "./copy_content.ts";
+import { writeAllSync } from "../fs/write_all.ts";
+import { copyContent } from "./copy_content.ts";
 import { deliveryHeaders } from "./delivery_headers.ts";
 import { mailboxError } from "./mailbox_error.ts";
 import type { DeliveryMessage } from "./types.ts";
@@ -85,11 +86,11 @@ function preciseNow(): number {
  * Creates `path` and any missing parents (mode 0700).
  * @returns the directories that were created, outermost first
  */
-async function makeDirectories(path: string): Promise<string[]> {
+function makeDirectories(path: string): string[] {
   const missing: string[] = [];
   for (let dir = path;; dir = dirname(dir)) {
     try {
-      await Deno.lstat(dir);
+      Deno.lstatSync(dir);
       break;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -100,7 +101,7 @@ async function makeDirectories(path: string): Promise<string[]> {
   const created: string[] = [];
   for (const dir of missing) {
     try {
-      await Deno.mkdir(dir, { mode: 0o700 });
+      Deno.mkdirSync(dir, { mode: 0o700 });
       created.push(dir);
     } catch (error) {
       // Another delivery may have created it meanwhile.
@@ -111,27 +112,27 @@ async function makeDirectories(path: string): Promise<string[]> {
 }
 
 /** Creates the Maildir and its subdirectories where missing. */
-async function makeMaildir(dir: string, owner?: MailboxOwner): Promise<void> {
-  const created = await makeDirectories(dir);
+function makeMaildir(dir: string, owner?: MailboxOwner): void {
+  const created = makeDirectories(dir);
   for (const sub of ["tmp", "new", "cur"]) {
-    created.push(...await makeDirectories(join(dir, sub)));
+    created.push(...makeDirectories(join(dir, sub)));
   }
   if (owner) {
-    for (const path of created) await Deno.chown(path, owner.uid, owner.gid);
+    for (const path of created) Deno.chownSync(path, owner.uid, owner.gid);
   }
 }
 
 /** Creates a fresh file in tmp/; retries on the (unlikely) name clash. */
-async function createTmpFile(
+function createTmpFile(
   dir: string,
   options: MaildirOptions,
-): Promise<{ base: string; path: string; file: Deno.FsFile }> {
+): { base: string; path: string; file: Deno.FsFile } {
   const clock = options.clock ?? preciseNow;
   for (let attempt = 1;; attempt++) {
     const base = maildirUniqueName(clock(), options.hostname);
     const path = join(dir, "tmp", base);
     try {
-      const file = await Deno.open(path, {
+      const file = Deno.openSync(path, {
         write: true,
         createNew: true,
         mode: 0o600,
@@ -149,22 +150,22 @@ async function createTmpFile(
 const knownMaildirs = new Set<string>();
 
 /** Creates the staging file, (re)creating the Maildir when needed. */
-async function createInMaildir(
+function createInMaildir(
   dir: string,
   options: MaildirOptions,
-): Promise<{ base: string; path: string; file: Deno.FsFile }> {
+): { base: string; path: string; file: Deno.FsFile } {
   if (knownMaildirs.has(dir)) {
     try {
-      return await createTmpFile(dir, options);
+      return createTmpFile(dir, options);
     } catch (error) {
       // Removed behind our back: make it again below.
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       knownMaildirs.delete(dir);
     }
   }
-  await makeMaildir(dir, options.owner);
+  makeMaildir(dir, options.owner);
   knownMaildirs.add(dir);
-  return await createTmpFile(dir, options);
+  return createTmpFile(dir, options);
 }
 
 /**
@@ -181,15 +182,15 @@ export async function deliverToMaildir(
   let tmpPath: string | undefined;
   let newPath: string | undefined;
   try {
-    const tmp = await createInMaildir(dir, options);
+    const tmp = createInMaildir(dir, options);
     tmpPath = tmp.path;
     let size: number;
     try {
       if (options.owner) {
-        await Deno.chown(tmp.path, options.owner.uid, options.owner.gid);
+        Deno.chownSync(tmp.path, options.owner.uid, options.owner.gid);
       }
       const headers = deliveryHeaders(message);
-      await writeAll(tmp.file, headers);
+      writeAllSync(tmp.file, headers);
       size = headers.length + await copyContent(message, tmp.file);
       await tmp.file.sync();
     } finally {
@@ -197,14 +198,20 @@ export async function deliverToMaildir(
     }
     const name = `${tmp.base},S=${size}`;
     newPath = join(dir, "new", name);
-    await Deno.rename(tmp.path, newPath);
+    Deno.renameSync(tmp.path, newPath);
     tmpPath = undefined;
     await syncDirectory(join(dir, "new"));
     return name;
   } catch (error) {
     // A deferred delivery must not also be visible: it will be retried.
-    if (tmpPath) await Deno.remove(tmpPath).catch(() => {});
-    else if (newPath) await Deno.remove(newPath).catch(() => {});
+    const leftover = tmpPath ?? newPath;
+    if (leftover) {
+      try {
+        Deno.removeSync(leftover);
+      } catch {
+        // Nothing to remove, or no way to: the error reported is the cause.
+      }
+    }
     throw mailboxError(error, `cannot deliver to maildir "${dir}"`);
   }
 }

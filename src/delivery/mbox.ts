@@ -27,7 +27,8 @@
  *   choose the mailbox path or check who may write it.
  */
 import { maillog } from "../log/maillog.ts";
-import { copyContent, writeAll } from "./copy_content.ts";
+import { writeAllSync } from "../fs/write_all.ts";
+import { copyContent } from "./copy_content.ts";
 import { deliveryHeaders } from "./delivery_headers.ts";
 import { type MboxLockOptions, withMailboxLock } from "./lock.ts";
 import { mailboxError, reasonOf } from "./mailbox_error.ts";
@@ -155,8 +156,8 @@ export async function deliverToMbox(
         const from = new TextEncoder().encode(
           mboxFromLine(message.sender, clock()),
         );
-        await writeAll(file, from);
-        await writeAll(file, deliveryHeaders(message));
+        writeAllSync(file, from);
+        writeAllSync(file, deliveryHeaders(message));
         await copyContent(message, file, mboxrdEncoder());
         await file.sync();
       } catch (error) {

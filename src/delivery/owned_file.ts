@@ -37,18 +37,20 @@ export const OWNED_FILE_LIMIT = 1024 * 1024;
  * @throws Error when it exists but cannot be read, is not a regular file
  *   or is larger than `OWNED_FILE_LIMIT`
  */
+// deno-lint-ignore require-await -- errors reject, as callers expect
 export async function readOwnedFile(
   path: string,
 ): Promise<OwnedFile | undefined> {
+  // Synchronous: a small local file, read faster than a thread handoff.
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    file = Deno.openSync(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
   try {
-    const info = await file.stat();
+    const info = file.statSync();
     if (!info.isFile) throw new Error(`"${path}" is not a regular file`);
     if (info.size > OWNED_FILE_LIMIT) {
       throw new Error(
@@ -58,7 +60,7 @@ export async function readOwnedFile(
     const bytes = new Uint8Array(info.size);
     let filled = 0;
     while (filled < bytes.length) {
-      const count = await file.read(bytes.subarray(filled));
+      const count = file.readSync(bytes.subarray(filled));
       if (count === null) break;
       filled += count;
     }

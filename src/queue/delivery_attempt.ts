@@ -58,6 +58,7 @@ import {
 } from "./delivery_log.ts";
 import type { DeliverySlots } from "./delivery_slots.ts";
 import { CorruptQueueFileError } from "./queue_file.ts";
+import { messageContent } from "./message_content.ts";
 import { createStatusRecorder } from "./status_recorder.ts";
 import type { QueueStore } from "./store.ts";
 import type { Envelope, QueuedRecipient } from "./types.ts";
@@ -136,8 +137,7 @@ async function deliverRecipient(
     arrivalTime: envelope.arrivalTime,
     size: envelope.size,
     bodyType: envelope.bodyType,
-    content: () =>
-      Promise.resolve(store.openContent("active", envelope.id, envelope)),
+    content: messageContent(store, "active", envelope.id, envelope),
   };
   const handoff = context.now();
   let result: DeliveryResult;

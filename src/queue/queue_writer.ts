@@ -3,14 +3,17 @@
  *
  * DESCRIPTION
  *   A writer owns one staging file `tmp/<id>`, created exclusively (mode
- *   0600). The header goes first, then the content as the producer streams
- *   it; small writes are gathered into one buffer so that a typical
- *   message costs one write(2). `commit()` fills in the fixed-width size
- *   field, fsyncs the file, closes it, renames it into its queue
- *   (incoming/, or maildrop/ for local submission) and fsyncs that
- *   directory (group commit, src/fs/sync_directory.ts). Only then does
- *   it resolve and tell the queue manager: a 250 reply after `commit()`
- *   promises a message that survives a crash.
+ *   0600), or a spare the store hands it (a retired queue file, which the
+ *   writer overwrites from the start). The header goes first, then the
+ *   content as the producer streams it; small writes are gathered into
+ *   one buffer so that a typical message costs one write(2). `commit()`
+ *   fills in the fixed-width size field, truncates the file to what was
+ *   written (a spare may have held a longer message), fsyncs it, closes
+ *   it, renames it into its queue (incoming/, or maildrop/ for local
+ *   submission) and fsyncs that directory (group commit,
+ *   src/fs/sync_directory.ts). Only then does it resolve and tell the
+ *   queue manager: a 250 reply after `commit()` promises a message that
+ *   survives a crash.
  *
  *   Any failure (ENOSPC, EIO, …) closes and unlinks the staging file and
  *   is rethrown, so the SMTP side can answer 452 or 451 and nothing is left
@@ -22,6 +25,7 @@
  *   Postfix's cleanup). It does not interpret the content: line ends,
  *   headers and size limits are the producer's business.
  */
+import { writeAllSync } from "../fs/write_all.ts";
 import { encodeQueueFileHeader, encodeSizeField } from "./queue_file.ts";
 import type { NewEnvelope, QueueWriter } from "./types.ts";
 
@@ -34,10 +38,16 @@ const CLOSED_STATE = {
   failed: "discarded after an error",
 } as const;
 
-/** The file operations a writer needs (a Deno.FsFile, or a test fake). */
+/**
+ * The file operations a writer needs (a Deno.FsFile, or a test fake).
+ * Writes and seeks are synchronous: a write(2) of one buffer to the page
+ * cache costs microseconds, far less than handing it to another thread
+ * and back. Only the fsync, which waits for the disk, is asynchronous, so
+ * concurrent sessions overlap their waits.
+ */
 export type QueueFileHandle = Pick<
   Deno.FsFile,
-  "write" | "seek" | "sync" | "close"
+  "writeSync" | "seekSync" | "truncateSync" | "sync" | "close"
 >;
 
 /** Everything a writer needs to know; supplied by the queue store. */
@@ -52,7 +62,7 @@ export interface QueueWriterOptions {
   /** The directory of `queuePath`, fsynced after the rename. */
   readonly queueDirectory: string;
   /** Creates the staging file exclusively, mode 0600. */
-  readonly createFile: (path: string) => Promise<QueueFileHandle>;
+  readonly createFile: (path: string) => QueueFileHandle;
   readonly syncDirectory: (path: string) => Promise<void>;
   /** Called once the message is durable in its queue. */
   readonly committed: (id: string) => void;
@@ -67,16 +77,9 @@ export function isOutOfSpace(error: unknown): boolean {
   return code === "ENOSPC" || code === "EDQUOT";
 }
 
-async function writeAll(file: QueueFileHandle, bytes: Uint8Array) {
-  let written = 0;
-  while (written < bytes.length) {
-    written += await file.write(bytes.subarray(written));
-  }
-}
-
-async function removeIfPresent(path: string): Promise<void> {
+function removeIfPresent(path: string): void {
   try {
-    await Deno.remove(path);
+    Deno.removeSync(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
@@ -86,15 +89,15 @@ async function removeIfPresent(path: string): Promise<void> {
  * Creates the staging file and returns a writer for it.
  * @throws whatever creating the file throws (nothing is left behind)
  */
-export async function createQueueWriter(
+export function createQueueWriter(
   options: QueueWriterOptions,
-): Promise<QueueWriter> {
+): QueueWriter {
   const header = encodeQueueFileHeader(
     options.id,
     options.arrivalTime,
     options.envelope,
   );
-  const file = await options.createFile(options.stagingPath);
+  const file = options.createFile(options.stagingPath);
   let state: "open" | "committed" | "aborted" | "failed" = "open";
   let open = true;
   let buffer = new Uint8Array(
@@ -105,6 +108,8 @@ export async function createQueueWriter(
   /** Whether the header is still in the buffer (nothing written yet). */
   let headerBuffered = true;
   let size = 0;
+  /** Bytes written to the file so far (header included). */
+  let fileLength = 0;
   let tail: Promise<unknown> = Promise.resolve();
 
   const close = () => {
@@ -114,29 +119,32 @@ export async function createQueueWriter(
     }
   };
 
-  const discard = async () => {
+  const discard = () => {
     try {
       close();
     } finally {
-      await removeIfPresent(options.stagingPath);
+      removeIfPresent(options.stagingPath);
     }
   };
 
-  const flush = async () => {
+  const flush = () => {
     if (buffered === 0) return;
-    await writeAll(file, buffer.subarray(0, buffered));
+    writeAllSync(file, buffer.subarray(0, buffered));
+    fileLength += buffered;
     buffered = 0;
     headerBuffered = false;
   };
 
-  const append = async (chunk: Uint8Array) => {
+  const append = (chunk: Uint8Array) => {
     if (buffered + chunk.length <= buffer.length) {
       buffer.set(chunk, buffered);
       buffered += chunk.length;
     } else {
-      await flush();
-      if (chunk.length >= buffer.length) await writeAll(file, chunk);
-      else {
+      flush();
+      if (chunk.length >= buffer.length) {
+        writeAllSync(file, chunk);
+        fileLength += chunk.length;
+      } else {
         buffer.set(chunk);
         buffered = chunk.length;
       }
@@ -150,26 +158,35 @@ export async function createQueueWriter(
     // and the whole file costs one write(2).
     const patchInBuffer = headerBuffered;
     if (patchInBuffer) buffer.set(sizeField, header.sizeOffset);
-    await flush();
+    flush();
     if (!patchInBuffer) {
-      await file.seek(header.sizeOffset, Deno.SeekMode.Start);
-      await writeAll(file, sizeField);
+      file.seekSync(header.sizeOffset, Deno.SeekMode.Start);
+      writeAllSync(file, sizeField);
     }
+    // A reused spare may be longer than this message: cut its old tail.
+    file.truncateSync(fileLength);
     await file.sync();
     close();
-    await Deno.rename(options.stagingPath, options.queuePath);
+    Deno.renameSync(options.stagingPath, options.queuePath);
     try {
       await options.syncDirectory(options.queueDirectory);
     } catch (error) {
       // Not durable: withdraw it, so a failed reply never pairs with a
       // delivery the client will repeat. The manager may already hold it.
-      await removeIfPresent(options.queuePath).catch(() => {});
+      try {
+        removeIfPresent(options.queuePath);
+      } catch {
+        // The failure reported is the fsync's.
+      }
       throw error;
     }
   };
 
   /** Runs `step` after earlier calls; any failure discards the file. */
-  const serialized = <T>(what: string, step: () => Promise<T>): Promise<T> => {
+  const serialized = <T>(
+    what: string,
+    step: () => T | Promise<T>,
+  ): Promise<T> => {
     const run = async () => {
       if (state !== "open") {
         throw new Error(
@@ -182,7 +199,11 @@ export async function createQueueWriter(
         return await step();
       } catch (error) {
         state = "failed";
-        await discard().catch(() => {});
+        try {
+          discard();
+        } catch {
+          // The failure reported is the step's.
+        }
         throw error;
       }
     };
@@ -206,11 +227,11 @@ export async function createQueueWriter(
       options.committed(options.id);
     },
     abort: () => {
-      const run = async () => {
+      const run = () => {
         if (state !== "open") return;
         state = "aborted";
         buffer = new Uint8Array(0);
-        await discard();
+        discard();
       };
       const result = tail.then(run, run);
       tail = result.catch(() => {});

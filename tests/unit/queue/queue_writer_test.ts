@@ -25,8 +25,8 @@ function enospc(): Error {
 
 /** A createFile that records each file operation and can inject a fault. */
 function recordingFiles(events: string[], fault?: Fault) {
-  return async (path: string): Promise<QueueFileHandle> => {
-    const file = await Deno.open(path, {
+  return (path: string): QueueFileHandle => {
+    const file = Deno.openSync(path, {
       write: true,
       createNew: true,
       mode: 0o600,
@@ -39,14 +39,18 @@ function recordingFiles(events: string[], fault?: Fault) {
       }
     };
     return {
-      write(bytes) {
+      writeSync(bytes) {
         events.push(`write ${bytes.length}`);
         check("write");
-        return file.write(bytes);
+        return file.writeSync(bytes);
       },
-      seek(offset, whence) {
+      seekSync(offset, whence) {
         events.push(`seek ${offset}`);
-        return file.seek(offset, whence);
+        return file.seekSync(offset, whence);
+      },
+      truncateSync(length) {
+        events.push(`truncate ${length}`);
+        return file.truncateSync(length);
       },
       sync() {
         events.push("sync");
@@ -91,13 +95,15 @@ Deno.test("commit writes, fsyncs, closes, renames, syncs incoming/, then notifie
   // A 4 KB message costs one write(2): the size is patched in the buffer.
   assert.deepEqual(events.map((e) => e.split(" ")[0]), [
     "write",
+    "truncate",
     "sync",
     "close",
     "syncDirectory",
     "notify",
   ]);
-  assert.equal(events[3], "syncDirectory incoming");
-  assert.equal(events[4], `notify ${writer.id}`);
+  assert.equal(events[1], `truncate ${events[0].split(" ")[1]}`);
+  assert.equal(events[4], "syncDirectory incoming");
+  assert.equal(events[5], `notify ${writer.id}`);
   assert.deepEqual(await namesIn(join(directory, "incoming")), [writer.id]);
   const bytes = await Deno.readFile(join(directory, "incoming", writer.id));
   const envelope = parseQueueFile(bytes, bytes.length);
@@ -237,7 +243,7 @@ Deno.test("a real ENOSPC from /dev/full is recognised", {
   })(),
 }, async () => {
   await using queue = await temporaryQueue({
-    createFile: () => Deno.open("/dev/full", { write: true }),
+    createFile: () => Deno.openSync("/dev/full", { write: true }),
   });
   const writer = await queue.store.openWriter(testEnvelope());
   await writer.write(encoder.encode("hello\n"));
