@@ -2,25 +2,24 @@
  * The mailsrv master: one process that runs every role.
  *
  * DESCRIPTION
- *   Loads the configuration, opens the queue, starts the queue manager and
- *   the listeners, answers the control socket, and handles signals:
- *   SIGTERM/SIGINT stop gracefully, SIGHUP reloads (as `mailsrv reload`).
- *   Postfix splits these roles across processes run as different users;
- *   here they share one process, and the permission set baked into the
- *   binary (deno.json "permissions") bounds what it may touch.
+ *   Loads the configuration, opens the queue, starts the listeners and the
+ *   queue manager's thread, answers the control socket, and handles
+ *   signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads (as `mailsrv
+ *   reload`). Postfix splits these roles across processes run as
+ *   different users; here the sessions run in this thread and the queue
+ *   manager with the delivery agents in a Worker (qmgr_worker.ts), so
+ *   acceptance and delivery each have a core, and the permission set
+ *   baked into the binary (deno.json "permissions") bounds what both may
+ *   touch.
  *
  *   A stop first stops accepting, then lets in-flight SMTP transactions and
  *   deliveries finish until a deadline; anything unfinished stays in the
  *   queue and is recovered by the next start.
  */
-import { dirname } from "node:path";
 import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
-import { closeLogging, maillog, setupLogging } from "../log/maillog.ts";
+import { closeLogging, maillog } from "../log/maillog.ts";
 import { QueueStore } from "../queue/store.ts";
-import { createQueueManager } from "../queue/manager.ts";
-import { createResubmit } from "../queue/resubmit.ts";
-import { createRouter } from "../delivery/router.ts";
 import { createRecipientVerifier } from "../delivery/local_recipient.ts";
 import { createVirtualRecipientVerifier } from "../delivery/virtual_recipient.ts";
 import {
@@ -41,6 +40,11 @@ import {
 } from "./services.ts";
 import { VERSION } from "../version.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
+import { configureLogging } from "./logging.ts";
+import {
+  type QueueManagerThread,
+  startQueueManagerThread,
+} from "./qmgr_thread.ts";
 
 /**
  * smtpd's recipient check: local domains by local_recipient_maps and
@@ -70,17 +74,6 @@ export interface DaemonOptions {
 
 const log = maillog("master");
 
-async function configureLogging(config: Config, foreground: boolean) {
-  if (config.maillog_file) {
-    await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
-  }
-  await setupLogging({
-    hostname: config.myhostname,
-    stderr: foreground,
-    file: config.maillog_file || undefined,
-  });
-}
-
 /**
  * Runs the daemon until it is stopped.
  * @returns the process exit code
@@ -91,13 +84,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const current = () => config;
   await createStarterFiles(config);
   const store = await QueueStore.open(config.queue_directory);
-  const manager = createQueueManager({
-    store,
-    config: current,
-    deliver: createRouter(current, {
-      resubmit: createResubmit(store, config.myhostname),
-    }),
-  });
+  let manager: QueueManagerThread | undefined;
   const popBeforeSmtp = openPopBeforeSmtp(
     popBeforeSmtpPath(config.queue_directory),
   );
@@ -142,6 +129,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       }
       services = result.services;
       config = next;
+      manager?.reload(next);
       for (const old of result.retired) void old.drain(deadlineMs);
       log.info(
         "reload -- version " + VERSION + ", configuration " +
@@ -164,7 +152,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       for (const s of services.values()) s.stopAccepting();
       await Promise.all([
         ...[...services.values()].map((s) => s.drain(deadlineMs)),
-        manager.stop(deadlineMs),
+        manager?.stop(deadlineMs),
       ]);
       control.close();
       await removePidFile(config.queue_directory);
@@ -174,10 +162,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return stopping;
   };
 
-  const status = (): Promise<ControlReply> => {
+  const status = async (): Promise<ControlReply> => {
     let sessions = 0;
     for (const s of services.values()) sessions += s.activeSessions();
-    return Promise.resolve({
+    return {
       ok: true,
       pid: Deno.pid,
       version: VERSION,
@@ -185,8 +173,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       listeners: [...services.keys()],
       sessions,
-      activeMessages: manager.activeCount(),
-    });
+      activeMessages: await manager?.activeCount() ?? 0,
+    };
   };
 
   const control = await startControlServer(config.queue_directory, {
@@ -194,7 +182,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     status,
     reload,
     flush: () => {
-      manager.flush();
+      manager?.flush();
       return Promise.resolve({ ok: true });
     },
     stop: async () => {
@@ -206,7 +194,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   try {
     services = (await reconcileServices(services, config.listeners, starters))
       .services;
-    await manager.start();
+    manager = await startQueueManagerThread(
+      store,
+      config,
+      options.foreground,
+    );
   } catch (e) {
     for (const s of services.values()) s.stopAccepting();
     await Promise.all([...services.values()].map((s) => s.drain(0)));

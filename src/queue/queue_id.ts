@@ -14,12 +14,12 @@
  *     6 characters   random, base 62 (about 35.7 bits)
  *
  *   The alphabet is in ASCII order, so plain string order is time order.
- *   Within one process the time part is strictly increasing: a clock that
+ *   Within one thread the time part is strictly increasing: a clock that
  *   steps back, or two IDs in the same microsecond, continue from the last
- *   value plus one. Two processes (the daemon and a `sendmail` writing to
- *   maildrop/) share no state; they would need the same microsecond and
- *   the same 36 random bits to collide, and the exclusive create of the
- *   staging file catches even that.
+ *   value plus one. Writers that share no state (the SMTP side and the
+ *   queue manager's thread, or the daemon and a `sendmail` writing to
+ *   maildrop/) would need the same microsecond and the same 36 random bits
+ *   to collide.
  *
  *   Used by the queue writer (store.ts); pure apart from the clock and the
  *   random source, both injectable.
@@ -101,7 +101,7 @@ export function createQueueIdGenerator(
   };
 }
 
-/** The process-wide generator: IDs from it are strictly increasing. */
+/** This thread's generator: IDs from it are strictly increasing. */
 export const newQueueId: () => string = createQueueIdGenerator();
 
 /** Whether `name` has the shape of a queue ID (directory entries). */

@@ -99,6 +99,12 @@ export interface QueueStoreOptions {
   readonly createFile?: (path: string) => QueueFileHandle;
   /** Makes a directory's entries durable (default: group commit). */
   readonly syncDirectory?: (path: string) => Promise<void>;
+  /**
+   * Receives the name in tmp/ of each spent queue file this store retires
+   * (default: kept as this store's own spare). The queue manager's thread
+   * hands them to the SMTP side's store, which writes the new messages.
+   */
+  readonly retire?: (spare: string) => void;
 }
 
 /** Where a writer delivers its message. */
@@ -169,7 +175,7 @@ export class QueueStore {
   readonly #syncDirectory: (path: string) => Promise<void>;
   /** Names in tmp/ of spent queue files ready for reuse. */
   readonly #spares: string[] = [];
-  #spareCount = 0;
+  readonly #retire: (spare: string) => void;
   /** Committed here and never deferred: certainly no defer logfile. */
   readonly #fresh = new Set<string>();
 
@@ -183,6 +189,7 @@ export class QueueStore {
     this.#createFile = options.createFile ?? createStagingFile;
     this.#syncDirectory = options.syncDirectory ??
       ((path) => syncDirectory(path, { keepOpen: true }));
+    this.#retire = options.retire ?? ((spare) => this.adoptSpare(spare));
   }
 
   /**
@@ -257,6 +264,32 @@ export class QueueStore {
   subscribe(listener: (id: string) => void): () => void {
     this.#listeners.add(listener);
     return () => void this.#listeners.delete(listener);
+  }
+
+  /**
+   * Takes message `id`, committed to incoming/ by another store over the
+   * same queue (the SMTP side's, in another thread), as if committed
+   * here: subscribers are told.
+   */
+  announce(id: string): void {
+    if (this.#fresh.size < MAX_FRESH_IDS) this.#fresh.add(id);
+    this.#notify(id);
+  }
+
+  /**
+   * Keeps `spare`, a spent queue file in tmp/, for the next new message;
+   * past MAX_SPARE_FILES it is unlinked instead.
+   */
+  adoptSpare(spare: string): void {
+    if (this.#spares.length < MAX_SPARE_FILES) {
+      this.#spares.push(spare);
+      return;
+    }
+    try {
+      Deno.removeSync(this.path("tmp", spare));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
   }
 
   #notify(id: string): void {
@@ -450,16 +483,13 @@ export class QueueStore {
     options: { readonly durable?: boolean } = {},
   ): Promise<void> {
     this.#removeDeferReasons(id);
-    if (this.#spares.length >= MAX_SPARE_FILES) {
-      Deno.removeSync(this.path(queue, id));
-    } else {
-      // Recycled, not unlinked: the next message reuses the file. A crash
-      // before this rename is durable leaves the file in its queue; tmp/
-      // is emptied at start, so a spare never outlives the daemon.
-      const spare = `spare.${++this.#spareCount}`;
-      Deno.renameSync(this.path(queue, id), this.path("tmp", spare));
-      this.#spares.push(spare);
-    }
+    // Recycled, not unlinked: the next message reuses the file. A crash
+    // before this rename is durable leaves the file in its queue; tmp/ is
+    // emptied at start, so a spare never outlives the daemon. Named after
+    // the queue ID, which is never reused, so no two stores clash.
+    const spare = `spare.${id}`;
+    Deno.renameSync(this.path(queue, id), this.path("tmp", spare));
+    this.#retire(spare);
     if (options.durable) await this.#syncDirectory(this.directory(queue));
   }
 

@@ -17,7 +17,7 @@ Deno.test("a delivered message's file is kept as a spare and reused without its 
   assert.deepEqual(await namesIn(join(directory, "active")), []);
   const spares = await namesIn(join(directory, "tmp"));
   assert.equal(spares.length, 1);
-  assert.match(spares[0], /^spare\.\d+$/);
+  assert.equal(spares[0], `spare.${first}`);
 
   const second = await enqueue(
     store,
@@ -48,4 +48,26 @@ Deno.test("spares are dropped when the store opens: tmp/ never outlives a daemon
   const { QueueStore } = await import("../../../src/queue/store.ts");
   await QueueStore.open(directory);
   assert.deepEqual(await namesIn(join(directory, "tmp")), []);
+});
+
+Deno.test("a store in another thread retires spent files to the writing store, and announces commits to it", async () => {
+  await using queue = await temporaryQueue();
+  const { store: writing, directory } = queue;
+  const { QueueStore } = await import("../../../src/queue/store.ts");
+  const delivering = await QueueStore.open(directory, {
+    clearStaging: false,
+    retire: (spare) => writing.adoptSpare(spare),
+  });
+  const announced: string[] = [];
+  delivering.subscribe((id) => announced.push(id));
+  const first = await enqueue(writing);
+  delivering.announce(first);
+  assert.deepEqual(announced, [first]);
+  await writing.move(first, "incoming", "active");
+  await delivering.remove("active", first);
+  assert.deepEqual(await namesIn(join(directory, "tmp")), [`spare.${first}`]);
+  // The writing store reuses it for its next message.
+  const second = await enqueue(writing);
+  assert.deepEqual(await namesIn(join(directory, "tmp")), []);
+  assert.deepEqual(await namesIn(join(directory, "incoming")), [second]);
 });

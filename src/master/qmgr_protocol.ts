@@ -1,0 +1,48 @@
+/**
+ * Messages between the master and the queue manager's thread.
+ *
+ * The master (SMTP and POP3 sessions, control socket) and the queue
+ * manager with its delivery agents run in different threads; all they
+ * share is the queue on disk and these messages (structured clones).
+ */
+import type { Config } from "../config/types.ts";
+
+/** From the master to the queue manager's thread. */
+export type ToQueueManager =
+  | {
+    /** Open the queue and start delivering (once, first). */
+    readonly kind: "start";
+    readonly config: Config;
+    /** Log to stderr too (`mailsrv run`). */
+    readonly foreground: boolean;
+  }
+  /** A message is durable in incoming/. */
+  | { readonly kind: "committed"; readonly id: string }
+  /** Deliver all queued mail now (`mailsrv flush`). */
+  | { readonly kind: "flush" }
+  /** Use this configuration from now on (already validated). */
+  | {
+    readonly kind: "reload";
+    readonly config: Config;
+    readonly foreground: boolean;
+  }
+  /** How many messages are active? Answered with the same `request`. */
+  | { readonly kind: "status"; readonly request: number }
+  /** Take no new work; finish deliveries until the deadline; answer. */
+  | { readonly kind: "stop"; readonly deadlineMs: number };
+
+/** From the queue manager's thread to the master. */
+export type FromQueueManager =
+  /** Delivering; the queue was recovered. */
+  | { readonly kind: "started" }
+  /** The start failed (the master gives up, as with any start error). */
+  | { readonly kind: "failed"; readonly error: string }
+  /** A spent queue file, now `tmp/<spare>`, for the next new message. */
+  | { readonly kind: "spare"; readonly spare: string }
+  | {
+    readonly kind: "status";
+    readonly request: number;
+    readonly activeMessages: number;
+  }
+  /** Stopped: deliveries finished or left in active/ for the next start. */
+  | { readonly kind: "stopped" };

@@ -1,0 +1,95 @@
+/**
+ * The queue manager's thread: the queue manager and the delivery agents.
+ *
+ * DESCRIPTION
+ *   Runs in a Worker, so deliveries (reading queue files, writing
+ *   mailboxes, running commands) use a core of their own while the master
+ *   thread answers SMTP sessions: Postfix splits smtpd from qmgr and
+ *   local(8) the same way, into processes. This thread opens the same
+ *   queue directory (never emptying tmp/: the master did, at start) and
+ *   learns of new mail from the master's `committed` messages; bounces
+ *   and forwarded mail it writes itself go straight to its own queue
+ *   manager. Spent queue files go back to the master as spares.
+ *
+ *   Messages are handled one at a time, in order (qmgr_protocol.ts). A
+ *   failure to start is reported, not thrown; anything that escapes later
+ *   reaches the master as a Worker error, and the master starts a new
+ *   thread, which recovers what was in active/.
+ */
+import type { Config } from "../config/types.ts";
+import { createRouter } from "../delivery/router.ts";
+import { closeSyncedDirectories } from "../fs/sync_directory.ts";
+import { closeLogging } from "../log/maillog.ts";
+import { createQueueManager, type QueueManager } from "../queue/manager.ts";
+import { createResubmit } from "../queue/resubmit.ts";
+import { QueueStore } from "../queue/store.ts";
+import { configureLogging } from "./logging.ts";
+import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
+
+/** The worker global, as far as this thread uses it. */
+const thread = self as unknown as {
+  postMessage(message: FromQueueManager): void;
+  onmessage: ((event: MessageEvent<ToQueueManager>) => void) | null;
+  close(): void;
+};
+
+let config: Config | undefined;
+let store: QueueStore | undefined;
+let manager: QueueManager | undefined;
+
+async function start(next: Config, foreground: boolean): Promise<void> {
+  try {
+    config = next;
+    await configureLogging(next, foreground);
+    store = await QueueStore.open(next.queue_directory, {
+      clearStaging: false,
+      retire: (spare) => thread.postMessage({ kind: "spare", spare }),
+    });
+    const current = () => config!;
+    manager = createQueueManager({
+      store,
+      config: current,
+      deliver: createRouter(current, {
+        resubmit: createResubmit(store, next.myhostname),
+      }),
+    });
+    await manager.start();
+    thread.postMessage({ kind: "started" });
+  } catch (error) {
+    thread.postMessage({
+      kind: "failed",
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+async function handle(message: ToQueueManager): Promise<void> {
+  switch (message.kind) {
+    case "start":
+      return await start(message.config, message.foreground);
+    case "committed":
+      return store?.announce(message.id);
+    case "flush":
+      return manager?.flush();
+    case "reload":
+      config = message.config;
+      return await configureLogging(message.config, message.foreground);
+    case "status":
+      return thread.postMessage({
+        kind: "status",
+        request: message.request,
+        activeMessages: manager?.activeCount() ?? 0,
+      });
+    case "stop":
+      await manager?.stop(message.deadlineMs);
+      closeSyncedDirectories();
+      await closeLogging();
+      return thread.postMessage({ kind: "stopped" });
+  }
+}
+
+let handled: Promise<void> = Promise.resolve();
+thread.onmessage = (event) => {
+  const message = event.data;
+  handled = handled.then(() => handle(message));
+};
