@@ -41,7 +41,8 @@ TOML
 # postconf (used by the peer's setup) needs; give it the packaged template.
 [ -f /etc/postfix/main.cf ] || cp /etc/postfix/main.cf.proto /etc/postfix/main.cf
 bash "$SHARED_BENCH/peers/postfix.sh" setup >/dev/null
-"$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv "$root/main.ts" \
+"$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv \
+  --v8-flags=--max-semi-space-size=1 "$root/main.ts" \
   run --quiet --config "$work/mailsrv.toml" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT

@@ -41,6 +41,7 @@ import {
 import { VERSION } from "../version.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { configureLogging } from "./logging.ts";
+import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import {
   type QueueManagerThread,
   startQueueManagerThread,
@@ -104,6 +105,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const deadlineMs = (options.stopDeadlineSeconds ?? 30) * 1000;
   let services: Services = new Map();
   let stopping: Promise<void> | undefined;
+  let listening = false;
   const startedAt = Date.now();
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => resolveStopped = r);
@@ -178,7 +180,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   };
 
   const control = await startControlServer(config.queue_directory, {
-    ping: () => Promise.resolve({ ok: true, pid: Deno.pid }),
+    // Ready only once listening: `mailsrv start` waits for this.
+    ping: () =>
+      Promise.resolve(
+        listening
+          ? { ok: true, pid: Deno.pid }
+          : { ok: false, error: "starting" },
+      ),
     status,
     reload,
     flush: () => {
@@ -192,21 +200,33 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   });
 
   try {
-    services = (await reconcileServices(services, config.listeners, starters))
-      .services;
+    // The queue manager first: once the listeners accept, everything is
+    // up (`mailsrv start` returns then, and signals are handled).
     manager = await startQueueManagerThread(
       store,
       config,
       options.foreground,
     );
+    services = (await reconcileServices(services, config.listeners, starters))
+      .services;
+    listening = true;
   } catch (e) {
     for (const s of services.values()) s.stopAccepting();
-    await Promise.all([...services.values()].map((s) => s.drain(0)));
+    await Promise.all([
+      ...[...services.values()].map((s) => s.drain(0)),
+      manager?.stop(0),
+    ]);
     control.close();
     await closeLogging();
     throw e;
   }
   await writePidFile(config.queue_directory);
+  let commits = 0;
+  store.subscribe(() => commits++);
+  const stopTrim = startMemoryTrim(quietWhen(() => commits, () => {
+    for (const s of services.values()) if (s.activeSessions() > 0) return false;
+    return true;
+  }));
 
   const onSignal = (name: string) => () => void stop(`signal ${name}`);
   const signals: Array<[Deno.Signal, () => void]> = [
@@ -223,6 +243,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   );
 
   await stopped;
+  stopTrim();
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   closeSyncedDirectories();
   popBeforeSmtp.close();

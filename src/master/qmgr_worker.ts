@@ -24,6 +24,7 @@ import { createQueueManager, type QueueManager } from "../queue/manager.ts";
 import { createResubmit } from "../queue/resubmit.ts";
 import { QueueStore } from "../queue/store.ts";
 import { configureLogging } from "./logging.ts";
+import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 
 /** The worker global, as far as this thread uses it. */
@@ -36,6 +37,7 @@ const thread = self as unknown as {
 let config: Config | undefined;
 let store: QueueStore | undefined;
 let manager: QueueManager | undefined;
+let stopTrim = () => {};
 
 async function start(next: Config, foreground: boolean): Promise<void> {
   try {
@@ -54,6 +56,12 @@ async function start(next: Config, foreground: boolean): Promise<void> {
       }),
     });
     await manager.start();
+    let commits = 0;
+    store.subscribe(() => commits++);
+    const active = manager;
+    stopTrim = startMemoryTrim(
+      quietWhen(() => commits, () => active.activeCount() === 0),
+    );
     thread.postMessage({ kind: "started" });
   } catch (error) {
     thread.postMessage({
@@ -82,6 +90,7 @@ async function handle(message: ToQueueManager): Promise<void> {
       });
     case "stop":
       await manager?.stop(message.deadlineMs);
+      stopTrim();
       closeSyncedDirectories();
       await closeLogging();
       return thread.postMessage({ kind: "stopped" });

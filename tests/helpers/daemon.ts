@@ -4,21 +4,15 @@
  * set from deno.json), plus small helpers to wait for its effects.
  */
 import { join } from "node:path";
-import { fileURLToPath as fromFileUrl } from "node:url";
+import { selfCommand } from "../../src/master/self_command.ts";
 
-const ROOT = fromFileUrl(new URL("../../", import.meta.url));
-
-/** Command line that runs `mailsrv ARGS…` from source with the binary's sandbox. */
+/**
+ * Command line that runs `mailsrv ARGS…` from source with the binary's
+ * sandbox and V8 flags: the same one `mailsrv start` uses.
+ */
 export function mailsrvCommand(args: readonly string[]): string[] {
-  return [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    `--config=${join(ROOT, "deno.json")}`,
-    "--permission-set=mailsrv",
-    join(ROOT, "main.ts"),
-    ...args,
-  ];
+  const self = selfCommand(args);
+  return [self.command, ...self.args];
 }
 
 /** Result of a finished CLI run. */
