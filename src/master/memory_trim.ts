@@ -7,7 +7,8 @@
  *   mail the resident size stays at its peak. So each thread checks every
  *   TRIM_INTERVAL_MS whether it is quiet (no sessions, no deliveries, no
  *   new mail); after two quiet checks in a row following activity, it
- *   runs one full collection, which also shrinks the young generation
+ *   drops its idle pooled buffers (common/buffer_pool.ts) and runs one
+ *   full collection, which also shrinks the young generation
  *   (capped by --max-semi-space-size, see self_command.ts). A thread
  *   that stays quiet is not collected again.
  *
@@ -16,6 +17,7 @@
  *   flag is needed for it.
  */
 import v8 from "node:v8";
+import { drainBufferPools } from "../common/buffer_pool.ts";
 import vm from "node:vm";
 
 /** How often a thread checks whether it is quiet. */
@@ -63,7 +65,9 @@ export function startMemoryTrim(
   if (!collect) return () => {};
   const due = createTrimSchedule();
   const timer = setInterval(() => {
-    if (due(isQuiet())) collect();
+    if (!due(isQuiet())) return;
+    drainBufferPools();
+    collect();
   }, intervalMs);
   Deno.unrefTimer(timer);
   return () => clearInterval(timer);

@@ -25,12 +25,16 @@
  *   Postfix's cleanup). It does not interpret the content: line ends,
  *   headers and size limits are the producer's business.
  */
+import { createBufferPool } from "../common/buffer_pool.ts";
 import { writeAllSync } from "../fs/write_all.ts";
 import { encodeQueueFileHeader, encodeSizeField } from "./queue_file.ts";
 import type { NewEnvelope, QueueWriter } from "./types.ts";
 
 /** Content is gathered up to this many bytes before a write(2). */
 export const WRITE_BUFFER_SIZE = 64 * 1024;
+
+/** Buffers of finished writers, for the next messages. */
+const writeBuffers = createBufferPool(WRITE_BUFFER_SIZE, 64);
 
 const CLOSED_STATE = {
   committed: "committed",
@@ -100,9 +104,9 @@ export function createQueueWriter(
   const file = options.createFile(options.stagingPath);
   let state: "open" | "committed" | "aborted" | "failed" = "open";
   let open = true;
-  let buffer = new Uint8Array(
-    Math.max(WRITE_BUFFER_SIZE, header.bytes.length),
-  );
+  let buffer = header.bytes.length <= WRITE_BUFFER_SIZE
+    ? writeBuffers.take()
+    : new Uint8Array(header.bytes.length);
   buffer.set(header.bytes);
   let buffered = header.bytes.length;
   /** Whether the header is still in the buffer (nothing written yet). */
@@ -111,6 +115,12 @@ export function createQueueWriter(
   /** Bytes written to the file so far (header included). */
   let fileLength = 0;
   let tail: Promise<unknown> = Promise.resolve();
+
+  /** Gives the buffer back once the writer is done with it. */
+  const releaseBuffer = () => {
+    writeBuffers.give(buffer);
+    buffer = new Uint8Array(0);
+  };
 
   const close = () => {
     if (open) {
@@ -199,6 +209,7 @@ export function createQueueWriter(
         return await step();
       } catch (error) {
         state = "failed";
+        releaseBuffer();
         try {
           discard();
         } catch {
@@ -222,7 +233,7 @@ export function createQueueWriter(
       await serialized("commit", async () => {
         await finish();
         state = "committed";
-        buffer = new Uint8Array(0);
+        releaseBuffer();
       });
       options.committed(options.id);
     },
@@ -230,7 +241,7 @@ export function createQueueWriter(
       const run = () => {
         if (state !== "open") return;
         state = "aborted";
-        buffer = new Uint8Array(0);
+        releaseBuffer();
         discard();
       };
       const result = tail.then(run, run);

@@ -34,6 +34,7 @@
  *   Does NOT listen or accept (see `server.ts`), resolve client names,
  *   or start TLS.
  */
+import { createBufferPool } from "../common/buffer_pool.ts";
 import type { DrainControl } from "../master/session_listener.ts";
 import type { Config } from "../config/types.ts";
 import type {
@@ -96,7 +97,7 @@ export interface SessionControl extends DrainControl {
 }
 
 const READ_BUFFER_SIZE = 32 * 1024;
-/** Idle read buffers kept for the next sessions (each is 64 KiB with its scratch). */
+/** Idle buffers of each kind kept for the next sessions. */
 const BUFFER_POOL_LIMIT = 64;
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -116,13 +117,14 @@ interface Buffers {
  * Buffers of ended sessions, reused by new ones: with a connection per
  * message, allocating them anew would churn 64 KiB per message.
  */
-const bufferPool: Buffers[] = [];
+const readBuffers = createBufferPool(READ_BUFFER_SIZE, BUFFER_POOL_LIMIT);
+const contentBuffers = createBufferPool(
+  READ_BUFFER_SIZE + 2,
+  BUFFER_POOL_LIMIT,
+);
 
 function takeBuffers(): Buffers {
-  return bufferPool.pop() ?? {
-    read: new Uint8Array(READ_BUFFER_SIZE),
-    content: new Uint8Array(READ_BUFFER_SIZE + 2),
-  };
+  return { read: readBuffers.take(), content: contentBuffers.take() };
 }
 
 /**
@@ -223,9 +225,10 @@ class SmtpConnection {
 
   /** Hands the buffers to the next session, unless a read may still fill them. */
   releaseBuffers(): void {
-    if (!this.#readPending && bufferPool.length < BUFFER_POOL_LIMIT) {
-      bufferPool.push(this.#buffers);
-    }
+    // A read still pending may yet write into the read buffer.
+    if (this.#readPending) return;
+    readBuffers.give(this.#buffers.read);
+    contentBuffers.give(this.#buffers.content);
   }
 
   /** Wakes an idle session blocked in a read, so it can say 421 and close. */
