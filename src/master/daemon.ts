@@ -84,7 +84,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   await configureLogging(config, options.foreground);
   const current = () => config;
   await createStarterFiles(config);
-  const store = await QueueStore.open(config.queue_directory);
+  // Delivered and removed in the queue manager's thread, not here.
+  const store = await QueueStore.open(config.queue_directory, {
+    removesCommitted: false,
+  });
   let manager: QueueManagerThread | undefined;
   const popBeforeSmtp = openPopBeforeSmtp(
     popBeforeSmtpPath(config.queue_directory),

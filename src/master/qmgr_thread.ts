@@ -31,12 +31,15 @@ export interface QueueManagerThread {
 
 const log = maillog("master");
 
-function spawn(): Worker {
-  return new Worker(new URL("./qmgr_worker.ts", import.meta.url).href, {
-    type: "module",
-    name: "qmgr",
-  });
+/** How the thread is run; tests substitute the worker module. */
+export interface QueueManagerThreadOptions {
+  /** The worker module (default: qmgr_worker.ts). */
+  readonly workerUrl?: URL;
+  /** Pause before a restart (default RESTART_DELAY_MS). */
+  readonly restartDelayMs?: number;
 }
+
+const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
 
 /**
  * Starts the queue manager's thread on `store`'s queue and resolves once
@@ -47,7 +50,10 @@ export function startQueueManagerThread(
   store: QueueStore,
   initial: Config,
   foreground: boolean,
+  options: QueueManagerThreadOptions = {},
 ): Promise<QueueManagerThread> {
+  const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
+  const workerUrl = (options.workerUrl ?? WORKER_URL).href;
   let config = initial;
   let worker: Worker;
   let stopping = false;
@@ -80,7 +86,7 @@ export function startQueueManagerThread(
   const scheduleRestart = (why: string) => {
     log.error(
       `queue manager thread failed: ${why}; restarting in ${
-        RESTART_DELAY_MS / 1000
+        restartDelayMs / 1000
       } s`,
     );
     restartTimer = setTimeout(() => {
@@ -93,7 +99,7 @@ export function startQueueManagerThread(
         }
       };
       launch();
-    }, RESTART_DELAY_MS);
+    }, restartDelayMs);
   };
 
   const failed = (event: ErrorEvent) => {
@@ -107,7 +113,7 @@ export function startQueueManagerThread(
   };
 
   const launch = () => {
-    worker = spawn();
+    worker = new Worker(workerUrl, { type: "module", name: "qmgr" });
     worker.onmessage = received;
     worker.onerror = failed;
     post({ kind: "start", config, foreground });

@@ -105,6 +105,12 @@ export interface QueueStoreOptions {
    * hands them to the SMTP side's store, which writes the new messages.
    */
   readonly retire?: (spare: string) => void;
+  /**
+   * Whether messages committed here are also removed here (default true).
+   * The SMTP side's store passes false when the queue manager runs in
+   * another thread: it then keeps no record of its commits.
+   */
+  readonly removesCommitted?: boolean;
 }
 
 /** Where a writer delivers its message. */
@@ -178,6 +184,7 @@ export class QueueStore {
   readonly #retire: (spare: string) => void;
   /** Committed here and never deferred: certainly no defer logfile. */
   readonly #fresh = new Set<string>();
+  readonly #removesCommitted: boolean;
 
   private constructor(
     /** Absolute path of `queue_directory`. */
@@ -190,6 +197,7 @@ export class QueueStore {
     this.#syncDirectory = options.syncDirectory ??
       ((path) => syncDirectory(path, { keepOpen: true }));
     this.#retire = options.retire ?? ((spare) => this.adoptSpare(spare));
+    this.#removesCommitted = options.removesCommitted ?? true;
   }
 
   /**
@@ -237,23 +245,36 @@ export class QueueStore {
   ): Promise<QueueWriter> {
     const queue = options.queue ?? "incoming";
     const id = this.#newQueueId();
-    const spare = this.#spares.pop();
+    const spare = this.#takeSpare();
     return createQueueWriter({
       id,
       arrivalTime: Math.floor(this.#now()),
       envelope,
-      stagingPath: this.path("tmp", spare ?? id),
+      stagingPath: spare?.path ?? this.path("tmp", id),
       queuePath: this.path(queue, id),
       queueDirectory: this.directory(queue),
-      createFile: spare === undefined ? this.#createFile : reuseSpareFile,
+      createFile: spare ? () => spare.file : this.#createFile,
       syncDirectory: this.#syncDirectory,
       committed: queue === "incoming"
         ? (id) => {
-          if (this.#fresh.size < MAX_FRESH_IDS) this.#fresh.add(id);
+          this.#rememberFresh(id);
           this.#notify(id);
         }
         : () => {},
     });
+  }
+
+  /** An open spare file, skipping any that vanished from tmp/. */
+  #takeSpare(): { path: string; file: Deno.FsFile } | undefined {
+    for (let spare = this.#spares.pop(); spare; spare = this.#spares.pop()) {
+      const path = this.path("tmp", spare);
+      try {
+        return { path, file: reuseSpareFile(path) };
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -272,8 +293,14 @@ export class QueueStore {
    * here: subscribers are told.
    */
   announce(id: string): void {
-    if (this.#fresh.size < MAX_FRESH_IDS) this.#fresh.add(id);
+    this.#rememberFresh(id);
     this.#notify(id);
+  }
+
+  #rememberFresh(id: string): void {
+    if (this.#removesCommitted && this.#fresh.size < MAX_FRESH_IDS) {
+      this.#fresh.add(id);
+    }
   }
 
   /**

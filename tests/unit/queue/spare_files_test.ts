@@ -71,3 +71,11 @@ Deno.test("a store in another thread retires spent files to the writing store, a
   assert.deepEqual(await namesIn(join(directory, "tmp")), []);
   assert.deepEqual(await namesIn(join(directory, "incoming")), [second]);
 });
+
+Deno.test("a spare that vanished from tmp/ is skipped: the message gets a fresh file", async () => {
+  await using queue = await temporaryQueue();
+  const { store, directory } = queue;
+  store.adoptSpare("spare.gone");
+  const id = await enqueue(store);
+  assert.deepEqual(await namesIn(join(directory, "incoming")), [id]);
+});
