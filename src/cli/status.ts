@@ -11,7 +11,7 @@ export const statusCommand: Command = {
   usage: "status [--config PATH] [--json]",
   description:
     `Exits 0 and describes the daemon (pid, uptime, listeners, sessions, messages
-being delivered) when it runs; exits 1 with "mailsrv is not running" when not.`,
+being delivered, whether the delivery thread runs) when it runs; exits 1 with "mailsrv is not running" when not.`,
   options: { json: { type: "boolean" } },
   async run(context) {
     const reply = await askDaemon(context, "status", 10_000);
@@ -25,7 +25,12 @@ being delivered) when it runs; exits 1 with "mailsrv is not running" when not.`,
       `mailsrv is running (pid ${reply.pid}, version ${reply.version}, up ${reply.uptimeSeconds}s)\n` +
         `  configuration: ${reply.configFile ?? "(embedded default)"}\n` +
         `  listening: ${listeners || "(nothing)"}\n` +
-        `  smtp sessions: ${reply.sessions}, messages in delivery: ${reply.activeMessages}\n`,
+        `  smtp sessions: ${reply.sessions}, messages in delivery: ${reply.activeMessages}\n` +
+        `  delivery thread: ${
+          reply.deliveryThread
+            ? "running"
+            : "idle (starts with the next message)"
+        }\n`,
     );
     return EXIT.ok;
   },

@@ -483,6 +483,13 @@ export const PARAMETERS: readonly Parameter[] = Object.freeze([
     description: "The time between scans of the deferred queue.",
   },
   {
+    name: "max_idle",
+    kind: "duration",
+    defaultValue: "100s",
+    description:
+      "How long the delivery thread waits, with the queue empty, before it exits (it starts again with the next message).",
+  },
+  {
     name: "qmgr_message_active_limit",
     kind: "integer",
     defaultValue: "20000",

@@ -452,6 +452,7 @@ function buildConfig(
     maximal_backoff_time: number("maximal_backoff_time"),
     maximal_queue_lifetime: number("maximal_queue_lifetime"),
     queue_run_delay: number("queue_run_delay"),
+    max_idle: number("max_idle"),
     qmgr_message_active_limit: number("qmgr_message_active_limit"),
     default_destination_concurrency_limit: number(
       "default_destination_concurrency_limit",

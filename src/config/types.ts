@@ -138,6 +138,11 @@ export interface Config {
   readonly maximal_queue_lifetime: number;
   /** Seconds between scans of the deferred queue. */
   readonly queue_run_delay: number;
+  /**
+   * Seconds the queue manager's thread stays with the queue empty and
+   * nothing to do before it exits (Postfix max_idle).
+   */
+  readonly max_idle: number;
   /** Messages the queue manager keeps in memory at once. */
   readonly qmgr_message_active_limit: number;
   /** Deliveries in flight at once, all agents together. */

@@ -179,6 +179,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       listeners: [...services.keys()],
       sessions,
       activeMessages: await manager?.activeCount() ?? 0,
+      deliveryThread: manager?.running() ?? false,
     };
   };
 
@@ -205,10 +206,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   try {
     // The queue manager first: once the listeners accept, everything is
     // up (`mailsrv start` returns then, and signals are handled).
+    // With nothing queued, no delivery thread until the first message.
     manager = await startQueueManagerThread(
       store,
       config,
       options.foreground,
+      { dormant: !store.hasMessages() },
     );
     services = (await reconcileServices(services, config.listeners, starters))
       .services;

@@ -44,5 +44,10 @@ export type FromQueueManager =
     readonly request: number;
     readonly activeMessages: number;
   }
+  /**
+   * Nothing to do for max_idle with the queue empty, after `committed`
+   * commit messages: the master may stop the thread until the next one.
+   */
+  | { readonly kind: "idle"; readonly committed: number }
   /** Stopped: deliveries finished or left in active/ for the next start. */
   | { readonly kind: "stopped" };

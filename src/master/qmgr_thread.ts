@@ -4,10 +4,19 @@
  * DESCRIPTION
  *   Starts the Worker, forwards each commit of the master's queue store to
  *   it, takes back spent queue files as spares, and relays flush, reload,
- *   status and stop. If the thread dies of an error it is logged and a new
- *   one is started after RESTART_DELAY_MS (Postfix's master restarts a
- *   failed qmgr the same way); the new thread recovers active/ and
- *   incoming/, so no message waits for a restart of the daemon.
+ *   status and stop. The thread's life:
+ *
+ *     running     delivering; commits are forwarded as they happen
+ *     retiring    it reported max_idle with the queue empty and was told
+ *                 to stop; commits meanwhile wake it again once stopped
+ *     dormant     no thread: an idle daemon holds no delivery isolate
+ *                 (Postfix's idle delivery agents exit the same way); the
+ *                 next commit or flush starts one, which recovers the queue
+ *     restarting  the thread died of an error; it is logged and a new one
+ *                 starts after RESTART_DELAY_MS (Postfix's master restarts
+ *                 a failed qmgr), recovering active/ and incoming/
+ *
+ *   The daemon starts dormant when the queue holds no message.
  */
 import type { Config } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
@@ -17,6 +26,9 @@ import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 /** The pause before a failed queue manager thread is started again. */
 export const RESTART_DELAY_MS = 1000;
 
+/** Deadline for a retiring thread (it has nothing in flight). */
+const RETIRE_DEADLINE_MS = 10_000;
+
 /** The running queue manager, seen from the master. */
 export interface QueueManagerThread {
   /** Delivers all queued mail now (`mailsrv flush`). */
@@ -25,11 +37,11 @@ export interface QueueManagerThread {
   reload(config: Config): void;
   /** Messages in the active set. */
   activeCount(): Promise<number>;
+  /** Whether a thread is running (false while dormant). */
+  running(): boolean;
   /** Lets deliveries finish until `deadlineMs`, then ends the thread. */
   stop(deadlineMs: number): Promise<void>;
 }
-
-const log = maillog("master");
 
 /** How the thread is run; tests substitute the worker module. */
 export interface QueueManagerThreadOptions {
@@ -37,13 +49,19 @@ export interface QueueManagerThreadOptions {
   readonly workerUrl?: URL;
   /** Pause before a restart (default RESTART_DELAY_MS). */
   readonly restartDelayMs?: number;
+  /** Start without a thread, until the first commit or flush. */
+  readonly dormant?: boolean;
 }
 
 const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
 
+const log = maillog("master");
+
+type State = "running" | "retiring" | "dormant" | "restarting" | "stopped";
+
 /**
  * Starts the queue manager's thread on `store`'s queue and resolves once
- * it has recovered the queue and is delivering.
+ * it has recovered the queue and is delivering (at once when dormant).
  * @throws when the thread cannot start (its reason)
  */
 export function startQueueManagerThread(
@@ -55,15 +73,77 @@ export function startQueueManagerThread(
   const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
   const workerUrl = (options.workerUrl ?? WORKER_URL).href;
   let config = initial;
-  let worker: Worker;
-  let stopping = false;
+  let state: State = "dormant";
+  let worker: Worker | undefined;
+  /** Commit messages posted to the current thread. */
+  let posted = 0;
+  /** Work arrived while no thread could take it: start one when possible. */
+  let wanted = false;
+  let flushWanted = false;
   let requests = 0;
   const statusWaiters = new Map<number, (active: number) => void>();
   let onStopped: (() => void) | undefined;
   let onStart: ((error?: string) => void) | undefined;
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const post = (message: ToQueueManager) => worker.postMessage(message);
+  const post = (message: ToQueueManager) => worker?.postMessage(message);
+
+  const answerStatusWaiters = () => {
+    for (const answer of statusWaiters.values()) answer(0);
+    statusWaiters.clear();
+  };
+
+  const end = () => {
+    worker?.terminate();
+    worker = undefined;
+    answerStatusWaiters();
+  };
+
+  const launch = () => {
+    worker = new Worker(workerUrl, { type: "module", name: "qmgr" });
+    worker.onmessage = received;
+    worker.onerror = failed;
+    state = "running";
+    posted = 0;
+    wanted = false;
+    post({ kind: "start", config, foreground });
+    if (flushWanted) {
+      flushWanted = false;
+      post({ kind: "flush" });
+    }
+  };
+
+  /** Starts a thread for work that came in while there was none. */
+  const wake = () => {
+    onStart = (error) => {
+      onStart = undefined;
+      if (error !== undefined) {
+        end();
+        scheduleRestart(error);
+      }
+    };
+    launch();
+  };
+
+  const scheduleRestart = (why: string) => {
+    state = "restarting";
+    log.error(
+      `queue manager thread failed: ${why}; restarting in ${
+        restartDelayMs / 1000
+      } s`,
+    );
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      wake();
+    }, restartDelayMs);
+  };
+
+  const retired = () => {
+    onStopped = undefined;
+    end();
+    if (wanted || flushWanted) wake();
+    else state = "dormant";
+  };
 
   const received = (event: MessageEvent<FromQueueManager>) => {
     const message = event.data;
@@ -78,90 +158,87 @@ export function startQueueManagerThread(
         statusWaiters.get(message.request)?.(message.activeMessages);
         statusWaiters.delete(message.request);
         return;
+      case "idle":
+        // Only if no commit is on its way to it.
+        if (state === "running" && message.committed === posted) {
+          state = "retiring";
+          onStopped = retired;
+          post({ kind: "stop", deadlineMs: RETIRE_DEADLINE_MS });
+        }
+        return;
       case "stopped":
         return onStopped?.();
     }
   };
 
-  const scheduleRestart = (why: string) => {
-    log.error(
-      `queue manager thread failed: ${why}; restarting in ${
-        restartDelayMs / 1000
-      } s`,
-    );
-    restartTimer = setTimeout(() => {
-      restartTimer = undefined;
-      onStart = (error) => {
-        onStart = undefined;
-        if (error !== undefined) {
-          worker.terminate();
-          scheduleRestart(error);
-        }
-      };
-      launch();
-    }, restartDelayMs);
-  };
-
   const failed = (event: ErrorEvent) => {
     event.preventDefault();
-    worker.terminate();
-    for (const answer of statusWaiters.values()) answer(0);
-    statusWaiters.clear();
-    if (stopping) onStopped?.();
+    end();
+    if (state === "stopped") onStopped?.();
     else if (onStart) onStart(event.message);
     else scheduleRestart(event.message);
   };
 
-  const launch = () => {
-    worker = new Worker(workerUrl, { type: "module", name: "qmgr" });
-    worker.onmessage = received;
-    worker.onerror = failed;
-    post({ kind: "start", config, foreground });
-  };
-
   const unsubscribe = store.subscribe((id) => {
-    if (!restartTimer) post({ kind: "committed", id });
+    if (state === "running") {
+      posted++;
+      post({ kind: "committed", id });
+    } else if (state === "dormant") wake();
+    else wanted = true;
   });
 
   const handle: QueueManagerThread = {
-    flush: () => post({ kind: "flush" }),
+    flush() {
+      if (state === "running") post({ kind: "flush" });
+      else if (state === "dormant") {
+        flushWanted = true;
+        wake();
+      } else if (state !== "stopped") flushWanted = true;
+    },
     reload(next) {
       config = next;
-      post({ kind: "reload", config: next, foreground });
+      if (state === "running") {
+        post({ kind: "reload", config: next, foreground });
+      }
     },
     activeCount() {
-      if (restartTimer) return Promise.resolve(0);
+      if (state !== "running") return Promise.resolve(0);
       const request = ++requests;
       return new Promise((resolve) => {
         statusWaiters.set(request, resolve);
         post({ kind: "status", request });
       });
     },
+    running: () => state === "running" || state === "retiring",
     stop(deadlineMs) {
-      stopping = true;
+      const was = state;
+      state = "stopped";
       unsubscribe();
-      if (restartTimer) {
-        clearTimeout(restartTimer);
+      clearTimeout(restartTimer);
+      if (was !== "running" && was !== "retiring") {
+        end();
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
         onStopped = () => {
           onStopped = undefined;
-          worker.terminate();
+          end();
           resolve();
         };
-        post({ kind: "stop", deadlineMs });
+        if (was === "running") post({ kind: "stop", deadlineMs });
       });
     },
   };
 
+  if (options.dormant) return Promise.resolve(handle);
   return new Promise((resolve, reject) => {
     onStart = (error) => {
       onStart = undefined;
       if (error === undefined) resolve(handle);
       else {
+        state = "stopped";
         unsubscribe();
-        worker.terminate();
+        end();
         reject(new Error(error));
       }
     };

@@ -11,6 +11,9 @@
  *   and forwarded mail it writes itself go straight to its own queue
  *   manager. Spent queue files go back to the master as spares.
  *
+ *   After max_idle with nothing to do and the queue empty it says so, and
+ *   the master stops it until the next message (qmgr_thread.ts).
+ *
  *   Messages are handled one at a time, in order (qmgr_protocol.ts). A
  *   failure to start is reported, not thrown; anything that escapes later
  *   reaches the master as a Worker error, and the master starts a new
@@ -38,6 +41,43 @@ let config: Config | undefined;
 let store: QueueStore | undefined;
 let manager: QueueManager | undefined;
 let stopTrim = () => {};
+let stopIdleWatch = () => {};
+/** `committed` messages received from the master. */
+let received = 0;
+
+/** How often the idle watch looks. */
+const IDLE_CHECK_MS = 1000;
+
+/**
+ * Tells the master once the thread has been quiet for max_idle with the
+ * queue empty (Postfix's delivery agents exit after max_idle the same
+ * way): it may then stop this thread until the next message.
+ */
+function watchIdle(queue: QueueStore, isQuiet: () => boolean): () => void {
+  let quietSince = Date.now();
+  let told = false;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (!isQuiet()) {
+      quietSince = now;
+      told = false;
+      return;
+    }
+    if (told || now - quietSince < config!.max_idle * 1000) return;
+    try {
+      if (queue.hasMessages()) {
+        quietSince = now;
+        return;
+      }
+    } catch {
+      return; // Unreadable queue: stay, and say so in the deliveries.
+    }
+    told = true;
+    thread.postMessage({ kind: "idle", committed: received });
+  }, IDLE_CHECK_MS);
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
+}
 
 async function start(next: Config, foreground: boolean): Promise<void> {
   try {
@@ -62,6 +102,10 @@ async function start(next: Config, foreground: boolean): Promise<void> {
     stopTrim = startMemoryTrim(
       quietWhen(() => commits, () => active.activeCount() === 0),
     );
+    stopIdleWatch = watchIdle(
+      store,
+      quietWhen(() => commits, () => active.activeCount() === 0),
+    );
     thread.postMessage({ kind: "started" });
   } catch (error) {
     thread.postMessage({
@@ -76,6 +120,7 @@ async function handle(message: ToQueueManager): Promise<void> {
     case "start":
       return await start(message.config, message.foreground);
     case "committed":
+      received++;
       return store?.announce(message.id);
     case "flush":
       return manager?.flush();
@@ -91,6 +136,7 @@ async function handle(message: ToQueueManager): Promise<void> {
     case "stop":
       await manager?.stop(message.deadlineMs);
       stopTrim();
+      stopIdleWatch();
       closeSyncedDirectories();
       await closeLogging();
       return thread.postMessage({ kind: "stopped" });

@@ -560,6 +560,19 @@ export class QueueStore {
   }
 
   /**
+   * Whether any message waits in active/, incoming/ or deferred/: the
+   * queues the queue manager works on.
+   */
+  hasMessages(): boolean {
+    for (const queue of ["active", "incoming", "deferred"] as const) {
+      for (const entry of Deno.readDirSync(this.directory(queue))) {
+        if (entry.isFile && isQueueId(entry.name)) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The queue IDs in `queue`, streamed from the directory in its own
    * order; names that are not queue IDs are skipped.
    */

@@ -68,6 +68,7 @@ export function baseTestConfig(overrides: Partial<Config> = {}): Config {
     maximal_backoff_time: 4000,
     maximal_queue_lifetime: 5 * 86400,
     queue_run_delay: 300,
+    max_idle: 100,
     qmgr_message_active_limit: 20000,
     default_destination_concurrency_limit: 20,
     listeners: [],

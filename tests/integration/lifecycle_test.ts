@@ -13,6 +13,7 @@ import {
   startDaemon,
   waitFor,
 } from "../helpers/daemon.ts";
+import { sendWithSmtplib } from "../helpers/mail.ts";
 
 /** A minimal line-based SMTP client over a raw socket. */
 class RawClient {
@@ -118,6 +119,44 @@ Deno.test("a graceful stop lets the transaction in flight finish and refuses new
       await again.stop();
     }
   } finally {
+    await Deno.remove(daemon.home, { recursive: true });
+  }
+});
+
+Deno.test("the delivery thread sleeps while the queue is empty and wakes with the next message", async () => {
+  const daemon = await startDaemon({ params: { max_idle: "1s" } });
+  const status = async () => {
+    const result = await runMailsrv([
+      "status",
+      "--json",
+      "--config",
+      daemon.configPath,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as { deliveryThread: boolean };
+  };
+  try {
+    // Nothing queued at start: no delivery thread yet.
+    assert.equal((await status()).deliveryThread, false);
+    for (const round of [1, 2]) {
+      const [sent] = await sendWithSmtplib(daemon.port, "a@example.test", [
+        "sleeper@localhost",
+      ]);
+      assert.equal(sent.code, 250, sent.reply);
+      await waitFor(
+        `delivery ${round}`,
+        async () =>
+          (await listFiles(join(daemon.home, "mail", "sleeper", "new")))
+              .length === round || undefined,
+      );
+      // max_idle later, with the queue empty, the thread is gone again.
+      await waitFor(
+        `the delivery thread to retire (${round})`,
+        async () => !(await status()).deliveryThread || undefined,
+      );
+    }
+  } finally {
+    await daemon.stop();
     await Deno.remove(daemon.home, { recursive: true });
   }
 });

@@ -75,3 +75,58 @@ Deno.test("queue manager thread: a start it refuses rejects with its reason", as
     /cannot open the queue/,
   );
 });
+
+Deno.test("queue manager thread: dormant until the first commit, retired when idle, woken again by mail", async () => {
+  await using queue = await temporaryQueue();
+  const config = testConfig(queue.directory);
+  const thread = await startQueueManagerThread(queue.store, config, false, {
+    workerUrl,
+    dormant: true,
+  });
+  try {
+    assert.equal(thread.running(), false);
+    assert.equal(await thread.activeCount(), 0);
+    // The first commit starts a thread (which finds it in incoming/).
+    await enqueue(queue.store);
+    assert.equal(thread.running(), true);
+    assert.equal(await thread.activeCount(), 7);
+    // Its idle report retires it.
+    thread.reload({ ...config, myhostname: "idle.test" });
+    await eventually(() => Promise.resolve(!thread.running() || undefined));
+    // Mail wakes it again; an idle report that crossed a commit is ignored.
+    await enqueue(queue.store);
+    await enqueue(queue.store);
+    assert.equal(thread.running(), true);
+    thread.reload({ ...config, myhostname: "stale.test" });
+    assert.equal(await thread.activeCount(), 7);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(thread.running(), true, "a stale idle report retired it");
+  } finally {
+    await thread.stop(1000);
+  }
+  assert.equal(thread.running(), false);
+});
+
+Deno.test("queue manager thread: a flush while dormant starts a thread that flushes", async () => {
+  await using queue = await temporaryQueue();
+  const lines: string[] = [];
+  await setupLogging({
+    hostname: "mx.test",
+    stderr: false,
+    sink: (l) => lines.push(l),
+  });
+  const thread = await startQueueManagerThread(
+    queue.store,
+    testConfig(queue.directory),
+    false,
+    { workerUrl, dormant: true, restartDelayMs: 60_000 },
+  );
+  try {
+    thread.flush(); // the fake dies on flush: proof that it was sent
+    await eventually(() =>
+      Promise.resolve(lines.some((l) => /fell over/.test(l)) || undefined)
+    );
+  } finally {
+    await thread.stop(1000);
+  }
+});
