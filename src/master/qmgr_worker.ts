@@ -34,7 +34,6 @@ import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 const thread = self as unknown as {
   postMessage(message: FromQueueManager): void;
   onmessage: ((event: MessageEvent<ToQueueManager>) => void) | null;
-  close(): void;
 };
 
 let config: Config | undefined;
