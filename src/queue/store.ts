@@ -246,6 +246,20 @@ export class QueueStore {
     const queue = options.queue ?? "incoming";
     const id = this.#newQueueId();
     const spare = this.#takeSpare();
+    try {
+      return this.#createWriter(id, queue, envelope, spare);
+    } catch (error) {
+      spare?.file.close();
+      throw error;
+    }
+  }
+
+  #createWriter(
+    id: string,
+    queue: "incoming" | "maildrop",
+    envelope: NewEnvelope,
+    spare: { path: string; file: Deno.FsFile } | undefined,
+  ): QueueWriter {
     return createQueueWriter({
       id,
       arrivalTime: Math.floor(this.#now()),
@@ -305,7 +319,8 @@ export class QueueStore {
 
   /**
    * Keeps `spare`, a spent queue file in tmp/, for the next new message;
-   * past MAX_SPARE_FILES it is unlinked instead.
+   * past MAX_SPARE_FILES it is unlinked instead. Never throws: a spare
+   * that cannot be unlinked is left for tmp/ to be emptied at next start.
    */
   adoptSpare(spare: string): void {
     if (this.#spares.length < MAX_SPARE_FILES) {
@@ -314,8 +329,8 @@ export class QueueStore {
     }
     try {
       Deno.removeSync(this.path("tmp", spare));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
+    } catch {
+      // See above.
     }
   }
 
