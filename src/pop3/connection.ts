@@ -27,6 +27,7 @@
  *
  *   Does NOT listen or accept (see `server.ts`).
  */
+import { type IoDeadline, openIoDeadline } from "../common/io_deadline.ts";
 import type { DrainControl } from "../master/session_listener.ts";
 import { failedLogins } from "./failed_logins.ts";
 import { maillog } from "../log/maillog.ts";
@@ -130,7 +131,8 @@ class Pop3Connection {
   #replies = "";
   #maildrop: Maildrop | null = null;
   #lost = false;
-  #interruptRead: (() => void) | null = null;
+  /** pop3_timeout on each wait for the client. */
+  readonly #deadline: IoDeadline;
 
   constructor(
     stream: Pop3Stream,
@@ -146,6 +148,7 @@ class Pop3Connection {
     this.#control = control;
     this.#config = deps.config();
     this.#timeoutMs = this.#config.pop3_timeout * 1000;
+    this.#deadline = openIoDeadline(this.#timeoutMs);
   }
 
   async run(): Promise<void> {
@@ -193,7 +196,7 @@ class Pop3Connection {
 
   /** Wakes a session blocked in an idle read, so it can say goodbye. */
   interrupt(): void {
-    this.#interruptRead?.();
+    this.#deadline.interrupt("shutdown");
   }
 
   /** Unlocks the maildrop if the session still holds it. */
@@ -209,6 +212,7 @@ class Pop3Connection {
   }
 
   close(): void {
+    this.#deadline.close();
     try {
       this.#stream.close();
     } catch {
@@ -392,21 +396,11 @@ class Pop3Connection {
    * `work`'s outcome, or "timeout" after pop3_timeout, or "shutdown" when
    * `interruptible` and the service starts draining meanwhile.
    */
-  async #bounded(
+  #bounded(
     work: Promise<ReadOutcome>,
     interruptible: boolean,
   ): Promise<ReadOutcome> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = new Promise<ReadOutcome>((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
-      if (interruptible) this.#interruptRead = () => resolve("shutdown");
-    });
-    try {
-      return await Promise.race([work, stop]);
-    } finally {
-      clearTimeout(timer);
-      this.#interruptRead = null;
-    }
+    return this.#deadline.wait<ReadOutcome>(work, "timeout", interruptible);
   }
 }
 

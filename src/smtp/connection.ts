@@ -35,6 +35,7 @@
  *   or start TLS.
  */
 import { createBufferPool } from "../common/buffer_pool.ts";
+import { type IoDeadline, openIoDeadline } from "../common/io_deadline.ts";
 import type { DrainControl } from "../master/session_listener.ts";
 import type { Config } from "../config/types.ts";
 import type {
@@ -154,7 +155,7 @@ export async function serveSmtpConnection(
     } catch {
       // Already closed by the listener's drain or by the peer.
     }
-    connection.releaseBuffers();
+    connection.release();
   }
 }
 
@@ -170,7 +171,6 @@ class SmtpConnection {
   readonly #deps: SmtpDeps;
   readonly #control: SessionControl;
   readonly #config: Config;
-  readonly #timeoutMs: number;
   readonly #buffers = takeBuffers();
   readonly #buffer = this.#buffers.read;
   readonly #lines = new CommandLineReader();
@@ -181,15 +181,15 @@ class SmtpConnection {
   #lost = false;
   /** A read may still write into the read buffer (it timed out or was interrupted). */
   #readPending = false;
-  /** Ends the current idle read early (the service drains). */
-  #interruptRead: (() => void) | null = null;
+  /** smtpd_timeout on each wait for the client. */
+  readonly #deadline: IoDeadline;
 
   constructor(conn: SmtpStream, deps: SmtpDeps, control: SessionControl) {
     this.#conn = conn;
     this.#deps = deps;
     this.#control = control;
     this.#config = deps.config();
-    this.#timeoutMs = this.#config.smtpd_timeout * 1000;
+    this.#deadline = openIoDeadline(this.#config.smtpd_timeout * 1000);
   }
 
   async run(address: string): Promise<void> {
@@ -223,8 +223,12 @@ class SmtpConnection {
     await this.abortMessage();
   }
 
-  /** Hands the buffers to the next session, unless a read may still fill them. */
-  releaseBuffers(): void {
+  /**
+   * Leaves the deadline clock and hands the buffers to the next session,
+   * unless a read may still fill them.
+   */
+  release(): void {
+    this.#deadline.close();
     // A read still pending may yet write into the read buffer.
     if (this.#readPending) return;
     readBuffers.give(this.#buffers.read);
@@ -233,7 +237,7 @@ class SmtpConnection {
 
   /** Wakes an idle session blocked in a read, so it can say 421 and close. */
   interrupt(): void {
-    this.#interruptRead?.();
+    this.#deadline.interrupt("shutdown");
   }
 
   /** Discards the open queue file, if any. */
@@ -451,25 +455,13 @@ class SmtpConnection {
 
   /**
    * `work`'s outcome, or "timeout" after smtpd_timeout, or "shutdown" when
-   * `interruptible` and the service starts draining meanwhile. The
-   * stopping promise is made per wait, so no long-lived promise collects
-   * reactions.
+   * `interruptible` and the service starts draining meanwhile.
    */
-  async #bounded(
+  #bounded(
     work: Promise<ReadOutcome>,
     interruptible: boolean,
   ): Promise<ReadOutcome> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = new Promise<ReadOutcome>((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
-      if (interruptible) this.#interruptRead = () => resolve("shutdown");
-    });
-    try {
-      return await Promise.race([work, stop]);
-    } finally {
-      clearTimeout(timer);
-      this.#interruptRead = null;
-    }
+    return this.#deadline.wait<ReadOutcome>(work, "timeout", interruptible);
   }
 }
 

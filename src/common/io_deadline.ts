@@ -1,0 +1,124 @@
+/**
+ * Time limits on a connection's reads and writes, without a timer each.
+ *
+ * DESCRIPTION
+ *   smtpd_timeout and pop3_timeout bound every wait for the client. A
+ *   timer started and cleared around each read and write cost about a
+ *   tenth of the SMTP thread's time under load (measured); instead each
+ *   connection holds one `IoDeadline`, a wait records when it is due, and
+ *   one shared clock per thread, ticking while any connection is open,
+ *   expires the waits that are overdue. A wait may end up to one tick
+ *   late: a tenth of the timeout, at most TICK_MAX_MS.
+ */
+
+/** The longest pause between checks. */
+export const TICK_MAX_MS = 1000;
+/** The shortest pause between checks (tests use timeouts of milliseconds). */
+const TICK_MIN_MS = 5;
+
+/** A connection's limit on each of its waits. */
+export interface IoDeadline {
+  /**
+   * `work`'s value, or `expired` once the timeout has passed, or the value
+   * given to `interrupt` while this wait is interruptible, whichever
+   * comes first. One wait at a time.
+   */
+  wait<T>(work: Promise<T>, expired: T, interruptible?: boolean): Promise<T>;
+  /** Ends the current interruptible wait, if any, with `value`. */
+  interrupt(value: unknown): void;
+  /** The connection is done: it no longer keeps the clock ticking. */
+  close(): void;
+}
+
+interface Pending {
+  readonly due: number;
+  readonly expired: unknown;
+  readonly interruptible: boolean;
+  readonly settle: (value: unknown) => void;
+}
+
+interface Entry {
+  readonly tickMs: number;
+  pending: Pending | null;
+}
+
+const open = new Set<Entry>();
+let ticker: ReturnType<typeof setInterval> | undefined;
+let tickerMs = Infinity;
+
+function tick(): void {
+  const now = Date.now();
+  for (const entry of open) {
+    const pending = entry.pending;
+    if (pending && pending.due <= now) {
+      entry.pending = null;
+      pending.settle(pending.expired);
+    }
+  }
+}
+
+/** (Re)starts the shared clock at the finest tick any open entry needs. */
+function retune(): void {
+  let finest = Infinity;
+  for (const entry of open) finest = Math.min(finest, entry.tickMs);
+  if (finest === tickerMs) return;
+  clearInterval(ticker);
+  ticker = undefined;
+  tickerMs = finest;
+  if (finest !== Infinity) ticker = setInterval(tick, finest);
+}
+
+/** Whether another open entry still needs the current tick. */
+function tickStillNeeded(): boolean {
+  for (const entry of open) if (entry.tickMs === tickerMs) return true;
+  return false;
+}
+
+/** Opens a deadline for one connection whose waits last `timeoutMs`. */
+export function openIoDeadline(timeoutMs: number): IoDeadline {
+  const entry: Entry = {
+    tickMs: Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, timeoutMs / 10)),
+    pending: null,
+  };
+  open.add(entry);
+  if (entry.tickMs < tickerMs) retune();
+  let closed = false;
+  return {
+    wait<T>(work: Promise<T>, expired: T, interruptible = false): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const pending: Pending = {
+          due: Date.now() + timeoutMs,
+          expired,
+          interruptible,
+          settle: resolve as (value: unknown) => void,
+        };
+        entry.pending = pending;
+        work.then(
+          (value) => {
+            if (entry.pending === pending) entry.pending = null;
+            resolve(value);
+          },
+          (error) => {
+            if (entry.pending === pending) entry.pending = null;
+            reject(error);
+          },
+        );
+      });
+    },
+    interrupt(value) {
+      const pending = entry.pending;
+      if (pending?.interruptible) {
+        entry.pending = null;
+        pending.settle(value);
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      entry.pending = null;
+      open.delete(entry);
+      // Connections of one service share a tick: usually found at once.
+      if (entry.tickMs === tickerMs && !tickStillNeeded()) retune();
+    },
+  };
+}

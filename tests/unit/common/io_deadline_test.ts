@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { openIoDeadline } from "../../../src/common/io_deadline.ts";
+
+const never = () => new Promise<string>(() => {});
+const after = (ms: number, value: string) =>
+  new Promise<string>((resolve) => setTimeout(() => resolve(value), ms));
+
+Deno.test("io deadline: the work's value when it comes in time", async () => {
+  const deadline = openIoDeadline(1000);
+  try {
+    assert.equal(await deadline.wait(after(5, "data"), "timeout"), "data");
+    await assert.rejects(
+      deadline.wait(Promise.reject(new Error("reset")), "timeout"),
+      /reset/,
+    );
+  } finally {
+    deadline.close();
+  }
+});
+
+Deno.test("io deadline: a wait past its timeout ends with the expired value, each wait timed afresh", async () => {
+  const deadline = openIoDeadline(40);
+  try {
+    const started = Date.now();
+    assert.equal(await deadline.wait(never(), "timeout"), "timeout");
+    const took = Date.now() - started;
+    assert.ok(took >= 40 && took < 1000, `timed out after ${took} ms`);
+    // A wait that ends in time, after a long idle spell, is not cut short.
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(await deadline.wait(after(10, "line"), "timeout"), "line");
+  } finally {
+    deadline.close();
+  }
+});
+
+Deno.test("io deadline: interrupt ends only an interruptible wait", async () => {
+  const deadline = openIoDeadline(10_000);
+  try {
+    const idle = deadline.wait(never(), "timeout", true);
+    deadline.interrupt("shutdown");
+    assert.equal(await idle, "shutdown");
+    const busy = deadline.wait(after(20, "written"), "timeout", false);
+    deadline.interrupt("shutdown");
+    assert.equal(await busy, "written");
+  } finally {
+    deadline.close();
+  }
+});
+
+Deno.test("io deadline: connections with different timeouts each get theirs", async () => {
+  const slow = openIoDeadline(10_000);
+  const fast = openIoDeadline(30);
+  try {
+    const slowWait = slow.wait(after(80, "slow data"), "timeout");
+    assert.equal(await fast.wait(never(), "timeout"), "timeout");
+    assert.equal(await slowWait, "slow data");
+  } finally {
+    slow.close();
+    fast.close();
+  }
+});
