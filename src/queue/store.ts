@@ -319,19 +319,14 @@ export class QueueStore {
 
   /**
    * Keeps `spare`, a spent queue file in tmp/, for the next new message;
-   * past MAX_SPARE_FILES it is unlinked instead. Never throws: a spare
-   * that cannot be unlinked is left for tmp/ to be emptied at next start.
+   * past MAX_SPARE_FILES it is unlinked instead, in the background: an
+   * unlink frees blocks, slow enough to stall the sessions of this thread
+   * after a burst. Never fails: a spare that cannot be unlinked is left
+   * for tmp/ to be emptied at the next start.
    */
   adoptSpare(spare: string): void {
-    if (this.#spares.length < MAX_SPARE_FILES) {
-      this.#spares.push(spare);
-      return;
-    }
-    try {
-      Deno.removeSync(this.path("tmp", spare));
-    } catch {
-      // See above.
-    }
+    if (this.#spares.length < MAX_SPARE_FILES) this.#spares.push(spare);
+    else Deno.remove(this.path("tmp", spare)).catch(() => {});
   }
 
   #notify(id: string): void {
