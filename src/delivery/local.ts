@@ -37,7 +37,6 @@ import {
   createMapCache,
   LookupTableError,
   type MapCache,
-  type MapOptions,
 } from "../maps/mod.ts";
 import { deliverToCommand } from "./command.ts";
 import { deliverToFile } from "./file_target.ts";
@@ -50,10 +49,9 @@ import type {
   CommandEnvironment,
   LocalTarget,
   Privileges,
-  Resubmit,
 } from "./local_types.ts";
 import { lookupLocalUser } from "./local_users.ts";
-import type { MboxLockOptions } from "./lock.ts";
+import type { AgentOptions } from "./agent_options.ts";
 import { resolveDefaultPrivileges } from "./target_privileges.ts";
 import { forward } from "./forward.ts";
 import {
@@ -64,21 +62,11 @@ import {
 } from "./types.ts";
 
 /** Everything local delivery needs besides the message and the config. */
-export interface LocalDeliveryOptions {
+export interface LocalDeliveryOptions extends AgentOptions {
   /** Open tables to share (the router's); one per call when absent. */
   readonly maps?: MapCache;
   /** Alias tables to share (the router's); one per call when absent. */
   readonly aliasTables?: AliasTableCache;
-  /** Options for tables opened here (tests pass a passwd file). */
-  readonly mapOptions?: MapOptions;
-  /** How long to wait for mbox locks. */
-  readonly lock?: MboxLockOptions;
-  /** Milliseconds since the epoch (mbox `From ` date, Maildir names). */
-  readonly clock?: () => number;
-  /** This process's uid (default `Deno.uid()`); 0 means chown to users. */
-  readonly uid?: number | null;
-  /** The queue's gate, for forwarded addresses (none: they defer). */
-  readonly resubmit?: Resubmit;
 }
 
 /** The result of a failed delivery here. */

@@ -34,11 +34,10 @@
  */
 import { dirname, relative, resolve } from "node:path";
 import type { Config } from "../config/types.ts";
-import { LookupTableError, type MapOptions } from "../maps/mod.ts";
+import { LookupTableError } from "../maps/mod.ts";
 import { scanLoopFacts } from "./header_scan.ts";
 import { domainOf } from "./local_part.ts";
-import type { Resubmit } from "./local_types.ts";
-import type { MboxLockOptions } from "./lock.ts";
+import type { AgentOptions } from "./agent_options.ts";
 import { mailboxError } from "./mailbox_error.ts";
 import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
 import { deliverToMbox } from "./mbox.ts";
@@ -58,19 +57,9 @@ import {
 } from "./virtual_maps.ts";
 
 /** Everything virtual delivery needs besides the message and the config. */
-export interface VirtualDeliveryOptions {
+export interface VirtualDeliveryOptions extends AgentOptions {
   /** Open tables to share (the router's); one set per call when absent. */
   readonly maps?: VirtualMaps;
-  /** Options for tables opened here. */
-  readonly mapOptions?: MapOptions;
-  /** How long to wait for mbox locks. */
-  readonly lock?: MboxLockOptions;
-  /** Milliseconds since the epoch (mbox `From ` date, Maildir names). */
-  readonly clock?: () => number;
-  /** This process's uid (default `Deno.uid()`); 0 means chown to owners. */
-  readonly uid?: number | null;
-  /** The queue's gate, for alias targets in other domains. */
-  readonly resubmit?: Resubmit;
   /** The local delivery agent, for alias targets in local domains. */
   readonly deliverLocal?: (message: DeliveryMessage) => Promise<DeliveryResult>;
 }

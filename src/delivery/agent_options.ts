@@ -1,0 +1,20 @@
+/**
+ * What the local and virtual delivery agents take besides their tables.
+ */
+import type { MapOptions } from "../maps/mod.ts";
+import type { MboxLockOptions } from "./lock.ts";
+import type { Resubmit } from "./local_types.ts";
+
+/** Options shared by the mailbox-writing agents. */
+export interface AgentOptions {
+  /** Options for tables opened here (tests pass a passwd file). */
+  readonly mapOptions?: MapOptions;
+  /** How long to wait for mbox locks. */
+  readonly lock?: MboxLockOptions;
+  /** Milliseconds since the epoch (mbox `From ` date, Maildir names). */
+  readonly clock?: () => number;
+  /** This process's uid (default `Deno.uid()`); 0 means chown to owners. */
+  readonly uid?: number | null;
+  /** The queue's gate, for mail forwarded on (none: such targets defer). */
+  readonly resubmit?: Resubmit;
+}
