@@ -122,3 +122,27 @@ export function openIoDeadline(timeoutMs: number): IoDeadline {
     },
   };
 }
+
+/** Where a connection's replies go (a socket or a TLS stream). */
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/**
+ * Writes all of `bytes` to `sink`, looping over short writes, within the
+ * connection's timeout.
+ * @returns true once written; false when the client is gone or too slow
+ */
+export function writeAllWithin(
+  deadline: IoDeadline,
+  sink: ByteSink,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  const written = (async () => {
+    for (let at = 0; at < bytes.length;) {
+      at += await sink.write(bytes.subarray(at));
+    }
+    return true;
+  })().catch(() => false);
+  return deadline.wait(written, false);
+}

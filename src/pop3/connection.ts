@@ -27,7 +27,11 @@
  *
  *   Does NOT listen or accept (see `server.ts`).
  */
-import { type IoDeadline, openIoDeadline } from "../common/io_deadline.ts";
+import {
+  type IoDeadline,
+  openIoDeadline,
+  writeAllWithin,
+} from "../common/io_deadline.ts";
 import type { DrainControl } from "../master/session_listener.ts";
 import { failedLogins } from "./failed_logins.ts";
 import { maillog } from "../log/maillog.ts";
@@ -358,7 +362,7 @@ class Pop3Connection {
       (n) => n ?? "eof",
       () => "eof",
     );
-    return await this.#bounded(read, idle);
+    return await this.#deadline.wait(read, "timeout", idle);
   }
 
   /** Writes the collected replies; false if the client is gone. */
@@ -381,26 +385,9 @@ class Pop3Connection {
 
   /** Writes all of `bytes` within pop3_timeout, or throws (and marks the client lost). */
   async #writeOrThrow(bytes: Uint8Array): Promise<void> {
-    const written = (async (): Promise<ReadOutcome> => {
-      for (let at = 0; at < bytes.length;) {
-        at += await this.#stream.write(bytes.subarray(at));
-      }
-      return 0;
-    })().catch((): ReadOutcome => "eof");
-    if ((await this.#bounded(written, false)) === 0) return;
+    if (await writeAllWithin(this.#deadline, this.#stream, bytes)) return;
     this.#lost = true;
     throw new Error("connection lost or write timed out");
-  }
-
-  /**
-   * `work`'s outcome, or "timeout" after pop3_timeout, or "shutdown" when
-   * `interruptible` and the service starts draining meanwhile.
-   */
-  #bounded(
-    work: Promise<ReadOutcome>,
-    interruptible: boolean,
-  ): Promise<ReadOutcome> {
-    return this.#deadline.wait<ReadOutcome>(work, "timeout", interruptible);
   }
 }
 

@@ -35,7 +35,11 @@
  *   or start TLS.
  */
 import { createBufferPool } from "../common/buffer_pool.ts";
-import { type IoDeadline, openIoDeadline } from "../common/io_deadline.ts";
+import {
+  type IoDeadline,
+  openIoDeadline,
+  writeAllWithin,
+} from "../common/io_deadline.ts";
 import type { DrainControl } from "../master/session_listener.ts";
 import type { Config } from "../config/types.ts";
 import type {
@@ -433,7 +437,7 @@ class SmtpConnection {
         return "eof";
       },
     );
-    return await this.#bounded(read, idle);
+    return await this.#deadline.wait(read, "timeout", idle);
   }
 
   /** Writes the collected replies in one write; false if the client is gone. */
@@ -442,26 +446,9 @@ class SmtpConnection {
     if (this.#replies === "") return true;
     const bytes = encoder.encode(this.#replies);
     this.#replies = "";
-    const written = (async () => {
-      for (let at = 0; at < bytes.length;) {
-        at += await this.#conn.write(bytes.subarray(at));
-      }
-      return 0;
-    })().catch((): ReadOutcome => "eof");
-    if ((await this.#bounded(written, false)) === 0) return true;
+    if (await writeAllWithin(this.#deadline, this.#conn, bytes)) return true;
     this.#lost = true;
     return false;
-  }
-
-  /**
-   * `work`'s outcome, or "timeout" after smtpd_timeout, or "shutdown" when
-   * `interruptible` and the service starts draining meanwhile.
-   */
-  #bounded(
-    work: Promise<ReadOutcome>,
-    interruptible: boolean,
-  ): Promise<ReadOutcome> {
-    return this.#deadline.wait<ReadOutcome>(work, "timeout", interruptible);
   }
 }
 

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { openIoDeadline } from "../../../src/common/io_deadline.ts";
+import {
+  openIoDeadline,
+  writeAllWithin,
+} from "../../../src/common/io_deadline.ts";
 
 const never = () => new Promise<string>(() => {});
 const after = (ms: number, value: string) =>
@@ -57,5 +60,35 @@ Deno.test("io deadline: connections with different timeouts each get theirs", as
   } finally {
     slow.close();
     fast.close();
+  }
+});
+
+Deno.test("io deadline: writeAllWithin loops over short writes; a failed or stalled write is false", async () => {
+  const deadline = openIoDeadline(40);
+  try {
+    const got: number[] = [];
+    const trickle = {
+      write: (bytes: Uint8Array) => {
+        got.push(bytes[0]);
+        return Promise.resolve(1); // one byte at a time
+      },
+    };
+    assert.equal(
+      await writeAllWithin(deadline, trickle, new Uint8Array([1, 2, 3])),
+      true,
+    );
+    assert.deepEqual(got, [1, 2, 3]);
+    const broken = { write: () => Promise.reject(new Error("EPIPE")) };
+    assert.equal(
+      await writeAllWithin(deadline, broken, new Uint8Array(1)),
+      false,
+    );
+    const stalled = { write: () => new Promise<number>(() => {}) };
+    assert.equal(
+      await writeAllWithin(deadline, stalled, new Uint8Array(1)),
+      false,
+    );
+  } finally {
+    deadline.close();
   }
 });
