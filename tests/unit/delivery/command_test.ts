@@ -5,13 +5,10 @@ import {
   commandEnvironment,
   deliverToCommand,
 } from "../../../src/delivery/command.ts";
-import type {
-  CommandEnvironment,
-  Privileges,
-} from "../../../src/delivery/local_types.ts";
+import type { CommandEnvironment } from "../../../src/delivery/local_types.ts";
 import { asctime } from "../../../src/delivery/mbox_from_line.ts";
 import { DeliveryError } from "../../../src/delivery/types.ts";
-import { exists, testMessage, withTempDir } from "./test_message.ts";
+import { exists, NOBODY, testMessage, withTempDir } from "./test_message.ts";
 
 const TIME = 1_700_000_000_000;
 
@@ -26,14 +23,6 @@ const ENVIRONMENT: CommandEnvironment = {
   LOCAL: "bob+lists",
   DOMAIN: "example.org",
   EXTENSION: "lists",
-};
-
-const NOBODY: Privileges = {
-  user: "nobody",
-  uid: 65534,
-  gid: 65534,
-  home: "/nonexistent",
-  shell: "/usr/sbin/nologin",
 };
 
 /** Options for a run as ourselves (the unprivileged case). */

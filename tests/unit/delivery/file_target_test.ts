@@ -5,20 +5,11 @@ import {
   type FileDeliveryOptions,
   fileWriterError,
 } from "../../../src/delivery/file_target.ts";
-import type { Privileges } from "../../../src/delivery/local_types.ts";
 import { asctime } from "../../../src/delivery/mbox_from_line.ts";
 import { DeliveryError } from "../../../src/delivery/types.ts";
-import { exists, testMessage, withTempDir } from "./test_message.ts";
+import { exists, NOBODY, testMessage, withTempDir } from "./test_message.ts";
 
 const TIME = 1_700_000_000_000;
-
-const NOBODY: Privileges = {
-  user: "nobody",
-  uid: 65534,
-  gid: 65534,
-  home: "/nonexistent",
-  shell: "/usr/sbin/nologin",
-};
 
 /** Options for a direct write as ourselves (the unprivileged case). */
 function direct(

@@ -1,6 +1,7 @@
 /**
  * `DeliveryMessage` fixtures and temp-dir helpers for delivery tests.
  */
+import type { Privileges } from "../../../src/delivery/local_types.ts";
 import type { DeliveryMessage } from "../../../src/delivery/types.ts";
 
 /** How to build a test message. */
@@ -83,3 +84,12 @@ export async function exists(path: string): Promise<boolean> {
     throw error;
   }
 }
+
+/** The unprivileged user delivery runs as in tests that need a target user. */
+export const NOBODY: Privileges = {
+  user: "nobody",
+  uid: 65534,
+  gid: 65534,
+  home: "/nonexistent",
+  shell: "/usr/sbin/nologin",
+};
