@@ -1,6 +1,7 @@
 /**
- * What local delivery needs to know from a message's header: the
- * `Delivered-To:` addresses it already carries and its `Received:` count.
+ * What delivery needs to know from a message's header: the
+ * `Delivered-To:` addresses it already carries and its `Received:` count,
+ * and the refusal of looping messages built on them.
  *
  * DESCRIPTION
  *   Postfix's local(8) refuses to deliver a message that already has a
@@ -13,6 +14,7 @@
  *   Header names are case-insensitive (RFC 5322 section 1.2.2); folded
  *   continuation lines belong to the field above them.
  */
+import { DeliveryError, type DeliveryMessage } from "./types.ts";
 
 /** What the header block says about loops. */
 export interface LoopFacts {
@@ -67,4 +69,31 @@ export async function scanLoopFacts(
     await reader.cancel().catch(() => {});
   }
   return { deliveredTo, receivedCount };
+}
+
+/**
+ * Refuses (5.4.6, a bounce) a message that already carries a
+ * `Delivered-To:` for this recipient, or more than `hopcountLimit`
+ * `Received:` headers. Shared by the local and virtual agents.
+ * @throws DeliveryError when the message looped or hopped too often
+ */
+export async function refuseLoops(
+  message: DeliveryMessage,
+  hopcountLimit: number,
+): Promise<void> {
+  const facts = await scanLoopFacts(await message.content());
+  if (facts.deliveredTo.includes(message.recipient.toLowerCase())) {
+    throw new DeliveryError(
+      `mail forwarding loop for ${message.recipient}`,
+      false,
+      "5.4.6",
+    );
+  }
+  if (facts.receivedCount > hopcountLimit) {
+    throw new DeliveryError(
+      `too many hops: ${facts.receivedCount} Received: headers`,
+      false,
+      "5.4.6",
+    );
+  }
 }

@@ -40,7 +40,7 @@ import {
 } from "../maps/mod.ts";
 import { deliverToCommand } from "./command.ts";
 import { deliverToFile } from "./file_target.ts";
-import { scanLoopFacts } from "./header_scan.ts";
+import { refuseLoops } from "./header_scan.ts";
 import { expandLocalRecipient } from "./local_expansion.ts";
 import { deliverToMailbox, PASSWD_TABLE } from "./local_mailbox.ts";
 import { domainOf, localPartOf, splitExtension } from "./local_part.ts";
@@ -81,29 +81,6 @@ function printable(text: string): string {
     /[\x00-\x1f\x7f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
-}
-
-/** Refuses a message that has looped back here, or has hopped too often. */
-async function checkLoops(
-  message: DeliveryMessage,
-  config: Config,
-): Promise<void> {
-  const facts = await scanLoopFacts(await message.content());
-  const recipient = message.recipient.toLowerCase();
-  if (facts.deliveredTo.includes(recipient)) {
-    throw new DeliveryError(
-      `mail forwarding loop for ${message.recipient}`,
-      false,
-      "5.4.6",
-    );
-  }
-  if (facts.receivedCount > config.hopcount_limit) {
-    throw new DeliveryError(
-      `too many hops: ${facts.receivedCount} Received: headers`,
-      false,
-      "5.4.6",
-    );
-  }
 }
 
 /** One delivery's shared state, so each target is a small step. */
@@ -246,7 +223,7 @@ export async function deliverLocal(
         "5.1.3",
       );
     }
-    await checkLoops(message, config);
+    await refuseLoops(message, config.hopcount_limit);
     const passwd = maps.open(PASSWD_TABLE);
     const lookupUser = (name: string) => lookupLocalUser(name, { passwd });
     let defaults: Promise<Privileges> | undefined;

@@ -35,7 +35,7 @@
 import { dirname, relative, resolve } from "node:path";
 import type { Config } from "../config/types.ts";
 import { LookupTableError } from "../maps/mod.ts";
-import { scanLoopFacts } from "./header_scan.ts";
+import { refuseLoops } from "./header_scan.ts";
 import { domainOf } from "./local_part.ts";
 import type { AgentOptions } from "./agent_options.ts";
 import { mailboxError } from "./mailbox_error.ts";
@@ -67,28 +67,6 @@ export interface VirtualDeliveryOptions extends AgentOptions {
 /** The result of a failed delivery here. */
 function failed(error: DeliveryError): DeliveryResult {
   return failedDelivery(error, "virtual");
-}
-
-/** Refuses a message that has looped back here, or has hopped too often. */
-async function checkLoops(
-  message: DeliveryMessage,
-  config: Config,
-): Promise<void> {
-  const facts = await scanLoopFacts(await message.content());
-  if (facts.deliveredTo.includes(message.recipient.toLowerCase())) {
-    throw new DeliveryError(
-      `mail forwarding loop for ${message.recipient}`,
-      false,
-      "5.4.6",
-    );
-  }
-  if (facts.receivedCount > config.hopcount_limit) {
-    throw new DeliveryError(
-      `too many hops: ${facts.receivedCount} Received: headers`,
-      false,
-      "5.4.6",
-    );
-  }
 }
 
 /**
@@ -207,7 +185,7 @@ export async function deliverVirtual(
     createVirtualMaps({ mapOptions: options.mapOptions });
   let addresses: readonly string[];
   try {
-    await checkLoops(message, config);
+    await refuseLoops(message, config.hopcount_limit);
     addresses = await expandVirtualAlias(
       message.recipient,
       config,
