@@ -36,7 +36,7 @@ import type { DrainControl } from "../master/session_listener.ts";
 import { failedLogins } from "./failed_logins.ts";
 import { maillog } from "../log/maillog.ts";
 import { clientName } from "../smtp/client_name.ts";
-import { CommandLineReader } from "../smtp/line_reader.ts";
+import { CommandLineReader, nextCommandEvent } from "../smtp/line_reader.ts";
 
 /** RFC 2449 section 4: a POP3 command line is at most 255 octets with CRLF. */
 const POP3_LINE_LIMIT = 255;
@@ -181,19 +181,13 @@ class Pop3Connection {
       tlsAvailable: this.#tls.context !== null,
     });
     while (this.#session.phase !== "closed") {
-      const line = this.#lines.next();
-      if (line !== null) {
-        await this.#step(
-          line.kind === "line"
-            ? { type: "command", line: line.text }
-            : { type: "command-too-long" },
-        );
-        continue;
-      }
-      const outcome = await this.#waitForInput();
-      if (typeof outcome === "number") {
-        this.#lines.push(this.#buffer.subarray(0, outcome));
-      } else await this.#step({ type: outcome });
+      await this.#step(
+        await nextCommandEvent(
+          this.#lines,
+          this.#buffer,
+          () => this.#waitForInput(),
+        ),
+      );
     }
     await this.#flush();
   }

@@ -50,7 +50,7 @@ import type {
 import { maillog } from "../log/maillog.ts";
 import { clientName } from "./client_name.ts";
 import { DotReader } from "./dot_reader.ts";
-import { CommandLineReader } from "./line_reader.ts";
+import { CommandLineReader, nextCommandEvent } from "./line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
 import { receivedHeader } from "./received.ts";
 import { usesPopBeforeSmtp } from "./relay_restrictions.ts";
@@ -209,19 +209,13 @@ class SmtpConnection {
         await this.#receiveData();
         continue;
       }
-      const line = this.#lines.next();
-      if (line !== null) {
-        await this.#step(
-          line.kind === "line"
-            ? { type: "command", line: line.text }
-            : { type: "command-too-long" },
-        );
-        continue;
-      }
-      const outcome = await this.#waitForInput();
-      if (typeof outcome === "number") {
-        this.#lines.push(this.#buffer.subarray(0, outcome));
-      } else await this.#step({ type: outcome });
+      await this.#step(
+        await nextCommandEvent(
+          this.#lines,
+          this.#buffer,
+          () => this.#waitForInput(),
+        ),
+      );
     }
     await this.#flush();
     await this.abortMessage();

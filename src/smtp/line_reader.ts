@@ -16,7 +16,8 @@
  *
  *   After DATA, `takeRest` hands the unread bytes to the DATA reader.
  *
- *   Used by the smtpd adapter.
+ *   Used by the smtpd and pop3d adapters; `nextCommandEvent` is the read
+ *   loop they share.
  *
  *   Does NOT interpret commands, and does NOT copy complete lines that
  *   lie within one read: they are decoded in place.
@@ -150,5 +151,34 @@ export class CommandLineReader {
       kind: "line",
       text: decoder.decode(this.#partial.subarray(0, textLength)),
     };
+  }
+}
+
+/** A command line as a session event. */
+export type CommandEvent =
+  | { readonly type: "command"; readonly line: string }
+  | { readonly type: "command-too-long" };
+
+/**
+ * The next command of a session (SMTP or POP3): a line already buffered
+ * in `lines`, else what reading brings — more bytes, pushed and split, or
+ * why there are none (end of input, timeout, shutdown) as an event.
+ * @param read fills `buffer`; a number of bytes, or why none came
+ */
+export async function nextCommandEvent<Why extends string>(
+  lines: CommandLineReader,
+  buffer: Uint8Array,
+  read: () => Promise<number | Why>,
+): Promise<CommandEvent | { readonly type: Why }> {
+  for (;;) {
+    const line = lines.next();
+    if (line !== null) {
+      return line.kind === "line"
+        ? { type: "command", line: line.text }
+        : { type: "command-too-long" };
+    }
+    const outcome = await read();
+    if (typeof outcome !== "number") return { type: outcome };
+    lines.push(buffer.subarray(0, outcome));
   }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type CommandLine,
   CommandLineReader,
+  nextCommandEvent,
 } from "../../../src/smtp/line_reader.ts";
 
 const encoder = new TextEncoder();
@@ -121,4 +122,31 @@ Deno.test("line reader: the limit is per reader (POP3's 255), and discard drops 
   assert.equal(reader.next(), null);
   reader.push(encoder.encode("CAPA\r\n"));
   assert.deepEqual(reader.next(), { kind: "line", text: "CAPA" });
+});
+
+Deno.test("nextCommandEvent: buffered lines first, then reads, then why reading stopped", async () => {
+  const lines = new CommandLineReader(16);
+  const buffer = new Uint8Array(64);
+  const inputs: Array<string | "eof"> = [
+    "NOOP\r\nRS",
+    "ET\r\n" + "X".repeat(20) + "\r\n",
+    "eof",
+  ];
+  let reads = 0;
+  const read = (): Promise<number | "eof"> => {
+    const next = inputs[reads++];
+    if (next === "eof") return Promise.resolve("eof");
+    return Promise.resolve(new TextEncoder().encodeInto(next, buffer).written);
+  };
+  const events = [];
+  for (let i = 0; i < 4; i++) {
+    events.push(await nextCommandEvent(lines, buffer, read));
+  }
+  assert.deepEqual(events, [
+    { type: "command", line: "NOOP" },
+    { type: "command", line: "RSET" },
+    { type: "command-too-long" },
+    { type: "eof" },
+  ]);
+  assert.equal(reads, 3);
 });
