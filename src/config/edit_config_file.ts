@@ -24,7 +24,7 @@
  *   Does NOT lock against a concurrent editor, or change `[[listener]]`
  *   tables.
  */
-import { basename, dirname, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { ConfigError } from "./config_error.ts";
 import {
   type Parameter,
@@ -37,7 +37,7 @@ import { readSystemFacts, type SystemFacts } from "./system_facts.ts";
 import { formatTomlValue } from "./toml.ts";
 import { scanTomlLayout } from "./toml_layout.ts";
 import { splitList } from "./values.ts";
-import { syncDirectory } from "../fs/sync_directory.ts";
+import { editFileAtomically } from "../fs/atomic_replace.ts";
 
 /** Options of `editConfigFile`, for tests. */
 export interface EditOptions {
@@ -59,28 +59,25 @@ export async function editConfigFile(
   options: EditOptions = {},
 ): Promise<void> {
   const file = resolve(path);
-  const original = await readIfPresent(file);
-  let text = original ?? "";
-  for (const [name, value] of edits) {
-    const parameter = parameterNamed(name);
-    if (parameter === undefined) {
-      throw new ConfigError(
-        `unknown parameter${didYouMean(name, parameterNames())}`,
-        { file, key: name },
-      );
+  const system = options.system ?? readSystemFacts();
+  await editFileAtomically(file, (original) => {
+    let text = original ?? "";
+    for (const [name, value] of edits) {
+      const parameter = parameterNamed(name);
+      if (parameter === undefined) {
+        throw new ConfigError(
+          `unknown parameter${didYouMean(name, parameterNames())}`,
+          { file, key: name },
+        );
+      }
+      if (parameter.readOnly) {
+        throw new ConfigError("read-only parameter", { file, key: name });
+      }
+      text = setParameter(text, name, tomlValueText(parameter, value));
     }
-    if (parameter.readOnly) {
-      throw new ConfigError("read-only parameter", { file, key: name });
-    }
-    text = setParameter(text, name, tomlValueText(parameter, value));
-  }
-  parseConfig({
-    file,
-    text,
-    homeDirectory: dirname(file),
-    system: options.system ?? readSystemFacts(),
-  });
-  if (text !== original) await replaceFile(file, text);
+    parseConfig({ file, text, homeDirectory: dirname(file), system });
+    return text === original ? null : text;
+  }, { createMode: 0o644 });
 }
 
 /** The TOML text for a value given as on the command line. */
@@ -141,59 +138,4 @@ function commentBlockStart(text: string, offset: number): number {
     at = previous;
   }
   return at;
-}
-
-async function readIfPresent(file: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
-
-/** Replaces `file` with `text` atomically and durably. */
-async function replaceFile(file: string, text: string): Promise<void> {
-  const directory = dirname(file);
-  const mode = await modeOf(file);
-  const temporary = resolve(
-    directory,
-    `.${basename(file)}.${crypto.randomUUID()}.tmp`,
-  );
-  const handle = await Deno.open(temporary, {
-    write: true,
-    createNew: true,
-    mode,
-  });
-  try {
-    try {
-      await Deno.chmod(temporary, mode);
-      await writeAll(handle, new TextEncoder().encode(text));
-      await handle.sync();
-    } finally {
-      handle.close();
-    }
-    await Deno.rename(temporary, file);
-  } catch (e) {
-    await Deno.remove(temporary).catch(() => {});
-    throw e;
-  }
-  await syncDirectory(directory);
-}
-
-/** The permission bits of `file`, or 0644 for a new file. */
-async function modeOf(file: string): Promise<number> {
-  try {
-    return ((await Deno.stat(file)).mode ?? 0o644) & 0o7777;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return 0o644;
-    throw e;
-  }
-}
-
-async function writeAll(handle: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    written += await handle.write(bytes.subarray(written));
-  }
 }

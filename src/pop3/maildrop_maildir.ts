@@ -31,7 +31,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { syncDirectory } from "../fs/sync_directory.ts";
-import { type DotlockOptions, takeDotlock } from "./mailbox_lock.ts";
+import { type DotlockOptions, takeSessionDotlock } from "./mailbox_lock.ts";
 import type { Maildrop } from "./types.ts";
 
 /** Wire sizes of Maildir files, keyed by unique name and `,S=`. */
@@ -241,7 +241,10 @@ export async function openMaildirMaildrop(
   if (!info.isDirectory) {
     throw new Error(`Maildir "${path}" is not a directory`);
   }
-  const lock = await takeDotlock(join(path, MAILDIR_LOCK_NAME), options.lock);
+  const lock = await takeSessionDotlock(
+    join(path, MAILDIR_LOCK_NAME),
+    options.lock,
+  );
   const cache = options.sizeCache ?? new Map<string, number>();
   let entries: MaildirEntry[];
   let sizes: number[];

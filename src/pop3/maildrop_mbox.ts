@@ -36,11 +36,8 @@
  */
 import { basename, dirname, join } from "node:path";
 import { syncDirectory } from "../fs/sync_directory.ts";
-import {
-  type DotlockOptions,
-  lockMbox,
-  type MboxSessionLock,
-} from "./mailbox_lock.ts";
+import type { MboxLock } from "../fs/mbox_lock.ts";
+import { type DotlockOptions, lockSessionMbox } from "./mailbox_lock.ts";
 import { type MboxIndex, MboxScanner } from "./mbox_scan.ts";
 import type { Maildrop } from "./types.ts";
 
@@ -233,9 +230,9 @@ export async function openMboxMaildrop(
 ): Promise<Maildrop> {
   const chunkSize = options.chunkSize ?? 65536;
   const file = await openMboxFile(path);
-  let lock: MboxSessionLock;
+  let lock: MboxLock;
   try {
-    lock = await lockMbox(path, file, options.lock);
+    lock = await lockSessionMbox(path, file, options.lock);
   } catch (error) {
     file.close();
     throw error;

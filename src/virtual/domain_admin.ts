@@ -22,7 +22,7 @@
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
 import { AdminError } from "./admin_error.ts";
-import { editFileAtomically } from "./atomic_write.ts";
+import { editFileAtomically } from "../fs/atomic_replace.ts";
 import { ensureDirectory, removeMailbox } from "./mailbox_create.ts";
 import { passwdUsers } from "./passwd_text.ts";
 import { appendLine, removeEntries, tableKeys } from "./table_text.ts";

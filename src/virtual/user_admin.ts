@@ -24,7 +24,7 @@
 import type { Config } from "../config/types.ts";
 import { hashPassword } from "../pop3/password_hash.ts";
 import { AdminError } from "./admin_error.ts";
-import { editFileAtomically } from "./atomic_write.ts";
+import { editFileAtomically } from "../fs/atomic_replace.ts";
 import {
   domainUsers,
   PASSWD_FILE_MODE,

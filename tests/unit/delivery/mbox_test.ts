@@ -201,6 +201,8 @@ Deno.test("mbox: a mailbox replaced while delivery waited for its lock defers, w
       lock: {
         attempts: 5,
         delay: 1,
+        // The lock's holder (pid 4242) runs.
+        processAlive: () => Promise.resolve(true),
         // While delivery waits, a POP3 QUIT renames a rewritten mbox in
         // place and drops its dotlock.
         sleep: async () => {

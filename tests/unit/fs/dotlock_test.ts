@@ -1,13 +1,13 @@
 /**
- * The POP3 session dotlock (`mailbox_lock.ts`): busy, stale, refreshed.
+ * Dotlocks (`src/fs/dotlock.ts`): busy, stale by one rule, refreshed.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  DotlockBusyError,
   procProcessAlive,
   takeDotlock,
-} from "../../../src/pop3/mailbox_lock.ts";
-import { MaildropBusyError } from "../../../src/pop3/types.ts";
+} from "../../../src/fs/dotlock.ts";
 import { exists, withTempDir } from "../delivery/test_message.ts";
 
 const MINUTE = 60_000;
@@ -44,13 +44,13 @@ Deno.test("a lock naming a live process is busy however old it is", async () => 
           clock: await after(path, 24 * 60 * MINUTE),
           processAlive: () => Promise.resolve(true),
         }),
-      MaildropBusyError,
+      DotlockBusyError,
     );
     assert.equal(await Deno.readTextFile(path), "4000001\n");
   });
 });
 
-Deno.test("a lock without a pid is stale only after ten minutes", async () => {
+Deno.test("a lock without a pid is stale only after 500 seconds", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "mbox.lock");
     await Deno.writeTextFile(path, "");
@@ -58,13 +58,13 @@ Deno.test("a lock without a pid is stale only after ten minutes", async () => {
       async () =>
         takeDotlock(path, {
           ...noRefresh,
-          clock: await after(path, 9 * MINUTE),
+          clock: await after(path, 499_000),
         }),
-      MaildropBusyError,
+      DotlockBusyError,
     );
     const lock = await takeDotlock(path, {
       ...noRefresh,
-      clock: await after(path, 11 * MINUTE),
+      clock: await after(path, 501_000),
     });
     await lock.release();
   });
@@ -82,12 +82,12 @@ Deno.test("when liveness cannot be told, age decides", async () => {
           processAlive: unknown,
           clock: await after(path, MINUTE),
         }),
-      MaildropBusyError,
+      DotlockBusyError,
     );
     const lock = await takeDotlock(path, {
       ...noRefresh,
       processAlive: unknown,
-      clock: await after(path, 11 * MINUTE),
+      clock: await after(path, 501_000),
     });
     await lock.release();
   });
@@ -120,4 +120,31 @@ Deno.test("a held lock is touched on schedule, so age-based breakers leave it", 
 Deno.test("/proc tells live and dead processes apart", async () => {
   assert.equal(await procProcessAlive(Deno.pid), true);
   assert.equal(await procProcessAlive(2 ** 30), false);
+});
+
+Deno.test("a lock naming this process is judged by age (a thread of it may have died)", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox.lock");
+    await Deno.writeTextFile(path, `${Deno.pid}\n`);
+    await assert.rejects(
+      async () => takeDotlock(path, { clock: await after(path, 499_000) }),
+      DotlockBusyError,
+    );
+    const lock = await takeDotlock(path, {
+      clock: await after(path, 501_000),
+    });
+    await lock.release();
+    assert.ok(!await exists(path));
+  });
+});
+
+Deno.test("a second holder in the same thread is refused without touching the file", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "mbox.lock");
+    const lock = await takeDotlock(path);
+    await assert.rejects(() => takeDotlock(path), DotlockBusyError);
+    assert.equal(await lock.stillHeld(), true);
+    await lock.release();
+    assert.equal(await lock.stillHeld(), false);
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * Atomic edits of the administrator's text files.
+ * Atomic replacement of a file: temporary file, fsync, rename, directory
+ * fsync — the one implementation mailsrv has.
  *
  * DESCRIPTION
  *   `editFileAtomically(path, change, options)` reads a file, lets `change`
@@ -16,8 +17,8 @@
  *   directory are serialized with an exclusive flock(2) on the directory,
  *   so two administrators cannot lose each other's change.
  *
- *   Used by `mailsrv domain` and `mailsrv user`. Needs read and write
- *   permission on the file's directory.
+ *   Used by `mailsrv domain`, `mailsrv user` and `mailsrv postconf -e`.
+ *   Needs read and write permission on the file's directory.
  *
  *   Does NOT merge concurrent edits made by programs that take no lock
  *   (an editor); the last rename wins, as with postmap.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { editFileAtomically } from "../../../src/virtual/atomic_write.ts";
+import { editFileAtomically } from "../../../src/fs/atomic_replace.ts";
 
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "mailsrv-atomic-" });
