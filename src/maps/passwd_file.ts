@@ -11,9 +11,13 @@
  *   comments and NIS compatibility lines (`+…`, `-…`) are skipped silently;
  *   other malformed lines are skipped with a warning naming file and line.
  *
+ *   Lines are read as every passwd-style file is (`passwd_lines.ts`).
+ *
  *   This module is pure: it sees text, not files. It does not consult NSS
  *   (LDAP, systemd-userdb); only the file.
  */
+
+import { entryLines } from "./passwd_lines.ts";
 
 /** One passwd(5) entry. */
 export interface PasswdEntry {
@@ -56,15 +60,13 @@ export function parsePasswdLine(line: string): PasswdEntry | undefined {
 export function parsePasswdFile(text: string, file: string): ParsedPasswd {
   const entries = new Map<string, string>();
   const warnings: string[] = [];
-  const lines = text.split("\n");
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index].replace(/\r$/, "");
-    if (line.trim() === "" || /^[#+-]/.test(line)) continue;
+  for (const { number, text: line, fields } of entryLines(text)) {
+    if (/^[+-]/.test(line)) continue;
     const entry = parsePasswdLine(line);
     if (!entry) {
       warnings.push(
-        `"${file}", line ${index + 1}: malformed passwd entry "${
-          line.split(":")[0]
+        `"${file}", line ${number}: malformed passwd entry "${
+          fields[0]
         }" ignored`,
       );
     } else if (!entries.has(entry.name)) {

@@ -24,6 +24,7 @@
 import { join } from "node:path";
 import { maillog } from "../log/maillog.ts";
 import { LookupTableError, type MapOptions } from "../maps/mod.ts";
+import { entryLines, vmPop3dUser } from "../maps/passwd_lines.ts";
 import { type WatchedFile, watchFile } from "../maps/watched_file.ts";
 
 /** The users of one passwd file. */
@@ -41,22 +42,14 @@ export interface ParsedPop3Passwd {
 export function parsePop3Passwd(text: string, file: string): ParsedPop3Passwd {
   const hashes = new Map<string, string>();
   const warnings: string[] = [];
-  const lines = text.split("\n");
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index].replace(/\r$/, "");
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const colon = line.indexOf(":");
-    const user = colon < 0 ? "" : line.slice(0, colon).trim().toLowerCase();
-    if (user === "") {
+  for (const { number, text: line, fields } of entryLines(text)) {
+    const user = vmPop3dUser(line);
+    if (user === undefined) {
       warnings.push(
-        `"${file}", line ${index + 1}: expected "user:hash", line skipped`,
+        `"${file}", line ${number}: expected "user:hash", line skipped`,
       );
-      continue;
-    }
-    const rest = line.slice(colon + 1);
-    const end = rest.indexOf(":");
-    if (!hashes.has(user)) {
-      hashes.set(user, end < 0 ? rest : rest.slice(0, end));
+    } else if (!hashes.has(user)) {
+      hashes.set(user, fields[1]);
     }
   }
   return { hashes, warnings };

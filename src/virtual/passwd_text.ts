@@ -8,15 +8,17 @@
  *   byte, as are the other users' lines. User names compare in lower
  *   case, as the POP3 server looks them up.
  *
+ *   Lines are told apart as the POP3 server reads them
+ *   (`maps/passwd_lines.ts`), so an edit always changes the line that
+ *   counts.
+ *
  *   Pure: text in, text out. Does NOT hash passwords
  *   (`pop3/password_hash.ts` does) or check names.
  */
+import { vmPop3dUser } from "../maps/passwd_lines.ts";
 
-function userOf(line: string): string | undefined {
-  if (line.trimStart().startsWith("#")) return undefined;
-  const colon = line.indexOf(":");
-  return colon > 0 ? line.slice(0, colon).toLowerCase() : undefined;
-}
+/** Whose line it is, by the rule the POP3 server reads the file with. */
+const userOf = vmPop3dUser;
 
 /** The user names in the file, lower-cased, in order. */
 export function passwdUsers(text: string): string[] {
