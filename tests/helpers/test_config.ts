@@ -3,6 +3,7 @@
  * each test folder's fixture overrides what its tests care about.
  */
 import type { Config } from "../../src/config/types.ts";
+import { VERSION } from "../../src/version.ts";
 
 /** A frozen Config: Postfix defaults, `mx.example.org`, then `overrides`. */
 export function baseTestConfig(overrides: Partial<Config> = {}): Config {
@@ -71,6 +72,8 @@ export function baseTestConfig(overrides: Partial<Config> = {}): Config {
     max_idle: 100,
     qmgr_message_active_limit: 20000,
     default_destination_concurrency_limit: 20,
+    mail_name: "mailsrv",
+    mail_version: VERSION,
     listeners: [],
     ...overrides,
   });
