@@ -12,6 +12,12 @@
  *   validator and `mailsrv postconf` all follow from this table: adding a
  *   parameter is adding one row.
  *
+ *   To add a parameter, add its row to its area's file in `parameters/`
+ *   (or a new area file listed below): `Config.<name>` then exists with
+ *   its kind's type, the loader reads and checks it, `postconf` shows it.
+ *   A parameter accepted only so that a Postfix `main.cf` reads unchanged
+ *   gets `noEffect: "why"`, which `postconf` reports (`no_effect.ts`).
+ *
  *   `mail_name` and `mail_version` exist for `$name` expansion (as in the
  *   default `smtpd_banner`); `mail_version` cannot be set.
  *
