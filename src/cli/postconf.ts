@@ -7,10 +7,13 @@
  *   defaults, `-x` with `$name` expanded; operands select parameters.
  *   `-e NAME=VALUE…` edits the file in place, keeping comments; an edit
  *   that would make the file invalid is refused and the file untouched.
+ *   A parameter that has no effect in mailsrv, when set or named, gets a
+ *   warning on standard error saying why.
  */
 import { type Command, EXIT, UsageError } from "./command.ts";
 import { DEFAULT_CONFIG_FILE, loadConfigAndView } from "../config/load.ts";
 import { editConfigFile, renderParameters } from "../config/postconf.ts";
+import { noEffectWarnings } from "../config/no_effect.ts";
 
 /** Splits `NAME=VALUE` operands for `-e`. */
 function parseEdits(operands: readonly string[]): Array<[string, string]> {
@@ -57,6 +60,9 @@ their values in effect, or only the NAMEs given.
       expand: Boolean(context.values.expand),
       names: context.operands.length ? context.operands : undefined,
     }));
+    for (const notice of noEffectWarnings(view, context.operands)) {
+      context.warn(`mailsrv: warning: ${notice}`);
+    }
     return EXIT.ok;
   },
 };

@@ -17,24 +17,22 @@
  *   Does NOT bind sockets or check that an address belongs to this host.
  */
 import type { Listener } from "./types.ts";
+import { isListenerKind, LISTENER_KINDS } from "./listener_kinds.ts";
 import type { TomlTable, TomlValue } from "./toml.ts";
 import type { KeyPlace } from "./toml_layout.ts";
 import { didYouMean } from "./suggest.ts";
 import { isIpAddress } from "../policy/networks.ts";
 
-/** The service kinds a listener may have. */
-export const LISTENER_KINDS: readonly Listener["kind"][] = Object.freeze([
-  "smtp",
-  "pop3",
-  "pop3s",
-]);
+export { LISTENER_KINDS };
 
-/** The keys a `[[listener]]` table may hold. */
-export const LISTENER_KEYS: readonly string[] = Object.freeze([
-  "address",
-  "port",
-  "kind",
-]);
+/** The keys a `[[listener]]` table may hold: the fields of `Listener`. */
+export const LISTENER_KEYS: readonly string[] = Object.freeze(
+  [
+    "address",
+    "port",
+    "kind",
+  ] satisfies (keyof Listener)[],
+);
 
 /** The well-known SMTP port, used by the default listeners. */
 export const SMTP_PORT = 25;
@@ -100,17 +98,14 @@ function readListener(
       at("port"),
     );
   }
-  if (
-    typeof kind !== "string" ||
-    !LISTENER_KINDS.includes(kind as Listener["kind"])
-  ) {
+  if (!isListenerKind(kind)) {
     const shown = typeof kind === "string" ? `"${kind}"` : tomlTypeName(kind);
     fail(
       `${shown} is not a listener kind (allowed: ${LISTENER_KINDS.join(", ")})`,
       at("kind"),
     );
   }
-  return Object.freeze({ address, port, kind: kind as Listener["kind"] });
+  return Object.freeze({ address, port, kind });
 }
 
 /**

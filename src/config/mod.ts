@@ -22,15 +22,20 @@ export {
   type ParsedConfig,
 } from "./parse_config.ts";
 export {
+  type ConfigParameters,
   type DefaultContext,
   type ItemSyntax,
   MAIL_NAME,
   type Parameter,
   type ParameterKind,
+  type ParameterName,
   parameterNamed,
   parameterNames,
   PARAMETERS,
+  type ParameterValues,
+  type ValueOf,
 } from "./parameters.ts";
+export { noEffectNotice, noEffectWarnings } from "./no_effect.ts";
 export {
   createExpander,
   type Expander,

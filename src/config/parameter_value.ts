@@ -13,7 +13,7 @@
  *
  *   Does NOT expand `$name` references; that happens before.
  */
-import type { Parameter } from "./parameters.ts";
+import type { Parameter, ParameterValue, ValueOf } from "./parameter_row.ts";
 import {
   parseBoolean,
   parseDomainName,
@@ -30,15 +30,22 @@ import {
 } from "../policy/networks.ts";
 
 /**
- * Reads an expanded value as its parameter's kind and syntax.
+ * Reads an expanded value as its parameter's kind and syntax; the value
+ * has the type the row gives it in `Config` (each case of the switch below
+ * returns its kind's type; an enum's text is one of its values).
  * @param resolvePath makes a relative path absolute
  * @throws ValueError saying what is wrong with the value
  */
+export function readParameterValue<P extends Parameter>(
+  parameter: P,
+  text: string,
+  resolvePath: (path: string) => string,
+): ValueOf<P>;
 export function readParameterValue(
   parameter: Parameter,
   text: string,
   resolvePath: (path: string) => string,
-): unknown {
+): ParameterValue {
   const minimum = parameter.minimum ?? 1;
   switch (parameter.kind) {
     case "integer":

@@ -39,12 +39,14 @@ import {
   tomlTypeName,
 } from "./listeners.ts";
 import {
+  type ConfigParameters,
   type DefaultContext,
   defaultText,
   type Parameter,
   parameterNamed,
   parameterNames,
   PARAMETERS,
+  type ParameterValue,
 } from "./parameters.ts";
 import type { SystemFacts } from "./system_facts.ts";
 import { didYouMean } from "./suggest.ts";
@@ -141,11 +143,16 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
 
   const fallbackListeners = embedded
     ? [...EMBEDDED_LISTENERS]
-    : defaultListeners(typed.get("inet_interfaces") as string[]);
+    : defaultListeners(typed.inet_interfaces);
   const listeners = written.listeners.length > 0
     ? written.listeners
     : fallbackListeners;
-  const config = buildConfig(typed, file, base, listeners);
+  const config: Config = {
+    configFile: file,
+    homeDirectory: base,
+    ...typed,
+    listeners,
+  };
   const view: ConfigView = {
     configFile: file,
     homeDirectory: base,
@@ -202,19 +209,22 @@ function readWritten(document: TomlTable, fail: Failure): Written {
   return { explicit, listeners };
 }
 
-/** Reads every expanded value as its kind; blames the parameter's line. */
+/**
+ * Reads every expanded value as its kind, into the parameters of `Config`;
+ * blames the parameter's line.
+ */
 function readTyped(
   expanded: ReadonlyMap<string, string>,
   explicit: ReadonlyMap<string, string>,
   resolvePath: (path: string) => string,
   fail: Failure,
-): Map<string, unknown> {
-  const typed = new Map<string, unknown>();
+): ConfigParameters {
+  const typed: Record<string, ParameterValue> = {};
   for (const parameter of PARAMETERS) {
     const { name } = parameter;
     try {
       const text = expanded.get(name) ?? "";
-      typed.set(name, readParameterValue(parameter, text, resolvePath));
+      typed[name] = readParameterValue(parameter, text, resolvePath);
     } catch (e) {
       if (!(e instanceof ValueError)) throw e;
       // A bad default (e.g. an odd system host name) needs a set value.
@@ -224,7 +234,9 @@ function readTyped(
       fail(e.message + hint, { key: name });
     }
   }
-  return typed;
+  // Every row was read above, as its kind: the object has the table's
+  // shape (the one place the type system cannot follow a loop).
+  return typed as ConfigParameters;
 }
 
 function directoryOf(file: string): string {
@@ -364,12 +376,12 @@ function expandAll(
 
 /** Postfix refuses a minimal backoff above the maximal one. */
 function checkBackoff(
-  typed: ReadonlyMap<string, unknown>,
+  typed: ConfigParameters,
   explicit: ReadonlyMap<string, string>,
   fail: Failure,
 ): void {
-  const minimal = typed.get("minimal_backoff_time") as number;
-  const maximal = typed.get("maximal_backoff_time") as number;
+  const minimal = typed.minimal_backoff_time;
+  const maximal = typed.maximal_backoff_time;
   if (minimal <= maximal) return;
   if (explicit.has("maximal_backoff_time")) {
     fail(
@@ -381,84 +393,6 @@ function checkBackoff(
     `${minimal}s is more than maximal_backoff_time (${maximal}s)`,
     { key: "minimal_backoff_time" },
   );
-}
-
-function buildConfig(
-  typed: ReadonlyMap<string, unknown>,
-  configFile: string | null,
-  homeDirectory: string,
-  listeners: readonly Listener[],
-): Config {
-  const text = (name: string) => typed.get(name) as string;
-  const list = (name: string) => typed.get(name) as string[];
-  const number = (name: string) => typed.get(name) as number;
-  return {
-    configFile,
-    homeDirectory,
-    myhostname: text("myhostname"),
-    mydomain: text("mydomain"),
-    myorigin: text("myorigin"),
-    mydestination: list("mydestination"),
-    mynetworks: list("mynetworks"),
-    mynetworks_style: text("mynetworks_style") as Config["mynetworks_style"],
-    inet_interfaces: list("inet_interfaces"),
-    queue_directory: text("queue_directory"),
-    message_size_limit: number("message_size_limit"),
-    smtpd_recipient_limit: number("smtpd_recipient_limit"),
-    smtpd_timeout: number("smtpd_timeout"),
-    smtpd_banner: text("smtpd_banner"),
-    default_process_limit: number("default_process_limit"),
-    smtpd_forbid_bare_newline: text(
-      "smtpd_forbid_bare_newline",
-    ) as Config["smtpd_forbid_bare_newline"],
-    home_mailbox: text("home_mailbox"),
-    mail_spool_directory: text("mail_spool_directory"),
-    local_recipient_maps: list("local_recipient_maps"),
-    recipient_delimiter: text("recipient_delimiter"),
-    alias_maps: list("alias_maps"),
-    allow_mail_to_commands: list("allow_mail_to_commands"),
-    allow_mail_to_files: list("allow_mail_to_files"),
-    default_privs: text("default_privs"),
-    command_time_limit: number("command_time_limit"),
-    local_command_shell: text("local_command_shell"),
-    mailbox_command: text("mailbox_command"),
-    forward_path: list("forward_path"),
-    owner_request_special: typed.get("owner_request_special") as boolean,
-    expand_owner_alias: typed.get("expand_owner_alias") as boolean,
-    hopcount_limit: number("hopcount_limit"),
-    bounce_size_limit: number("bounce_size_limit"),
-    virtual_mailbox_domains: list("virtual_mailbox_domains"),
-    virtual_mailbox_base: text("virtual_mailbox_base"),
-    virtual_mailbox_maps: list("virtual_mailbox_maps"),
-    virtual_alias_maps: list("virtual_alias_maps"),
-    virtual_uid_maps: list("virtual_uid_maps"),
-    virtual_gid_maps: list("virtual_gid_maps"),
-    virtual_minimum_uid: number("virtual_minimum_uid"),
-    virtual_mailbox_lock: list("virtual_mailbox_lock"),
-    pop3_passwd_directory: text("pop3_passwd_directory"),
-    pop3_plaintext_logins: text(
-      "pop3_plaintext_logins",
-    ) as Config["pop3_plaintext_logins"],
-    pop3_timeout: number("pop3_timeout"),
-    pop3_failed_login_delay: number("pop3_failed_login_delay"),
-    pop3_max_failed_logins: number("pop3_max_failed_logins"),
-    pop3_max_bad_commands: number("pop3_max_bad_commands"),
-    pop3_tls_cert_file: text("pop3_tls_cert_file"),
-    pop3_tls_key_file: text("pop3_tls_key_file"),
-    pop_before_smtp_window: number("pop_before_smtp_window"),
-    smtpd_relay_restrictions: list("smtpd_relay_restrictions"),
-    maillog_file: text("maillog_file"),
-    minimal_backoff_time: number("minimal_backoff_time"),
-    maximal_backoff_time: number("maximal_backoff_time"),
-    maximal_queue_lifetime: number("maximal_queue_lifetime"),
-    queue_run_delay: number("queue_run_delay"),
-    max_idle: number("max_idle"),
-    qmgr_message_active_limit: number("qmgr_message_active_limit"),
-    default_destination_concurrency_limit: number(
-      "default_destination_concurrency_limit",
-    ),
-    listeners,
-  };
 }
 
 /** Freezes an object and every object and array inside it. */

@@ -1,12 +1,25 @@
 /**
- * One complete `Config` literal for unit tests, with Postfix's defaults;
+ * One complete `Config` for unit tests, with Postfix's defaults;
  * each test folder's fixture overrides what its tests care about.
  */
+import { parseConfig } from "../../src/config/parse_config.ts";
 import type { Config } from "../../src/config/types.ts";
+
+/**
+ * Every parameter at its default (an empty file on mx.example.org), so a
+ * new row of the parameter table needs nothing here.
+ */
+const DEFAULTS: Config = parseConfig({
+  file: "/nonexistent/mailsrv-test/mailsrv.toml",
+  text: "",
+  homeDirectory: "/nonexistent/mailsrv-test",
+  system: { hostname: "mx.example.org", interfaces: [] },
+}).config;
 
 /** A frozen Config: Postfix defaults, `mx.example.org`, then `overrides`. */
 export function baseTestConfig(overrides: Partial<Config> = {}): Config {
   return Object.freeze({
+    ...DEFAULTS,
     configFile: null,
     homeDirectory: "/nonexistent/mailsrv-test",
     myhostname: "mx.example.org",

@@ -1,0 +1,75 @@
+/**
+ * Parameter rows: the queue and its manager (retries, lifetime, bounces,
+ * concurrency).
+ *
+ * DESCRIPTION
+ *   The parameters Postfix's qmgr(8) and bounce(8) read, and the queue's
+ *   directory.
+ *
+ *   Part of the parameter table (`../parameters.ts`). Pure.
+ */
+import type { Parameter } from "../parameter_row.ts";
+
+/** The queue's parameters. */
+export const QUEUE_PARAMETERS = [
+  {
+    name: "queue_directory",
+    kind: "path",
+    defaultValue: "/var/spool/mailsrv",
+    embeddedDefault: "var/queue",
+    description: "The directory of the mail queue.",
+  },
+  {
+    name: "bounce_size_limit",
+    kind: "size",
+    defaultValue: "50000",
+    description: "Bytes of the original message returned in a bounce.",
+  },
+  {
+    name: "minimal_backoff_time",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "The shortest time between delivery attempts of a " +
+      "deferred message.",
+  },
+  {
+    name: "maximal_backoff_time",
+    kind: "duration",
+    defaultValue: "4000s",
+    description: "The longest time between delivery attempts of a " +
+      "deferred message.",
+  },
+  {
+    name: "maximal_queue_lifetime",
+    kind: "duration",
+    defaultValue: "5d",
+    minimum: 0,
+    description: "How long a message may stay in the queue before it " +
+      "bounces.",
+  },
+  {
+    name: "queue_run_delay",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "The time between scans of the deferred queue.",
+  },
+  {
+    name: "max_idle",
+    kind: "duration",
+    defaultValue: "100s",
+    description:
+      "How long the delivery thread waits, with the queue empty, before it exits (it starts again with the next message).",
+  },
+  {
+    name: "qmgr_message_active_limit",
+    kind: "integer",
+    defaultValue: "20000",
+    description: "The most messages the queue manager keeps in memory.",
+  },
+  {
+    name: "default_destination_concurrency_limit",
+    kind: "integer",
+    defaultValue: "20",
+    description: "The most deliveries in progress at once.",
+  },
+] as const satisfies readonly Parameter[];

@@ -1,0 +1,61 @@
+/**
+ * Parameter rows: the SMTP server (limits, timeouts, greeting, relay
+ * permissions).
+ *
+ * DESCRIPTION
+ *   The parameters Postfix's smtpd(8) reads. These are the ones a
+ *   `[[listener]]` would override per service (Postfix's `master.cf -o`):
+ *   `ParameterValues<typeof SMTPD_PARAMETERS>` is their typed object.
+ *
+ *   Part of the parameter table (`../parameters.ts`). Pure.
+ */
+import type { Parameter } from "../parameter_row.ts";
+
+/** The SMTP server's parameters. */
+export const SMTPD_PARAMETERS = [
+  {
+    name: "message_size_limit",
+    kind: "size",
+    defaultValue: "10240000",
+    description: "The largest message accepted, in bytes.",
+  },
+  {
+    name: "smtpd_recipient_limit",
+    kind: "integer",
+    defaultValue: "1000",
+    description: "The most recipients accepted per message.",
+  },
+  {
+    name: "smtpd_timeout",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "How long the SMTP server waits for a client's command " +
+      "or data.",
+  },
+  {
+    name: "smtpd_banner",
+    kind: "string",
+    defaultValue: "$myhostname ESMTP $mail_name",
+    description: "The text after 220 in the SMTP greeting.",
+  },
+  {
+    name: "default_process_limit",
+    kind: "integer",
+    defaultValue: "100",
+    description: "The most SMTP sessions served at once.",
+  },
+  {
+    name: "smtpd_forbid_bare_newline",
+    kind: "enum",
+    values: ["normalize", "reject"],
+    defaultValue: "normalize",
+    description: "What to do with a bare CR or LF in message content.",
+  },
+  {
+    name: "smtpd_relay_restrictions",
+    kind: "list",
+    defaultValue: "permit_mynetworks, reject_unauth_destination",
+    description: "Who may relay, in order: permit_mynetworks, " +
+      "permit_pop_before_smtp, reject_unauth_destination.",
+  },
+] as const satisfies readonly Parameter[];
