@@ -43,7 +43,11 @@ import { deliverToFile } from "./file_target.ts";
 import { refuseLoops } from "./header_scan.ts";
 import { expandLocalRecipient } from "./local_expansion.ts";
 import { deliverToMailbox, PASSWD_TABLE } from "./local_mailbox.ts";
-import { domainOf, localPartOf, splitExtension } from "./local_part.ts";
+import {
+  domainOf,
+  localPartOf,
+  splitExtension,
+} from "../resolve/local_part.ts";
 import { classifyLocalRecipient } from "./local_recipient.ts";
 import type {
   CommandEnvironment,

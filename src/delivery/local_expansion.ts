@@ -54,7 +54,11 @@ import { type AliasTable, type AliasTableCache } from "../maps/alias_table.ts";
 import { parseTargetList } from "../maps/aliases_file.ts";
 import { type AliasTarget, classifyAliasTarget } from "./alias_target.ts";
 import { expandForwardPath } from "./forward_path.ts";
-import { isSafeLocalPart, localPartOf, splitExtension } from "./local_part.ts";
+import {
+  isSafeLocalPart,
+  localPartOf,
+  splitExtension,
+} from "../resolve/local_part.ts";
 import type {
   LocalExpansion,
   LocalTarget,

@@ -22,10 +22,10 @@ import type { Config } from "../config/types.ts";
 import { createAliasTableCache } from "../maps/alias_table.ts";
 import { createMapCache, LookupTableError } from "../maps/mod.ts";
 import { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
-import { domainOf } from "./local_part.ts";
+import { domainOf } from "../resolve/local_part.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
 import { deliverVirtual } from "./virtual.ts";
-import { createVirtualMaps } from "./virtual_maps.ts";
+import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 
 /** Options for `createRouter`: those of the local agent, minus the tables. */
 export type RouterOptions = Omit<LocalDeliveryOptions, "maps" | "aliasTables">;

@@ -36,7 +36,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { Config } from "../config/types.ts";
 import { LookupTableError } from "../maps/mod.ts";
 import { refuseLoops } from "./header_scan.ts";
-import { domainOf } from "./local_part.ts";
+import { domainOf } from "../resolve/local_part.ts";
 import type { AgentOptions } from "./agent_options.ts";
 import { mailboxError } from "./mailbox_error.ts";
 import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
@@ -54,7 +54,7 @@ import {
   createVirtualMaps,
   VirtualConfigError,
   type VirtualMaps,
-} from "./virtual_maps.ts";
+} from "../resolve/virtual_maps.ts";
 
 /** Everything virtual delivery needs besides the message and the config. */
 export interface VirtualDeliveryOptions extends AgentOptions {

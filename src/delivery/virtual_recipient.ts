@@ -22,7 +22,11 @@
  */
 import type { Config } from "../config/types.ts";
 import { LookupTableError, type MapOptions } from "../maps/mod.ts";
-import { domainOf, isSafeLocalPart, localPartOf } from "./local_part.ts";
+import {
+  domainOf,
+  isSafeLocalPart,
+  localPartOf,
+} from "../resolve/local_part.ts";
 import type { RecipientVerdict } from "./local_recipient.ts";
 import { DeliveryError } from "./types.ts";
 import { expandVirtualAlias } from "./virtual_aliases.ts";
@@ -30,9 +34,9 @@ import {
   createVirtualMaps,
   VirtualConfigError,
   type VirtualMaps,
-} from "./virtual_maps.ts";
+} from "../resolve/virtual_maps.ts";
 
-export { isVirtualDomain } from "./virtual_maps.ts";
+export { isVirtualDomain } from "../resolve/virtual_maps.ts";
 
 /** Options for `createVirtualRecipientVerifier`. */
 export interface VirtualRecipientOptions {

@@ -31,7 +31,7 @@ import type { Config } from "../config/types.ts";
 import {
   createVirtualMaps,
   type VirtualMaps,
-} from "../delivery/virtual_maps.ts";
+} from "../resolve/virtual_maps.ts";
 import type { MapOptions } from "../maps/mod.ts";
 import { splitLoginName } from "./login_name.ts";
 import { createPop3PasswdFiles, type Pop3PasswdFiles } from "./passwd_file.ts";

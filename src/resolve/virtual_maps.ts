@@ -42,14 +42,25 @@ import {
   type MapOptions,
 } from "../maps/mod.ts";
 import { type WatchedFile, watchFile } from "../maps/watched_file.ts";
-import type { MailboxPath } from "../pop3/types.ts";
 import {
   domainOf,
   isSafeLocalPart,
   localPartOf,
   splitExtension,
 } from "./local_part.ts";
-import type { MailboxOwner } from "./maildir.ts";
+
+/** Where a virtual user's mail lives (delivery writes it, POP3 reads it). */
+export interface MailboxPath {
+  readonly format: "maildir" | "mbox";
+  /** Absolute path (a Maildir directory, or an mbox file). */
+  readonly path: string;
+}
+
+/** The uid and gid a virtual mailbox's files belong to. */
+export interface MailboxOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
 
 /** Where a virtual recipient's mail goes, or why it goes nowhere. */
 export type VirtualMailboxLookup =
