@@ -30,7 +30,7 @@ import { formatMailbox, parsePath } from "./address.ts";
 import { parseMailParameters, parseRcptParameters } from "./mail_parameters.ts";
 import { printable, type Reply, reply } from "./replies.ts";
 import { relayDecision } from "./relay_restrictions.ts";
-import { resolveRecipient, resolveSender } from "./resolve_recipient.ts";
+import { resolveRecipient, resolveSender } from "../resolve/resolve_address.ts";
 import {
   addRecipient,
   answer,

@@ -24,7 +24,11 @@
  *   Does NOT look at virtual domains, relay_domains, access maps or SASL;
  *   those arrive with the restriction lists.
  */
-import { formatMailbox, type Mailbox, type ParsedPath } from "./address.ts";
+import {
+  formatMailbox,
+  type Mailbox,
+  type ParsedPath,
+} from "../smtp/address.ts";
 import type { Config } from "../config/types.ts";
 
 /** How smtpd treats a recipient. */

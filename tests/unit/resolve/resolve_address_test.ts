@@ -3,7 +3,7 @@ import { parsePath } from "../../../src/smtp/address.ts";
 import {
   resolveRecipient,
   resolveSender,
-} from "../../../src/smtp/resolve_recipient.ts";
+} from "../../../src/resolve/resolve_address.ts";
 
 const policy = {
   mydestination: ["example.org", "localhost"],
