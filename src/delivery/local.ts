@@ -49,6 +49,8 @@ import {
   splitExtension,
 } from "../resolve/local_part.ts";
 import { classifyLocalRecipient } from "./local_recipient.ts";
+import { createAddressResolver } from "../resolve/address_resolver.ts";
+import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 import type {
   CommandEnvironment,
   LocalTarget,
@@ -214,6 +216,8 @@ export async function deliverLocal(
   const maps = options.maps ?? createMapCache(options.mapOptions);
   const aliasTables = options.aliasTables ??
     createAliasTableCache({ clock: options.mapOptions?.clock });
+  const resolve = options.resolve ??
+    createAddressResolver(createVirtualMaps({ tables: maps }));
   try {
     const recipient = await classifyLocalRecipient(
       message.recipient,
@@ -249,6 +253,7 @@ export async function deliverLocal(
         : config,
       aliasTables,
       lookupUser,
+      resolve: (address) => resolve(address, config),
     });
     const sender = expansion.sender ?? message.sender;
     const { user, extension } = splitExtension(

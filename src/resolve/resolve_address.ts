@@ -1,98 +1,124 @@
 /**
- * Relay control: is an RCPT TO address ours, or someone else's?
+ * The address resolver's decision (Postfix trivial-rewrite's "resolve"
+ * service): local, virtual, relay, remote or refused.
  *
  * DESCRIPTION
- *   `resolveRecipient` gives the envelope form of a recipient and its
- *   address class, in the spirit of Postfix's trivial-rewrite:
+ *   `resolveAddress` rewrites an address to canonical form
+ *   (`rewrite_address.ts`), then decides its class in this order, which
+ *   is Postfix's (resolve.c) and the same for every caller — smtpd's RCPT
+ *   check and recipient verifier, the queue manager's router, alias and
+ *   `.forward` expansion, virtual delivery and POP3 login:
  *
- *   postmaster  `<postmaster>` in any case, or postmaster at a local
- *               domain; always accepted (RFC 5321 section 4.5.1). The
- *               unqualified form becomes postmaster of the first
- *               `mydestination` domain.
- *   local       the domain is in `mydestination`; smtpd asks the
- *               recipient verifier whether the user exists.
- *   remote      everything else; accepted only from clients in
- *               `mynetworks` (never an open relay).
+ *   1. refused   a relay trick (source route, `@`, `%` or `!` in the
+ *                local part), whatever the domain: such an address is
+ *                never delivered here, and smtpd lets it through only
+ *                under the relay restrictions, like any relay;
+ *   2. local     the domain is in mydestination (transport `local`);
+ *   3. virtual   the domain is a virtual mailbox domain (transport
+ *                `virtual`). A domain listed in both mydestination and
+ *                virtual_mailbox_domains is a configuration error, as in
+ *                Postfix; it resolves local, and the resolver with tables
+ *                (`address_resolver.ts`) logs a warning;
+ *   4. relay     the domain is in relay_domains (not configurable yet:
+ *                the slot is `DomainFacts.relayDomain`);
+ *   5. remote    anything else.
  *
- *   An unqualified recipient is qualified with `@$myorigin` first.
- *   Relay tricks are remote even when the domain is local, so they need
- *   `mynetworks` like any relay: a local part holding `@` (quoted), `%`
- *   (the "percent hack") or `!` (UUCP bang path), and any source route.
+ *   Relay and remote addresses get the `retry` transport that defers
+ *   them "no outbound transport yet"; a refused one gets no transport.
  *
- *   Used by the smtpd session. Pure.
+ *   Pure: whether the domain is a virtual mailbox domain (which may take
+ *   a table lookup) is told by the caller (`DomainFacts`).
  *
- *   Does NOT look at virtual domains, relay_domains, access maps or SASL;
- *   those arrive with the restriction lists.
+ *   Does NOT expand aliases, look up users, or apply transport_maps.
  */
+import { type AddressInput, rewriteAddress } from "./rewrite_address.ts";
+import type { RewriteConfig, RewrittenAddress } from "./rewrite_address.ts";
 import {
-  formatMailbox,
-  type Mailbox,
-  type ParsedPath,
-} from "../smtp/address.ts";
-import type { Config } from "../config/types.ts";
+  NO_OUTBOUND_TRANSPORT,
+  type ResolvedAddress,
+} from "./resolved_address.ts";
 
-/** How smtpd treats a recipient. */
-export type AddressClass = "postmaster" | "local" | "remote";
+/** The configuration the decision reads. */
+export type ResolveConfig = RewriteConfig;
 
-/** A recipient as it goes into the envelope, with its class. */
-export interface ResolvedRecipient {
-  /** Envelope address (external form, no angle brackets). */
-  readonly address: string;
-  /** How smtpd treats it (see the module comment). */
-  readonly addressClass: AddressClass;
-  /**
-   * For a remote address: no relay trick (`%`, `!`, `@` in the local
-   * part, source route), so its domain alone decides whether it is ours
-   * (a virtual domain) or a relay.
-   */
-  readonly plain?: boolean;
+/** What only the lookup tables can tell about the address's domain. */
+export interface DomainFacts {
+  /** The domain is in virtual_mailbox_domains (lists and tables included). */
+  readonly virtualMailboxDomain: boolean;
+  /** The domain is in relay_domains (no such parameter yet). */
+  readonly relayDomain?: boolean;
 }
 
-/** The configuration `resolveRecipient` reads. */
-export type ResolvePolicy = Pick<Config, "mydestination" | "myorigin">;
+/** True when `domain` (folded) is listed in mydestination. */
+export function isLocalDomain(
+  domain: string,
+  config: Pick<ResolveConfig, "mydestination">,
+): boolean {
+  return config.mydestination.includes(domain);
+}
 
-const RELAY_TRICK = /[@%!]/;
-
-/**
- * Resolves the forward-path of RCPT TO.
- * @param path a parsed forward-path (never the null path)
- * @param policy local domains and the origin for unqualified addresses
- */
-export function resolveRecipient(
-  path: ParsedPath & { readonly mailbox: Mailbox },
-  policy: ResolvePolicy,
-): ResolvedRecipient {
-  const { localPart, domain } = path.mailbox;
-  const isPostmaster = localPart.toLowerCase() === "postmaster";
-  const localDomain = policy.mydestination[0];
-  if (
-    domain === "" && isPostmaster && localDomain !== undefined &&
-    !path.sourceRoute
-  ) {
+/** Decides the class of an address already in canonical form. */
+export function resolveRewritten(
+  rewritten: RewrittenAddress,
+  config: ResolveConfig,
+  facts: DomainFacts,
+): ResolvedAddress {
+  const { address, localPart, domain, relayTrick } = rewritten;
+  const parts = { address, localPart, domain };
+  if (relayTrick !== undefined) {
     return {
-      address: formatMailbox({ localPart, domain: localDomain }),
-      addressClass: "postmaster",
+      ...parts,
+      addressClass: "refused",
+      postmaster: false,
+      reason: `relay trick refused: ${relayTrick}`,
     };
   }
-  const mailbox = domain === ""
-    ? { localPart, domain: policy.myorigin.toLowerCase() }
-    : path.mailbox;
-  const address = formatMailbox(mailbox);
-  const plain = !path.sourceRoute && !RELAY_TRICK.test(localPart);
-  const local = policy.mydestination.includes(mailbox.domain) && plain;
-  if (!local) return { address, addressClass: "remote", plain };
-  return { address, addressClass: isPostmaster ? "postmaster" : "local" };
+  if (isLocalDomain(domain, config)) {
+    return {
+      ...parts,
+      addressClass: "local",
+      postmaster: localPart.toLowerCase() === "postmaster",
+      transport: { name: "local", nexthop: domain },
+      reason: `domain "${domain}" is in mydestination`,
+    };
+  }
+  if (facts.virtualMailboxDomain) {
+    return {
+      ...parts,
+      addressClass: "virtual",
+      postmaster: false,
+      transport: { name: "virtual", nexthop: domain },
+      reason: `domain "${domain}" is in virtual_mailbox_domains`,
+    };
+  }
+  if (facts.relayDomain === true) {
+    return {
+      ...parts,
+      addressClass: "relay",
+      postmaster: false,
+      transport: NO_OUTBOUND_TRANSPORT,
+      reason: `domain "${domain}" is in relay_domains`,
+    };
+  }
+  return {
+    ...parts,
+    addressClass: "remote",
+    postmaster: false,
+    transport: NO_OUTBOUND_TRANSPORT,
+    reason: `domain "${domain}" is not a local or virtual domain`,
+  };
 }
 
-/** The envelope form of a sender: unqualified addresses get `@$myorigin`. */
-export function resolveSender(
-  mailbox: Mailbox | null,
-  policy: ResolvePolicy,
-): string {
-  if (mailbox === null) return "";
-  return formatMailbox(
-    mailbox.domain === ""
-      ? { ...mailbox, domain: policy.myorigin.toLowerCase() }
-      : mailbox,
-  );
+/**
+ * Resolves an address (see the module comment).
+ * @param input an envelope address, or smtpd's address with its source
+ *   route flag
+ * @param facts what the tables say about its domain
+ */
+export function resolveAddress(
+  input: string | AddressInput,
+  config: ResolveConfig,
+  facts: DomainFacts,
+): ResolvedAddress {
+  return resolveRewritten(rewriteAddress(input, config), config, facts);
 }
