@@ -2,11 +2,17 @@
  * What the local and virtual delivery agents take besides their tables.
  */
 import type { MapOptions } from "../maps/mod.ts";
+import type { AddressResolver } from "../resolve/address_resolver.ts";
 import type { MboxLockOptions } from "./lock.ts";
 import type { Resubmit } from "./local_types.ts";
 
 /** Options shared by the mailbox-writing agents. */
 export interface AgentOptions {
+  /**
+   * The address resolver (the router's), for addresses an alias or
+   * `.forward` expands to; one over the agent's tables when absent.
+   */
+  readonly resolve?: AddressResolver;
   /** Options for tables opened here (tests pass a passwd file). */
   readonly mapOptions?: MapOptions;
   /** How long to wait for mbox locks. */

@@ -43,8 +43,14 @@ import { deliverToFile } from "./file_target.ts";
 import { refuseLoops } from "./header_scan.ts";
 import { expandLocalRecipient } from "./local_expansion.ts";
 import { deliverToMailbox, PASSWD_TABLE } from "./local_mailbox.ts";
-import { domainOf, localPartOf, splitExtension } from "./local_part.ts";
+import {
+  domainOf,
+  localPartOf,
+  splitExtension,
+} from "../resolve/local_part.ts";
 import { classifyLocalRecipient } from "./local_recipient.ts";
+import { createAddressResolver } from "../resolve/address_resolver.ts";
+import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 import type {
   CommandEnvironment,
   LocalTarget,
@@ -210,6 +216,8 @@ export async function deliverLocal(
   const maps = options.maps ?? createMapCache(options.mapOptions);
   const aliasTables = options.aliasTables ??
     createAliasTableCache({ clock: options.mapOptions?.clock });
+  const resolve = options.resolve ??
+    createAddressResolver(createVirtualMaps({ tables: maps }));
   try {
     const recipient = await classifyLocalRecipient(
       message.recipient,
@@ -245,6 +253,7 @@ export async function deliverLocal(
         : config,
       aliasTables,
       lookupUser,
+      resolve: (address) => resolve(address, config),
     });
     const sender = expansion.sender ?? message.sender;
     const { user, extension } = splitExtension(

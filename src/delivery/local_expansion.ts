@@ -9,8 +9,9 @@
  *   1. the local part is lower-cased and its address extension split off
  *      (recipient_delimiter; kept for the mailbox and forward_path);
  *   2. alias_maps are searched for `user+ext`, then `user`. Each target of
- *      an alias is expanded in turn: addresses in a local domain (and bare
- *      names) are expanded again as recipients, others are forwarded. When
+ *      an alias is expanded in turn: bare names, and addresses the address
+ *      resolver (src/resolve/) finds local, are expanded again as
+ *      recipients; others (virtual, remote, a relay trick) are forwarded. When
  *      `owner-NAME` exists and owner_request_special is on, errors for the
  *      expansion go to `owner-NAME@domain` (with expand_owner_alias, to the
  *      one address owner-NAME expands to);
@@ -54,7 +55,11 @@ import { type AliasTable, type AliasTableCache } from "../maps/alias_table.ts";
 import { parseTargetList } from "../maps/aliases_file.ts";
 import { type AliasTarget, classifyAliasTarget } from "./alias_target.ts";
 import { expandForwardPath } from "./forward_path.ts";
-import { isSafeLocalPart, localPartOf, splitExtension } from "./local_part.ts";
+import {
+  isSafeLocalPart,
+  localPartOf,
+  splitExtension,
+} from "../resolve/local_part.ts";
 import type {
   LocalExpansion,
   LocalTarget,
@@ -70,6 +75,8 @@ import {
   userPrivileges,
 } from "./target_privileges.ts";
 import { DeliveryError } from "./types.ts";
+import { resolveAddress } from "../resolve/resolve_address.ts";
+import type { ResolvedAddress } from "../resolve/resolved_address.ts";
 
 /** Expansions deeper than this are treated as loops. */
 export const EXPANSION_DEPTH_LIMIT = 100;
@@ -113,6 +120,12 @@ export interface LocalExpansionContext extends PrivilegeLookups {
   readonly defaultPrivileges?: Privileges;
   /** Where ignored `.forward` files and bad list lines are reported. */
   readonly log?: Pick<Maillog, "warning">;
+  /**
+   * The address resolver, bound to the configuration (default: without
+   * tables, so nothing is virtual; only "local or not" matters here).
+   * @throws LookupTableError when a table cannot be read
+   */
+  readonly resolve?: (address: string) => Promise<ResolvedAddress>;
 }
 
 /** Where a target was written, and what it means there. */
@@ -217,9 +230,14 @@ async function ownerSender(
   return qualify(walk, `owner-${name}`);
 }
 
-function isLocalDomain(walk: Walk, domain: string): boolean {
-  return domain === walk.request.domain ||
-    walk.context.config.mydestination.includes(domain);
+/** True when the resolver sends `address` (qualified) to local delivery. */
+async function isLocalAddress(walk: Walk, address: string): Promise<boolean> {
+  const resolved = walk.context.resolve
+    ? await walk.context.resolve(address)
+    : resolveAddress(address, walk.context.config, {
+      virtualMailboxDomain: false,
+    });
+  return resolved.addressClass === "local";
 }
 
 /** Refuses a command or file target where its source is not allowed. */
@@ -296,10 +314,9 @@ async function expandAddress(
   address: string,
   origin: Origin,
 ): Promise<void> {
-  const at = address.lastIndexOf("@");
-  const domain = at < 0 ? "" : address.slice(at + 1).toLowerCase()
-    .replace(/\.$/, "");
-  if (domain !== "" && !isLocalDomain(walk, domain)) {
+  // A bare name is a local name, as in aliases(5) and sendmail.
+  const bare = !address.includes("@");
+  if (!bare && !await isLocalAddress(walk, address)) {
     add(walk, { kind: "forward", address }, `forward:${address.toLowerCase()}`);
     return;
   }

@@ -37,7 +37,7 @@ import {
   isSafeLocalPart,
   localPartOf,
   splitExtension,
-} from "./local_part.ts";
+} from "../resolve/local_part.ts";
 
 /** What the tables say about a local recipient. */
 export type LocalRecipient =

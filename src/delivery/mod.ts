@@ -6,12 +6,7 @@
  *   and smtpd (`createRecipientVerifier`), plus the mailbox writers for
  *   agents and tools that deliver directly.
  */
-export {
-  createRouter,
-  isLocalDomain,
-  type Router,
-  type RouterOptions,
-} from "./router.ts";
+export { createRouter, type Router, type RouterOptions } from "./router.ts";
 export { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
 export {
   classifyLocalRecipient,

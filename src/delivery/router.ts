@@ -2,17 +2,19 @@
  * Routes a message to the delivery agent for its recipient.
  *
  * DESCRIPTION
- *   The queue manager's view of transports (Postfix's trivial-rewrite
- *   resolve step plus the transport table, reduced to what exists now):
+ *   The queue manager's view of transports: the address resolver
+ *   (src/resolve/, Postfix's trivial-rewrite) gives each recipient its
+ *   class and transport, and the router runs that transport:
  *
- *     domain in mydestination (or no domain)  → local delivery agent
- *     domain in virtual_mailbox_domains       → virtual delivery agent
- *     anything else                           → deferred 4.4.1
+ *     local    (domain in mydestination)            → local delivery agent
+ *     virtual  (domain in virtual_mailbox_domains)  → virtual delivery agent
+ *     retry    (relay, remote)                      → deferred 4.4.1
+ *     none     (refused: a relay trick)             → deferred 4.4.1
  *
  *   Outbound SMTP does not exist yet, so mail accepted for other domains
  *   waits in the queue ("delivery temporarily suspended") instead of being
- *   bounced; it goes out once a relay transport is added here. Virtual
- *   domains, relay_domains and transport maps will also be decided here.
+ *   bounced; it goes out once the resolver gives it an SMTP transport.
+ *   A virtual domain table that cannot be read defers (4.3.0).
  *
  *   The router owns the lookup tables its agents use (opened once, then
  *   following their files) and reads the configuration at every message,
@@ -22,23 +24,24 @@ import type { Config } from "../config/types.ts";
 import { createAliasTableCache } from "../maps/alias_table.ts";
 import { createMapCache, LookupTableError } from "../maps/mod.ts";
 import { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
-import { domainOf } from "./local_part.ts";
+import { createAddressResolver } from "../resolve/address_resolver.ts";
+import {
+  NO_OUTBOUND_TRANSPORT,
+  type ResolvedAddress,
+  statusOfNexthop,
+} from "../resolve/resolved_address.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
 import { deliverVirtual } from "./virtual.ts";
-import { createVirtualMaps } from "./virtual_maps.ts";
+import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 
 /** Options for `createRouter`: those of the local agent, minus the tables. */
-export type RouterOptions = Omit<LocalDeliveryOptions, "maps" | "aliasTables">;
+export type RouterOptions = Omit<
+  LocalDeliveryOptions,
+  "maps" | "aliasTables" | "resolve"
+>;
 
 /** Delivers one message to one recipient, by whatever agent applies. */
 export type Router = (message: DeliveryMessage) => Promise<DeliveryResult>;
-
-const NO_TRANSPORT: DeliveryResult = {
-  outcome: "deferred",
-  dsn: "4.4.1",
-  reason: "delivery temporarily suspended: no outbound transport yet",
-  relay: "none",
-};
 
 const TABLE_FAILURE: DeliveryResult = {
   outcome: "deferred",
@@ -48,15 +51,16 @@ const TABLE_FAILURE: DeliveryResult = {
 };
 
 /**
- * True when `address` belongs to a local domain (`mydestination`); an
- * address without a domain is local.
+ * The deferral of an address no agent here delivers. A refused address
+ * (a relay trick: Postfix would route it to another host) waits as
+ * remote mail does.
  */
-export function isLocalDomain(
-  address: string,
-  config: Pick<Config, "mydestination">,
-): boolean {
-  const domain = domainOf(address);
-  return domain === "" || config.mydestination.includes(domain);
+function deferral(resolved: ResolvedAddress): DeliveryResult {
+  const transport = resolved.transport?.name === "retry"
+    ? resolved.transport
+    : NO_OUTBOUND_TRANSPORT;
+  const { dsn, text } = statusOfNexthop(transport.nexthop, "4.4.1");
+  return { outcome: "deferred", dsn, reason: text, relay: "none" };
 }
 
 /**
@@ -75,26 +79,35 @@ export function createRouter(
     tables: maps,
     mapOptions: options.mapOptions,
   });
+  const resolve = createAddressResolver(virtualMaps);
   return async (message) => {
     const current = config();
     const local = (target: DeliveryMessage) =>
-      deliverLocal(target, current, { ...options, maps, aliasTables });
-    if (isLocalDomain(message.recipient, current)) return local(message);
-    let virtual: boolean;
+      deliverLocal(target, current, {
+        ...options,
+        maps,
+        aliasTables,
+        resolve,
+      });
+    let resolved: ResolvedAddress;
     try {
-      virtual = await virtualMaps.isVirtualDomain(
-        domainOf(message.recipient),
-        current,
-      );
+      resolved = await resolve(message.recipient, current);
     } catch (error) {
       if (!(error instanceof LookupTableError)) throw error;
       return { ...TABLE_FAILURE, reason: error.message };
     }
-    if (!virtual) return NO_TRANSPORT;
-    return deliverVirtual(message, current, {
-      ...options,
-      maps: virtualMaps,
-      deliverLocal: local,
-    });
+    switch (resolved.addressClass) {
+      case "local":
+        return local(message);
+      case "virtual":
+        return deliverVirtual(message, current, {
+          ...options,
+          maps: virtualMaps,
+          resolve,
+          deliverLocal: local,
+        });
+      default:
+        return deferral(resolved);
+    }
   };
 }

@@ -21,6 +21,11 @@
  *      others are resubmitted through the queue's gate as one new message
  *      with a `Delivered-To:` header.
  *
+ *   Steps 3 and 4 follow the address resolver (src/resolve/), so a domain
+ *   listed both in mydestination and virtual_mailbox_domains is local
+ *   here too, and an address with a relay trick is resubmitted, never
+ *   written to a mailbox.
+ *
  *   Created files and directories belong to the uid and gid that
  *   virtual_uid_maps and virtual_gid_maps give when mailsrv runs as root;
  *   a uid below virtual_minimum_uid defers the mail (4.3.5, "mail system
@@ -36,7 +41,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { Config } from "../config/types.ts";
 import { LookupTableError } from "../maps/mod.ts";
 import { refuseLoops } from "./header_scan.ts";
-import { domainOf } from "./local_part.ts";
+import { createAddressResolver } from "../resolve/address_resolver.ts";
 import type { AgentOptions } from "./agent_options.ts";
 import { mailboxError } from "./mailbox_error.ts";
 import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
@@ -54,7 +59,7 @@ import {
   createVirtualMaps,
   VirtualConfigError,
   type VirtualMaps,
-} from "./virtual_maps.ts";
+} from "../resolve/virtual_maps.ts";
 
 /** Everything virtual delivery needs besides the message and the config. */
 export interface VirtualDeliveryOptions extends AgentOptions {
@@ -183,6 +188,7 @@ export async function deliverVirtual(
 ): Promise<DeliveryResult> {
   const maps = options.maps ??
     createVirtualMaps({ mapOptions: options.mapOptions });
+  const resolve = options.resolve ?? createAddressResolver(maps);
   let addresses: readonly string[];
   try {
     await refuseLoops(message, config.hopcount_limit);
@@ -208,16 +214,22 @@ export async function deliverVirtual(
     }
   };
   for (const address of addresses) {
-    const domain = domainOf(address);
     await attempt(async () => {
-      if (await maps.isVirtualDomain(domain, config)) {
-        return deliverToVirtualMailbox(address, message, config, maps, options);
+      switch ((await resolve(address, config)).addressClass) {
+        case "virtual":
+          return deliverToVirtualMailbox(
+            address,
+            message,
+            config,
+            maps,
+            options,
+          );
+        case "local":
+          return deliverLocally(address, message, options);
+        default:
+          forwards.push(address);
+          return "";
       }
-      if (domain === "" || config.mydestination.includes(domain)) {
-        return deliverLocally(address, message, options);
-      }
-      forwards.push(address);
-      return "";
     });
   }
   if (forwards.length > 0) {

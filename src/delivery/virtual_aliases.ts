@@ -20,9 +20,9 @@
  */
 import type { Config } from "../config/types.ts";
 import type { MapCache } from "../maps/mod.ts";
-import { domainOf, localPartOf } from "./local_part.ts";
+import { domainOf, localPartOf } from "../resolve/local_part.ts";
 import { DeliveryError } from "./types.ts";
-import { virtualLookupKeys } from "./virtual_maps.ts";
+import { virtualLookupKeys } from "../resolve/virtual_maps.ts";
 
 /** Nesting levels before a chain counts as a loop (Postfix: 1000). */
 export const ALIAS_RECURSION_LIMIT = 100;

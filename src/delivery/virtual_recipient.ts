@@ -7,7 +7,8 @@
  *   to a forged sender. The check agrees with the virtual delivery agent
  *   because it asks the same tables the same way:
  *
- *     not a virtual mailbox domain      → undefined (another check decides)
+ *     not a virtual mailbox domain      → undefined (another check decides;
+ *                                         the address resolver says which)
  *     unsafe local part                 → 550 5.1.3
  *     virtual_alias_maps expands it     → accepted (the targets decide)
  *     alias loop                        → 550 5.4.6
@@ -22,7 +23,11 @@
  */
 import type { Config } from "../config/types.ts";
 import { LookupTableError, type MapOptions } from "../maps/mod.ts";
-import { domainOf, isSafeLocalPart, localPartOf } from "./local_part.ts";
+import { isSafeLocalPart, localPartOf } from "../resolve/local_part.ts";
+import {
+  type AddressResolver,
+  createAddressResolver,
+} from "../resolve/address_resolver.ts";
 import type { RecipientVerdict } from "./local_recipient.ts";
 import { DeliveryError } from "./types.ts";
 import { expandVirtualAlias } from "./virtual_aliases.ts";
@@ -30,14 +35,16 @@ import {
   createVirtualMaps,
   VirtualConfigError,
   type VirtualMaps,
-} from "./virtual_maps.ts";
+} from "../resolve/virtual_maps.ts";
 
-export { isVirtualDomain } from "./virtual_maps.ts";
+export { isVirtualDomain } from "../resolve/virtual_maps.ts";
 
 /** Options for `createVirtualRecipientVerifier`. */
 export interface VirtualRecipientOptions {
   /** Tables to share; a new set when absent. */
   readonly maps?: VirtualMaps;
+  /** The address resolver to share; one over `maps` when absent. */
+  readonly resolve?: AddressResolver;
   /** Options for tables opened here. */
   readonly mapOptions?: MapOptions;
 }
@@ -46,7 +53,12 @@ function reject(code: number, dsn: string, text: string): RecipientVerdict {
   return { ok: false, code, dsn, text: `Recipient address rejected: ${text}` };
 }
 
-const TEMPORARY = reject(451, "4.3.0", "Temporary lookup failure");
+/** The verdict when a table cannot be read: try again later. */
+export const TEMPORARY_LOOKUP_FAILURE = reject(
+  451,
+  "4.3.0",
+  "Temporary lookup failure",
+);
 
 /** The verdict for an address in a virtual mailbox domain. */
 async function verdictFor(
@@ -88,16 +100,16 @@ export function createVirtualRecipientVerifier(
 ): (address: string) => Promise<RecipientVerdict | undefined> {
   const maps = options.maps ??
     createVirtualMaps({ mapOptions: options.mapOptions });
+  const resolve = options.resolve ?? createAddressResolver(maps);
   return async (address) => {
     const current = config();
     try {
-      if (!await maps.isVirtualDomain(domainOf(address), current)) {
-        return undefined;
-      }
+      const resolved = await resolve(address, current);
+      if (resolved.addressClass !== "virtual") return undefined;
       return await verdictFor(address, current, maps);
     } catch (error) {
-      if (error instanceof LookupTableError) return TEMPORARY;
-      if (error instanceof VirtualConfigError) return TEMPORARY;
+      if (error instanceof LookupTableError) return TEMPORARY_LOOKUP_FAILURE;
+      if (error instanceof VirtualConfigError) return TEMPORARY_LOOKUP_FAILURE;
       throw error;
     }
   };

@@ -21,7 +21,14 @@ import { loadConfig } from "../config/load.ts";
 import { closeLogging, maillog } from "../log/maillog.ts";
 import { QueueStore } from "../queue/store.ts";
 import { createRecipientVerifier } from "../delivery/local_recipient.ts";
-import { createVirtualRecipientVerifier } from "../delivery/virtual_recipient.ts";
+import {
+  createVirtualRecipientVerifier,
+  TEMPORARY_LOOKUP_FAILURE,
+} from "../delivery/virtual_recipient.ts";
+import { LookupTableError } from "../maps/mod.ts";
+import { createAddressResolver } from "../resolve/address_resolver.ts";
+import type { ResolvedAddress } from "../resolve/resolved_address.ts";
+import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 import {
   openPopBeforeSmtp,
   popBeforeSmtpPath,
@@ -48,19 +55,34 @@ import {
 } from "./qmgr_thread.ts";
 
 /**
- * smtpd's recipient check: local domains by local_recipient_maps and
- * aliases, virtual domains by their maps; anything else is `remote` and
- * left to the relay restrictions.
+ * smtpd's recipient check: the address resolver decides the class; local
+ * domains are checked by local_recipient_maps and aliases, virtual ones
+ * by their maps; anything else is `remote` and left to the relay
+ * restrictions.
  */
 function createSmtpdVerifier(
   config: () => Config,
 ): (address: string) => Promise<RecipientVerdict> {
+  const maps = createVirtualMaps();
+  const resolve = createAddressResolver(maps);
   const local = createRecipientVerifier(config);
-  const virtual = createVirtualRecipientVerifier(config);
+  const virtual = createVirtualRecipientVerifier(config, { maps, resolve });
   return async (address) => {
-    const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
-    if (config().mydestination.includes(domain)) return await local(address);
-    return await virtual(address) ?? { ok: "remote" };
+    let resolved: ResolvedAddress;
+    try {
+      resolved = await resolve(address, config());
+    } catch (error) {
+      if (error instanceof LookupTableError) return TEMPORARY_LOOKUP_FAILURE;
+      throw error;
+    }
+    switch (resolved.addressClass) {
+      case "local":
+        return await local(address);
+      case "virtual":
+        return await virtual(address) ?? { ok: "remote" };
+      default:
+        return { ok: "remote" };
+    }
   };
 }
 

@@ -5,7 +5,9 @@
  *   `createAuthenticator` gives the POP3 server its `Authenticate`:
  *
  *   1. the login is split into user and domain (`login_name.ts`); a
- *      domain is required and must be a virtual mailbox domain;
+ *      domain is required, and the address resolver (src/resolve/) must
+ *      find `user@domain` virtual (so a domain also in mydestination,
+ *      which is local for delivery, has no POP3 users either);
  *   2. the user's hash comes from `<pop3_passwd_directory>/<domain>/passwd`
  *      (`passwd_file.ts`) and the password is verified against it
  *      (`password_hash.ts`);
@@ -31,8 +33,12 @@ import type { Config } from "../config/types.ts";
 import {
   createVirtualMaps,
   type VirtualMaps,
-} from "../delivery/virtual_maps.ts";
+} from "../resolve/virtual_maps.ts";
 import type { MapOptions } from "../maps/mod.ts";
+import {
+  type AddressResolver,
+  createAddressResolver,
+} from "../resolve/address_resolver.ts";
 import { splitLoginName } from "./login_name.ts";
 import { createPop3PasswdFiles, type Pop3PasswdFiles } from "./passwd_file.ts";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./password_hash.ts";
@@ -42,6 +48,8 @@ import type { Authenticate, Pop3Account } from "./types.ts";
 export interface AuthenticatorOptions {
   /** Virtual tables to share; a new set when absent. */
   readonly maps?: VirtualMaps;
+  /** The address resolver to share; one over `maps` when absent. */
+  readonly resolve?: AddressResolver;
   /** Passwd files to share; a new cache when absent. */
   readonly passwdFiles?: Pop3PasswdFiles;
   /** Options for tables and files opened here. */
@@ -52,12 +60,13 @@ export interface AuthenticatorOptions {
 async function hashFor(
   login: string,
   config: Config,
-  maps: VirtualMaps,
+  resolve: AddressResolver,
   passwdFiles: Pop3PasswdFiles,
 ): Promise<{ hash: string; user: string; domain: string } | undefined> {
   const name = splitLoginName(login);
   if (!name || name.domain === "") return undefined;
-  if (!await maps.isVirtualDomain(name.domain, config)) return undefined;
+  const resolved = await resolve(`${name.user}@${name.domain}`, config);
+  if (resolved.addressClass !== "virtual") return undefined;
   const hash = await passwdFiles.find(
     config.pop3_passwd_directory,
     name.domain,
@@ -108,9 +117,10 @@ export function createAuthenticator(
     createVirtualMaps({ mapOptions: options.mapOptions });
   const passwdFiles = options.passwdFiles ??
     createPop3PasswdFiles(options.mapOptions);
+  const resolve = options.resolve ?? createAddressResolver(maps);
   return async (login, password) => {
     const current = config();
-    const entry = await hashFor(login, current, maps, passwdFiles);
+    const entry = await hashFor(login, current, resolve, passwdFiles);
     const verified = await verifyPassword(
       password,
       entry?.hash ?? DUMMY_PASSWORD_HASH,

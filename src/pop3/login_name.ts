@@ -16,8 +16,8 @@
  *
  *   Pure; this module does not look anything up.
  */
-import { isSafeLocalPart } from "../delivery/local_part.ts";
-import { isSafeDomainName } from "../delivery/virtual_maps.ts";
+import { isSafeLocalPart } from "../resolve/local_part.ts";
+import { isSafeDomainName } from "../resolve/virtual_maps.ts";
 
 /** A login split into the virtual user and domain. */
 export interface LoginName {

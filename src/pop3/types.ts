@@ -8,13 +8,10 @@
  * session (vm-pop3d's and Postfix's dotlock protocol for mbox).
  */
 import type { Config } from "../config/types.ts";
+import type { MailboxPath } from "../resolve/virtual_maps.ts";
 
-/** Where a virtual user's mail lives. */
-export interface MailboxPath {
-  readonly format: "maildir" | "mbox";
-  /** Absolute path (a Maildir directory, or an mbox file). */
-  readonly path: string;
-}
+/** Where a virtual user's mail lives (shared with virtual delivery). */
+export type { MailboxPath };
 
 /** A successfully authenticated POP3 user. */
 export interface Pop3Account {

@@ -10,10 +10,11 @@
  *
  *   EHLO offers PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES and 8BITMIME.
  *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY answers
- *   252 for any argument, never telling whether a user exists. RCPT for
- *   a local domain asks the recipient verifier (an action); for any other
- *   domain, or a relay trick, `smtpd_relay_restrictions` must permit the
- *   client (`relay_restrictions.ts`).
+ *   252 for any argument, never telling whether a user exists. RCPT
+ *   follows the address resolver (src/resolve/): for a local domain (or
+ *   one that may be virtual) it asks the recipient verifier (an action);
+ *   for any other domain, or a relay trick, `smtpd_relay_restrictions`
+ *   must permit the client (`relay_restrictions.ts`).
  *
  *   Used by the session (`session.ts`). Pure.
  *
@@ -30,7 +31,8 @@ import { formatMailbox, parsePath } from "./address.ts";
 import { parseMailParameters, parseRcptParameters } from "./mail_parameters.ts";
 import { printable, type Reply, reply } from "./replies.ts";
 import { relayDecision } from "./relay_restrictions.ts";
-import { resolveRecipient, resolveSender } from "./resolve_recipient.ts";
+import { resolveAddress } from "../resolve/resolve_address.ts";
+import { rewriteSender } from "../resolve/rewrite_address.ts";
 import {
   addRecipient,
   answer,
@@ -196,7 +198,9 @@ function mail(
   );
   if (!parameters.ok) return answer(s, "mail", parameters.reply);
   const transaction = {
-    sender: resolveSender(parsed.path.mailbox, policy),
+    sender: parsed.path.mailbox === null
+      ? ""
+      : rewriteSender(formatMailbox(parsed.path.mailbox), policy),
     bodyType: parameters.value.body,
     recipients: [],
     queueId: null,
@@ -227,17 +231,28 @@ function rcpt(
     return answer(s, "rcpt", reply(452, "4.5.3", "Error: too many recipients"));
   }
   const mailbox = parsed.path.mailbox;
-  const recipient = resolveRecipient({ ...parsed.path, mailbox }, policy);
-  // With virtual domains, a plain address outside mydestination may still
-  // be ours: the verifier decides, and its "remote" sends the address to
-  // the relay check. Without them, the relay check decides at once.
-  const mayBeVirtual = recipient.plain === true &&
+  // The session cannot wait for table lookups, so it resolves without
+  // them: an address that is not local may still be in a virtual mailbox
+  // domain, and then the verifier (which resolves again, with the
+  // tables) decides; its "remote" sends the address to the relay check.
+  const recipient = resolveAddress(
+    {
+      address: formatMailbox(mailbox),
+      sourceRoute: parsed.path.sourceRoute,
+    },
+    policy,
+    { virtualMailboxDomain: false },
+  );
+  const mayBeVirtual = recipient.addressClass === "remote" &&
     policy.virtual_mailbox_domains.length > 0;
-  if (recipient.addressClass === "remote" && !mayBeVirtual) {
+  const relay = recipient.addressClass === "refused" ||
+    (recipient.addressClass === "remote" && !mayBeVirtual);
+  if (relay) {
     const refusal = relayRefusal(s, formatMailbox(mailbox), policy);
     if (refusal !== null) return refusal;
   }
-  if (recipient.addressClass === "local" || mayBeVirtual) {
+  const local = recipient.addressClass === "local" && !recipient.postmaster;
+  if (local || mayBeVirtual) {
     return {
       session: {
         ...s,

@@ -13,7 +13,6 @@
  *     transitions.ts       shared transition helpers, maillog lines
  *     address.ts           RFC 5321 path and mailbox grammar
  *     mail_parameters.ts   MAIL/RCPT ESMTP parameters (SIZE, BODY)
- *     resolve_recipient.ts relay control: postmaster, local or remote
  *     line_reader.ts       command lines from bytes, 512-octet limit
  *     dot_reader.ts        DATA content from bytes, end only at CRLF.CRLF
  *     message_id.ts        Message-ID: for the cleanup log line

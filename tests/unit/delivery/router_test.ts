@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Config } from "../../../src/config/types.ts";
-import { createRouter, isLocalDomain } from "../../../src/delivery/router.ts";
+import { createRouter } from "../../../src/delivery/router.ts";
 import { listDir, withLocalFixture } from "./local_fixture.ts";
 import { testMessage } from "./test_message.ts";
-
-Deno.test("router: mydestination decides what is local", () => {
-  const config = { mydestination: ["mx.example.org", "localhost"] };
-  assert.equal(isLocalDomain("bob@mx.example.org", config), true);
-  assert.equal(isLocalDomain("bob@MX.Example.ORG.", config), true);
-  assert.equal(isLocalDomain("postmaster", config), true);
-  assert.equal(isLocalDomain("bob@example.org", config), false);
-  assert.equal(isLocalDomain("bob@sub.mx.example.org", config), false);
-});
 
 Deno.test("router: local domains go to the local agent", async () => {
   await withLocalFixture(async (fixture) => {

@@ -2,8 +2,8 @@
  * The local part of a recipient address, as local delivery sees it.
  *
  * DESCRIPTION
- *   Shared by the local delivery agent and smtpd's local recipient check,
- *   so both agree on who a recipient is:
+ *   Shared by the local and virtual delivery agents, smtpd's recipient
+ *   checks and the POP3 login, so all agree on who a recipient is:
  *
  *   - the local part is what precedes the last `@` (the whole address when
  *     there is none); a quoted local part (RFC 5321 section 4.1.2) is

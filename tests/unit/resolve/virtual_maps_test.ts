@@ -7,9 +7,9 @@ import {
   resolveMailboxValue,
   VirtualConfigError,
   virtualLookupKeys,
-} from "../../../src/delivery/virtual_maps.ts";
-import { withTempDir } from "./test_message.ts";
-import { virtualConfig } from "./virtual_fixture.ts";
+} from "../../../src/resolve/virtual_maps.ts";
+import { withTempDir } from "../delivery/test_message.ts";
+import { virtualConfig } from "../delivery/virtual_fixture.ts";
 
 Deno.test("resolveMailboxValue: mbox, Maildir, and every escape refused", () => {
   assert.deepEqual(resolveMailboxValue("one.test/alice", "/vmail"), {

@@ -4,7 +4,7 @@ import {
   isSafeLocalPart,
   localPartOf,
   splitExtension,
-} from "../../../src/delivery/local_part.ts";
+} from "../../../src/resolve/local_part.ts";
 
 Deno.test("localPartOf: before the last @, unquoted", () => {
   assert.equal(localPartOf("bob@example.org"), "bob");

@@ -3,8 +3,9 @@
  *
  * DESCRIPTION
  *   The lookups behind Postfix's virtual(8) delivery agent, shared by the
- *   agent, smtpd's recipient check and the POP3 authenticator, so all
- *   three agree on who a virtual user is and where the mail lives:
+ *   agent, smtpd's recipient check, the POP3 authenticator and the
+ *   address resolver (virtual_mailbox_domains), so all agree on who a
+ *   virtual user is and where the mail lives:
  *
  *   virtual_mailbox_domains
  *     Items are domain names, `/file/name` lists, or `type:name` tables.
@@ -30,8 +31,9 @@
  *   control characters, or resolves outside virtual_mailbox_base is
  *   refused (RFC 3463 X.1.3) rather than followed.
  *
- *   This module does not expand virtual aliases (`virtual_aliases.ts`)
- *   or write mailboxes (`virtual.ts`).
+ *   This module does not expand virtual aliases
+ *   (`delivery/virtual_aliases.ts`) or write mailboxes
+ *   (`delivery/virtual.ts`).
  */
 import { isAbsolute, resolve, sep } from "node:path";
 import type { Config } from "../config/types.ts";
@@ -42,14 +44,25 @@ import {
   type MapOptions,
 } from "../maps/mod.ts";
 import { type WatchedFile, watchFile } from "../maps/watched_file.ts";
-import type { MailboxPath } from "../pop3/types.ts";
 import {
   domainOf,
   isSafeLocalPart,
   localPartOf,
   splitExtension,
 } from "./local_part.ts";
-import type { MailboxOwner } from "./maildir.ts";
+
+/** Where a virtual user's mail lives (delivery writes it, POP3 reads it). */
+export interface MailboxPath {
+  readonly format: "maildir" | "mbox";
+  /** Absolute path (a Maildir directory, or an mbox file). */
+  readonly path: string;
+}
+
+/** The uid and gid a virtual mailbox's files belong to. */
+export interface MailboxOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
 
 /** Where a virtual recipient's mail goes, or why it goes nowhere. */
 export type VirtualMailboxLookup =
