@@ -36,6 +36,7 @@ import { didYouMean } from "./suggest.ts";
 import { readSystemFacts, type SystemFacts } from "./system_facts.ts";
 import { formatTomlValue } from "./toml.ts";
 import { scanTomlLayout } from "./toml_layout.ts";
+import { explainTomlMistake } from "./toml_mistakes.ts";
 import { splitList } from "./values.ts";
 import { syncDirectory } from "../fs/sync_directory.ts";
 
@@ -74,12 +75,16 @@ export async function editConfigFile(
     }
     text = setParameter(text, name, tomlValueText(parameter, value));
   }
-  parseConfig({
-    file,
-    text,
-    homeDirectory: dirname(file),
-    system: options.system ?? readSystemFacts(),
-  });
+  try {
+    parseConfig({
+      file,
+      text,
+      homeDirectory: dirname(file),
+      system: options.system ?? readSystemFacts(),
+    });
+  } catch (e) {
+    throw explainTomlMistake(e, text);
+  }
   if (text !== original) await replaceFile(file, text);
 }
 
