@@ -80,11 +80,13 @@ is then the enhanced status code and the reason.`,
     hostname: { type: "string" },
     "queue-id": { type: "string" },
   },
+  maxOperands: 1,
   async run(context) {
     if (context.operands.length !== 1) {
       throw new UsageError("exactly one PATH is required");
     }
     const path = context.operands[0];
+    const hostname = required(context.values, "hostname");
     const queueId = context.values["queue-id"];
     const message = stdinMessage(
       required(context.values, "sender"),
@@ -92,9 +94,7 @@ is then the enhanced status code and the reason.`,
       typeof queueId === "string" ? queueId : "from standard input",
     );
     try {
-      await writeFileTarget(path, message, {
-        hostname: required(context.values, "hostname"),
-      });
+      await writeFileTarget(path, message, { hostname });
       return EX.OK;
     } catch (error) {
       const failure = error instanceof DeliveryError
