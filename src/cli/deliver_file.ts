@@ -86,11 +86,13 @@ is then the enhanced status code and the reason.`,
       throw new UsageError("exactly one PATH is required");
     }
     const path = context.operands[0];
+    const sender = required(context.values, "sender");
+    const recipient = required(context.values, "recipient");
     const hostname = required(context.values, "hostname");
     const queueId = context.values["queue-id"];
     const message = stdinMessage(
-      required(context.values, "sender"),
-      required(context.values, "recipient"),
+      sender,
+      recipient,
       typeof queueId === "string" ? queueId : "from standard input",
     );
     try {
