@@ -40,6 +40,11 @@ export interface Command {
   /** Paragraphs for `mailsrv help NAME`. */
   readonly description: string;
   readonly options: ParseArgsOptionsConfig;
+  /**
+   * How many operands may follow the name (default none): anything more
+   * is refused rather than silently ignored (`mailsrv flush example.com`).
+   */
+  readonly maxOperands?: number;
   /** Runs the command; resolves to the process exit code. */
   run(context: CommandContext): Promise<number>;
 }
@@ -60,7 +65,8 @@ export class UsageError extends Error {
 
 /**
  * Parses the arguments that follow the subcommand name.
- * @throws UsageError on an unknown option or a missing option value
+ * @throws UsageError on an unknown option, a missing option value or an
+ *   operand the command does not take
  */
 export function parseCommandArgs(
   command: Command,
@@ -76,11 +82,16 @@ export function parseCommandArgs(
       allowPositionals: true,
       strict: true,
     });
+    const extra = positionals[command.maxOperands ?? 0];
+    if (extra !== undefined) {
+      throw new UsageError(`unexpected argument "${extra}"`);
+    }
     return {
       values: values as Record<string, string | boolean | string[]>,
       operands: positionals,
     };
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     // node:util's messages name the option; keep them, drop its hints.
     const text = (e as Error).message.split(". ")[0].replace(/\.$/, "");
     throw new UsageError(text);

@@ -80,21 +80,23 @@ is then the enhanced status code and the reason.`,
     hostname: { type: "string" },
     "queue-id": { type: "string" },
   },
+  maxOperands: 1,
   async run(context) {
     if (context.operands.length !== 1) {
       throw new UsageError("exactly one PATH is required");
     }
     const path = context.operands[0];
+    const sender = required(context.values, "sender");
+    const recipient = required(context.values, "recipient");
+    const hostname = required(context.values, "hostname");
     const queueId = context.values["queue-id"];
     const message = stdinMessage(
-      required(context.values, "sender"),
-      required(context.values, "recipient"),
+      sender,
+      recipient,
       typeof queueId === "string" ? queueId : "from standard input",
     );
     try {
-      await writeFileTarget(path, message, {
-        hostname: required(context.values, "hostname"),
-      });
+      await writeFileTarget(path, message, { hostname });
       return EX.OK;
     } catch (error) {
       const failure = error instanceof DeliveryError

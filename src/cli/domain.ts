@@ -72,6 +72,8 @@ list: prints the domains, one per line.
 Every file is rewritten atomically, keeping its comments, other lines, mode
 and owner.`,
   options: { force: { type: "boolean" } },
+  // Checked per action, with the action's own usage.
+  maxOperands: Infinity,
   async run(context) {
     const [action] = context.operands;
     if (action === undefined) {

@@ -29,6 +29,7 @@ export function helpCommand(all: () => readonly Command[]): Command {
     usage: "help [COMMAND]",
     description: "Shows the list of commands, or the details of one.",
     options: {},
+    maxOperands: 1,
     run(context) {
       const [name] = context.operands;
       if (!name) {

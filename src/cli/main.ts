@@ -35,7 +35,7 @@ import {
   openPopBeforeSmtp,
   popBeforeSmtpPath,
 } from "../policy/pop_before_smtp.ts";
-import { ConfigError } from "../config/load.ts";
+import { describeUserError } from "./user_error.ts";
 import { VERSION } from "../version.ts";
 
 const COMMANDS: readonly Command[] = [
@@ -143,24 +143,18 @@ export async function main(
     return await command.run(context);
   } catch (e) {
     if (e instanceof UsageError) {
+      // One line, as Postfix's "fatal: usage: ..." is.
       output.warn(
-        `mailsrv: ${e.message}\n` +
+        `mailsrv: ${e.message}; ` +
           (command
             ? `usage: mailsrv ${command.usage}`
             : `run "mailsrv help" for the list of commands`),
       );
       return EXIT.usage;
     }
-    if (e instanceof ConfigError) {
-      output.warn(`mailsrv: fatal: ${e.message}`);
-      return EXIT.failure;
-    }
-    if (e instanceof Deno.errors.NotCapable) {
-      output.warn(`mailsrv: fatal: ${(e as Error).message}`);
-      return EXIT.failure;
-    }
-    if (e instanceof Error && e.name === "ListenError") {
-      output.warn(`mailsrv: fatal: ${e.message}`);
+    const mistake = describeUserError(e);
+    if (mistake !== undefined) {
+      output.warn(`mailsrv: fatal: ${mistake}`);
       return EXIT.failure;
     }
     throw e;

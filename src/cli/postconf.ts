@@ -46,6 +46,7 @@ their values in effect, or only the NAMEs given.
     expand: { type: "boolean", short: "x" },
     edit: { type: "boolean", short: "e" },
   },
+  maxOperands: Infinity,
   async run(context) {
     if (context.values.edit) {
       const edits = parseEdits(context.operands);

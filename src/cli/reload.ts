@@ -3,6 +3,7 @@
  */
 import { type Command, EXIT } from "./command.ts";
 import { askDaemon } from "./daemon_client.ts";
+import { ConfigError } from "../config/config_error.ts";
 
 /** The `reload` subcommand. */
 export const reloadCommand: Command = {
@@ -16,12 +17,22 @@ accepting. A configuration with errors is refused and the running one kept;
 the error is printed here and logged.`,
   options: {},
   async run(context) {
-    const reply = await askDaemon(context, "reload");
-    if (!reply) return EXIT.failure;
-    if (!reply.ok) {
-      context.warn(`mailsrv: reload refused: ${reply.error}`);
+    const refused = (why: string) => {
+      context.warn(
+        `mailsrv: reload refused: ${why}, the daemon keeps running its previous configuration`,
+      );
       return EXIT.failure;
+    };
+    let reply;
+    try {
+      reply = await askDaemon(context, "reload");
+    } catch (e) {
+      // The file is read here first (to find the queue): the same refusal.
+      if (e instanceof ConfigError) return refused(e.message);
+      throw e;
     }
+    if (!reply) return EXIT.failure;
+    if (!reply.ok) return refused(String(reply.error));
     context.print("mailsrv: configuration reloaded\n");
     return EXIT.ok;
   },

@@ -41,6 +41,18 @@ function collect(stream: ReadableStream<Uint8Array>): {
   };
 }
 
+/**
+ * Why the daemon did not start: its own one-line `mailsrv: fatal: …`
+ * joined to ours, anything else (a crash) shown as it came.
+ */
+function notStarted(status: string, stderr: string): string {
+  const text = stderr.trim();
+  const fatal = /^mailsrv: fatal: ([^\n]*)$/.exec(text);
+  if (fatal) return `mailsrv: fatal: the daemon did not start: ${fatal[1]}`;
+  return `mailsrv: the daemon did not start (${status})` +
+    (text ? `\n${text}` : "");
+}
+
 /** The `start` subcommand. */
 export const startCommand: Command = {
   name: "start",
@@ -90,9 +102,10 @@ reason is printed).`,
     }
     await new Promise((r) => setTimeout(r, 100));
     context.warn(
-      `mailsrv: the daemon did not start${
-        exited ? ` (exit code ${exited.code})` : " within 30 seconds"
-      }\n${stderr.text().trimEnd()}`,
+      notStarted(
+        exited ? `exit code ${exited.code}` : "not within 30 seconds",
+        stderr.text(),
+      ),
     );
     if (!exited) child.kill("SIGTERM");
     return EXIT.failure;

@@ -55,6 +55,8 @@ standard input with --password-stdin; never from the command line.`,
     purge: { type: "boolean" },
     "password-stdin": { type: "boolean" },
   },
+  // Checked per action, with the action's own usage.
+  maxOperands: Infinity,
   async run(context) {
     const [action] = context.operands;
     if (action === undefined) {

@@ -36,6 +36,7 @@ import { didYouMean } from "./suggest.ts";
 import { readSystemFacts, type SystemFacts } from "./system_facts.ts";
 import { formatTomlValue } from "./toml.ts";
 import { scanTomlLayout } from "./toml_layout.ts";
+import { explainTomlMistake } from "./toml_mistakes.ts";
 import { splitList } from "./values.ts";
 import { editFileAtomically } from "../fs/atomic_replace.ts";
 
@@ -75,7 +76,11 @@ export async function editConfigFile(
       }
       text = setParameter(text, name, tomlValueText(parameter, value));
     }
-    parseConfig({ file, text, homeDirectory: dirname(file), system });
+    try {
+      parseConfig({ file, text, homeDirectory: dirname(file), system });
+    } catch (e) {
+      throw explainTomlMistake(e, text);
+    }
     return text === original ? null : text;
   }, { createMode: 0o644 });
 }

@@ -12,7 +12,8 @@
  *
  *   `loadConfigAndView` also returns the view `mailsrv postconf` shows.
  *   Problems are `ConfigError`s naming file, line and key; see
- *   `parse_config.ts` for the rules.
+ *   `parse_config.ts` for the rules and `toml_mistakes.ts` for the
+ *   explanations added to main.cf habits that TOML rejects.
  *
  *   Used by every role at start and on reload. Needs read permission for
  *   the configuration file and `--allow-sys=hostname` (and, for
@@ -26,6 +27,7 @@ import { ConfigError } from "./config_error.ts";
 import type { Config } from "./types.ts";
 import { parseConfig, type ParsedConfig } from "./parse_config.ts";
 import { readSystemFacts, type SystemFacts } from "./system_facts.ts";
+import { explainTomlMistake } from "./toml_mistakes.ts";
 
 export { ConfigError } from "./config_error.ts";
 
@@ -65,7 +67,11 @@ export async function loadConfigAndView(
     ? await existingFile(options.defaultFile ?? DEFAULT_CONFIG_FILE)
     : resolve(cwd, options.path);
   const text = file === null ? "" : await readConfigFile(file);
-  return parseConfig({ file, text, homeDirectory, system });
+  try {
+    return parseConfig({ file, text, homeDirectory, system });
+  } catch (e) {
+    throw explainTomlMistake(e, text);
+  }
 }
 
 /** `path` if a file exists there, else null. */

@@ -36,6 +36,33 @@ export class DaemonNotRunningError extends Error {
   }
 }
 
+/** A daemon already answers on the queue's control socket. */
+export class DaemonRunningError extends Error {
+  constructor(queueDirectory: string, pid: unknown) {
+    super(
+      `another mailsrv daemon is running on queue "${queueDirectory}"` +
+        (pid === undefined ? "" : ` (pid ${pid})`),
+    );
+    this.name = "DaemonRunningError";
+  }
+}
+
+/**
+ * Refuses to go on when a daemon answers on the queue's control socket,
+ * before anything touches that daemon's queue (its tmp/, its socket).
+ * @throws DaemonRunningError when one answers
+ */
+export async function refuseIfRunning(queueDirectory: string): Promise<void> {
+  let reply: ControlReply;
+  try {
+    reply = await controlRequest(queueDirectory, "ping", 2000);
+  } catch (e) {
+    if (e instanceof DaemonNotRunningError) return;
+    throw e;
+  }
+  throw new DaemonRunningError(queueDirectory, reply.pid);
+}
+
 const MAX_REQUEST = 4096;
 
 async function readLine(conn: Deno.Conn, limit: number): Promise<string> {
@@ -104,14 +131,7 @@ export async function startControlServer(
   handlers: ControlHandlers,
 ): Promise<ControlServer> {
   const path = controlSocketPath(queueDirectory);
-  try {
-    await controlRequest(queueDirectory, "ping", 2000);
-    throw new Error(
-      `another mailsrv daemon is running on queue "${queueDirectory}"`,
-    );
-  } catch (e) {
-    if (!(e instanceof DaemonNotRunningError)) throw e;
-  }
+  await refuseIfRunning(queueDirectory);
   await Deno.remove(path).catch(() => {});
   const listener = Deno.listen({ transport: "unix", path });
   await Deno.chmod(path, 0o600);
@@ -150,10 +170,13 @@ export async function controlRequest(
   } catch (e) {
     if (
       e instanceof Deno.errors.NotFound ||
+      e instanceof Deno.errors.NotADirectory ||
       e instanceof Deno.errors.ConnectionRefused
     ) {
       throw new DaemonNotRunningError(path);
     }
+    // Deno leaves the path out of a failed connect; the user needs it.
+    if (e instanceof Error) e.message += `: connect '${path}'`;
     throw e;
   }
   const timer = setTimeout(() => conn.close(), timeoutMs);

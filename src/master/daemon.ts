@@ -37,7 +37,11 @@ import { createPop3Deps } from "../pop3/deps.ts";
 import { startPop3Listener } from "../pop3/server.ts";
 import type { RecipientVerdict } from "../smtp/session.ts";
 import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
-import { type ControlReply, startControlServer } from "./control.ts";
+import {
+  type ControlReply,
+  refuseIfRunning,
+  startControlServer,
+} from "./control.ts";
 import { removePidFile, writePidFile } from "./pid_file.ts";
 import { createStarterFiles } from "./starter_files.ts";
 import {
@@ -103,6 +107,8 @@ const log = maillog("master");
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config = await loadConfig({ path: options.configPath });
+  // Before the queue is opened: opening it empties tmp/.
+  await refuseIfRunning(config.queue_directory);
   await configureLogging(config, options.foreground);
   const current = () => config;
   await createStarterFiles(config);

@@ -9,12 +9,13 @@
  *   Postfix's wording, so admins and log tools see what they know.
  *
  *   EHLO offers PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES and 8BITMIME.
- *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY answers
- *   252 for any argument, never telling whether a user exists. RCPT
- *   follows the address resolver (src/resolve/): for a local domain (or
- *   one that may be virtual) it asks the recipient verifier (an action);
- *   for any other domain, or a relay trick, `smtpd_relay_restrictions`
- *   must permit the client (`relay_restrictions.ts`).
+ *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY refuses
+ *   an unknown local or virtual user as RCPT does, else answers 252
+ *   (`vrfy.ts`). RCPT follows the address resolver (src/resolve/): for a
+ *   local domain (or one that may be virtual) it asks the recipient
+ *   verifier (an action); for any other domain, or a relay trick,
+ *   `smtpd_relay_restrictions` must permit the client
+ *   (`relay_restrictions.ts`).
  *
  *   Used by the session (`session.ts`). Pure.
  *
@@ -40,6 +41,7 @@ import {
   logLine,
   rejectLogLine,
 } from "./transitions.ts";
+import { vrfy } from "./vrfy.ts";
 
 /** The verbs smtpd knows. */
 export type Verb =
@@ -115,13 +117,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
         : answer(s, "rset", ok("2.0.0"), { transaction: null }),
   },
   NOOP: { check: inOrder, proceed: (s) => answer(s, "noop", ok("2.0.0")) },
-  VRFY: {
-    check: inOrder,
-    proceed: (s, arg) =>
-      arg === ""
-        ? answer(s, "vrfy", syntax("VRFY address"))
-        : answer(s, "vrfy", reply(252, "2.0.0", printable(arg))),
-  },
+  VRFY: { check: inOrder, proceed: vrfy },
   HELP: {
     check: inOrder,
     proceed: (s) =>

@@ -50,6 +50,7 @@ import type { NewEnvelope } from "../queue/types.ts";
 import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, relayRefusal } from "./commands.ts";
 import { type Reply, reply } from "./replies.ts";
+import { vrfyVerdict } from "./vrfy.ts";
 import {
   addRecipient,
   answer,
@@ -133,6 +134,8 @@ export interface SmtpSession {
   readonly transaction: Transaction | null;
   /** The recipient being verified (phase `verifying`). */
   readonly pendingRecipient: string | null;
+  /** For a VRFY being verified: its argument, echoed in the 252 reply. */
+  readonly pendingVrfy: string | null;
   /** Last command (or stage) seen, for `lost connection after X`. */
   readonly lastCommand: string;
   /** Per-command counts (`mail`, `rcpt`, …, `unknown`). */
@@ -238,6 +241,7 @@ export function newSession(): SmtpSession {
     protocol: "SMTP",
     transaction: null,
     pendingRecipient: null,
+    pendingVrfy: null,
     lastCommand: "CONNECT",
     counts: {},
     errors: 0,
@@ -436,7 +440,11 @@ function recipientVerdict(
     ...s,
     phase: "command",
     pendingRecipient: null,
+    pendingVrfy: null,
   };
+  if (s.pendingVrfy !== null) {
+    return vrfyVerdict(session, verdict, address, s.pendingVrfy);
+  }
   if (verdict.ok === "remote") {
     const refusal = relayRefusal(session, address, policy);
     if (refusal !== null) return refusal;

@@ -95,6 +95,7 @@ export function closeSession(
       phase: "closed",
       transaction: null,
       pendingRecipient: null,
+      pendingVrfy: null,
     },
     actions: [
       ...actions,
@@ -142,11 +143,12 @@ export function rejectLogLine(
   recipient: string,
 ): SessionAction {
   const queueId = s.transaction?.queueId ?? "NOQUEUE";
-  const sender = s.transaction?.sender ?? "";
+  // No sender yet (VRFY before MAIL): Postfix leaves from= out.
+  const from = s.transaction ? `from=<${s.transaction.sender}> ` : "";
   return logLine(
     `${queueId}: reject: ${stage} from ${clientLabel(s)}: ${
       replyLogText(r)
-    }; from=<${sender}> to=<${recipient}> proto=${s.protocol} helo=<${
+    }; ${from}to=<${recipient}> proto=${s.protocol} helo=<${
       printable(s.helo ?? "")
     }>`,
   );

@@ -456,9 +456,30 @@ Deno.test("RSET, NOOP, VRFY, HELP", () => {
   assert.equal(d.session.transaction, null);
   assert.deepEqual(d.command("RSET x"), ["501 5.5.4 Syntax: RSET"]);
   assert.deepEqual(d.command("NOOP whatever"), ["250 2.0.0 Ok"]);
-  assert.deepEqual(d.command("VRFY root"), ["252 2.0.0 root"]);
-  assert.deepEqual(d.command("VRFY <nosuchuser@example.org>"), [
-    "252 2.0.0 <nosuchuser@example.org>",
+  assert.deepEqual(d.command("VRFY root"), []);
+  assert.deepEqual(d.kinds(), ["verify-recipient"]);
+  assert.deepEqual(
+    d.send({ type: "recipient-verdict", verdict: { ok: true } }),
+    ["252 2.0.0 root"],
+  );
+  assert.deepEqual(d.command("VRFY <nosuchuser@example.org>"), []);
+  assert.deepEqual(
+    d.send({
+      type: "recipient-verdict",
+      verdict: {
+        ok: false,
+        code: 550,
+        dsn: "5.1.1",
+        text:
+          "Recipient address rejected: User unknown in local recipient table",
+      },
+    }),
+    [
+      "550 5.1.1 <nosuchuser@example.org>: Recipient address rejected: User unknown in local recipient table",
+    ],
+  );
+  assert.deepEqual(d.command("VRFY <x@remote.example>"), [
+    "252 2.0.0 <x@remote.example>",
   ]);
   assert.deepEqual(d.command("VRFY"), ["501 5.5.4 Syntax: VRFY address"]);
   assert.match(
