@@ -21,11 +21,11 @@
  *   Does NOT limit concurrent sessions or logins per client.
  */
 import type { Listener } from "../config/types.ts";
-import { listenForSessions, type Service } from "../master/session_listener.ts";
+import { listenForSessions, type Service } from "../net/session_listener.ts";
 import { maillog } from "../log/maillog.ts";
-import { clientAddress } from "../smtp/client_name.ts";
+import { clientAddress } from "../net/client_name.ts";
 import { serveSession } from "./connection.ts";
-import { loadTlsContext } from "./tls.ts";
+import { loadTlsContext } from "../net/server_tls.ts";
 import type { Pop3Deps } from "./types.ts";
 
 export {
@@ -57,6 +57,7 @@ export async function startPop3Listener(
   const context = await loadTlsContext(
     config.pop3_tls_cert_file,
     config.pop3_tls_key_file,
+    { cert: "pop3_tls_cert_file", key: "pop3_tls_key_file" },
   );
   const implicit = listener.kind === "pop3s";
   if (implicit && context === null) {

@@ -23,8 +23,8 @@
  */
 import type { Listener } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
-import { listenForSessions, type Service } from "../master/session_listener.ts";
-import { clientAddress } from "./client_name.ts";
+import { listenForSessions, type Service } from "../net/session_listener.ts";
+import { clientAddress } from "../net/client_name.ts";
 import { serveSmtpConnection, type SmtpDeps } from "./connection.ts";
 
 export {
