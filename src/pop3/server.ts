@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *   `startPop3Listener` binds one `[[listener]]` of kind `pop3` or `pop3s`
- *   (the accept loop and drain are src/master/session_listener.ts) and
+ *   (the accept loop and drain are src/net/session_listener.ts) and
  *   runs a session (`serveSession`) per accepted client. A `pop3` listener offers STLS when `pop3_tls_cert_file` is
  *   set; a `pop3s` listener needs it and starts TLS at once, in the
  *   session (a slow handshake never holds up the accept loop). The

@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *   `startSmtpListener` binds one `[[listener]]` (the accept loop and
- *   drain are src/master/session_listener.ts) and runs a session
+ *   drain are src/net/session_listener.ts) and runs a session
  *   (`serveSmtpConnection`) per accepted client. A client beyond
  *   `default_process_limit` concurrent sessions is told
  *   `421 4.7.0 <myhostname> Error: too many connections` by its session.
