@@ -6,7 +6,8 @@
  *   `import "…"` of the files under `src/` (and `main.ts`), keeps the
  *   relative ones (npm: and node: specifiers are not ours), and builds the
  *   file graph. Type-only imports count: a type ties two files as much
- *   as a value does when the question is who may know whom.
+ *   as a value does when the question is who may know whom. They are
+ *   marked, so a rule may grant `import type` and nothing more.
  *
  *   `findCycles` reports every loop between files (one printed path per
  *   strongly connected group). `findForbiddenImports` holds each edge that
@@ -15,9 +16,8 @@
  *   Used by import_rules_test.ts only; the checks are pure functions of a
  *   graph so they are tested on small synthetic graphs as well.
  *
- * DOES NOT
- *   Follow `new URL("…", import.meta.url)` (the qmgr worker's entry) or
- *   dynamic `import()`: neither ties modules at load time.
+ *   Does NOT follow `new URL("…", import.meta.url)` (the qmgr worker's
+ *   entry) or dynamic `import()`: neither ties modules at load time.
  */
 import { dirname, join, normalize } from "node:path";
 
