@@ -5,7 +5,7 @@
 import { type Command, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 import { controlRequest, DaemonNotRunningError } from "../master/control.ts";
-import { selfCommand } from "../master/self_command.ts";
+import { selfCommand } from "../common/self_command.ts";
 
 const READY_TIMEOUT_MS = 30_000;
 const STDERR_LIMIT = 64 * 1024;

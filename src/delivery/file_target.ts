@@ -32,7 +32,7 @@
  */
 import { isAbsolute } from "node:path";
 import type { LookupTable } from "../maps/mod.ts";
-import { selfCommand } from "../master/self_command.ts";
+import { selfCommand } from "../common/self_command.ts";
 import { runDeliveryChild } from "./delivery_child.ts";
 import type { Privileges } from "./local_types.ts";
 import type { MboxLockOptions } from "./lock.ts";

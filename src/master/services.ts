@@ -10,8 +10,8 @@
  */
 import type { Listener } from "../config/types.ts";
 
-export type { Service } from "./session_listener.ts";
-import type { Service } from "./session_listener.ts";
+export type { Service } from "../net/session_listener.ts";
+import type { Service } from "../net/session_listener.ts";
 
 /** How each kind of listener is started (the master.cf of mailsrv). */
 export type ServiceStarters = Readonly<

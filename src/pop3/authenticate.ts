@@ -41,7 +41,10 @@ import {
 } from "../resolve/address_resolver.ts";
 import { splitLoginName } from "./login_name.ts";
 import { createPop3PasswdFiles, type Pop3PasswdFiles } from "./passwd_file.ts";
-import { DUMMY_PASSWORD_HASH, verifyPassword } from "./password_hash.ts";
+import {
+  DUMMY_PASSWORD_HASH,
+  verifyPassword,
+} from "../common/password_hash.ts";
 import type { Authenticate, Pop3Account } from "./types.ts";
 
 /** Options for `createAuthenticator`. */

@@ -30,7 +30,7 @@ import type {
   SessionAction,
   SessionPolicy,
   Transition,
-} from "./session.ts";
+} from "./session_types.ts";
 import {
   err,
   ok,

@@ -3,12 +3,13 @@
  *
  * DESCRIPTION
  *   `serveSession` is the thin, asynchronous shell around the pure session
- *   (`session.ts`). It reads commands with the line reader smtpd uses (255 octets here), feeds them to
- *   `step`, and carries out the actions: it checks logins with the
- *   authenticator and opens (locks) the maildrop, pauses after a failed
- *   login, starts TLS (`tls.ts`), streams messages for RETR and TOP
- *   through `transmit.ts` with every write awaited, commits the deletions
- *   at QUIT or releases the maildrop unchanged otherwise.
+ *   (`session.ts`). It reads commands with the shared line reader
+ *   (`net/line_reader.ts`, 255 octets here), feeds them to `step`, and
+ *   carries out the actions: it checks logins with the authenticator and
+ *   opens (locks) the maildrop, pauses after a failed login, starts TLS
+ *   (`net/server_tls.ts`), streams messages for RETR and TOP through
+ *   `transmit.ts` with every write awaited, commits the deletions at QUIT
+ *   or releases the maildrop unchanged otherwise.
  *
  *   Replies are collected and written in one write when no complete
  *   command is left in the input (RFC 2449 section 6.6, PIPELINING).
@@ -32,11 +33,12 @@ import {
   openIoDeadline,
   writeAllWithin,
 } from "../common/io_deadline.ts";
-import type { DrainControl } from "../master/session_listener.ts";
+import type { ByteStream } from "../net/byte_stream.ts";
+import type { DrainControl } from "../net/session_listener.ts";
 import { failedLogins } from "./failed_logins.ts";
 import { maillog } from "../log/maillog.ts";
-import { clientName } from "../smtp/client_name.ts";
-import { CommandLineReader, nextCommandEvent } from "../smtp/line_reader.ts";
+import { clientName } from "../net/client_name.ts";
+import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 
 /** RFC 2449 section 4: a POP3 command line is at most 255 octets with CRLF. */
 const POP3_LINE_LIMIT = 255;
@@ -50,7 +52,7 @@ import {
   type SessionEvent,
   step,
 } from "./session.ts";
-import { startServerTls, type TlsContext } from "./tls.ts";
+import { startServerTls, type TlsContext } from "../net/server_tls.ts";
 import { transmitMessage } from "./transmit.ts";
 import {
   type Maildrop,
@@ -61,14 +63,7 @@ import {
 import type { Config } from "../config/types.ts";
 
 /** A byte stream pop3d talks over: a `Deno.Conn`, TLS, or a pair of pipes. */
-export interface Pop3Stream {
-  /** Reads into `buffer`; the number of bytes read, or null at EOF. */
-  read(buffer: Uint8Array): Promise<number | null>;
-  /** Writes some of `bytes`; the number written. */
-  write(bytes: Uint8Array): Promise<number>;
-  /** Closes the stream; a pending read then fails or returns null. */
-  close(): void;
-}
+export type Pop3Stream = ByteStream;
 
 /** How a listener steers the sessions it runs. */
 export type SessionControl = DrainControl;

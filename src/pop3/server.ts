@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *   `startPop3Listener` binds one `[[listener]]` of kind `pop3` or `pop3s`
- *   (the accept loop and drain are src/master/session_listener.ts) and
+ *   (the accept loop and drain are src/net/session_listener.ts) and
  *   runs a session (`serveSession`) per accepted client. A `pop3` listener offers STLS when `pop3_tls_cert_file` is
  *   set; a `pop3s` listener needs it and starts TLS at once, in the
  *   session (a slow handshake never holds up the accept loop). The
@@ -21,11 +21,11 @@
  *   Does NOT limit concurrent sessions or logins per client.
  */
 import type { Listener } from "../config/types.ts";
-import { listenForSessions, type Service } from "../master/session_listener.ts";
+import { listenForSessions, type Service } from "../net/session_listener.ts";
 import { maillog } from "../log/maillog.ts";
-import { clientAddress } from "../smtp/client_name.ts";
+import { clientAddress } from "../net/client_name.ts";
 import { serveSession } from "./connection.ts";
-import { loadTlsContext } from "./tls.ts";
+import { loadTlsContext } from "../net/server_tls.ts";
 import type { Pop3Deps } from "./types.ts";
 
 export {
@@ -57,6 +57,7 @@ export async function startPop3Listener(
   const context = await loadTlsContext(
     config.pop3_tls_cert_file,
     config.pop3_tls_key_file,
+    { cert: "pop3_tls_cert_file", key: "pop3_tls_key_file" },
   );
   const implicit = listener.kind === "pop3s";
   if (implicit && context === null) {

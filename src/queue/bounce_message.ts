@@ -40,7 +40,7 @@
  *   (delivery_attempt.ts), or send postmaster copies or double bounces.
  */
 import type { Config } from "../config/types.ts";
-import { rfc5322Date } from "../smtp/received.ts";
+import { rfc5322Date } from "../common/rfc5322_date.ts";
 import { withoutControlCharacters } from "./queue_file.ts";
 import type { Envelope, NewEnvelope } from "./types.ts";
 

@@ -27,7 +27,11 @@
  *   Does NOT implement ETRN, EXPN, TURN, STARTTLS, AUTH or BDAT: they
  *   get 502 like any unknown command.
  */
-import type { SessionPolicy, SmtpSession, Transition } from "./session.ts";
+import type {
+  SessionPolicy,
+  SmtpSession,
+  Transition,
+} from "./session_types.ts";
 import { formatMailbox, parsePath } from "./address.ts";
 import { parseMailParameters, parseRcptParameters } from "./mail_parameters.ts";
 import { printable, type Reply, reply } from "./replies.ts";

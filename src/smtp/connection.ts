@@ -40,7 +40,8 @@ import {
   openIoDeadline,
   writeAllWithin,
 } from "../common/io_deadline.ts";
-import type { DrainControl } from "../master/session_listener.ts";
+import type { ByteStream } from "../net/byte_stream.ts";
+import type { DrainControl } from "../net/session_listener.ts";
 import type { Config } from "../config/types.ts";
 import type {
   NewEnvelope,
@@ -48,9 +49,9 @@ import type {
   QueueWriter,
 } from "../queue/types.ts";
 import { maillog } from "../log/maillog.ts";
-import { clientName } from "./client_name.ts";
+import { clientName } from "../net/client_name.ts";
 import { DotReader } from "./dot_reader.ts";
-import { CommandLineReader, nextCommandEvent } from "./line_reader.ts";
+import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
 import { receivedHeader } from "./received.ts";
 import { usesPopBeforeSmtp } from "./relay_restrictions.ts";
@@ -86,14 +87,7 @@ export interface SmtpDeps {
 }
 
 /** A byte stream smtpd talks over: a `Deno.Conn`, or a pair of pipes. */
-export interface SmtpStream {
-  /** Reads into `buffer`; the number of bytes read, or null at EOF. */
-  read(buffer: Uint8Array): Promise<number | null>;
-  /** Writes some of `bytes`; the number written. */
-  write(bytes: Uint8Array): Promise<number>;
-  /** Closes the stream; a pending read then fails or returns null. */
-  close(): void;
-}
+export type SmtpStream = ByteStream;
 
 /** How a listener steers the sessions it runs. */
 export interface SessionControl extends DrainControl {

@@ -15,7 +15,8 @@
  *   than printable ASCII become `?`.
  *
  *   Used by the smtpd adapter, which writes the header into the queue
- *   file before the content. Pure: the date and zone are passed in.
+ *   file before the content. Pure: the date and zone are passed in
+ *   (written by `common/rfc5322_date.ts`).
  *
  * STANDARDS
  *   RFC 5321 section 4.4 (trace information), RFC 5322 sections 3.3
@@ -24,10 +25,7 @@
  *   Does NOT add Return-Path:, Message-ID: or Date: (delivery and cleanup
  *   matters), and does NOT fold the header beyond its fixed lines.
  */
-import {
-  DAY_NAMES as DAYS,
-  MONTH_NAMES as MONTHS,
-} from "../common/calendar.ts";
+import { rfc5322Date } from "../common/rfc5322_date.ts";
 import { printable } from "./replies.ts";
 
 /** What the Received: header tells. */
@@ -50,24 +48,6 @@ export interface ReceivedFields {
   readonly date: number;
   /** Minutes east of UTC; defaults to the local zone at `date`. */
   readonly zoneOffsetMinutes?: number;
-}
-
-const two = (n: number) => String(n).padStart(2, "0");
-
-/**
- * An RFC 5322 date-time with a numeric zone: `Mon, 25 Nov 2024 03:54:32 +0100`.
- * @param ms milliseconds since the epoch
- * @param zoneOffsetMinutes minutes east of UTC
- */
-export function rfc5322Date(ms: number, zoneOffsetMinutes: number): string {
-  const d = new Date(ms + zoneOffsetMinutes * 60_000);
-  const sign = zoneOffsetMinutes < 0 ? "-" : "+";
-  const abs = Math.abs(zoneOffsetMinutes);
-  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${
-    MONTHS[d.getUTCMonth()]
-  } ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${
-    two(d.getUTCSeconds())
-  } ${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
 }
 
 /** `[192.0.2.1]` or `[IPv6:2001:db8::1]`. */

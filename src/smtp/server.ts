@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *   `startSmtpListener` binds one `[[listener]]` (the accept loop and
- *   drain are src/master/session_listener.ts) and runs a session
+ *   drain are src/net/session_listener.ts) and runs a session
  *   (`serveSmtpConnection`) per accepted client. A client beyond
  *   `default_process_limit` concurrent sessions is told
  *   `421 4.7.0 <myhostname> Error: too many connections` by its session.
@@ -23,8 +23,8 @@
  */
 import type { Listener } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
-import { listenForSessions, type Service } from "../master/session_listener.ts";
-import { clientAddress } from "./client_name.ts";
+import { listenForSessions, type Service } from "../net/session_listener.ts";
+import { clientAddress } from "../net/client_name.ts";
 import { serveSmtpConnection, type SmtpDeps } from "./connection.ts";
 
 export {

@@ -17,7 +17,8 @@
  *   Phases: `connecting` → `command` ⇄ `verifying` (a local recipient is
  *   being looked up) and `command` → `opening` → `data` → `committing` →
  *   `command` for DATA; any phase → `closed`. The commands themselves live
- *   in the command table (`commands.ts`).
+ *   in the command table (`commands.ts`), the shapes of state, events
+ *   and actions in `session_types.ts`.
  *
  *   The message is refused at the end of data, with nothing queued, when
  *   it exceeds `message_size_limit` (552 5.3.4), has a bare CR or LF under
@@ -45,8 +46,6 @@
  *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8, DNS lookups or
  *   recipient restriction lists.
  */
-import type { Config } from "../config/types.ts";
-import type { NewEnvelope } from "../queue/types.ts";
 import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, relayRefusal } from "./commands.ts";
 import { type Reply, reply } from "./replies.ts";
@@ -61,174 +60,32 @@ import {
   rejectLogLine,
   say,
 } from "./transitions.ts";
+import type {
+  DataSummary,
+  Phase,
+  QueueFailure,
+  RecipientVerdict,
+  SessionAction,
+  SessionEvent,
+  SessionPolicy,
+  SmtpSession,
+  Transition,
+} from "./session_types.ts";
 
-/** The configuration the session reads (a `Config` will do). */
-export type SessionPolicy = Pick<
-  Config,
-  | "myhostname"
-  | "smtpd_banner"
-  | "mydestination"
-  | "myorigin"
-  | "mynetworks"
-  | "smtpd_relay_restrictions"
-  | "message_size_limit"
-  | "smtpd_recipient_limit"
-  | "default_process_limit"
-  | "smtpd_forbid_bare_newline"
-  | "virtual_mailbox_domains"
->;
-
-/** The SMTP client: host name (no DNS yet: `localhost` or `unknown`) and IP. */
-export interface ClientIdentity {
-  /** `localhost` or `unknown`. */
-  readonly name: string;
-  /** IP address, IPv4-mapped IPv6 unwrapped. */
-  readonly address: string;
-}
-
-/** A mail transaction, from MAIL FROM to the end of DATA. */
-export interface Transaction {
-  /** Envelope sender; "" is the null sender. */
-  readonly sender: string;
-  /** MAIL FROM BODY= (RFC 6152), or null. */
-  readonly bodyType: "7BIT" | "8BITMIME" | null;
-  /** Accepted recipients, without duplicates. */
-  readonly recipients: readonly string[];
-  /** Queue ID once the queue file is open (DATA), else null. */
-  readonly queueId: string | null;
-}
-
-/** Where the session is (see the module comment). */
-export type Phase =
-  | "connecting"
-  | "command"
-  | "verifying"
-  | "opening"
-  | "data"
-  | "committing"
-  | "closed";
-
-/** Success and total count of one command, for the disconnect line. */
-export interface CommandCount {
-  /** Commands answered with 2xx or 3xx. */
-  readonly ok: number;
-  /** Commands received. */
-  readonly total: number;
-}
-
-/** The state of one SMTP session. Never mutated: `step` returns a new one. */
-export interface SmtpSession {
-  /** Where the session is (see the module comment). */
-  readonly phase: Phase;
-  /** Who is connected. */
-  readonly client: ClientIdentity;
-  /** The client is in `mynetworks` (`permit_mynetworks`). */
-  readonly clientInMynetworks: boolean;
-  /** The client logged in to POP3 lately (`permit_pop_before_smtp`). */
-  readonly clientPopBeforeSmtp: boolean;
-  /** HELO/EHLO argument, or null before the client said hello. */
-  readonly helo: string | null;
-  /** `ESMTP` after EHLO, `SMTP` after HELO (Received:, logs). */
-  readonly protocol: "SMTP" | "ESMTP";
-  /** The mail transaction under way, or null. */
-  readonly transaction: Transaction | null;
-  /** The recipient being verified (phase `verifying`). */
-  readonly pendingRecipient: string | null;
-  /** For a VRFY being verified: its argument, echoed in the 252 reply. */
-  readonly pendingVrfy: string | null;
-  /** Last command (or stage) seen, for `lost connection after X`. */
-  readonly lastCommand: string;
-  /** Per-command counts (`mail`, `rcpt`, …, `unknown`). */
-  readonly counts: Readonly<Record<string, CommandCount>>;
-  /** Error replies (4xx, 5xx) sent so far. */
-  readonly errors: number;
-}
-
-/**
- * A recipient verifier's answer (see `SmtpDeps.verifyRecipient`):
- * accepted, refused, or `remote` — not a domain this system delivers, so
- * the relay restrictions decide.
- */
-export type RecipientVerdict =
-  | { readonly ok: true }
-  | { readonly ok: "remote" }
-  | {
-    readonly ok: false;
-    readonly code: number;
-    readonly dsn: string;
-    readonly text: string;
-  };
-
-/** Why the queue could not take the message. */
-export type QueueFailure = "write-error" | "no-space";
-
-/** What the adapter learnt while reading the message content. */
-export interface DataSummary {
-  /** Content bytes as stored (LF line ends). */
-  readonly size: number;
-  /** The content exceeded `message_size_limit`. */
-  readonly overLimit: boolean;
-  /** A bare CR or LF was seen. */
-  readonly bareNewline: boolean;
-  /** A line exceeded 998 octets before its CRLF. */
-  readonly longLine: boolean;
-  /** Message-ID: header value, if the header section had one. */
-  readonly messageId: string | null;
-  /** Writing the content into the queue file failed. */
-  readonly failure: QueueFailure | null;
-}
-
-/** Something that happened; the input of `step`. */
-export type SessionEvent =
-  | {
-    readonly type: "connect";
-    readonly client: ClientIdentity;
-    /** Sessions already running on this service, this one not counted. */
-    readonly activeSessions: number;
-    /** The client's address logged in to POP3 within the window. */
-    readonly popBeforeSmtp?: boolean;
-  }
-  | { readonly type: "command"; readonly line: string }
-  | { readonly type: "command-too-long" }
-  | { readonly type: "recipient-verdict"; readonly verdict: RecipientVerdict }
-  | { readonly type: "data-begun"; readonly queueId: string }
-  | { readonly type: "data-open-failed"; readonly failure: QueueFailure }
-  | { readonly type: "data-end"; readonly summary: DataSummary }
-  | { readonly type: "queued" }
-  | { readonly type: "queue-failed"; readonly failure: QueueFailure }
-  | { readonly type: "timeout" }
-  | { readonly type: "shutdown" }
-  | { readonly type: "eof" };
-
-/** Something to do; the output of `step`, carried out in order. */
-export type SessionAction =
-  | { readonly type: "reply"; readonly reply: Reply }
-  | {
-    readonly type: "log";
-    readonly program: "smtpd" | "cleanup";
-    readonly level: "info" | "warning";
-    readonly text: string;
-  }
-  /** Ask the recipient verifier; answer with `recipient-verdict`. */
-  | { readonly type: "verify-recipient"; readonly address: string }
-  /** Open a queue file; answer with `data-begun` or `data-open-failed`. */
-  | { readonly type: "open-data"; readonly envelope: NewEnvelope }
-  /** Read the content with a DotReader; answer with `data-end`. */
-  | { readonly type: "receive-data" }
-  /** Make the message durable; answer with `queued` or `queue-failed`. */
-  | { readonly type: "commit" }
-  /** Discard the open queue file. */
-  | { readonly type: "abort" }
-  /** Close the connection (after writing the replies so far). */
-  | { readonly type: "close" };
-
-/** The result of one `step`. */
-export interface Transition {
-  /** The session after the event. */
-  readonly session: SmtpSession;
-  /** What the adapter must do, in order. */
-  readonly actions: readonly SessionAction[];
-}
+export type {
+  ClientIdentity,
+  CommandCount,
+  DataSummary,
+  Phase,
+  QueueFailure,
+  RecipientVerdict,
+  SessionAction,
+  SessionEvent,
+  SessionPolicy,
+  SmtpSession,
+  Transaction,
+  Transition,
+} from "./session_types.ts";
 
 /** A session before its `connect` event. */
 export function newSession(): SmtpSession {

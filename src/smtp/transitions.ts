@@ -16,7 +16,7 @@ import type {
   SmtpSession,
   Transaction,
   Transition,
-} from "./session.ts";
+} from "./session_types.ts";
 import { printable, type Reply, replyLogText } from "./replies.ts";
 
 /** Error replies after which the client is disconnected (Postfix default). */

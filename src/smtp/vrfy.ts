@@ -27,7 +27,7 @@ import type {
   SessionPolicy,
   SmtpSession,
   Transition,
-} from "./session.ts";
+} from "./session_types.ts";
 import { formatMailbox, parsePath } from "./address.ts";
 import { printable, reply } from "./replies.ts";
 import { resolveAddress } from "../resolve/resolve_address.ts";

@@ -22,7 +22,7 @@
  *   (`pop3/password_hash.ts`).
  */
 import type { Config } from "../config/types.ts";
-import { hashPassword } from "../pop3/password_hash.ts";
+import { hashPassword } from "../common/password_hash.ts";
 import { AdminError } from "./admin_error.ts";
 import { editFileAtomically } from "../fs/atomic_replace.ts";
 import {

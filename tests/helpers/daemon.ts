@@ -4,7 +4,7 @@
  * set from deno.json), plus small helpers to wait for its effects.
  */
 import { join } from "node:path";
-import { selfCommand } from "../../src/master/self_command.ts";
+import { selfCommand } from "../../src/common/self_command.ts";
 
 /**
  * Command line that runs `mailsrv ARGS…` from source with the binary's

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createAuthenticator } from "../../../src/pop3/authenticate.ts";
-import { hashPassword } from "../../../src/pop3/password_hash.ts";
+import { hashPassword } from "../../../src/common/password_hash.ts";
 import { withTempDir } from "../delivery/test_message.ts";
 import { virtualConfig } from "../delivery/virtual_fixture.ts";
 import type { Config } from "../../../src/config/types.ts";

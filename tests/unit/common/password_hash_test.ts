@@ -10,7 +10,7 @@ import {
   hashPassword,
   passwordHashKind,
   verifyPassword,
-} from "../../../src/pop3/password_hash.ts";
+} from "../../../src/common/password_hash.ts";
 
 const PASSWORD = "pässwörd";
 

@@ -1,19 +1,22 @@
 /**
- * Server-side TLS for pop3d: STLS upgrades and pop3s connections.
+ * Server-side TLS: implicit TLS at accept and STARTTLS-style upgrades.
  *
  * DESCRIPTION
- *   `loadTlsContext` reads `pop3_tls_cert_file` (the chain: leaf, then
- *   intermediates) and `pop3_tls_key_file` into a node:tls secure context,
- *   or gives null when no certificate is configured.
+ *   `loadTlsContext` reads a certificate chain file (the leaf, then
+ *   intermediates) and its key into a node:tls secure context, or gives
+ *   null when no certificate is configured. The caller names the
+ *   parameters the files came from (`pop3_tls_cert_file`, …) so errors
+ *   point at the setting to fix.
  *
  *   `startServerTls` runs the server side of a TLS handshake over any
- *   `Pop3Stream` — a `Deno.Conn` at accept (pop3s), the same connection
- *   after `+OK Begin TLS negotiation` (STLS), or stdin/stdout under inetd —
- *   and resolves to a `Pop3Stream` of the decrypted bytes. `Deno.startTls`
- *   is client-only, so this wraps the stream in a node Duplex and hands it
- *   to `node:tls` `TLSSocket` with `isServer`. Reads are pulled one at a
- *   time and the socket is paused while decrypted bytes wait, so a client
- *   cannot make the session buffer more than one TLS record ahead.
+ *   `ByteStream` — a `Deno.Conn` at accept (pop3s), the same connection
+ *   after the protocol's "go ahead" reply (POP3 STLS, later SMTP
+ *   STARTTLS), or stdin/stdout under inetd — and resolves to a
+ *   `ByteStream` of the decrypted bytes. `Deno.startTls` is client-only,
+ *   so this wraps the stream in a node Duplex and hands it to `node:tls`
+ *   `TLSSocket` with `isServer`. Reads are pulled one at a time and the
+ *   socket is paused while decrypted bytes wait, so a client cannot make
+ *   the session buffer more than one TLS record ahead.
  *
  *   Used by the pop3d listener and adapter. Needs --allow-read for the
  *   certificate and key files.
@@ -22,16 +25,25 @@
  *   RFC 2595 section 4 (STLS), RFC 8314 section 3.3 (implicit TLS, pop3s
  *   on port 995).
  *
- *   Does NOT ask for client certificates, reload certificates on their
- *   own (a reload of mailsrv reads them anew), or support SNI.
+ *   Does NOT speak any mail protocol, ask for client certificates, reload
+ *   certificates on their own (a reload of mailsrv reads them anew), or
+ *   support SNI.
  */
 import tls from "node:tls";
 import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
-import type { Pop3Stream } from "./connection.ts";
+import type { ByteStream } from "./byte_stream.ts";
 
 /** A loaded certificate and key, ready for handshakes. */
 export type TlsContext = tls.SecureContext;
+
+/** The parameter names the files came from, for error messages. */
+export interface TlsFileNames {
+  /** E.g. `pop3_tls_cert_file`. */
+  readonly cert: string;
+  /** E.g. `pop3_tls_key_file`. */
+  readonly key: string;
+}
 
 const READ_SIZE = 16 * 1024;
 
@@ -42,6 +54,7 @@ const READ_SIZE = 16 * 1024;
 export async function loadTlsContext(
   certFile: string,
   keyFile: string,
+  names: TlsFileNames,
 ): Promise<TlsContext | null> {
   if (certFile === "") return null;
   const read = async (path: string, what: string) => {
@@ -51,8 +64,8 @@ export async function loadTlsContext(
       throw new Error(`cannot read ${what} "${path}": ${(e as Error).message}`);
     }
   };
-  const cert = await read(certFile, "pop3_tls_cert_file");
-  const key = await read(keyFile || certFile, "pop3_tls_key_file");
+  const cert = await read(certFile, names.cert);
+  const key = await read(keyFile || certFile, names.key);
   try {
     return tls.createSecureContext({ cert, key });
   } catch (e) {
@@ -71,10 +84,10 @@ export async function loadTlsContext(
  * @throws Error when the handshake fails or takes longer than `timeoutMs`
  */
 export function startServerTls(
-  stream: Pop3Stream,
+  stream: ByteStream,
   context: TlsContext,
   timeoutMs: number,
-): Promise<Pop3Stream> {
+): Promise<ByteStream> {
   const socket = new tls.TLSSocket(duplexOf(stream), {
     isServer: true,
     secureContext: context,
@@ -103,8 +116,8 @@ export function startServerTls(
   });
 }
 
-/** A node Duplex over a Pop3Stream (what TLSSocket reads and writes). */
-function duplexOf(stream: Pop3Stream): Duplex {
+/** A node Duplex over a ByteStream (what TLSSocket reads and writes). */
+function duplexOf(stream: ByteStream): Duplex {
   return new Duplex({
     read() {
       const buffer = new Uint8Array(READ_SIZE);
@@ -131,8 +144,8 @@ function duplexOf(stream: Pop3Stream): Duplex {
   });
 }
 
-/** The decrypted side of a TLS session, as a Pop3Stream. */
-class TlsStream implements Pop3Stream {
+/** The decrypted side of a TLS session, as a ByteStream. */
+class TlsStream implements ByteStream {
   readonly #socket: tls.TLSSocket;
   #pending: Uint8Array[] = [];
   #ended = false;

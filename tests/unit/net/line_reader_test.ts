@@ -3,7 +3,7 @@ import {
   type CommandLine,
   CommandLineReader,
   nextCommandEvent,
-} from "../../../src/smtp/line_reader.ts";
+} from "../../../src/net/line_reader.ts";
 
 const encoder = new TextEncoder();
 

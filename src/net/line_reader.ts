@@ -1,14 +1,14 @@
 /**
- * SMTP command lines from a byte stream.
+ * Command lines from a byte stream, for smtpd and pop3d.
  *
  * DESCRIPTION
- *   `CommandLineReader` splits the bytes smtpd reads into command lines.
+ *   `CommandLineReader` splits the bytes a server reads into command lines.
  *   A command ends at LF; a CR right before it is dropped, so both CRLF
  *   and a bare LF end a command, as Postfix accepts. Bytes are searched
  *   with `indexOf`, never decoded before a line is complete.
  *
  *   RFC 5321 section 4.5.3.1.4 limits a command line to 512 octets with
- *   its CRLF. A longer line is not buffered: its bytes are dropped up to
+ *   its CRLF (the default here; pop3d passes RFC 2449's 255). A longer line is not buffered: its bytes are dropped up to
  *   the next LF, then the reader reports it once as too long, so the
  *   reply lines up with the command and the line's tail is never taken
  *   for a command of its own. At most 511 bytes of an unfinished line are

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { selfCommand, V8_FLAGS } from "../../../src/master/self_command.ts";
+import { selfCommand, V8_FLAGS } from "../../../src/common/self_command.ts";
 
 const denoJson = JSON.parse(
   await Deno.readTextFile(new URL("../../../deno.json", import.meta.url)),

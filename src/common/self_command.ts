@@ -1,5 +1,5 @@
 /**
- * How mailsrv starts another copy of itself (`mailsrv start`).
+ * How mailsrv starts another copy of itself.
  *
  * DESCRIPTION
  *   The release binary (`deno compile`) re-runs its own executable. Run
@@ -11,6 +11,10 @@
  *   the daemon's garbage is short-lived and small, so scavenges stay cheap
  *   while the resident size stays low. deno.json's start and compile
  *   tasks pass the same flags (a test keeps them equal).
+ *
+ *   Used by `mailsrv start` (the daemon), the file delivery agent (its
+ *   privileged `mailsrv deliver-file` child) and the tests that run the
+ *   program. A shared leaf: it imports nothing of mailsrv.
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 

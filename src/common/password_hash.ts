@@ -23,6 +23,9 @@
  *   `hashPassword` makes new hashes for the user-management commands:
  *   bcrypt, cost 10, with the `$2y$` prefix htpasswd -B writes.
  *
+ *   Used by pop3d's authenticator and `mailsrv user`; a shared leaf, so
+ *   neither imports the other.
+ *
  * SECURITY
  *   Only the comparison is constant-time; the cost of a hash depends on
  *   its kind and rounds, which the administrator chose. Callers that must

@@ -1,5 +1,5 @@
 /**
- * How smtpd names an SMTP client in logs and Received: headers.
+ * How the servers name a client in logs and Received: headers.
  *
  * DESCRIPTION
  *   `clientAddress` turns the peer address a socket reports into the form
@@ -9,7 +9,7 @@
  *   else `unknown`, as Postfix writes a client whose name it could not
  *   verify.
  *
- *   Used by the smtpd adapter. Pure.
+ *   Used by the smtpd and pop3d listeners and adapters. Pure.
  *
  *   Does NOT do DNS lookups (reverse or forward-confirmed) in this version.
  */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientAddress, clientName } from "../../../src/smtp/client_name.ts";
+import { clientAddress, clientName } from "../../../src/net/client_name.ts";
 
 Deno.test("IPv4-mapped IPv6 peers are logged as IPv4", () => {
   assert.equal(clientAddress("::ffff:192.0.2.7"), "192.0.2.7");

@@ -1,0 +1,125 @@
+/**
+ * Who may import whom in mailsrv: the table import_rules_test.ts holds
+ * the code to. docs/internals.md ("Import rules") says the same in words;
+ * change both together.
+ *
+ * DESCRIPTION
+ *   A folder of src/ is either a shared leaf or a role. Shared leaves hold
+ *   what every role may use and know no role; they are layered in
+ *   SHARED_LEAVES order, each importing only leaves before it, so the
+ *   leaves have no loop among themselves. Roles import shared leaves and,
+ *   through a few named files, the role below them on a message's way:
+ *   smtpd hands mail to the queue's gate, the queue manager hands it to
+ *   the delivery agents. A role never imports the role above it, a
+ *   sibling, the master or the CLI. The master starts roles and imports
+ *   them; the CLI imports anything and only main.ts imports it.
+ *
+ *   A file of `src/<folder>/` belongs to that folder; `src/version.ts` is
+ *   the leaf `version`, `main.ts` is `main`.
+ */
+import type { AllowedException, FolderRule } from "./import_graph.ts";
+
+/**
+ * The shared leaves, lowest first: each may import only those before it.
+ */
+export const SHARED_LEAVES: readonly string[] = [
+  "version", // the version string; imports nothing
+  "common", // small shared helpers: dates, buffers, deadlines, hashes, self command
+  "fs", // durable file writes (fsync, directory sync)
+  "log", // maillog lines
+  "dns", // the DNS resolver: NXDOMAIN told from failure, MX hosts
+  "policy", // client address lists (mynetworks), pop-before-smtp
+  "maps", // lookup tables
+  "config", // the parameters and their parsing (uses policy's address lists)
+  "resolve", // the address resolver: local, virtual, relay, remote
+  "net", // server plumbing without protocol: listener, lines, client names, TLS
+];
+
+/** The roles, in the order a message meets them; then the admin commands. */
+export const ROLES: readonly string[] = [
+  "smtp",
+  "pop3",
+  "queue",
+  "delivery",
+  "virtual",
+];
+
+const leafRules: Record<string, FolderRule> = Object.fromEntries(
+  SHARED_LEAVES.map((leaf, at) => [leaf, {
+    may: SHARED_LEAVES.slice(0, at),
+    why: `a shared leaf imports only the leaves below it: ${
+      SHARED_LEAVES.slice(0, at).join(", ") || "none"
+    }`,
+  }]),
+);
+
+/** The queue's gate and the types its callers need to hand mail in. */
+const QUEUE_GATE = ["src/queue/types.ts", "src/queue/enqueue.ts"];
+
+/** The rules, one row per folder. */
+export const FOLDER_RULES: Readonly<Record<string, FolderRule>> = {
+  ...leafRules,
+  smtp: {
+    may: SHARED_LEAVES,
+    files: [{ to: QUEUE_GATE }],
+    why: "smtpd imports shared leaves and the queue's gate only",
+  },
+  pop3: {
+    may: SHARED_LEAVES,
+    why: "pop3d imports shared leaves only",
+  },
+  queue: {
+    may: SHARED_LEAVES,
+    files: [{
+      // The queue manager's routing hands messages to the agents and reads
+      // their verdicts: the delivery contract, never an agent.
+      from: [
+        "src/queue/manager.ts",
+        "src/queue/delivery_attempt.ts",
+        "src/queue/delivery_log.ts",
+      ],
+      to: ["src/delivery/types.ts"],
+    }],
+    why:
+      "the queue imports shared leaves, and delivery/types.ts only from the manager's routing",
+  },
+  delivery: {
+    may: SHARED_LEAVES,
+    // Forwarding and list expansion re-enter the queue through the gate
+    // they are handed: they may name its types, never open the queue.
+    files: [{ to: QUEUE_GATE, typeOnly: true }],
+    why:
+      "delivery agents import shared leaves, and the queue gate's types with `import type`",
+  },
+  virtual: {
+    may: SHARED_LEAVES,
+    why: "the virtual-domain admin code imports shared leaves only",
+  },
+  master: {
+    may: [...SHARED_LEAVES, ...ROLES],
+    why: "the master imports shared leaves and the roles it starts",
+  },
+  cli: {
+    may: [...SHARED_LEAVES, ...ROLES, "master"],
+    importedOnlyBy: ["main.ts"],
+    why: "the CLI imports anything below it",
+  },
+  main: {
+    may: ["cli"],
+    why: "main.ts only hands argv to the CLI",
+  },
+};
+
+/**
+ * Imports that break the rules today and are being removed on other
+ * branches. Exactly these edges pass; each must go once its fix lands
+ * (the check then reports the stale row).
+ */
+export const EXCEPTIONS: readonly AllowedException[] = [
+  // The queue gate gets its own module, with the types the queue needs.
+  {
+    from: "src/queue/resubmit.ts",
+    to: "src/delivery/local_types.ts",
+    why: "the Resubmit type; moves into the queue with the gate",
+  },
+];
