@@ -9,10 +9,16 @@
  *
  *   With `--inetd` it serves exactly one session on stdin/stdout, as
  *   vm-pop3d does from inetd.conf, and logs only to `maillog_file` (stdout
- *   is the client). The client address comes from `REMOTE_HOST` or
- *   `TCPREMOTEIP` (tcpserver, tcpd); without one the client is not on
- *   loopback, so plaintext logins need `pop3_plaintext_logins = always`.
- *   The session is plain: inetd cannot do pop3s, and STLS is not offered.
+ *   is the client). When stdin is a socket, the session reads and writes
+ *   it directly and the client address is its peer; else (pipes) stdin
+ *   and stdout are used and the address is `$TCPREMOTEIP` (tcpserver) or
+ *   `$REMOTE_HOST` (xinetd) (src/net/stdin_socket.ts). So a loopback
+ *   client may log in with a plaintext password as with the daemon
+ *   (`pop3_plaintext_logins`).
+ *   STLS is offered when `pop3_tls_cert_file` is set, TLS then running
+ *   over the same socket (or pair of pipes); a certificate that cannot be
+ *   loaded is logged and STLS is not offered, as Postfix's smtpd goes on
+ *   without STARTTLS. inetd cannot do pop3s (implicit TLS).
  *
  *   The authenticator and the maildrops come from a `Pop3Deps` factory
  *   (`createPop3Command(createDeps)`), so this file needs nothing of them.
@@ -34,6 +40,12 @@ import {
 } from "../pop3/server.ts";
 import type { Pop3Deps } from "../pop3/types.ts";
 import type { Service } from "../master/services.ts";
+import {
+  inetdClientAddress,
+  openStdinConnection,
+} from "../net/stdin_socket.ts";
+import { clientAddress } from "../smtp/client_name.ts";
+import { loadTlsContext, type TlsContext } from "../pop3/tls.ts";
 
 /** Makes what pop3d needs (authenticator, maildrops) for a configuration. */
 export type CreatePop3Deps = (
@@ -53,8 +65,9 @@ export function createPop3Command(createDeps: CreatePop3Deps): Command {
     description:
       `Runs only the pop3 and pop3s listeners of the configuration, in the
 foreground, until SIGTERM or SIGINT. With --inetd, serves one POP3 session
-on standard input and output (inetd, tcpserver); the client address is
-taken from $REMOTE_HOST or $TCPREMOTEIP, and logs go only to maillog_file.`,
+on standard input and output (inetd, xinetd, tcpserver): the client is the
+peer of that socket (else $TCPREMOTEIP or $REMOTE_HOST), STLS is offered when
+pop3_tls_cert_file is set, and logs go only to maillog_file.`,
     options: { inetd: { type: "boolean" } },
     async run(context) {
       const config = await loadConfig({ path: context.configPath });
@@ -70,7 +83,17 @@ taken from $REMOTE_HOST or $TCPREMOTEIP, and logs go only to maillog_file.`,
       try {
         const deps = await createDeps(config);
         if (inetd) {
-          await serveSession(stdio(), deps, { address: inetdClient() });
+          const socket = openStdinConnection();
+          const peer = inetdClientAddress(
+            socket?.remoteAddress,
+            (name) => Deno.env.get(name),
+          );
+          await serveSession(
+            socket?.stream ?? stdio(),
+            deps,
+            { address: clientAddress(peer) },
+            { context: await inetdTlsContext(config), implicit: false },
+          );
           return EXIT.ok;
         }
         const listeners = config.listeners.filter((l) =>
@@ -124,10 +147,21 @@ async function runListeners(
   return EXIT.ok;
 }
 
-/** The client of an inetd session, as tcpserver or tcpd name it. */
-function inetdClient(): string {
-  return Deno.env.get("TCPREMOTEIP") || Deno.env.get("REMOTE_HOST") ||
-    "unknown";
+/**
+ * The certificate for STLS in an inetd session; null (no STLS) when none
+ * is configured or it cannot be loaded. A failure is logged, not thrown:
+ * stderr is the client's socket under inetd.
+ */
+async function inetdTlsContext(config: Config): Promise<TlsContext | null> {
+  try {
+    return await loadTlsContext(
+      config.pop3_tls_cert_file,
+      config.pop3_tls_key_file,
+    );
+  } catch (e) {
+    log.warning(`${(e as Error).message}: STLS is not offered`);
+    return null;
+  }
 }
 
 /** stdin/stdout as one stream. */
