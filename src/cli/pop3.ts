@@ -44,8 +44,8 @@ import {
   inetdClientAddress,
   openStdinConnection,
 } from "../net/stdin_socket.ts";
-import { clientAddress } from "../smtp/client_name.ts";
-import { loadTlsContext, type TlsContext } from "../pop3/tls.ts";
+import { clientAddress } from "../net/client_name.ts";
+import { loadTlsContext, type TlsContext } from "../net/server_tls.ts";
 
 /** Makes what pop3d needs (authenticator, maildrops) for a configuration. */
 export type CreatePop3Deps = (
@@ -157,6 +157,7 @@ async function inetdTlsContext(config: Config): Promise<TlsContext | null> {
     return await loadTlsContext(
       config.pop3_tls_cert_file,
       config.pop3_tls_key_file,
+      { cert: "pop3_tls_cert_file", key: "pop3_tls_key_file" },
     );
   } catch (e) {
     log.warning(`${(e as Error).message}: STLS is not offered`);
