@@ -1,31 +1,43 @@
 /**
- * The mail queue: durable queue files, the queue manager, the listing.
+ * The mail queue: durable queue files, the gate, the queue manager, the
+ * listing.
  *
  * DESCRIPTION
- *   The public face of src/queue/. Producers (smtpd, sendmail, bounces)
- *   write through `QueueStore.openWriter`; the daemon runs one
- *   `createQueueManager`; `mailsrv queue` prints `queueListing` with
- *   `formatQueueListingStream`. Formats and recovery rules:
+ *   The public face of src/queue/ for the code that wires the queue up or
+ *   inspects it: the master and the CLI import the queue from here only.
+ *   The master opens a `QueueStore` (recovery and status), makes the gate
+ *   with `createEnqueue(store)` and hands that gate, never the store, to
+ *   the producers: smtpd, the queue manager's bounces, and (through
+ *   `createResubmit`) the delivery agents that forward. The daemon runs
+ *   one `createQueueManager`; `mailsrv queue` prints `queueListing` with
+ *   `formatQueueListingStream`.
+ *
+ *   The producers themselves import only the gate, enqueue.ts, which
+ *   carries their types. Formats and recovery rules:
  *   docs/queue-format.md.
  */
 export type {
+  Enqueue,
+  EnqueueOptions,
   Envelope,
   NewEnvelope,
-  OpenQueueWriter,
   QueuedRecipient,
   QueueName,
   QueueWriter,
   RecipientStatus,
+  Resubmit,
+  ResubmitRequest,
 } from "./types.ts";
+export { createEnqueue, type GateOptions, type GateQueue } from "./enqueue.ts";
 export {
   type ContentLocation,
-  MAX_HEADER_SIZE,
-  type OpenWriterOptions,
   QUEUE_DIRECTORIES,
   QUEUE_NAMES,
   QueueStore,
   type QueueStoreOptions,
 } from "./store.ts";
+export { MAX_HEADER_SIZE } from "./queue_file_reader.ts";
+export { MAX_SPARE_FILES, type SpareFile } from "./spare_pool.ts";
 export {
   isOutOfSpace,
   type QueueFileHandle,

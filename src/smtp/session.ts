@@ -46,7 +46,7 @@
  *   recipient restriction lists.
  */
 import type { Config } from "../config/types.ts";
-import type { NewEnvelope } from "../queue/types.ts";
+import type { NewEnvelope } from "../queue/enqueue.ts";
 import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, relayRefusal } from "./commands.ts";
 import { type Reply, reply } from "./replies.ts";

@@ -34,7 +34,7 @@ Deno.test("resubmit streams the content byte for byte and commits through the ga
     const source = chunked(chunks);
     const notified: string[] = [];
     queue.store.subscribe((id) => notified.push(id));
-    const resubmit = createResubmit(queue.store, "mx.example.test");
+    const resubmit = createResubmit(queue.gate, "mx.example.test");
     const id = await resubmit({
       sender: "owner-list@example.test",
       recipients: ["far@example.org", "near@example.test"],
@@ -85,7 +85,7 @@ Deno.test("a content stream that fails leaves nothing in the queue and rejects",
       } else controller.error(new Error("Queue file vanished"));
     },
   });
-  const resubmit = createResubmit(queue.store);
+  const resubmit = createResubmit(queue.gate);
   await assert.rejects(
     resubmit({
       sender: "a@example.test",
