@@ -11,7 +11,7 @@
 import { dirname, join } from "node:path";
 import { type Command, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
-import { QUEUE_DIRECTORIES } from "../queue/store.ts";
+import { QUEUE_DIRECTORIES } from "../queue/mod.ts";
 import { openMap } from "../maps/mod.ts";
 
 /** Creates `path` (0700) if missing; returns a problem text or undefined. */

@@ -9,8 +9,11 @@
  */
 import { type Command, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
-import { QueueStore } from "../queue/store.ts";
-import { formatQueueListingStream, queueListing } from "../queue/listing.ts";
+import {
+  formatQueueListingStream,
+  queueListing,
+  QueueStore,
+} from "../queue/mod.ts";
 
 /** The `queue` subcommand. */
 export const queueCommand: Command = {

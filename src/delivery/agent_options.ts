@@ -4,7 +4,7 @@
 import type { MapOptions } from "../maps/mod.ts";
 import type { AddressResolver } from "../resolve/address_resolver.ts";
 import type { MboxLockOptions } from "./lock.ts";
-import type { Resubmit } from "./local_types.ts";
+import type { Resubmit } from "../queue/enqueue.ts";
 
 /** Options shared by the mailbox-writing agents. */
 export interface AgentOptions {

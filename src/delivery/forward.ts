@@ -5,7 +5,7 @@
  * recipient being expanded, so that a loop is caught when it returns.
  * Used by the local and the virtual agents.
  */
-import type { Resubmit } from "./local_types.ts";
+import type { Resubmit } from "../queue/enqueue.ts";
 import { DeliveryError, type DeliveryMessage } from "./types.ts";
 
 /** The content with a `Delivered-To:` header in front. */

@@ -75,18 +75,3 @@ export interface CommandEnvironment {
   readonly DOMAIN: string;
   readonly EXTENSION: string;
 }
-
-/**
- * Puts a message back through the queue's single gate for `recipients`
- * (forwarded alias members, `.forward` addresses); resolves to the new
- * queue ID once it is durable.
- */
-export type Resubmit = (request: {
-  readonly sender: string;
-  readonly recipients: readonly string[];
-  /** Queue ID of the message being expanded (for the log line). */
-  readonly fromQueueId: string;
-  readonly content: () => Promise<ReadableStream<Uint8Array>>;
-  /** The original's MAIL FROM BODY= type, kept for relaying. */
-  readonly bodyType?: "7BIT" | "8BITMIME";
-}) => Promise<string>;

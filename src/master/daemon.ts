@@ -19,7 +19,7 @@
 import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
 import { closeLogging, maillog } from "../log/maillog.ts";
-import { QueueStore } from "../queue/store.ts";
+import { createEnqueue, QueueStore } from "../queue/mod.ts";
 import { createRecipientVerifier } from "../delivery/local_recipient.ts";
 import {
   createVirtualRecipientVerifier,
@@ -116,13 +116,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const store = await QueueStore.open(config.queue_directory, {
     removesCommitted: false,
   });
+  // The gate smtpd writes through; the store stays with the master.
+  const enqueue = createEnqueue(store);
   let manager: QueueManagerThread | undefined;
   const popBeforeSmtp = openPopBeforeSmtp(
     popBeforeSmtpPath(config.queue_directory),
   );
   const deps: SmtpDeps = {
     config: current,
-    openQueueWriter: (envelope) => store.openWriter(envelope),
+    enqueue,
     verifyRecipient: createSmtpdVerifier(current),
     popBeforeSmtp: (ip) =>
       popBeforeSmtp.allows(ip, current().pop_before_smtp_window),

@@ -20,7 +20,7 @@
  */
 import type { Config } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
-import type { QueueStore } from "../queue/store.ts";
+import type { QueueStore } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 
 /** The pause before a failed queue manager thread is started again. */

@@ -23,9 +23,13 @@ import type { Config } from "../config/types.ts";
 import { createRouter } from "../delivery/router.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { closeLogging } from "../log/maillog.ts";
-import { createQueueManager, type QueueManager } from "../queue/manager.ts";
-import { createResubmit } from "../queue/resubmit.ts";
-import { QueueStore } from "../queue/store.ts";
+import {
+  createEnqueue,
+  createQueueManager,
+  createResubmit,
+  type QueueManager,
+  QueueStore,
+} from "../queue/mod.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
@@ -87,11 +91,14 @@ async function start(next: Config, foreground: boolean): Promise<void> {
       retire: (spare) => thread.postMessage({ kind: "spare", spare }),
     });
     const current = () => config!;
+    // Bounces and forwarded mail enter through this thread's own gate.
+    const enqueue = createEnqueue(store);
     manager = createQueueManager({
       store,
+      enqueue,
       config: current,
       deliver: createRouter(current, {
-        resubmit: createResubmit(store, next.myhostname),
+        resubmit: createResubmit(enqueue, next.myhostname),
       }),
     });
     await manager.start();

@@ -3,10 +3,10 @@
  *
  * DESCRIPTION
  *   `sendBounce` returns failed recipients to the sender of a queued
- *   message: it opens a new queue file through `QueueStore.openWriter`
- *   (the same gate smtpd uses), writes the notice of bounce_message.ts,
- *   streams the original content from its queue file in between (or only
- *   its header block, cut at bounce_size_limit), and commits. When it
+ *   message: it opens a new queue file through the gate (enqueue.ts, the
+ *   same gate smtpd uses), writes the notice of bounce_message.ts,
+ *   streams the original content in between (or only its header block,
+ *   cut at bounce_size_limit) as the caller opens it, and commits. When it
  *   resolves, the notice is durable in incoming/ and the queue manager
  *   has been told; it logs, as Postfix's bounce(8) does,
  *
@@ -18,8 +18,9 @@
  *   the half-written notice and rejects, so the caller keeps the
  *   recipients pending and tries again later.
  *
- *   Used by delivery_attempt.ts in the queue manager; needs the queue
- *   store's permissions only.
+ *   Used by delivery_attempt.ts in the queue manager, which opens the
+ *   original from its store; this module needs the gate's permissions
+ *   only.
  *
  *   Does NOT decide who bounced, record recipient status, or send
  *   postmaster copies.
@@ -30,16 +31,18 @@ import {
   type BounceInput,
   buildBounce,
 } from "./bounce_message.ts";
-import type { QueueStore } from "./store.ts";
-import type { Envelope, QueueName } from "./types.ts";
+import type { Enqueue, Envelope } from "./types.ts";
 
 /** A notice to send about a message in the queue. */
 export interface BounceRequest
   extends Omit<BounceInput, "envelope" | "queueId"> {
   /** The original message, as read from its queue file. */
   readonly envelope: Envelope;
-  /** The queue the original sits in (default `active`). */
-  readonly queue?: QueueName;
+  /**
+   * Opens the original's content (LF line ends); called at most once,
+   * after the notice's head is written.
+   */
+  readonly content: () => ReadableStream<Uint8Array>;
 }
 
 const LF = 0x0a;
@@ -118,12 +121,12 @@ async function writeAll(
  * @throws whatever writing the notice throws; nothing is left behind
  */
 export async function sendBounce(
-  store: QueueStore,
+  enqueue: Enqueue,
   request: BounceRequest,
 ): Promise<string | undefined> {
   const { envelope } = request;
   if (envelope.sender === "") return undefined;
-  const writer = await store.openWriter(
+  const writer = await enqueue(
     bounceEnvelope(
       envelope.sender,
       request.config.myhostname,
@@ -134,11 +137,7 @@ export async function sendBounce(
     // Built once the writer has its queue ID, for the Message-Id.
     const notice = buildBounce({ ...request, queueId: writer.id });
     await writer.write(notice.head);
-    const content = store.openContent(
-      request.queue ?? "active",
-      envelope.id,
-      envelope,
-    );
+    const content = request.content();
     const write = (chunk: Uint8Array) => writer.write(chunk);
     if (notice.returned === "message") await writeAll(content, write);
     else {

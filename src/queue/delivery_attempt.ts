@@ -61,11 +61,13 @@ import { CorruptQueueFileError } from "./queue_file.ts";
 import { messageContent } from "./message_content.ts";
 import { createStatusRecorder } from "./status_recorder.ts";
 import type { QueueStore } from "./store.ts";
-import type { Envelope, QueuedRecipient } from "./types.ts";
+import type { Enqueue, Envelope, QueuedRecipient } from "./types.ts";
 
 /** What an attempt needs from the queue manager. */
 export interface DeliveryAttemptContext {
   readonly store: QueueStore;
+  /** The queue's gate, for bounces. */
+  readonly enqueue: Enqueue;
   readonly config: () => Config;
   readonly deliver: (message: DeliveryMessage) => Promise<DeliveryResult>;
   /** Milliseconds since the epoch. */
@@ -200,8 +202,9 @@ async function returnToSender(
     relay: result.relay,
   }));
   try {
-    const noticeId = await sendBounce(context.store, {
+    const noticeId = await sendBounce(context.enqueue, {
       envelope,
+      content: () => context.store.openContent("active", envelope.id, envelope),
       failures,
       config: context.config(),
       now: context.now(),

@@ -46,6 +46,7 @@ import {
 import { createDeliverySlots } from "./delivery_slots.ts";
 import { createQueueScan, type QueueScan } from "./queue_scan.ts";
 import type { QueueStore } from "./store.ts";
+import type { Enqueue } from "./types.ts";
 
 /** Runs `callback` once after `delayMs`; returns a function that cancels. */
 export type Schedule = (callback: () => void, delayMs: number) => () => void;
@@ -53,6 +54,8 @@ export type Schedule = (callback: () => void, delayMs: number) => () => void;
 /** What the queue manager works with. */
 export interface QueueManagerOptions {
   readonly store: QueueStore;
+  /** The queue's gate, through which bounces enter (enqueue.ts). */
+  readonly enqueue: Enqueue;
   readonly config: () => Config;
   /** Delivers one message to one recipient (the delivery router). */
   readonly deliver: (message: DeliveryMessage) => Promise<DeliveryResult>;
@@ -104,6 +107,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   );
   const context: DeliveryAttemptContext = {
     store,
+    enqueue: options.enqueue,
     config,
     deliver: options.deliver,
     now,

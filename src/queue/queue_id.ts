@@ -21,7 +21,7 @@
  *   maildrop/) would need the same microsecond and the same 36 random bits
  *   to collide.
  *
- *   Used by the queue writer (store.ts); pure apart from the clock and the
+ *   Used by the gate (enqueue.ts); pure apart from the clock and the
  *   random source, both injectable.
  *
  * SEE ALSO

@@ -1,9 +1,9 @@
 /**
- * The queue writer: how a new message becomes durable (the enqueue gate).
+ * The queue writer: how a new message becomes durable.
  *
  * DESCRIPTION
  *   A writer owns one staging file `tmp/<id>`, created exclusively (mode
- *   0600), or a spare the store hands it (a retired queue file, which the
+ *   0600), or a spare the gate hands it (a retired queue file, which the
  *   writer overwrites from the start). The header goes first, then the
  *   content as the producer streams it; small writes are gathered into
  *   one buffer so that a typical message costs one write(2). `commit()`
@@ -22,8 +22,9 @@
  *   commit, abort or a failure the writer accepts nothing more.
  *
  *   This is the only code that creates queue files (qmail's qmail-queue,
- *   Postfix's cleanup). It does not interpret the content: line ends,
- *   headers and size limits are the producer's business.
+ *   Postfix's cleanup), and only the gate (enqueue.ts) uses it. It does
+ *   not interpret the content: line ends, headers and size limits are the
+ *   producer's business.
  */
 import { createBufferPool } from "../common/buffer_pool.ts";
 import { writeAllSync } from "../fs/write_all.ts";
@@ -54,7 +55,7 @@ export type QueueFileHandle = Pick<
   "writeSync" | "seekSync" | "truncateSync" | "sync" | "close"
 >;
 
-/** Everything a writer needs to know; supplied by the queue store. */
+/** Everything a writer needs to know; supplied by the gate (enqueue.ts). */
 export interface QueueWriterOptions {
   readonly id: string;
   readonly arrivalTime: number;

@@ -4,10 +4,10 @@
  * DESCRIPTION
  *   Local delivery forwards a message (an alias member on another host, a
  *   `.forward` address) by queueing it again, as Postfix's local(8) does
- *   through cleanup: `createResubmit(store)` returns the `Resubmit`
- *   function of src/delivery/local_types.ts, which opens a new queue file
- *   through `QueueStore.openWriter` (the single gate), streams the content
- *   into it unchanged, byte for byte, and commits. It resolves to the new
+ *   through cleanup: `createResubmit(enqueue)` returns the `Resubmit`
+ *   function (types.ts) that the local and virtual agents are given. It
+ *   opens a new queue file through the gate (enqueue.ts), streams the
+ *   content into it unchanged, byte for byte, and commits. It resolves to the new
  *   queue ID once the message is durable in incoming/, and logs
  *
  *     ID: forwarded as NEWID
@@ -17,26 +17,25 @@
  *   LOCAL from localhost. Any failure discards the half-written file and
  *   rejects, so the forwarding recipient is deferred, not lost.
  *
- *   Used by the local delivery agent; needs the queue store's
- *   permissions only.
+ *   Used by the local and virtual delivery agents (forwarding, list
+ *   expansion); needs the gate's permissions only.
  *
  *   Does NOT expand aliases, add headers (Delivered-To: is the agent's),
  *   or detect loops.
  */
-import type { Resubmit } from "../delivery/local_types.ts";
 import { maillog } from "../log/maillog.ts";
-import type { QueueStore } from "./store.ts";
+import type { Enqueue, Resubmit } from "./types.ts";
 
 /**
- * The `Resubmit` of local delivery, writing into `store`.
+ * The `Resubmit` of the delivery agents, writing through `enqueue`.
  * @param helo the HELO recorded in the new queue files (`myhostname`)
  */
 export function createResubmit(
-  store: QueueStore,
+  enqueue: Enqueue,
   helo = "localhost",
 ): Resubmit {
   return async (request) => {
-    const writer = await store.openWriter({
+    const writer = await enqueue({
       sender: request.sender,
       recipients: request.recipients,
       clientName: "localhost",

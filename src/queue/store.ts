@@ -17,7 +17,8 @@
  *
  *   Directories are created 0700, files 0600. A message's state is which
  *   directory its file sits in; moving it is one rename(2). Opening the
- *   store for the daemon empties tmp/ (those files never got a 250).
+ *   store for the daemon empties tmp/ (those files never got a 250, and
+ *   spares never outlive the daemon).
  *
  *   File operations are synchronous, except fsyncs. An open, a read or
  *   write of one buffer, a rename: each costs microseconds in the kernel,
@@ -28,34 +29,36 @@
  *
  *   Needs read and write permission on queue_directory, nothing else.
  *
- *   Used by the SMTP side (openWriter), the queue manager and `mailsrv
- *   queue`. It does no scheduling and no logging of deliveries; see
- *   manager.ts. File format: queue_file.ts and docs/queue-format.md.
+ *   The store is the queue seen from the inside: recovery at start, the
+ *   status of each message (which directory, its envelope and recipient
+ *   marks, its retry time and defer reasons), moves and removal. Each
+ *   idea has its own file: queue_file_reader.ts (envelopes, content),
+ *   recipient_marks.ts, defer_logfiles.ts, spare_pool.ts,
+ *   commit_notices.ts.
+ *
+ *   Used by the queue manager, `mailsrv queue` and the master. It does
+ *   NOT create messages: the gate (enqueue.ts) is the only way in; it
+ *   takes spares from this store and announces its commits through it.
+ *   No scheduling and no logging of deliveries either (manager.ts). File
+ *   format: queue_file.ts and docs/queue-format.md.
  */
 import { join } from "node:path";
 import { syncDirectory } from "../fs/sync_directory.ts";
+import { CommitNotices } from "./commit_notices.ts";
+import type { DeferReason } from "./defer_reasons.ts";
+import { DeferLogfiles } from "./defer_logfiles.ts";
 import {
-  CorruptQueueFileError,
-  findHeaderEnd,
-  parseQueueFile,
-  statusByte,
-  statusFromByte,
-} from "./queue_file.ts";
-import { isQueueId, newQueueId } from "./queue_id.ts";
-import { createQueueWriter, type QueueFileHandle } from "./queue_writer.ts";
-import {
-  type DeferReason,
-  formatDeferReasons,
-  parseDeferReasons,
-} from "./defer_reasons.ts";
-import type {
-  Envelope,
-  NewEnvelope,
-  QueueName,
-  QueueWriter,
-  RecipientStatus,
-} from "./types.ts";
-import { maillog } from "../log/maillog.ts";
+  type ContentLocation,
+  openContent,
+  readContent,
+  readEnvelope,
+} from "./queue_file_reader.ts";
+import { isQueueId } from "./queue_id.ts";
+import { markRecipients } from "./recipient_marks.ts";
+import { type SpareFile, SparePool } from "./spare_pool.ts";
+import type { Envelope, QueueName, RecipientStatus } from "./types.ts";
+
+export type { ContentLocation } from "./queue_file_reader.ts";
 
 /** The queues that hold queue files, in `mailsrv queue` order. */
 export const QUEUE_NAMES: readonly QueueName[] = [
@@ -76,14 +79,6 @@ export const QUEUE_DIRECTORIES: readonly string[] = [
   "private",
 ];
 
-/** The first read of a header; larger headers are read in growing steps. */
-const HEADER_READ_SIZE = 16 * 1024;
-/** A header longer than this is corrupt (recipient lists are bounded). */
-export const MAX_HEADER_SIZE = 8 * 1024 * 1024;
-/** Content is streamed in chunks of this size. */
-const CONTENT_CHUNK_SIZE = 64 * 1024;
-const RCPT_PREFIX = new TextEncoder().encode("rcpt=");
-
 /** How the store is opened; every field is optional. */
 export interface QueueStoreOptions {
   /**
@@ -91,18 +86,12 @@ export interface QueueStoreOptions {
    * run beside a live daemon (`mailsrv queue`, `sendmail`) pass false.
    */
   readonly clearStaging?: boolean;
-  /** Queue ID source (default: the process-wide monotonic generator). */
-  readonly newQueueId?: () => string;
-  /** Milliseconds since the epoch, for arrival times. */
-  readonly now?: () => number;
-  /** Creates a staging file (tests inject faults here). */
-  readonly createFile?: (path: string) => QueueFileHandle;
   /** Makes a directory's entries durable (default: group commit). */
   readonly syncDirectory?: (path: string) => Promise<void>;
   /**
    * Receives the name in tmp/ of each spent queue file this store retires
    * (default: kept as this store's own spare). The queue manager's thread
-   * hands them to the SMTP side's store, which writes the new messages.
+   * hands them to the SMTP side's store, whose gate writes new messages.
    */
   readonly retire?: (spare: string) => void;
   /**
@@ -113,77 +102,13 @@ export interface QueueStoreOptions {
   readonly removesCommitted?: boolean;
 }
 
-/** Where a writer delivers its message. */
-export interface OpenWriterOptions {
-  /** `incoming` (default; the manager is told) or `maildrop`. */
-  readonly queue?: "incoming" | "maildrop";
-}
-
-/** Where the content of a queue file lies. */
-export type ContentLocation = Pick<Envelope, "contentOffset" | "size">;
-
-function createStagingFile(path: string): Deno.FsFile {
-  return Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
-}
-
-/**
- * Reopens a spare file for a new message. Its old content is overwritten
- * and cut at commit (the writer truncates to the length it wrote), not
- * dropped here: O_TRUNC would free every block only for the next message
- * to allocate them again, and freeing blocks is the expensive part.
- */
-function reuseSpareFile(path: string): Deno.FsFile {
-  return Deno.openSync(path, { write: true });
-}
-
-/**
- * Spent queue files kept in tmp/ for reuse. Creating a file costs far more
- * than truncating and renaming one on ext4 (measured here: ~590 µs of
- * system time against ~30 µs), so delivered messages hand their file to
- * the next message instead of being unlinked.
- */
-const MAX_SPARE_FILES = 256;
-
-/**
- * Messages committed by this process and never deferred have no defer
- * logfile, so removing them skips that (failing) unlink. Bounded: past
- * this many, messages are simply treated as possibly deferred.
- */
-const MAX_FRESH_IDS = 100_000;
-
-/** Reads up to `length` bytes at `offset`; shorter only at end of file. */
-function readAt(
-  file: Deno.FsFile,
-  offset: number,
-  length: number,
-): Uint8Array {
-  const bytes = new Uint8Array(length);
-  file.seekSync(offset, Deno.SeekMode.Start);
-  let filled = 0;
-  while (filled < length) {
-    const n = file.readSync(bytes.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return bytes.subarray(0, filled);
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof Deno.errors.NotFound;
-}
-
 /** The on-disk queue under one `queue_directory`. */
 export class QueueStore {
-  readonly #listeners = new Set<(id: string) => void>();
-  readonly #newQueueId: () => string;
-  readonly #now: () => number;
-  readonly #createFile: (path: string) => QueueFileHandle;
+  readonly #notices = new CommitNotices();
   readonly #syncDirectory: (path: string) => Promise<void>;
-  /** Names in tmp/ of spent queue files ready for reuse. */
-  readonly #spares: string[] = [];
+  readonly #spares: SparePool;
   readonly #retire: (spare: string) => void;
-  /** Committed here and never deferred: certainly no defer logfile. */
-  readonly #fresh = new Set<string>();
+  readonly #deferLogfiles: DeferLogfiles;
   readonly #removesCommitted: boolean;
 
   private constructor(
@@ -191,18 +116,18 @@ export class QueueStore {
     readonly queueDirectory: string,
     options: QueueStoreOptions,
   ) {
-    this.#newQueueId = options.newQueueId ?? newQueueId;
-    this.#now = options.now ?? Date.now;
-    this.#createFile = options.createFile ?? createStagingFile;
     this.#syncDirectory = options.syncDirectory ??
       ((path) => syncDirectory(path, { keepOpen: true }));
+    this.#spares = new SparePool(this.directory("tmp"));
     this.#retire = options.retire ?? ((spare) => this.adoptSpare(spare));
+    this.#deferLogfiles = new DeferLogfiles(this.directory("defer"));
     this.#removesCommitted = options.removesCommitted ?? true;
   }
 
   /**
    * Opens the queue under `queueDirectory`, creating missing directories
-   * (0700) and, unless told otherwise, emptying tmp/.
+   * (0700) and, unless told otherwise, emptying tmp/ (recovery: what is
+   * there was never acknowledged, or is a spare).
    */
   static async open(
     queueDirectory: string,
@@ -235,112 +160,35 @@ export class QueueStore {
   }
 
   /**
-   * Starts a new message (implements `OpenQueueWriter`). Its queue ID is
-   * fixed now; it reaches incoming/ only when the writer commits.
-   */
-  // deno-lint-ignore require-await -- a failure to create rejects
-  async openWriter(
-    envelope: NewEnvelope,
-    options: OpenWriterOptions = {},
-  ): Promise<QueueWriter> {
-    const queue = options.queue ?? "incoming";
-    const id = this.#newQueueId();
-    const spare = this.#takeSpare();
-    try {
-      return this.#createWriter(id, queue, envelope, spare);
-    } catch (error) {
-      spare?.file.close();
-      throw error;
-    }
-  }
-
-  #createWriter(
-    id: string,
-    queue: "incoming" | "maildrop",
-    envelope: NewEnvelope,
-    spare: { path: string; file: Deno.FsFile } | undefined,
-  ): QueueWriter {
-    return createQueueWriter({
-      id,
-      arrivalTime: Math.floor(this.#now()),
-      envelope,
-      stagingPath: spare?.path ?? this.path("tmp", id),
-      queuePath: this.path(queue, id),
-      queueDirectory: this.directory(queue),
-      createFile: spare ? () => spare.file : this.#createFile,
-      syncDirectory: this.#syncDirectory,
-      committed: queue === "incoming"
-        ? (id) => {
-          this.#rememberFresh(id);
-          this.#notify(id);
-        }
-        : () => {},
-    });
-  }
-
-  /** An open spare file, skipping any that vanished from tmp/. */
-  #takeSpare(): { path: string; file: Deno.FsFile } | undefined {
-    for (let spare = this.#spares.pop(); spare; spare = this.#spares.pop()) {
-      const path = this.path("tmp", spare);
-      try {
-        return { path, file: reuseSpareFile(path) };
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }
-    return undefined;
-  }
-
-  /**
    * Calls `listener` with the queue ID of each message committed to
    * incoming/ from now on, once it is durable.
    * @returns a function that ends the subscription
    */
   subscribe(listener: (id: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
+    return this.#notices.subscribe(listener);
   }
 
   /**
-   * Takes message `id`, committed to incoming/ by another store over the
-   * same queue (the SMTP side's, in another thread), as if committed
-   * here: subscribers are told.
+   * Tells subscribers that message `id` is durable in incoming/: called
+   * by the gate at each commit, and for messages another thread's gate
+   * committed to the same queue (the SMTP side's).
    */
   announce(id: string): void {
-    this.#rememberFresh(id);
-    this.#notify(id);
+    if (this.#removesCommitted) this.#deferLogfiles.committed(id);
+    this.#notices.announce(id);
   }
 
-  #rememberFresh(id: string): void {
-    if (this.#removesCommitted && this.#fresh.size < MAX_FRESH_IDS) {
-      this.#fresh.add(id);
-    }
+  /** An open spare file for the gate's next message, if any. */
+  takeSpare(): SpareFile | undefined {
+    return this.#spares.take();
   }
 
   /**
-   * Keeps `spare`, a spent queue file in tmp/, for the next new message;
-   * past MAX_SPARE_FILES it is unlinked instead, in the background: an
-   * unlink frees blocks, slow enough to stall the sessions of this thread
-   * after a burst. Never fails: a spare that cannot be unlinked is left
-   * for tmp/ to be emptied at the next start.
+   * Keeps `spare`, a spent queue file in tmp/, for the gate's next new
+   * message (spare_pool.ts). Never fails.
    */
   adoptSpare(spare: string): void {
-    if (this.#spares.length < MAX_SPARE_FILES) this.#spares.push(spare);
-    else Deno.remove(this.path("tmp", spare)).catch(() => {});
-  }
-
-  #notify(id: string): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(id);
-      } catch (error) {
-        // The message is durable either way; a listener bug must not
-        // turn a committed message into a failed reply.
-        maillog("cleanup").error(
-          `${id}: commit listener failed: ${(error as Error).message}`,
-        );
-      }
-    }
+    this.#spares.adopt(spare);
   }
 
   /**
@@ -350,75 +198,19 @@ export class QueueStore {
    */
   // deno-lint-ignore require-await -- errors reject, as callers expect
   async readEnvelope(queue: QueueName, id: string): Promise<Envelope> {
-    using file = Deno.openSync(this.path(queue, id), { read: true });
-    const fileLength = file.statSync().size;
-    let want = Math.min(fileLength, HEADER_READ_SIZE);
-    let bytes = readAt(file, 0, want);
-    while (
-      findHeaderEnd(bytes) < 0 && want < fileLength && want < MAX_HEADER_SIZE
-    ) {
-      want = Math.min(fileLength, want * 4, MAX_HEADER_SIZE);
-      bytes = readAt(file, 0, want);
-    }
-    const envelope = parseQueueFile(bytes, fileLength);
-    if (envelope.id !== id) {
-      throw new CorruptQueueFileError(
-        `queue ID "${envelope.id}" does not match the file name`,
-      );
-    }
-    return envelope;
+    return readEnvelope(this.path(queue, id), id);
   }
 
   /**
    * The content of message `id` as a stream (LF line ends), read in
-   * chunks. The file is opened on the first read and closed at the end
-   * or on cancel; a stream never read holds nothing open.
+   * chunks; a stream never read holds nothing open.
    */
   openContent(
     queue: QueueName,
     id: string,
     location: ContentLocation,
   ): ReadableStream<Uint8Array> {
-    const path = this.path(queue, id);
-    let file: Deno.FsFile | undefined;
-    let remaining = location.size;
-    const close = () => {
-      file?.close();
-      file = undefined;
-      remaining = 0;
-    };
-    return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        try {
-          if (remaining > 0 && !file) {
-            file = Deno.openSync(path, { read: true });
-            file.seekSync(location.contentOffset, Deno.SeekMode.Start);
-          }
-          if (remaining === 0 || !file) {
-            close();
-            controller.close();
-            return;
-          }
-          const chunk = new Uint8Array(Math.min(CONTENT_CHUNK_SIZE, remaining));
-          const n = file.readSync(chunk);
-          if (n === null) {
-            throw new CorruptQueueFileError(
-              `queue file "${id}" ends before its content does`,
-            );
-          }
-          remaining -= n;
-          controller.enqueue(chunk.subarray(0, n));
-          if (remaining === 0) {
-            close();
-            controller.close();
-          }
-        } catch (error) {
-          close();
-          controller.error(error);
-        }
-      },
-      cancel: close,
-    }, { highWaterMark: 0 });
+    return openContent(this.path(queue, id), id, location);
   }
 
   /**
@@ -430,54 +222,20 @@ export class QueueStore {
     id: string,
     location: ContentLocation,
   ): Uint8Array {
-    using file = Deno.openSync(this.path(queue, id), { read: true });
-    const bytes = readAt(file, location.contentOffset, location.size);
-    if (bytes.length < location.size) {
-      throw new CorruptQueueFileError(
-        `queue file "${id}" ends before its content does`,
-      );
-    }
-    return bytes;
+    return readContent(this.path(queue, id), id, location);
   }
 
   /**
    * Records `status` for the recipients whose status bytes lie at
-   * `offsets`: one byte written in place per recipient, then one
-   * fdatasync. Every offset is checked before anything is written.
+   * `offsets` (recipient_marks.ts): one fdatasync for all.
    */
-  async markRecipients(
+  markRecipients(
     queue: QueueName,
     id: string,
     offsets: readonly number[],
     status: RecipientStatus,
   ): Promise<void> {
-    if (offsets.length === 0) return;
-    using file = Deno.openSync(this.path(queue, id), {
-      read: true,
-      write: true,
-    });
-    for (const offset of offsets) {
-      const start = offset - RCPT_PREFIX.length;
-      const bytes = start >= 0
-        ? readAt(file, start, RCPT_PREFIX.length + 1)
-        : new Uint8Array(0);
-      const isStatus = bytes.length === RCPT_PREFIX.length + 1 &&
-        RCPT_PREFIX.every((b, i) => bytes[i] === b) &&
-        statusFromByte(bytes[RCPT_PREFIX.length]) !== undefined;
-      if (!isStatus) {
-        throw new CorruptQueueFileError(
-          `no recipient status at offset ${offset} of queue file "${id}"`,
-        );
-      }
-    }
-    const byte = new Uint8Array([statusByte(status)]);
-    for (const offset of offsets) {
-      file.seekSync(offset, Deno.SeekMode.Start);
-      if (file.writeSync(byte) !== 1) {
-        throw new Error(`Short write to queue file "${id}"`);
-      }
-    }
-    await file.syncData();
+    return markRecipients(this.path(queue, id), id, offsets, status);
   }
 
   /** Moves message `id` from one queue to another (one rename). */
@@ -503,7 +261,7 @@ export class QueueStore {
     try {
       return Deno.statSync(this.path(queue, id)).mtime?.getTime();
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (error instanceof Deno.errors.NotFound) return undefined;
       throw error;
     }
   }
@@ -519,7 +277,7 @@ export class QueueStore {
     id: string,
     options: { readonly durable?: boolean } = {},
   ): Promise<void> {
-    this.#removeDeferReasons(id);
+    this.#deferLogfiles.remove(id);
     // Recycled, not unlinked: the next message reuses the file. A crash
     // before this rename is durable leaves the file in its queue; tmp/ is
     // emptied at start, so a spare never outlives the daemon. Named after
@@ -536,37 +294,18 @@ export class QueueStore {
     id: string,
     reasons: readonly DeferReason[],
   ): Promise<void> {
-    this.#fresh.delete(id);
-    Deno.writeTextFileSync(
-      this.path("defer", id),
-      formatDeferReasons(reasons),
-      { mode: 0o600 },
-    );
+    this.#deferLogfiles.write(id, reasons);
   }
 
   /** Recipient → reason from the defer logfile; empty when there is none. */
-  async readDeferReasons(id: string): Promise<Map<string, string>> {
-    try {
-      return parseDeferReasons(await Deno.readTextFile(this.path("defer", id)));
-    } catch (error) {
-      if (isNotFound(error)) return new Map();
-      throw error;
-    }
+  readDeferReasons(id: string): Promise<Map<string, string>> {
+    return this.#deferLogfiles.read(id);
   }
 
   /** Removes the defer logfile of message `id`, if any. */
   // deno-lint-ignore require-await -- errors reject, as callers expect
   async removeDeferReasons(id: string): Promise<void> {
-    this.#removeDeferReasons(id);
-  }
-
-  #removeDeferReasons(id: string): void {
-    if (this.#fresh.delete(id)) return;
-    try {
-      Deno.removeSync(this.path("defer", id));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    this.#deferLogfiles.remove(id);
   }
 
   /**

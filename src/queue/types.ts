@@ -1,5 +1,7 @@
 /**
- * Shared types of the on-disk queue (see docs/queue-format.md).
+ * Shared types of the queue: the on-disk records (docs/queue-format.md)
+ * and the gate's types, which producers (smtpd, delivery agents that
+ * forward, sendmail) see through enqueue.ts.
  */
 
 /** Delivery status of one recipient, as recorded in the queue file. */
@@ -68,5 +70,39 @@ export interface QueueWriter {
   abort(): Promise<void>;
 }
 
-/** Opens a new queue file for `envelope`; the producer side of the queue. */
-export type OpenQueueWriter = (envelope: NewEnvelope) => Promise<QueueWriter>;
+/** Where the gate puts a new message. */
+export interface EnqueueOptions {
+  /**
+   * `incoming` (default: the queue manager is told at commit) or
+   * `maildrop` (local submission, picked up later).
+   */
+  readonly queue?: "incoming" | "maildrop";
+}
+
+/**
+ * The queue's single gate (enqueue.ts): opens a new message for
+ * `envelope`. Its queue ID is fixed now; it reaches its queue only when
+ * the writer commits.
+ */
+export type Enqueue = (
+  envelope: NewEnvelope,
+  options?: EnqueueOptions,
+) => Promise<QueueWriter>;
+
+/** A message to put back through the gate for new recipients. */
+export interface ResubmitRequest {
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  /** Queue ID of the message being expanded (for the log line). */
+  readonly fromQueueId: string;
+  readonly content: () => Promise<ReadableStream<Uint8Array>>;
+  /** The original's MAIL FROM BODY= type, kept for relaying. */
+  readonly bodyType?: "7BIT" | "8BITMIME";
+}
+
+/**
+ * Puts a message back through the queue's single gate for `recipients`
+ * (forwarded alias members, `.forward` addresses, list members; see
+ * resubmit.ts); resolves to the new queue ID once it is durable.
+ */
+export type Resubmit = (request: ResubmitRequest) => Promise<string>;

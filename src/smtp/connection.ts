@@ -6,7 +6,7 @@
  *   session (`session.ts`). It reads into one reused buffer, splits
  *   commands with `CommandLineReader`, feeds them to `step`, and carries
  *   out the actions: it asks the recipient verifier, opens the queue file
- *   through the queue's single gate (`OpenQueueWriter`), writes the
+ *   through the queue's single gate (`Enqueue`), writes the
  *   Received: header and then streams the content that `DotReader`
  *   produces straight into the queue file, awaiting each write
  *   (backpressure), and commits it before the 250. A message is never held
@@ -29,7 +29,7 @@
  *
  *   Used by the smtpd listener (`server.ts`), and usable for inetd or
  *   `sendmail -bs` style use with any `SmtpStream`. Needs the permissions
- *   of whatever `openQueueWriter` and `verifyRecipient` do; itself, none.
+ *   of whatever `enqueue` and `verifyRecipient` do; itself, none.
  *
  *   Does NOT listen or accept (see `server.ts`), resolve client names,
  *   or start TLS.
@@ -43,11 +43,7 @@ import {
 import type { ByteStream } from "../net/byte_stream.ts";
 import type { DrainControl } from "../net/session_listener.ts";
 import type { Config } from "../config/types.ts";
-import type {
-  NewEnvelope,
-  OpenQueueWriter,
-  QueueWriter,
-} from "../queue/types.ts";
+import type { Enqueue, NewEnvelope, QueueWriter } from "../queue/enqueue.ts";
 import { maillog } from "../log/maillog.ts";
 import { clientName } from "../net/client_name.ts";
 import { DotReader } from "./dot_reader.ts";
@@ -72,7 +68,7 @@ export interface SmtpDeps {
   /** The current configuration (it can change on reload; read per session). */
   readonly config: () => Config;
   /** The queue's single gate. */
-  readonly openQueueWriter: OpenQueueWriter;
+  readonly enqueue: Enqueue;
   /** Whether a recipient in a local domain (`mydestination`) exists. */
   readonly verifyRecipient: (address: string) => Promise<RecipientVerdict>;
   /** Clock for the Received: date (milliseconds since the epoch). */
@@ -316,7 +312,7 @@ class SmtpConnection {
   async #openData(envelope: NewEnvelope): Promise<void> {
     let writer: QueueWriter;
     try {
-      writer = await this.#deps.openQueueWriter(envelope);
+      writer = await this.#deps.enqueue(envelope);
     } catch (e) {
       smtpdLog.warning(`NOQUEUE: cannot open queue file: ${describe(e)}`);
       return await this.#step({

@@ -9,7 +9,7 @@
  *   for the adapter and tests; the phases and events are described there.
  */
 import type { Config } from "../config/types.ts";
-import type { NewEnvelope } from "../queue/types.ts";
+import type { NewEnvelope } from "../queue/enqueue.ts";
 import type { Reply } from "./replies.ts";
 
 /** The configuration the session reads (a `Config` will do). */

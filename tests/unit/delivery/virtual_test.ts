@@ -1,7 +1,7 @@
 /** Tests for virtual.ts (the virtual agent) and its routing in router.ts. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Resubmit } from "../../../src/delivery/local_types.ts";
+import type { Resubmit } from "../../../src/queue/enqueue.ts";
 import { createRouter } from "../../../src/delivery/router.ts";
 import type {
   DeliveryMessage,

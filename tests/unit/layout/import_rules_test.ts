@@ -48,7 +48,7 @@ Deno.test("layout: the graph reader sees the imports that tie files", async () =
   const smtpd = graph.get("src/smtp/connection.ts") ?? [];
   assert.ok(smtpd.some((t) => t.to === "src/net/line_reader.ts"));
   assert.ok(
-    smtpd.some((t) => t.to === "src/queue/types.ts" && t.typeOnly),
+    smtpd.some((t) => t.to === "src/queue/enqueue.ts" && t.typeOnly),
     "import type is told apart",
   );
 });

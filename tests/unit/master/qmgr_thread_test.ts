@@ -38,7 +38,7 @@ Deno.test("queue manager thread: commits go to it, spares come back, a crash res
     assert.equal(await thread.activeCount(), 7);
     // A commit is announced; the (fake) thread hands back a spare name,
     // which the store adopts (and drops, the file being absent).
-    await enqueue(queue.store);
+    await enqueue(queue.gate);
     await eventually(async () =>
       (await thread.activeCount()) === 7 || undefined
     );
@@ -87,15 +87,15 @@ Deno.test("queue manager thread: dormant until the first commit, retired when id
     assert.equal(thread.running(), false);
     assert.equal(await thread.activeCount(), 0);
     // The first commit starts a thread (which finds it in incoming/).
-    await enqueue(queue.store);
+    await enqueue(queue.gate);
     assert.equal(thread.running(), true);
     assert.equal(await thread.activeCount(), 7);
     // Its idle report retires it.
     thread.reload({ ...config, myhostname: "idle.test" });
     await eventually(() => Promise.resolve(!thread.running() || undefined));
     // Mail wakes it again; an idle report that crossed a commit is ignored.
-    await enqueue(queue.store);
-    await enqueue(queue.store);
+    await enqueue(queue.gate);
+    await enqueue(queue.gate);
     assert.equal(thread.running(), true);
     thread.reload({ ...config, myhostname: "stale.test" });
     assert.equal(await thread.activeCount(), 7);

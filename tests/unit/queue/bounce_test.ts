@@ -6,6 +6,7 @@ import {
   writeHeaderBlock,
 } from "../../../src/queue/bounce.ts";
 import type { QueueStore } from "../../../src/queue/store.ts";
+import type { Enqueue } from "../../../src/queue/types.ts";
 import {
   enqueue,
   namesIn,
@@ -26,19 +27,21 @@ async function incomingContent(store: QueueStore, id: string) {
 }
 
 async function request(
-  store: QueueStore,
-  directory: string,
+  queue: { store: QueueStore; gate: Enqueue; directory: string },
   sender = "alice@example.test",
   bounceSizeLimit = 50_000,
 ): Promise<BounceRequest> {
+  const { store, gate, directory } = queue;
   const id = await enqueue(
-    store,
+    gate,
     testEnvelope(["bob@example.test"], { sender }),
     CONTENT,
   );
   await store.move(id, "incoming", "active");
+  const envelope = await store.readEnvelope("active", id);
   return {
-    envelope: await store.readEnvelope("active", id),
+    envelope,
+    content: () => store.openContent("active", id, envelope),
     failures: [{
       recipient: "bob@example.test",
       dsn: "5.1.1",
@@ -59,11 +62,18 @@ Deno.test("a bounce goes through the gate: incoming/, null sender, to the origin
     sink: (l) => lines.push(l),
   });
   try {
-    const req = await request(queue.store, queue.directory);
+    const req = await request(queue);
     const notified: string[] = [];
     queue.store.subscribe((id) => notified.push(id));
-    const id = await sendBounce(queue.store, req);
+    const opened: string[] = [];
+    const gate: Enqueue = async (envelope, options) => {
+      const writer = await queue.gate(envelope, options);
+      opened.push(writer.id);
+      return writer;
+    };
+    const id = await sendBounce(gate, req);
     assert.ok(id);
+    assert.deepEqual(opened, [id], "written through the gate it was given");
     assert.deepEqual(notified, [id], "the queue manager is told");
     assert.deepEqual(await namesIn(queue.store.directory("incoming")), [id]);
     const { envelope, text } = await incomingContent(queue.store, id);
@@ -94,8 +104,8 @@ Deno.test("over bounce_size_limit the header block alone is returned", async () 
   await using queue = await temporaryQueue();
   await setupLogging({ hostname: "mx", stderr: false, sink: () => {} });
   try {
-    const req = await request(queue.store, queue.directory, undefined, 10);
-    const id = await sendBounce(queue.store, {
+    const req = await request(queue, undefined, 10);
+    const id = await sendBounce(queue.gate, {
       ...req,
       config: testConfig(queue.directory, { bounce_size_limit: 40 }),
     });
@@ -113,18 +123,18 @@ Deno.test("over bounce_size_limit the header block alone is returned", async () 
 
 Deno.test("the null sender gets no bounce; nothing is written", async () => {
   await using queue = await temporaryQueue();
-  const req = await request(queue.store, queue.directory, "");
-  assert.equal(await sendBounce(queue.store, req), undefined);
+  const req = await request(queue, "");
+  assert.equal(await sendBounce(queue.gate, req), undefined);
   assert.deepEqual(await namesIn(queue.store.directory("incoming")), []);
   assert.deepEqual(await namesIn(queue.store.directory("tmp")), []);
 });
 
 Deno.test("a bounce that cannot be written rejects and leaves nothing behind", async () => {
   await using queue = await temporaryQueue();
-  const req = await request(queue.store, queue.directory);
+  const req = await request(queue);
   // The original vanished (e.g. removed by the administrator).
   await Deno.remove(queue.store.path("active", req.envelope.id));
-  await assert.rejects(sendBounce(queue.store, req), Deno.errors.NotFound);
+  await assert.rejects(sendBounce(queue.gate, req), Deno.errors.NotFound);
   assert.deepEqual(await namesIn(queue.store.directory("incoming")), []);
   assert.deepEqual(await namesIn(queue.store.directory("tmp")), []);
 });

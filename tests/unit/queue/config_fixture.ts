@@ -4,11 +4,12 @@
  */
 import type { Config } from "../../../src/config/types.ts";
 import { baseTestConfig } from "../../helpers/test_config.ts";
+import { createEnqueue, type GateOptions } from "../../../src/queue/enqueue.ts";
 import {
   QueueStore,
   type QueueStoreOptions,
 } from "../../../src/queue/store.ts";
-import type { NewEnvelope } from "../../../src/queue/types.ts";
+import type { Enqueue, NewEnvelope } from "../../../src/queue/types.ts";
 
 /** A complete Config with small, test-friendly queue settings. */
 export function testConfig(
@@ -47,26 +48,32 @@ export function testEnvelope(
   };
 }
 
-/** A temporary queue directory, opened; `dispose` removes it. */
+/**
+ * A temporary queue directory, opened, with its gate; `dispose` removes
+ * it. `syncDirectory` serves both the store and the gate.
+ */
 export async function temporaryQueue(
-  options: QueueStoreOptions = {},
-): Promise<{ store: QueueStore; directory: string } & AsyncDisposable> {
+  options: QueueStoreOptions & GateOptions = {},
+): Promise<
+  { store: QueueStore; gate: Enqueue; directory: string } & AsyncDisposable
+> {
   const directory = await Deno.makeTempDir({ prefix: "mailsrv-queue-" });
   const store = await QueueStore.open(directory, options);
   return {
     store,
+    gate: createEnqueue(store, options),
     directory,
     [Symbol.asyncDispose]: () => Deno.remove(directory, { recursive: true }),
   };
 }
 
-/** Writes and commits a message; returns its queue ID. */
+/** Writes and commits a message through `gate`; returns its queue ID. */
 export async function enqueue(
-  store: QueueStore,
+  gate: Enqueue,
   envelope: NewEnvelope = testEnvelope(),
   content = "Subject: test\n\nHello.\n",
 ): Promise<string> {
-  const writer = await store.openWriter(envelope);
+  const writer = await gate(envelope);
   await writer.write(new TextEncoder().encode(content));
   await writer.commit();
   return writer.id;

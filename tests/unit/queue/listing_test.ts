@@ -98,12 +98,12 @@ Deno.test("queueListing reads headers from the listed queues, pending recipients
   await using queue = await temporaryQueue({
     now: () => Date.UTC(2020, 10, 25),
   });
-  const { store } = queue;
+  const { store, gate } = queue;
   const put = async (
     queueName: "maildrop" | "active" | "deferred" | "hold" | "corrupt",
     recipients: string[],
   ) => {
-    const id = await enqueue(store, testEnvelope(recipients), "12345\n");
+    const id = await enqueue(gate, testEnvelope(recipients), "12345\n");
     if (queueName !== "maildrop") await store.move(id, "incoming", queueName);
     else {await Deno.rename(
         store.path("incoming", id),
@@ -112,7 +112,7 @@ Deno.test("queueListing reads headers from the listed queues, pending recipients
     return id;
   };
   const dropped = await put("maildrop", ["m@x.test"]);
-  const waiting = await enqueue(store, testEnvelope(["i@x.test"]), "1\n");
+  const waiting = await enqueue(gate, testEnvelope(["i@x.test"]), "1\n");
   const active = await put("active", ["done@x.test", "todo@x.test"]);
   const { recipients } = await store.readEnvelope("active", active);
   await store.markRecipients(

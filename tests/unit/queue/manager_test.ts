@@ -11,8 +11,13 @@ import {
   createQueueManager,
   type QueueManager,
 } from "../../../src/queue/manager.ts";
+import { createEnqueue } from "../../../src/queue/enqueue.ts";
 import { QueueStore } from "../../../src/queue/store.ts";
-import type { QueueName, RecipientStatus } from "../../../src/queue/types.ts";
+import type {
+  Enqueue,
+  QueueName,
+  RecipientStatus,
+} from "../../../src/queue/types.ts";
 import {
   enqueue,
   namesIn,
@@ -72,17 +77,17 @@ class Harness implements AsyncDisposable {
     message: DeliveryMessage,
   ) => Promise<DeliveryResult> | DeliveryResult = () => SENT;
   managers: QueueManager[] = [];
+  /** The gate the managers write bounces through (tests may replace it). */
+  gate: Enqueue;
 
   private constructor(readonly directory: string, public store: QueueStore) {
     this.configuration = testConfig(directory);
+    this.gate = createEnqueue(store, { now: () => this.clock });
   }
 
   static async create(overrides: Partial<Config> = {}): Promise<Harness> {
     const directory = await Deno.makeTempDir({ prefix: "mailsrv-qmgr-" });
-    const harness = new Harness(directory, undefined as unknown as QueueStore);
-    harness.store = await QueueStore.open(directory, {
-      now: () => harness.clock,
-    });
+    const harness = new Harness(directory, await QueueStore.open(directory));
     harness.configuration = testConfig(directory, overrides);
     await setupLogging({
       hostname: "mx",
@@ -94,14 +99,14 @@ class Harness implements AsyncDisposable {
 
   /** Reopens the store as a restarted daemon would (tmp/ emptied). */
   async restart(): Promise<void> {
-    this.store = await QueueStore.open(this.directory, {
-      now: () => this.clock,
-    });
+    this.store = await QueueStore.open(this.directory);
+    this.gate = createEnqueue(this.store, { now: () => this.clock });
   }
 
   manager(): QueueManager {
     const manager = createQueueManager({
       store: this.store,
+      enqueue: (envelope, options) => this.gate(envelope, options),
       config: () => this.configuration,
       now: () => this.clock,
       deliver: async (message) => {
@@ -131,7 +136,7 @@ class Harness implements AsyncDisposable {
     queue: QueueName | "tmp" = "incoming",
     content?: string,
   ): Promise<string> {
-    const id = await enqueue(this.store, testEnvelope(recipients), content);
+    const id = await enqueue(this.gate, testEnvelope(recipients), content);
     if (queue !== "incoming") {
       await Deno.rename(
         this.store.path("incoming", id),
@@ -763,8 +768,8 @@ Deno.test("expiry returns the deferred recipients to the sender in one bounce", 
 Deno.test("a bounce that cannot be written leaves the recipient pending, and is sent on retry", async () => {
   await using h = await Harness.create();
   const id = await h.enqueue(["perm@x.test"]);
-  const openWriter = h.store.openWriter.bind(h.store);
-  h.store.openWriter = () =>
+  const gate = h.gate;
+  h.gate = () =>
     Promise.reject(
       Object.assign(new Error("No space left on device"), { code: "ENOSPC" }),
     );
@@ -783,7 +788,7 @@ Deno.test("a bounce that cannot be written leaves the recipient pending, and is 
     ),
   );
 
-  h.store.openWriter = openWriter;
+  h.gate = gate;
   h.clock = (await h.store.retryTime("deferred", id))!;
   h.fireTimer();
   await manager.whenIdle();
@@ -794,7 +799,7 @@ Deno.test("a bounce that cannot be written leaves the recipient pending, and is 
 Deno.test("mail from the null sender bounces without a notice", async () => {
   await using h = await Harness.create();
   const id = await enqueue(
-    h.store,
+    h.gate,
     testEnvelope(["perm@x.test"], { sender: "" }),
   );
   h.answer = () => UNKNOWN;

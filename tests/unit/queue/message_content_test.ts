@@ -13,7 +13,7 @@ async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
 Deno.test("a small message is read from the queue file once per delivery", async () => {
   await using queue = await temporaryQueue();
   const content = "Subject: small\n\nbody\n";
-  const id = await enqueue(queue.store, testEnvelope(), content);
+  const id = await enqueue(queue.gate, testEnvelope(), content);
   const envelope = await queue.store.readEnvelope("incoming", id);
   const open = messageContent(queue.store, "incoming", id, envelope);
   assert.equal(await text(await open()), content);
@@ -28,7 +28,7 @@ Deno.test("a large message is streamed from the file on every open", async () =>
   const line = "x".repeat(99) + "\n";
   const content = "Subject: large\n\n" +
     line.repeat(Math.ceil(WHOLE_CONTENT_LIMIT / line.length) + 10);
-  const id = await enqueue(queue.store, testEnvelope(), content);
+  const id = await enqueue(queue.gate, testEnvelope(), content);
   const envelope = await queue.store.readEnvelope("incoming", id);
   const open = messageContent(queue.store, "incoming", id, envelope);
   assert.equal(await text(await open()), content);
@@ -41,7 +41,7 @@ Deno.test("a large message is streamed from the file on every open", async () =>
 
 Deno.test("a small message whose file cannot be read rejects the open", async () => {
   await using queue = await temporaryQueue();
-  const id = await enqueue(queue.store, testEnvelope(), "Subject: x\n\ny\n");
+  const id = await enqueue(queue.gate, testEnvelope(), "Subject: x\n\ny\n");
   const envelope = await queue.store.readEnvelope("incoming", id);
   await Deno.remove(join(queue.directory, "incoming", id));
   const open = messageContent(queue.store, "incoming", id, envelope);

@@ -84,7 +84,7 @@ Deno.test("commit writes, fsyncs, closes, renames, syncs incoming/, then notifie
   });
   directory = queue.directory;
   queue.store.subscribe((id) => events.push(`notify ${id}`));
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   assert.deepEqual(await namesIn(join(directory, "tmp")), [writer.id]);
   const content = "Subject: hello\n\n" + "x".repeat(4000) + "\n";
   await writer.write(encoder.encode(content.slice(0, 100)));
@@ -121,7 +121,7 @@ Deno.test("a large message streams through the buffer and patches the size in pl
   await using queue = await temporaryQueue({
     createFile: recordingFiles(events),
   });
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   const chunk = encoder.encode("0123456789abcdef".repeat(64) + "\n"); // 1025 bytes
   const chunks = 300;
   for (let i = 0; i < chunks; i++) await writer.write(chunk);
@@ -155,7 +155,7 @@ Deno.test("abort leaves nothing behind and notifies no one", async () => {
   await using queue = await temporaryQueue();
   let notified = 0;
   queue.store.subscribe(() => notified++);
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   await writer.write(encoder.encode("partial"));
   await writer.abort();
   await assertNothingLeft(queue.directory);
@@ -170,7 +170,7 @@ Deno.test("abort leaves nothing behind and notifies no one", async () => {
 
 Deno.test("an error thrown by the producer mid-write, then abort, leaves nothing", async () => {
   await using queue = await temporaryQueue();
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   try {
     await writer.write(encoder.encode("Subject: x\n\n"));
     throw new Error("client went away");
@@ -189,7 +189,7 @@ Deno.test("ENOSPC mid-write propagates and leaves nothing in tmp/ or incoming/",
       error: enospc(),
     }),
   });
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   const chunk = new Uint8Array(WRITE_BUFFER_SIZE / 4).fill(0x61);
   let error: unknown;
   let accepted = 0;
@@ -215,7 +215,7 @@ Deno.test("a failing fsync at commit propagates and leaves nothing", async () =>
   });
   let notified = 0;
   queue.store.subscribe(() => notified++);
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   await writer.write(encoder.encode("hello\n"));
   await assert.rejects(() => writer.commit(), /Input\/output error/);
   await assertNothingLeft(queue.directory);
@@ -227,7 +227,7 @@ Deno.test("a failing directory fsync withdraws the message from incoming/", asyn
     syncDirectory: () =>
       Promise.reject(new Error("Input/output error (os error 5)")),
   });
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   await writer.write(encoder.encode("hello\n"));
   await assert.rejects(() => writer.commit(), /Input\/output error/);
   await assertNothingLeft(queue.directory);
@@ -245,7 +245,7 @@ Deno.test("a real ENOSPC from /dev/full is recognised", {
   await using queue = await temporaryQueue({
     createFile: () => Deno.openSync("/dev/full", { write: true }),
   });
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   await writer.write(encoder.encode("hello\n"));
   const error = await writer.commit().then(() => undefined, (e) => e);
   assert.ok(isOutOfSpace(error), `expected ENOSPC, got ${error}`);
@@ -256,7 +256,7 @@ Deno.test("a real ENOSPC from /dev/full is recognised", {
 
 Deno.test("writes are serialized even when the producer does not await them", async () => {
   await using queue = await temporaryQueue();
-  const writer = await queue.store.openWriter(testEnvelope());
+  const writer = await queue.gate(testEnvelope());
   const parts = Array.from({ length: 50 }, (_, i) => `line ${i}\n`);
   const big = "B".repeat(WRITE_BUFFER_SIZE + 10) + "\n";
   await Promise.all([
@@ -276,7 +276,7 @@ Deno.test("a maildrop writer commits to maildrop/ without notifying the manager"
   await using queue = await temporaryQueue();
   let notified = 0;
   queue.store.subscribe(() => notified++);
-  const writer = await queue.store.openWriter(testEnvelope(), {
+  const writer = await queue.gate(testEnvelope(), {
     queue: "maildrop",
   });
   await writer.write(encoder.encode("local\n"));
@@ -298,7 +298,7 @@ Deno.test("a header larger than the write buffer (many recipients) is written wh
     { length: 3000 },
     (_, i) => `user${i}@example.test`,
   );
-  const writer = await queue.store.openWriter(testEnvelope(recipients));
+  const writer = await queue.gate(testEnvelope(recipients));
   await writer.write(encoder.encode("hi\n"));
   await writer.commit();
   const envelope = await queue.store.readEnvelope("incoming", writer.id);

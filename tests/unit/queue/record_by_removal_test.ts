@@ -4,6 +4,7 @@ import type { DeliveryResult } from "../../../src/delivery/types.ts";
 import { syncDirectory } from "../../../src/fs/sync_directory.ts";
 import { closeLogging, setupLogging } from "../../../src/log/maillog.ts";
 import { createQueueManager } from "../../../src/queue/manager.ts";
+import { createEnqueue } from "../../../src/queue/enqueue.ts";
 import { QueueStore } from "../../../src/queue/store.ts";
 import {
   enqueue,
@@ -37,9 +38,11 @@ Deno.test("one pending recipient: its delivery is recorded by a durable removal 
       return syncDirectory(path);
     },
   });
+  const gate = createEnqueue(store);
   let delivered = false;
   const manager = createQueueManager({
     store,
+    enqueue: gate,
     config: () => testConfig(dir),
     deliver: () => {
       delivered = true;
@@ -49,7 +52,7 @@ Deno.test("one pending recipient: its delivery is recorded by a durable removal 
   });
   try {
     await manager.start();
-    await enqueue(store, testEnvelope(["only@example.test"]));
+    await enqueue(gate, testEnvelope(["only@example.test"]));
     await until(
       "removal",
       async () =>
@@ -71,10 +74,12 @@ Deno.test("several pending recipients: each delivery is recorded in the file as 
   const dir = await Deno.makeTempDir({ prefix: "mailsrv-qmgr-" });
   await setupLogging({ hostname: "mx", stderr: false, sink: () => {} });
   const store = await QueueStore.open(dir);
+  const gate = createEnqueue(store);
   let releaseSecond!: () => void;
   const secondDone = new Promise<void>((r) => releaseSecond = r);
   const manager = createQueueManager({
     store,
+    enqueue: gate,
     config: () => testConfig(dir),
     deliver: async (message) => {
       if (message.recipient === "second@example.test") await secondDone;
@@ -85,7 +90,7 @@ Deno.test("several pending recipients: each delivery is recorded in the file as 
   try {
     await manager.start();
     const id = await enqueue(
-      store,
+      gate,
       testEnvelope(["first@example.test", "second@example.test"]),
     );
     // While the second delivery hangs, the first is already on disk as D.

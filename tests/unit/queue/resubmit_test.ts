@@ -34,13 +34,19 @@ Deno.test("resubmit streams the content byte for byte and commits through the ga
     const source = chunked(chunks);
     const notified: string[] = [];
     queue.store.subscribe((id) => notified.push(id));
-    const resubmit = createResubmit(queue.store, "mx.example.test");
+    const opened: string[] = [];
+    const resubmit = createResubmit(async (envelope, options) => {
+      const writer = await queue.gate(envelope, options);
+      opened.push(writer.id);
+      return writer;
+    }, "mx.example.test");
     const id = await resubmit({
       sender: "owner-list@example.test",
       recipients: ["far@example.org", "near@example.test"],
       fromQueueId: "8DsBw0lSIIgfQSJ",
       content: () => Promise.resolve(source.stream),
     });
+    assert.deepEqual(opened, [id], "written through the gate it was given");
     assert.deepEqual(notified, [id]);
     assert.equal(source.pulled(), 4);
     assert.deepEqual(await namesIn(queue.store.directory("incoming")), [id]);
@@ -85,7 +91,7 @@ Deno.test("a content stream that fails leaves nothing in the queue and rejects",
       } else controller.error(new Error("Queue file vanished"));
     },
   });
-  const resubmit = createResubmit(queue.store);
+  const resubmit = createResubmit(queue.gate);
   await assert.rejects(
     resubmit({
       sender: "a@example.test",

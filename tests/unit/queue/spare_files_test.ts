@@ -9,9 +9,9 @@ import {
 
 Deno.test("a delivered message's file is kept as a spare and reused without its old bytes", async () => {
   await using queue = await temporaryQueue();
-  const { store, directory } = queue;
+  const { store, gate, directory } = queue;
   const big = "Subject: first\n\n" + "old content line\n".repeat(1000);
-  const first = await enqueue(store, testEnvelope(), big);
+  const first = await enqueue(gate, testEnvelope(), big);
   await store.move(first, "incoming", "active");
   await store.remove("active", first);
   assert.deepEqual(await namesIn(join(directory, "active")), []);
@@ -20,7 +20,7 @@ Deno.test("a delivered message's file is kept as a spare and reused without its 
   assert.equal(spares[0], `spare.${first}`);
 
   const second = await enqueue(
-    store,
+    gate,
     testEnvelope(["carol@example.test"]),
     "Subject: second\n\nnew\n",
   );
@@ -41,8 +41,8 @@ Deno.test("a delivered message's file is kept as a spare and reused without its 
 
 Deno.test("spares are dropped when the store opens: tmp/ never outlives a daemon", async () => {
   await using queue = await temporaryQueue();
-  const { store, directory } = queue;
-  const id = await enqueue(store);
+  const { store, gate, directory } = queue;
+  const id = await enqueue(gate);
   await store.remove("incoming", id);
   assert.equal((await namesIn(join(directory, "tmp"))).length, 1);
   const { QueueStore } = await import("../../../src/queue/store.ts");
@@ -52,7 +52,7 @@ Deno.test("spares are dropped when the store opens: tmp/ never outlives a daemon
 
 Deno.test("a store in another thread retires spent files to the writing store, and announces commits to it", async () => {
   await using queue = await temporaryQueue();
-  const { store: writing, directory } = queue;
+  const { store: writing, gate, directory } = queue;
   const { QueueStore } = await import("../../../src/queue/store.ts");
   const delivering = await QueueStore.open(directory, {
     clearStaging: false,
@@ -60,22 +60,22 @@ Deno.test("a store in another thread retires spent files to the writing store, a
   });
   const announced: string[] = [];
   delivering.subscribe((id) => announced.push(id));
-  const first = await enqueue(writing);
+  const first = await enqueue(gate);
   delivering.announce(first);
   assert.deepEqual(announced, [first]);
   await writing.move(first, "incoming", "active");
   await delivering.remove("active", first);
   assert.deepEqual(await namesIn(join(directory, "tmp")), [`spare.${first}`]);
   // The writing store reuses it for its next message.
-  const second = await enqueue(writing);
+  const second = await enqueue(gate);
   assert.deepEqual(await namesIn(join(directory, "tmp")), []);
   assert.deepEqual(await namesIn(join(directory, "incoming")), [second]);
 });
 
 Deno.test("a spare that vanished from tmp/ is skipped: the message gets a fresh file", async () => {
   await using queue = await temporaryQueue();
-  const { store, directory } = queue;
+  const { store, gate, directory } = queue;
   store.adoptSpare("spare.gone");
-  const id = await enqueue(store);
+  const id = await enqueue(gate);
   assert.deepEqual(await namesIn(join(directory, "incoming")), [id]);
 });

@@ -48,7 +48,7 @@ Deno.test("open creates the layout 0700 and empties tmp/", async () => {
 Deno.test("readEnvelope reads the header and checks the file name", async () => {
   await using queue = await temporaryQueue({ now: () => 1_700_000_000_000 });
   const id = await enqueue(
-    queue.store,
+    queue.gate,
     testEnvelope(["a@x.test", "b@x.test"]),
     "Hi\n",
   );
@@ -92,7 +92,7 @@ Deno.test("a file whose header never ends is corrupt", async () => {
 Deno.test("openContent streams the content in chunks and closes at the end", async () => {
   await using queue = await temporaryQueue();
   const content = "Subject: big\n\n" + "y".repeat(200_000) + "\n";
-  const id = await enqueue(queue.store, testEnvelope(), content);
+  const id = await enqueue(queue.gate, testEnvelope(), content);
   const envelope = await queue.store.readEnvelope("incoming", id);
   const chunks = await readAll(
     queue.store.openContent("incoming", id, envelope),
@@ -117,7 +117,7 @@ Deno.test("openContent streams the content in chunks and closes at the end", asy
 
 Deno.test("openContent of an empty message ends at once; a short file errors", async () => {
   await using queue = await temporaryQueue();
-  const id = await enqueue(queue.store, testEnvelope(), "");
+  const id = await enqueue(queue.gate, testEnvelope(), "");
   const envelope = await queue.store.readEnvelope("incoming", id);
   assert.deepEqual(
     await readAll(queue.store.openContent("incoming", id, envelope)),
@@ -133,7 +133,7 @@ Deno.test("openContent of an empty message ends at once; a short file errors", a
 Deno.test("markRecipients overwrites status bytes in place", async () => {
   await using queue = await temporaryQueue();
   const id = await enqueue(
-    queue.store,
+    queue.gate,
     testEnvelope(["a@x.test", "b@x.test", "c@x.test"]),
     "x\n",
   );
@@ -164,7 +164,7 @@ Deno.test("markRecipients overwrites status bytes in place", async () => {
 Deno.test("markRecipients refuses an offset that is not a status byte, writing nothing", async () => {
   await using queue = await temporaryQueue();
   const id = await enqueue(
-    queue.store,
+    queue.gate,
     testEnvelope(["a@x.test", "b@x.test"]),
     "x\n",
   );
@@ -190,7 +190,7 @@ Deno.test("markRecipients refuses an offset that is not a status byte, writing n
 Deno.test("move, retry time, defer reasons and remove", async () => {
   await using queue = await temporaryQueue();
   const { store } = queue;
-  const id = await enqueue(store);
+  const id = await enqueue(queue.gate);
   await store.move(id, "incoming", "active");
   await store.setRetryTime("active", id, 1_800_000_000_000);
   await store.move(id, "active", "deferred");
@@ -222,9 +222,9 @@ Deno.test("move, retry time, defer reasons and remove", async () => {
 Deno.test("list yields queue IDs only, streamed from the directory", async () => {
   await using queue = await temporaryQueue();
   const ids = [
-    await enqueue(queue.store),
-    await enqueue(queue.store),
-    await enqueue(queue.store),
+    await enqueue(queue.gate),
+    await enqueue(queue.gate),
+    await enqueue(queue.gate),
   ];
   await Deno.writeTextFile(
     join(queue.store.directory("incoming"), ".hidden"),
@@ -254,9 +254,9 @@ Deno.test("a throwing commit listener does not fail the commit; it is logged", a
       throw new Error("listener bug");
     });
     const unsubscribe = queue.store.subscribe((id) => seen.push(id));
-    const first = await enqueue(queue.store);
+    const first = await enqueue(queue.gate);
     unsubscribe();
-    await enqueue(queue.store);
+    await enqueue(queue.gate);
     assert.deepEqual(seen, [first]);
     assert.match(
       lines[0],

@@ -25,7 +25,7 @@ function deps(
 ): SmtpDeps {
   return {
     config: () => testConfig(overrides),
-    openQueueWriter: queue.open,
+    enqueue: queue.open,
     verifyRecipient: verifierFor("alice"),
     now: () => NOW,
     ...more,

@@ -30,7 +30,7 @@ export interface QueueFaults {
   commit?: Error;
 }
 
-/** An in-memory queue behind `openQueueWriter`. */
+/** An in-memory queue behind `enqueue`, the gate. */
 export class FakeQueue {
   readonly messages: FakeMessage[] = [];
   faults: QueueFaults = {};

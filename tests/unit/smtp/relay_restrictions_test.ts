@@ -155,7 +155,7 @@ async function relayOverConnection(
   const log = await collectMaillog(() =>
     serveSmtpConnection(stream, {
       config: () => testConfig({ smtpd_relay_restrictions: restrictions }),
-      openQueueWriter: queue.open,
+      enqueue: queue.open,
       verifyRecipient: verifierFor("alice"),
       popBeforeSmtp,
     }, "192.0.2.9")

@@ -104,7 +104,7 @@ async function withServer(
       kind: "smtp",
     }, {
       config: () => testConfig(overrides),
-      openQueueWriter: queue.open,
+      enqueue: queue.open,
       verifyRecipient: verifierFor("alice"),
     });
     try {

@@ -121,7 +121,7 @@ export async function runTranscript(text: string): Promise<void> {
   const logs = await collectMaillog(() =>
     serveSmtpConnection(stream, {
       config: () => testConfig(t.config),
-      openQueueWriter: queue.open,
+      enqueue: queue.open,
       verifyRecipient: verifierFor(...t.users),
       now: () => Date.UTC(2024, 10, 25, 2, 54, 32),
     }, t.client)

@@ -1,0 +1,66 @@
+/**
+ * Recipient marks: a recipient's status byte, written in place.
+ *
+ * DESCRIPTION
+ *   A queue file records each recipient's status in the byte right after
+ *   `rcpt=` (P pending, D delivered, B bounced; docs/queue-format.md).
+ *   `markRecipients` checks that every given offset really holds such a
+ *   byte, then overwrites them with one byte write each and makes them
+ *   durable with one fdatasync. A single byte lies inside one sector, so
+ *   a crash leaves it old or new, never torn.
+ *
+ *   Used by the store for the queue manager (status_recorder.ts gathers
+ *   the results that finish together into one call). Needs read and write
+ *   permission on the queue file. Does NOT parse the rest of the file.
+ */
+import { readAt } from "./queue_file_reader.ts";
+import {
+  CorruptQueueFileError,
+  statusByte,
+  statusFromByte,
+} from "./queue_file.ts";
+import type { RecipientStatus } from "./types.ts";
+
+const RCPT_PREFIX = new TextEncoder().encode("rcpt=");
+
+/** Whether the byte at `offset` is a recipient status byte. */
+function holdsStatus(file: Deno.FsFile, offset: number): boolean {
+  const start = offset - RCPT_PREFIX.length;
+  const bytes = start >= 0
+    ? readAt(file, start, RCPT_PREFIX.length + 1)
+    : new Uint8Array(0);
+  return bytes.length === RCPT_PREFIX.length + 1 &&
+    RCPT_PREFIX.every((b, i) => bytes[i] === b) &&
+    statusFromByte(bytes[RCPT_PREFIX.length]) !== undefined;
+}
+
+/**
+ * Records `status` for the recipients of queue file `path` (message `id`)
+ * whose status bytes lie at `offsets`. Every offset is checked before
+ * anything is written.
+ * @throws CorruptQueueFileError when an offset holds no status byte
+ */
+export async function markRecipients(
+  path: string,
+  id: string,
+  offsets: readonly number[],
+  status: RecipientStatus,
+): Promise<void> {
+  if (offsets.length === 0) return;
+  using file = Deno.openSync(path, { read: true, write: true });
+  for (const offset of offsets) {
+    if (!holdsStatus(file, offset)) {
+      throw new CorruptQueueFileError(
+        `no recipient status at offset ${offset} of queue file "${id}"`,
+      );
+    }
+  }
+  const byte = new Uint8Array([statusByte(status)]);
+  for (const offset of offsets) {
+    file.seekSync(offset, Deno.SeekMode.Start);
+    if (file.writeSync(byte) !== 1) {
+      throw new Error(`Short write to queue file "${id}"`);
+    }
+  }
+  await file.syncData();
+}
