@@ -15,10 +15,10 @@
  *   4. every target is delivered: mailboxes (`local_mailbox.ts`, which
  *      runs `mailbox_command` when set), files and Maildirs
  *      (`file_target.ts`; one the mailbox guard refuses, such as a
- *      `.forward` naming a password file or an alias naming a file in the
- *      queue, is deferred 4.3.5) and commands (`command.ts`) with the
- *      privileges expansion chose — never root's — and addresses are resubmitted
- *      through the queue's single gate as one new message, with a
+ *      `.forward` naming a password file or an alias naming a file in
+ *      the queue, is deferred 4.3.5) and commands (`command.ts`) with
+ *      the privileges expansion chose — never root's — and addresses are
+ *      resubmitted through the queue's single gate as one new message, with a
  *      `Delivered-To:` header so that a loop is caught when it returns.
  *
  *   A recipient the tables list but passwd does not know gets a mailbox
