@@ -10,6 +10,9 @@
  *                       create and remove it; a Maildir's POP3 session
  *                       lock is `.mailsrv-pop3.lock`)
  *   NAME.mailsrv-tmp    the POP3 server's rewrite of mbox NAME
+ *   .forward*           a user's forward file (forward_path's default
+ *                       names): mail written there would add delivery
+ *                       targets, commands included
  *   passwd              a domain's POP3 password file, in the layout of
  *                       pop3_passwd_directory (`<dir>/<domain>/passwd`,
  *                       vm-pop3d's), which the classic recipe puts in the
@@ -22,8 +25,8 @@
  *
  *   `tmp`, `new` and `cur` are reserved for virtual mailboxes only; a
  *   file target (an alias or `.forward` naming `/path`) is held only to
- *   the lock and temporary-file rules, since its name is the user's
- *   choice.
+ *   the lock, temporary-file and `.forward` rules, since its name is the
+ *   user's choice.
  *
  *   Pure. Used by the mailbox guard and by `mailsrv user add`.
  *
@@ -62,6 +65,9 @@ export function reservedMailboxName(
         name.slice(0, -suffix.length)
       }"`;
     }
+  }
+  if (name.startsWith(".forward")) {
+    return `"${name}" is reserved: it is the name of a .forward file, whose lines are delivery targets`;
   }
   if (context === "file") return undefined;
   if (name === PASSWD_FILE_NAME) {

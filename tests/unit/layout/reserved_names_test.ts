@@ -28,6 +28,9 @@ Deno.test("reserved names: passwd, lock and temporary files, . and .., Maildir f
 Deno.test("reserved names: file targets keep only the lock rules; ordinary names pass", () => {
   assert.equal(reservedMailboxName("passwd", "file"), undefined);
   assert.match(reservedMailboxName("x.lock", "file")!, /lock file/);
+  for (const name of [".forward", ".forward+list"]) {
+    assert.match(reservedMailboxName(name, "file")!, /\.forward file/);
+  }
   for (const name of ["alice", "passwd2", "lockbox", "news", "bob.locked"]) {
     assert.equal(reservedMailboxName(name, "virtual"), undefined, name);
   }
