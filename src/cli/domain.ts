@@ -15,12 +15,24 @@
  */
 import { type Command, EXIT, UsageError } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
+import { LookupTableError } from "../maps/mod.ts";
 import { AdminError } from "../virtual/admin_error.ts";
 import {
   addDomain,
   deleteDomain,
   listDomains,
 } from "../virtual/domain_admin.ts";
+
+/**
+ * True for the errors an administration step reports in one line: its
+ * refusals, file system errors (a missing or unwritable directory, a
+ * file where a directory should be) and unreadable tables. Anything else
+ * is a bug and keeps its stack trace.
+ */
+function isReportable(e: unknown): e is Error {
+  return e instanceof AdminError || e instanceof LookupTableError ||
+    Object.values(Deno.errors).some((kind) => e instanceof kind);
+}
 
 /** Runs an administration step; a refusal becomes `mailsrv: error: …`, exit 1. */
 export async function refusalsAsErrors(
@@ -31,8 +43,8 @@ export async function refusalsAsErrors(
     await work();
     return EXIT.ok;
   } catch (e) {
-    if (!(e instanceof AdminError)) throw e;
-    warn(`mailsrv: error: ${e.message}`);
+    if (!isReportable(e)) throw e;
+    warn(`mailsrv: error: ${e.message.replace(/\s*\n\s*/g, " ")}`);
     return EXIT.failure;
   }
 }
@@ -65,7 +77,10 @@ table of virtual_mailbox_domains), creates <virtual_mailbox_base>/DOMAIN/
 
 del DOMAIN: removes the domain's line. Refused while the mailbox map or the
 passwd file lists users, unless --force, which also removes the users' map
-lines, the passwd directory and the mailbox directory with all mail.
+lines, the passwd directory and the mailbox directory with all mail, and
+prints what it removed. --force is refused, changing nothing, when one of
+those directories holds a table, the configuration, the queue or another
+domain's passwd file.
 
 list: prints the domains, one per line.
 
@@ -96,7 +111,13 @@ and owner.`,
             1,
             "domain del [--force] DOMAIN",
           );
-          return await deleteDomain(config, domain, !!context.values.force);
+          const removed = await deleteDomain(
+            config,
+            domain,
+            !!context.values.force,
+          );
+          for (const line of removed) context.print(`${line}\n`);
+          return;
         }
         case "list":
           subcommandOperands(context.operands, 0, "domain list");

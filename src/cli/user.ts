@@ -39,11 +39,18 @@ DOMAIN/USER/ by default, or an mbox file DOMAIN/USER with --mbox), adds
 USER:<bcrypt hash> to <pop3_passwd_directory>/DOMAIN/passwd and
 "USER@DOMAIN  DOMAIN/USER/" to the mailbox map (the first hash: or texthash:
 table of virtual_mailbox_maps). The domain must have been added first.
+Refused for reserved names (passwd, the name of a domain's POP3 password
+file; names ending in .lock or .mailsrv-tmp, mailbox lock and temporary
+files; tmp, new and cur, a Maildir's folders) and for a mailbox that would
+be, hold or sit inside a passwd file, a table, the configuration or the
+queue, or overlap another user's mailbox.
 
 passwd USER@DOMAIN: replaces the user's password hash.
 
 del USER@DOMAIN: removes the map and passwd lines; the mailbox and its mail
-are removed only with --purge.
+are removed only with --purge. Prints what it removed. --purge is refused,
+changing nothing, when the mailbox is, holds or sits inside a passwd file,
+table, the configuration or the queue, or another user's mailbox overlaps it.
 
 list DOMAIN: prints the domain's users, one per line.
 
@@ -101,7 +108,13 @@ standard input with --password-stdin; never from the command line.`,
             1,
             "user del [--purge] USER@DOMAIN",
           );
-          return await deleteUser(config, address, !!context.values.purge);
+          const removed = await deleteUser(
+            config,
+            address,
+            !!context.values.purge,
+          );
+          for (const line of removed) context.print(`${line}\n`);
+          return;
         }
         case "list": {
           const [domain] = subcommandOperands(

@@ -14,9 +14,11 @@
  *      user's mailbox;
  *   4. every target is delivered: mailboxes (`local_mailbox.ts`, which
  *      runs `mailbox_command` when set), files and Maildirs
- *      (`file_target.ts`) and commands (`command.ts`) with the privileges
- *      expansion chose — never root's — and addresses are resubmitted
- *      through the queue's single gate as one new message, with a
+ *      (`file_target.ts`; one the mailbox guard refuses, such as a
+ *      `.forward` naming a password file or an alias naming a file in
+ *      the queue, is deferred 4.3.5) and commands (`command.ts`) with
+ *      the privileges expansion chose — never root's — and addresses are
+ *      resubmitted through the queue's single gate as one new message, with a
  *      `Delivered-To:` header so that a loop is caught when it returns.
  *
  *   A recipient the tables list but passwd does not know gets a mailbox
@@ -29,6 +31,7 @@
  *   sent, with every target's reason in the log line.
  */
 import type { Config } from "../config/types.ts";
+import { checkMailbox } from "../layout/mod.ts";
 import {
   type AliasTableCache,
   createAliasTableCache,
@@ -105,6 +108,17 @@ interface Delivery {
   readonly user: string;
 }
 
+/** Defers a file target the mailbox guard refuses (not /dev/null). */
+async function refuseProtectedFile(
+  path: string,
+  config: Config,
+): Promise<void> {
+  if (path === "/dev/null" || !path.startsWith("/")) return;
+  const format = path.endsWith("/") ? "maildir" : "mbox";
+  const refusal = await checkMailbox(config, { path, format }, "file");
+  if (refusal) throw new DeliveryError(refusal.reason, true, "4.3.5");
+}
+
 /** Delivers one target; returns its maillog reason. */
 async function deliverTarget(
   target: Exclude<LocalTarget, { kind: "forward" }>,
@@ -131,6 +145,7 @@ async function deliverTarget(
       });
     }
     case "file":
+      await refuseProtectedFile(target.path, config);
       await deliverToFile(target.path, message, {
         privileges: target.privileges,
         hostname: config.myhostname,

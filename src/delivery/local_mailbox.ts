@@ -13,9 +13,13 @@
  *   - otherwise mailsrv writes the mailbox chosen by `mailbox_location.ts`
  *     (home_mailbox for system users, else the spool; a trailing `/` means
  *     Maildir), creating the spool directory the first time; when mailsrv
- *     runs as root, files it creates belong to the user.
+ *     runs as root, files it creates belong to the user. A mailbox the
+ *     guard refuses (`layout/mailbox_guard.ts`: it would be, hold or sit
+ *     inside a password file, table, the configuration or the queue, or
+ *     has a reserved name such as `passwd`) is deferred 4.3.5.
  */
 import type { Config } from "../config/types.ts";
+import { checkMailbox } from "../layout/mod.ts";
 import type { MapCache } from "../maps/mod.ts";
 import { deliverToCommand } from "./command.ts";
 import type { MboxLockOptions } from "./lock.ts";
@@ -157,5 +161,7 @@ export async function deliverToMailbox(
     return `delivered to command: ${config.mailbox_command}`;
   }
   const location = mailboxLocation(name, account, config);
+  const refusal = await checkMailbox(config, location, "local");
+  if (refusal) throw new DeliveryError(refusal.reason, true, "4.3.5");
   return await writeMailbox(location, account, message, delivery);
 }

@@ -16,7 +16,10 @@
  *      ending in `/` is a Maildir, anything else an mbox file locked as
  *      `lock.ts` does (dotlock and flock, which covers every
  *      virtual_mailbox_lock setting); an address no table knows is
- *      bounced 5.1.1, an unsafe name or table value 5.1.3;
+ *      bounced 5.1.1, an unsafe name or table value 5.1.3, and a mailbox
+ *      the guard refuses (`layout/mailbox_guard.ts`: it would be, hold
+ *      or sit inside a password file, table, the configuration or the
+ *      queue, or has a reserved name) is deferred 4.3.5 with the reason;
  *   4. an address in a local domain goes to the local delivery agent;
  *      others are resubmitted through the queue's gate as one new message
  *      with a `Delivered-To:` header.
@@ -39,6 +42,7 @@
  */
 import { dirname, relative, resolve } from "node:path";
 import type { Config } from "../config/types.ts";
+import { checkMailbox } from "../layout/mod.ts";
 import { LookupTableError } from "../maps/mod.ts";
 import { refuseLoops } from "./header_scan.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
@@ -119,6 +123,8 @@ async function deliverToVirtualMailbox(
   if (found.kind === "unsafe") {
     throw new DeliveryError(found.reason, false, "5.1.3");
   }
+  const refusal = await checkMailbox(config, found.mailbox, "virtual");
+  if (refusal) throw new DeliveryError(refusal.reason, true, "4.3.5");
   const mailboxOwner = await maps.findOwner(address, config);
   const owner = runsAsRoot(options.uid === undefined ? Deno.uid() : options.uid)
     ? mailboxOwner

@@ -14,6 +14,10 @@
  *     alias loop                        → 550 5.4.6
  *     virtual_mailbox_maps has it       → accepted
  *     … with a value delivery refuses   → 550 5.1.3 (no bounce later)
+ *     … a mailbox the guard refuses     → 451 4.3.0 when it reaches a
+ *       (layout/mailbox_guard.ts)         protected file, 550 5.1.1 for a
+ *                                         reserved name; a `warning:`
+ *                                         line names the map entry
  *     otherwise                         → 550 5.1.1 User unknown in
  *                                         virtual mailbox table
  *     a table cannot be read            → 451 4.3.0
@@ -22,6 +26,8 @@
  *   the configuration at every call, so a reload applies at once.
  */
 import type { Config } from "../config/types.ts";
+import { checkMailbox } from "../layout/mod.ts";
+import { maillog } from "../log/maillog.ts";
 import { LookupTableError, type MapOptions } from "../maps/mod.ts";
 import { isSafeLocalPart, localPartOf } from "../resolve/local_part.ts";
 import {
@@ -79,8 +85,16 @@ async function verdictFor(
   if (expanded.length !== 1 || expanded[0] !== address) return { ok: true };
   const found = await maps.findMailbox(address, config);
   switch (found.kind) {
-    case "found":
-      return { ok: true };
+    case "found": {
+      const refusal = await checkMailbox(config, found.mailbox, "virtual");
+      if (!refusal) return { ok: true };
+      maillog("smtpd").warning(
+        `virtual_mailbox_maps entry for <${address}> refused: ${refusal.reason}`,
+      );
+      return refusal.kind === "protected"
+        ? TEMPORARY_LOOKUP_FAILURE
+        : reject(550, "5.1.1", "User unknown in virtual mailbox table");
+    }
     case "unsafe":
       return reject(550, "5.1.3", "Bad destination mailbox address syntax");
     case "unknown":

@@ -13,8 +13,10 @@
  *      (`password_hash.ts`);
  *   3. the mailbox is the one virtual delivery writes: virtual_mailbox_maps
  *      for `user@domain` (or the domain's catch-all), under
- *      virtual_mailbox_base, refused if it could leave the base; the owner
- *      comes from virtual_uid_maps and virtual_gid_maps when they are set.
+ *      virtual_mailbox_base, refused if it could leave the base or the
+ *      mailbox guard refuses it (`layout/mailbox_guard.ts`: a session
+ *      could read and rewrite a password file or table); the owner comes
+ *      from virtual_uid_maps and virtual_gid_maps when they are set.
  *
  * SECURITY
  *   A wrong password, an unknown user, an unknown domain and a malformed
@@ -30,6 +32,7 @@
  *   does (pop3_failed_login_delay, pop3_max_failed_logins).
  */
 import type { Config } from "../config/types.ts";
+import { checkMailbox } from "../layout/mod.ts";
 import {
   createVirtualMaps,
   type VirtualMaps,
@@ -95,6 +98,8 @@ async function accountOf(
         : found.reason,
     );
   }
+  const refusal = await checkMailbox(config, found.mailbox, "virtual");
+  if (refusal) throw new Error(refusal.reason);
   const owned = config.virtual_uid_maps.length > 0 ||
     config.virtual_gid_maps.length > 0;
   const owner = owned ? await maps.findOwner(address, config) : undefined;

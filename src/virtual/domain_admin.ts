@@ -16,11 +16,21 @@
  *
  *   Every file edit is atomic (`atomic_write.ts`). Used by the CLI.
  *
+ * SECURITY
+ *   A domain's mailbox and passwd directories hold mail anyone can send,
+ *   and `--force` removes them: both are refused when they are, contain
+ *   or sit inside a file mailsrv trusts other than the domain's own
+ *   passwd file (a domain named like a table in the base, the queue, the
+ *   configuration), or exist as something other than a directory
+ *   (`layout/mailbox_guard.ts`). Names ending in `.lock` are refused:
+ *   they are mailbox lock files.
+ *
  *   Does NOT touch virtual_alias_maps or notify the daemon (tables are
  *   re-read when they change).
  */
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
+import { checkDomainDirectory, reservedMailboxName } from "../layout/mod.ts";
 import { AdminError } from "./admin_error.ts";
 import { editFileAtomically } from "../fs/atomic_replace.ts";
 import { ensureDirectory, removeMailbox } from "./mailbox_create.ts";
@@ -46,6 +56,26 @@ export async function listDomains(config: Config): Promise<string[]> {
   return tableKeys(await readOrEmpty(domainsFile(config)));
 }
 
+/**
+ * Refuses a domain whose directories would collide with the layout.
+ * @param doing what is refused, for the message
+ */
+async function refuseUnsafeDirectories(
+  config: Config,
+  domain: string,
+  doing: string,
+): Promise<void> {
+  for (
+    const directory of [
+      join(mailboxBase(config), domain),
+      passwdDirectory(config, domain),
+    ]
+  ) {
+    const problem = await checkDomainDirectory(config, directory, domain);
+    if (problem) throw new AdminError(`${doing}: ${problem}`);
+  }
+}
+
 /** Adds `domain`; refuses one already listed. */
 export async function addDomain(config: Config, raw: string): Promise<void> {
   const domain = checkDomainName(raw);
@@ -53,6 +83,10 @@ export async function addDomain(config: Config, raw: string): Promise<void> {
   if (tableKeys(await readOrEmpty(file)).includes(domain)) {
     throw new AdminError(`domain "${domain}" is already in "${file}"`);
   }
+  const doing = `cannot add domain "${domain}"`;
+  const reserved = reservedMailboxName(domain, "file");
+  if (reserved) throw new AdminError(`${doing}: ${reserved}`);
+  await refuseUnsafeDirectories(config, domain, doing);
   const owner = await mailboxOwner(config, `@${domain}`);
   await ensureDirectory(join(mailboxBase(config), domain), 0o700, owner);
   const passwdOwner = owner && { uid: 0, gid: owner.gid };
@@ -85,13 +119,15 @@ export async function domainUsers(
 
 /**
  * Deletes `domain`; with `force`, its users, passwd files and mailboxes.
- * @throws AdminError when it is not listed, or has users and no `force`
+ * @returns one line per directory removed, for the administrator
+ * @throws AdminError when it is not listed, or has users and no `force`,
+ *   or `force` would remove a protected file (nothing is changed then)
  */
 export async function deleteDomain(
   config: Config,
   raw: string,
   force: boolean,
-): Promise<void> {
+): Promise<string[]> {
   const domain = checkDomainName(raw);
   const file = domainsFile(config);
   if (!tableKeys(await readOrEmpty(file)).includes(domain)) {
@@ -105,12 +141,19 @@ export async function deleteDomain(
       }${users.length > 3 ? ", …" : ""}); delete them or use --force`,
     );
   }
+  if (force) {
+    await refuseUnsafeDirectories(
+      config,
+      domain,
+      `not removing domain "${domain}"; nothing was changed`,
+    );
+  }
   await editFileAtomically(
     file,
     (text) => removeEntries(text ?? "", (key) => key === domain),
     { createMode: TABLE_FILE_MODE },
   );
-  if (!force) return;
+  if (!force) return [];
   await editFileAtomically(
     mailboxMapFile(config),
     (text) =>
@@ -119,8 +162,18 @@ export async function deleteDomain(
         : removeEntries(text, (key) => key.endsWith(`@${domain}`)),
     { createMode: TABLE_FILE_MODE },
   );
-  await removeMailbox(passwdDirectory(config, domain));
-  await removeMailbox(join(mailboxBase(config), domain));
+  const removed: string[] = [];
+  for (
+    const directory of [
+      passwdDirectory(config, domain),
+      join(mailboxBase(config), domain),
+    ]
+  ) {
+    if (await removeMailbox(directory)) {
+      removed.push(`removed directory "${directory}"`);
+    }
+  }
+  return removed;
 }
 
 /** A file's text, or "" when it does not exist. */

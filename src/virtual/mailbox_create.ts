@@ -10,7 +10,8 @@
  *   same way. Each new entry is made durable with a directory fsync. A
  *   mailbox that already exists (a user added again after `user del`
  *   without `--purge`) is kept, mail included; missing Maildir
- *   subdirectories are added.
+ *   subdirectories are added. An existing entry of the wrong kind (a
+ *   file where a Maildir goes) is refused with `AdminError`.
  *
  *   Used by `mailsrv domain` and `mailsrv user`. Needs write permission
  *   under virtual_mailbox_base.
@@ -20,6 +21,7 @@
  */
 import { dirname, join } from "node:path";
 import { syncDirectory } from "../fs/sync_directory.ts";
+import { AdminError } from "./admin_error.ts";
 import type { Owner } from "./virtual_layout.ts";
 
 /** A virtual mailbox's format, as the map line's trailing `/` tells. */
@@ -57,6 +59,12 @@ export async function createMailbox(
   format: MailboxFormat,
   owner?: Owner,
 ): Promise<void> {
+  await requireKind(dirname(path), "directory", "the domain directory");
+  await requireKind(
+    path,
+    format === "maildir" ? "directory" : "file",
+    format === "maildir" ? "a Maildir" : "an mbox",
+  );
   await ensureDirectory(dirname(path), 0o700, owner);
   if (format === "maildir") {
     await ensureDirectory(path, 0o700, owner);
@@ -82,13 +90,43 @@ export async function createMailbox(
   await syncDirectory(dirname(path));
 }
 
-/** Removes a mailbox (file or directory tree); a missing one is no error. */
-export async function removeMailbox(path: string): Promise<void> {
+/**
+ * Removes a mailbox (file or directory tree); a missing one is no error.
+ * @returns whether there was one
+ */
+export async function removeMailbox(path: string): Promise<boolean> {
   try {
     await Deno.remove(path, { recursive: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+  await syncDirectory(dirname(path));
+  return true;
+}
+
+/**
+ * Refuses an existing entry at `path` of the wrong kind (a file where a
+ * Maildir or the domain directory goes, a directory where an mbox goes).
+ * @param what what `path` is to be, for the message
+ */
+async function requireKind(
+  path: string,
+  kind: "directory" | "file",
+  what: string,
+): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  await syncDirectory(dirname(path));
+  if (kind === "directory" ? !info.isDirectory : !info.isFile) {
+    throw new AdminError(
+      `"${path}" exists and is not a ${
+        kind === "directory" ? "directory" : "regular file"
+      }, so it cannot be ${what}`,
+    );
+  }
 }

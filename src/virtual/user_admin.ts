@@ -16,13 +16,23 @@
  *   only with `purge` (the path is taken from the map line, and must lie
  *   inside virtual_mailbox_base). The domain must be in the domains file.
  *
+ * SECURITY
+ *   A mailbox is written by anyone who can send mail, so it must never be
+ *   a file mailsrv trusts (`layout/mailbox_guard.ts`): adding refuses a
+ *   reserved local part (`passwd`, `*.lock`, `tmp`, `new`, `cur`) and a
+ *   mailbox that is, contains or sits inside a password file, a table,
+ *   the configuration or the queue; `--purge` removes only a mailbox the
+ *   guard accepts and no other map line uses, and reports what it
+ *   removed.
+ *
  *   Every file edit is atomic (`atomic_write.ts`). Used by the CLI.
  *
  *   Does NOT read passwords (`password_prompt.ts`) or hash them itself
- *   (`pop3/password_hash.ts`).
+ *   (`common/password_hash.ts`).
  */
 import type { Config } from "../config/types.ts";
 import { hashPassword } from "../common/password_hash.ts";
+import { checkMailbox, reservedMailboxName } from "../layout/mod.ts";
 import { AdminError } from "./admin_error.ts";
 import { editFileAtomically } from "../fs/atomic_replace.ts";
 import {
@@ -36,6 +46,7 @@ import {
   type MailboxFormat,
   removeMailbox,
 } from "./mailbox_create.ts";
+import { mailboxSharers } from "./mailbox_sharing.ts";
 import { passwdUsers, removePasswdUser, setPasswdHash } from "./passwd_text.ts";
 import {
   appendLine,
@@ -75,6 +86,30 @@ async function requireDomain(config: Config, domain: string): Promise<void> {
   }
 }
 
+/** Refuses a new user's mailbox that the guard or another user has. */
+async function refuseUnsafeMailbox(
+  config: Config,
+  mapText: string,
+  key: string,
+  mailbox: string,
+  format: MailboxFormat,
+): Promise<void> {
+  const refusal = await checkMailbox(
+    config,
+    { path: mailbox, format },
+    "virtual",
+  );
+  if (refusal) throw new AdminError(`cannot add "${key}": ${refusal.reason}`);
+  const sharers = await mailboxSharers(config, mapText, key, mailbox);
+  if (sharers.length > 0) {
+    throw new AdminError(
+      `cannot add "${key}": mailbox "${mailbox}" overlaps the mailbox of "${
+        sharers[0]
+      }" in "${mailboxMapFile(config)}"`,
+    );
+  }
+}
+
 /**
  * Adds a user with a mailbox of `format` and `password`.
  * @throws AdminError for a bad address, an unknown domain or an existing user
@@ -87,19 +122,24 @@ export async function addUser(
 ): Promise<void> {
   const address = parseVirtualAddress(raw);
   const key = formatVirtualAddress(address);
+  const reserved = reservedMailboxName(address.user, "virtual");
+  if (reserved) throw new AdminError(`cannot add "${key}": ${reserved}`);
   await requireDomain(config, address.domain);
   const mapFile = mailboxMapFile(config);
   const passwd = passwdFile(config, address.domain);
+  const mapText = await readOrEmpty(mapFile);
   const exists = (map: string, passwdText: string) =>
     tableKeys(map).includes(key) ||
     passwdUsers(passwdText).includes(address.user);
-  if (exists(await readOrEmpty(mapFile), await readOrEmpty(passwd))) {
+  if (exists(mapText, await readOrEmpty(passwd))) {
     throw new AdminError(`user "${key}" already exists`);
   }
   const value = mailboxMapValue(address, format);
+  const mailbox = mailboxPath(config, value);
+  await refuseUnsafeMailbox(config, mapText, key, mailbox, format);
   const hash = await hashPassword(password);
   const owner = await mailboxOwner(config, key);
-  await createMailbox(mailboxPath(config, value), format, owner);
+  await createMailbox(mailbox, format, owner);
   await editFileAtomically(passwd, (text) => {
     if (passwdUsers(text ?? "").includes(address.user)) {
       throw new AdminError(`user "${key}" already exists in "${passwd}"`);
@@ -141,14 +181,50 @@ export async function changePassword(
 }
 
 /**
+ * The mailbox `--purge` may remove for `key`, checked before anything
+ * changes: a map line must not aim it at a protected file or at mail
+ * another user still receives.
+ */
+async function purgeableMailbox(
+  config: Config,
+  mapText: string,
+  key: string,
+  mapValue: string,
+): Promise<string> {
+  const mailbox = mailboxPath(config, mapValue);
+  const format = mapValue.trim().endsWith("/") ? "maildir" : "mbox";
+  const keep =
+    `nothing was changed ("mailsrv user del ${key}" without --purge removes only its lines)`;
+  const refusal = await checkMailbox(
+    config,
+    { path: mailbox, format },
+    "virtual",
+  );
+  if (refusal?.kind === "protected") {
+    throw new AdminError(`not purging "${key}": ${refusal.reason}; ${keep}`);
+  }
+  const sharers = await mailboxSharers(config, mapText, key, mailbox);
+  if (sharers.length > 0) {
+    throw new AdminError(
+      `not purging "${key}": mailbox "${mailbox}" is also used by "${
+        sharers[0]
+      }"; ${keep}`,
+    );
+  }
+  return mailbox;
+}
+
+/**
  * Deletes a user; with `purge`, the mailbox and its mail too.
- * @throws AdminError when there is no such user
+ * @returns one line per thing removed, for the administrator
+ * @throws AdminError when there is no such user, or the mailbox to purge
+ *   is not the user's alone (nothing is changed then)
  */
 export async function deleteUser(
   config: Config,
   raw: string,
   purge: boolean,
-): Promise<void> {
+): Promise<string[]> {
   const address = parseVirtualAddress(raw);
   const key = formatVirtualAddress(address);
   const mapFile = mailboxMapFile(config);
@@ -157,22 +233,36 @@ export async function deleteUser(
   if (!(await domainUsers(config, address.domain)).includes(key)) {
     throw new AdminError(`no such user "${key}"`);
   }
-  // Checked before anything changes: a map line must not aim --purge elsewhere.
   const mailbox = purge && mapValue !== undefined
-    ? mailboxPath(config, mapValue)
+    ? await purgeableMailbox(config, mapText, key, mapValue)
     : undefined;
-  await editFileAtomically(
-    mapFile,
-    (text) =>
-      text === null ? null : removeEntries(text, (entry) => entry === key),
-    { createMode: TABLE_FILE_MODE },
-  );
-  await editFileAtomically(
-    passwdFile(config, address.domain),
-    (text) => text === null ? null : removePasswdUser(text, address.user),
-    { createMode: PASSWD_FILE_MODE },
-  );
-  if (mailbox !== undefined) await removeMailbox(mailbox);
+  const removed: string[] = [];
+  if (
+    await editFileAtomically(
+      mapFile,
+      (text) =>
+        text === null ? null : removeEntries(text, (entry) => entry === key),
+      { createMode: TABLE_FILE_MODE },
+    )
+  ) removed.push(`removed "${key}" from "${mapFile}"`);
+  const passwd = passwdFile(config, address.domain);
+  if (
+    await editFileAtomically(
+      passwd,
+      (text) => text === null ? null : removePasswdUser(text, address.user),
+      { createMode: PASSWD_FILE_MODE },
+    )
+  ) removed.push(`removed "${address.user}" from "${passwd}"`);
+  if (mailbox !== undefined) {
+    removed.push(
+      await removeMailbox(mailbox)
+        ? `removed mailbox "${mailbox}"`
+        : `no mailbox to remove at "${mailbox}"`,
+    );
+  } else if (purge) {
+    removed.push(`no mailbox map line for "${key}": no mailbox removed`);
+  }
+  return removed;
 }
 
 /** The users of `domain`, as `user@domain`, sorted. */

@@ -31,6 +31,7 @@ export const SHARED_LEAVES: readonly string[] = [
   "policy", // client address lists (mynetworks), pop-before-smtp
   "maps", // lookup tables
   "config", // the parameters and their parsing (uses policy's address lists)
+  "layout", // the mailbox guard: reserved names, files no mailbox may be
   "resolve", // the address resolver: local, virtual, relay, remote
   "net", // server plumbing without protocol: listener, lines, client names, TLS
 ];

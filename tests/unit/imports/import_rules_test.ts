@@ -33,7 +33,7 @@ Deno.test("layout: every import keeps the import rules", async () => {
   assert.deepEqual(
     forbidden.map((f) => `${f.from} -> ${f.to}`),
     [],
-    `imports that break the rules (tests/unit/layout/import_rules.ts):\n${
+    `imports that break the rules (tests/unit/imports/import_rules.ts):\n${
       forbidden.map((f) => `  ${f.from} -> ${f.to}: ${f.rule}`).join("\n")
     }`,
   );
