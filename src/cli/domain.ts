@@ -73,7 +73,11 @@ export const domainCommand: Command = {
     `add DOMAIN: lists DOMAIN in the domains file (the first hash: or texthash:
 table of virtual_mailbox_domains), creates <virtual_mailbox_base>/DOMAIN/
 (mode 0700, owned by virtual_uid_maps/virtual_gid_maps when run as root) and
-<pop3_passwd_directory>/DOMAIN/passwd (mode 0640).
+<pop3_passwd_directory>/DOMAIN/passwd (mode 0640). First it creates every
+hash:/texthash: file of virtual_mailbox_domains, virtual_mailbox_maps and
+virtual_alias_maps, virtual_mailbox_base and pop3_passwd_directory that does
+not exist yet (a missing table file makes every lookup fail); a path whose
+parent directory does not exist is refused.
 
 del DOMAIN: removes the domain's line. Refused while the mailbox map or the
 passwd file lists users, unless --force, which also removes the users' map

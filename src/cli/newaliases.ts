@@ -11,12 +11,14 @@
  *     mailsrv: warning: FILE:LINE: message
  *
  *   and each file is summed up as `mailsrv: FILE: N aliases`. A missing
- *   file is an empty table (as at delivery), not a problem. Other table
+ *   file is what it is at delivery (`maps/alias_table.ts`): an empty
+ *   table for /etc/aliases, else an error (mail waits). Other table
  *   types are not files and are skipped. Exit 0 when every file is clean,
  *   1 when any problem was found or a file could not be read.
  */
 import type { Config } from "../config/types.ts";
 import { formatAliasProblem, parseAliasesFile } from "../maps/aliases_file.ts";
+import { missingAliasFileIsEmpty } from "../maps/alias_table.ts";
 import { type Command, type CommandContext, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 
@@ -45,8 +47,16 @@ export async function checkAliasFiles(
     try {
       text = await Deno.readTextFile(path);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
+      if (
+        error instanceof Deno.errors.NotFound && missingAliasFileIsEmpty(path)
+      ) {
         output.print(`mailsrv: ${path}: 0 aliases (no such file)\n`);
+      } else if (error instanceof Deno.errors.NotFound) {
+        output.warn(
+          `mailsrv: error: ${path}: no such file; local delivery waits ` +
+            `("alias database unavailable") until it exists`,
+        );
+        clean = false;
       } else {
         output.warn(
           `mailsrv: warning: ${path}: cannot read: ${reasonOf(error)}`,

@@ -8,8 +8,7 @@
  *
  *     hash:/path, texthash:/path   an aliases(5) file (not postmap syntax),
  *                                  read directly and re-read when it changes
- *                                  (watched_file.ts); a missing file is an
- *                                  empty table, as a fresh system has none
+ *                                  (watched_file.ts)
  *     inline:{…}, static:…         any other lookup table; its value is
  *                                  split at commas outside quotes
  *
@@ -19,8 +18,18 @@
  *   written in the configuration itself count as owned by root.
  *
  *   Problems in a file are logged as warnings each time it loads; the bad
- *   entries are skipped. A file that exists but cannot be read rejects
- *   with `LookupTableError` (the caller defers).
+ *   entries are skipped. A file that cannot be read rejects with
+ *   `LookupTableError`: local delivery defers and smtpd answers 451, as
+ *   Postfix's local(8) defers with "alias database unavailable".
+ *
+ *   A MISSING FILE is such a failure too — an alias file the administrator
+ *   named holds postmaster, root and list aliases, and skipping it would
+ *   send their mail to the wrong place or bounce it — with one exception:
+ *   `/etc/aliases`, the file the default alias_maps names. Postfix's
+ *   package installs that file; mailsrv installs nothing, and a host whose
+ *   first mail system is mailsrv has none, so there a missing file means
+ *   "no aliases yet" and is an empty table. Both cases are logged once
+ *   (`table_availability.ts`) and reported by `mailsrv check`.
  */
 import { maillog } from "../log/maillog.ts";
 import {
@@ -60,12 +69,28 @@ export interface AliasTable {
   owner(): Promise<AliasTableOwner>;
 }
 
+/**
+ * The system aliases file, named by the default alias_maps: when it does
+ * not exist it is an empty table (see above).
+ */
+export const SYSTEM_ALIASES_FILE = "/etc/aliases";
+
+/** Whether a missing alias file at `path` is an empty table. */
+export function missingAliasFileIsEmpty(path: string): boolean {
+  return path === SYSTEM_ALIASES_FILE;
+}
+
 /** Options for alias tables. */
 export interface AliasTableOptions {
   /** Milliseconds since the epoch; decides when files are checked again. */
   readonly clock?: () => number;
   /** Where problems in alias files go (default: maillog "local"). */
   readonly log?: MapOptions["log"];
+  /**
+   * Whether a missing file at this path is an empty table (default: only
+   * `SYSTEM_ALIASES_FILE`); otherwise it is a temporary failure.
+   */
+  readonly missingIsEmpty?: (path: string) => boolean;
 }
 
 const ROOT: AliasTableOwner = { uid: 0, gid: 0 };
@@ -73,16 +98,6 @@ const ROOT: AliasTableOwner = { uid: 0, gid: 0 };
 function reasonOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/ \(os error \d+\).*$/s, "");
-}
-
-/** Whether `path` is absent (as opposed to present but unreadable). */
-async function isMissing(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return false;
-  } catch (error) {
-    return error instanceof Deno.errors.NotFound;
-  }
 }
 
 /** An aliases(5) file as a table. */
@@ -98,18 +113,18 @@ function openAliasFile(
       log.warning(formatAliasProblem(problem));
     }
     return parsed.entries;
-  }, { spec, clock: options.clock ?? Date.now });
+  }, {
+    spec,
+    clock: options.clock ?? Date.now,
+    log,
+    whenMissing: (options.missingIsEmpty ?? missingAliasFileIsEmpty)(path)
+      ? () => new Map<string, string[]>()
+      : undefined,
+  });
   return {
     spec,
     async lookup(name) {
-      try {
-        return (await file.current()).get(name.toLowerCase());
-      } catch (error) {
-        if (error instanceof LookupTableError && await isMissing(path)) {
-          return undefined;
-        }
-        throw error;
-      }
+      return (await file.current()).get(name.toLowerCase());
     },
     async owner() {
       try {

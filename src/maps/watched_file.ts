@@ -13,8 +13,12 @@
  *   The file is stat-ed before it is read, so a change that races the read
  *   is seen at the next check rather than lost.
  *
- *   A file that cannot be read rejects with `LookupTableError`; it is tried
- *   again at the next lookup.
+ *   A file that cannot be read rejects with `LookupTableError` (a
+ *   temporary failure); it is tried again at the next lookup. With
+ *   `whenMissing`, a file that does not exist serves that value instead
+ *   (an empty table) until it appears. Either way the first failure is
+ *   logged once as `warning: TABLE is unavailable. open FILE: REASON`
+ *   (`table_availability.ts`).
  */
 import { maillog } from "../log/maillog.ts";
 import {
@@ -22,6 +26,11 @@ import {
   LookupTableError,
   type MapOptions,
 } from "./lookup_table.ts";
+import {
+  reasonOf,
+  reportAvailable,
+  reportUnavailable,
+} from "./table_availability.ts";
 
 /** The current parsed contents of a file. */
 export interface WatchedFile<T> {
@@ -30,23 +39,30 @@ export interface WatchedFile<T> {
 }
 
 /** Options for `watchFile`. */
-export interface WatchOptions {
+export interface WatchOptions<T = unknown> {
   /** The table's `type:name`, for errors. */
   readonly spec: string;
   /** Milliseconds since the epoch. */
   readonly clock: () => number;
   /** Milliseconds between checks of the file (default 1000). */
   readonly interval?: number;
+  /**
+   * What a file that does not exist serves (an empty table); without it,
+   * a missing file is a temporary failure like any unreadable file.
+   */
+  readonly whenMissing?: () => T;
+  /** Log a missing file served `whenMissing` (default true). */
+  readonly warnWhenMissing?: boolean;
+  /** Where "is unavailable" warnings go (default: maillog "maps"). */
+  readonly log?: MapOptions["log"];
 }
 
 function signature(info: Deno.FileInfo): string {
   return `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
 }
 
-function reasonOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/ \(os error \d+\).*$/s, "");
-}
+/** The signature of a file that does not exist (served `whenMissing`). */
+const MISSING = "missing";
 
 /**
  * Watches `path`, parsing it with `parse` whenever it changes.
@@ -56,7 +72,7 @@ function reasonOf(error: unknown): string {
 export function watchFile<T>(
   path: string,
   parse: (text: string) => T,
-  options: WatchOptions,
+  options: WatchOptions<T>,
 ): WatchedFile<T> {
   const interval = options.interval ?? 1000;
   let loaded: { value: T; signature: string } | undefined;
@@ -70,9 +86,27 @@ export function watchFile<T>(
       if (loaded && loaded.signature === signature(info)) return loaded.value;
       const value = parse(await Deno.readTextFile(path));
       loaded = { value, signature: signature(info) };
+      reportAvailable(path);
       return value;
     } catch (error) {
+      const log = options.log ?? maillog("maps");
+      if (options.whenMissing && error instanceof Deno.errors.NotFound) {
+        if (loaded?.signature !== MISSING) {
+          loaded = { value: options.whenMissing(), signature: MISSING };
+        }
+        if (options.warnWhenMissing ?? true) {
+          reportUnavailable(
+            options.spec,
+            path,
+            error,
+            "; treated as an empty table",
+            log,
+          );
+        }
+        return loaded.value;
+      }
       loaded = undefined;
+      reportUnavailable(options.spec, path, error, "", log);
       throw new LookupTableError(options.spec, reasonOf(error));
     }
   }
@@ -115,7 +149,7 @@ export function openWatchedTable(
     const parsed = parse(text, path);
     for (const warning of parsed.warnings) log.warning(warning);
     return parsed.entries;
-  }, { spec, clock: options.clock ?? Date.now });
+  }, { spec, clock: options.clock ?? Date.now, log });
   return {
     spec,
     async lookup(key: string): Promise<string | undefined> {

@@ -44,6 +44,8 @@ import {
 } from "./control.ts";
 import { removePidFile, writePidFile } from "./pid_file.ts";
 import { createStarterFiles } from "./starter_files.ts";
+import { prepareQueueDirectory } from "./queue_directory.ts";
+import { refuseUnusableTables } from "../config/configured_tables.ts";
 import {
   reconcileServices,
   type Services,
@@ -107,8 +109,10 @@ const log = maillog("master");
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config = await loadConfig({ path: options.configPath });
+  refuseUnusableTables(config);
   // Before the queue is opened: opening it empties tmp/.
   await refuseIfRunning(config.queue_directory);
+  await prepareQueueDirectory(config);
   await configureLogging(config, options.foreground);
   const current = () => config;
   await createStarterFiles(config);
@@ -146,6 +150,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const reload = async (): Promise<ControlReply> => {
     try {
       const next = await loadConfig({ path: options.configPath });
+      refuseUnusableTables(next);
       if (next.queue_directory !== config.queue_directory) {
         throw new Error(
           "queue_directory cannot change on reload; stop and start mailsrv",

@@ -90,7 +90,14 @@ export function createPop3PasswdFiles(
         const parsed = parsePop3Passwd(text, path);
         for (const warning of parsed.warnings) log.warning(warning);
         return parsed.hashes;
-      }, { spec: path, clock });
+      }, {
+        spec: path,
+        clock,
+        log,
+        // A domain without a passwd file has no POP3 users: nothing to warn.
+        whenMissing: (): ReadonlyMap<string, string> => new Map(),
+        warnWhenMissing: false,
+      });
       files.set(path, file);
     }
     return file;

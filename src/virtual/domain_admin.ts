@@ -2,8 +2,9 @@
  * Virtual domains: add, delete and list them (`mailsrv domain`).
  *
  * DESCRIPTION
- *   Adding a domain replaces the recipe's manual steps: the mailbox
- *   directory `<virtual_mailbox_base>/<domain>/` (mode 0700, owned by the
+ *   Adding a domain replaces the recipe's manual steps: the table files
+ *   the configuration names that do not exist yet (`layout_files.ts`), the
+ *   mailbox directory `<virtual_mailbox_base>/<domain>/` (0700, owned by the
  *   virtual uid/gid when root), the passwd directory (0750, group the
  *   virtual gid when root) with an empty `passwd` file (0640), and last the
  *   `domain  virtual` line in the domains file, so smtpd never accepts mail
@@ -14,7 +15,7 @@
  *   it is refused, unless `force`: then the domain's map lines, its passwd
  *   directory and its mailbox directory go too.
  *
- *   Every file edit is atomic (`atomic_write.ts`). Used by the CLI.
+ *   Every file edit is atomic (`fs/atomic_replace.ts`). Used by the CLI.
  *
  * SECURITY
  *   A domain's mailbox and passwd directories hold mail anyone can send,
@@ -25,8 +26,8 @@
  *   (`layout/mailbox_guard.ts`). Names ending in `.lock` are refused:
  *   they are mailbox lock files.
  *
- *   Does NOT touch virtual_alias_maps or notify the daemon (tables are
- *   re-read when they change).
+ *   Does NOT edit virtual_alias_maps (only creates its file) or notify the
+ *   daemon (tables are re-read when they change).
  */
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
@@ -37,6 +38,7 @@ import { ensureDirectory, removeMailbox } from "./mailbox_create.ts";
 import { passwdUsers } from "./passwd_text.ts";
 import { appendLine, removeEntries, tableKeys } from "./table_text.ts";
 import { checkDomainName } from "./virtual_names.ts";
+import { createLayoutFiles } from "./layout_files.ts";
 import {
   domainsFile,
   mailboxBase,
@@ -87,6 +89,7 @@ export async function addDomain(config: Config, raw: string): Promise<void> {
   const reserved = reservedMailboxName(domain, "file");
   if (reserved) throw new AdminError(`${doing}: ${reserved}`);
   await refuseUnsafeDirectories(config, domain, doing);
+  await createLayoutFiles(config);
   const owner = await mailboxOwner(config, `@${domain}`);
   await ensureDirectory(join(mailboxBase(config), domain), 0o700, owner);
   const passwdOwner = owner && { uid: 0, gid: owner.gid };

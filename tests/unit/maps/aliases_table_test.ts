@@ -32,10 +32,12 @@ Deno.test("alias table: hash: reads aliases(5) syntax, case-insensitively", asyn
   });
 });
 
-Deno.test("alias table: a missing file is an empty table owned by root", async () => {
+Deno.test("alias table: a missing file is a temporary failure, owned by root", async () => {
   await withDir(async (dir) => {
-    const table = openAliasTable(`texthash:${join(dir, "none")}`);
-    assert.equal(await table.lookup("root"), undefined);
+    const table = openAliasTable(`texthash:${join(dir, "none")}`, {
+      log: collector().log,
+    });
+    await assert.rejects(table.lookup("root"), LookupTableError);
     assert.deepEqual(await table.owner(), { uid: 0, gid: 0 });
   });
 });
