@@ -59,6 +59,7 @@ import {
 import { keyLine, type KeyPlace, scanTomlLayout } from "./toml_layout.ts";
 import { splitList, ValueError } from "./values.ts";
 import { readParameterValue } from "./parameter_value.ts";
+import { checkMailboxLimits } from "./mailbox_limits.ts";
 
 /** What `parseConfig` reads. */
 export interface ConfigSource {
@@ -140,6 +141,7 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
   );
   const typed = readTyped(expanded, explicit, resolvePath, fail);
   checkBackoff(typed, explicit, fail);
+  checkMailboxLimits(typed, explicit, fail);
 
   const fallbackListeners = embedded
     ? [...EMBEDDED_LISTENERS]
