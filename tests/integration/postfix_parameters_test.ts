@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runMailsrv } from "../helpers/daemon.ts";
+import {
+  freePort,
+  mailsrvCommand,
+  runMailsrv,
+  waitFor,
+} from "../helpers/daemon.ts";
 
 /** Runs `fn` with a config file holding `text`. */
 async function withConfig(
@@ -160,6 +165,61 @@ Deno.test("a listener address of a family inet_protocols excludes stops mailsrv 
           "address, but inet_protocols = ipv4; set inet_protocols to all, " +
           "or use an address of the other family\n",
       );
+    },
+  );
+});
+
+/** The SMTP greeting read from a fresh connection to `hostname`. */
+async function greeting(hostname: string, port: number): Promise<string> {
+  const conn = await Deno.connect({ hostname, port });
+  try {
+    const buffer = new Uint8Array(512);
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("the dual-stack :: listener inet_protocols = all uses serves IPv4 clients under their IPv4 address", async () => {
+  let port: number;
+  try {
+    port = freePort("::");
+  } catch (error) {
+    // A machine without IPv6 binds 0.0.0.0 for `all` instead (unit tested).
+    console.warn(`SKIPPED: no IPv6 on this machine: ${error}`);
+    return;
+  }
+  await withConfig(
+    'myhostname = "mx.example.test"\nqueue_directory = "queue"\n' +
+      'maillog_file = "maillog"\ninet_protocols = "all"\n\n' +
+      `[[listener]]\naddress = "::"\nport = ${port}\n`,
+    async (path) => {
+      const [cmd, ...args] = mailsrvCommand(["run", "--config", path]);
+      const daemon = new Deno.Command(cmd, {
+        args,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      try {
+        const ipv4 = await waitFor(
+          "the listener",
+          () => greeting("127.0.0.1", port).catch(() => undefined),
+        );
+        assert.match(ipv4, /^220 mx\.example\.test ESMTP/);
+        assert.match(await greeting("::1", port), /^220 /);
+        const log = join(path, "..", "maillog");
+        await waitFor("both connections logged", async () => {
+          const text = await Deno.readTextFile(log).catch(() => "");
+          return text.includes("connect from localhost[::1]") &&
+              text.includes("connect from localhost[127.0.0.1]") ||
+            undefined;
+        });
+      } finally {
+        await runMailsrv(["stop", "--config", path]);
+        await daemon.status;
+      }
     },
   );
 });
