@@ -11,9 +11,14 @@
  *   unreadable, stream error) becomes a temporary `DeliveryError` with
  *   4.3.0 (a mail system problem, not the recipient's); a failure to write
  *   is rethrown as is, for the writer to classify (`mailbox_error.ts`).
+ *
+ *   With a size limit, a chunk that would make the file larger than the
+ *   limit is not written: `MailboxLimitExceeded` is thrown instead
+ *   (`mailbox_limit.ts`), and the writer undoes what it wrote.
  */
 import { writeAllSync } from "../fs/write_all.ts";
 import { reasonOf } from "./mailbox_error.ts";
+import { type MailboxLimit, refuseOverLimit } from "./mailbox_limit.ts";
 import { DeliveryError, type DeliveryMessage } from "./types.ts";
 
 function readError(message: DeliveryMessage, error: unknown): DeliveryError {
@@ -27,12 +32,14 @@ function readError(message: DeliveryMessage, error: unknown): DeliveryError {
 /**
  * Streams the content of `message` into `file`.
  * @param transform applied to the content on its way (e.g. mboxrd quoting)
+ * @param bound the file's size limit and its size before the content
  * @returns the number of bytes written
  */
 export async function copyContent(
   message: DeliveryMessage,
   file: Deno.FsFile,
   transform?: TransformStream<Uint8Array, Uint8Array>,
+  bound?: { readonly limit?: MailboxLimit; readonly sizeBefore: number },
 ): Promise<number> {
   let stream: ReadableStream<Uint8Array>;
   try {
@@ -52,6 +59,12 @@ export async function copyContent(
         throw readError(message, error);
       }
       if (next.done) return written;
+      if (bound) {
+        refuseOverLimit(
+          bound.limit,
+          bound.sizeBefore + written + next.value.length,
+        );
+      }
       writeAllSync(file, next.value);
       written += next.value.length;
     }

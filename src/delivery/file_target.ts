@@ -17,7 +17,7 @@
  *   (`privileges.ts`),
  *
  *     setpriv … mailsrv deliver-file --sender=S --recipient=R
- *                                    --hostname=H -- PATH
+ *                                    --hostname=H [--size-limit=N] -- PATH
  *
  *   with the content on standard input (`src/cli/deliver_file.ts`), so the
  *   kernel checks that user's permissions at every step and a file the
@@ -37,6 +37,7 @@ import { runDeliveryChild } from "./delivery_child.ts";
 import type { Privileges } from "./local_types.ts";
 import type { MboxLockOptions } from "./lock.ts";
 import { reasonOf } from "./mailbox_error.ts";
+import type { MailboxLimit } from "./mailbox_limit.ts";
 import { deliverToMaildir } from "./maildir.ts";
 import { deliverToMbox } from "./mbox.ts";
 import { runAsPrefix } from "./privileges.ts";
@@ -55,6 +56,8 @@ export interface FileDeliveryOptions {
   readonly clock?: () => number;
   /** This process's uid (default `Deno.uid()`); tests pretend. */
   readonly uid?: number | null;
+  /** mailbox_size_limit: the largest the file may become (none: no limit). */
+  readonly sizeLimit?: MailboxLimit;
   /** The passwd table that decides supplementary groups. */
   readonly passwd?: LookupTable;
   /** Seconds the privileged writer may take (default 1000). */
@@ -69,7 +72,7 @@ export interface FileDeliveryOptions {
 /** The options of a direct write, in this process. */
 export type FileWriteOptions = Pick<
   FileDeliveryOptions,
-  "hostname" | "lock" | "clock"
+  "hostname" | "lock" | "clock" | "sizeLimit"
 >;
 
 /** A failure line from `deliver-file`: enhanced status code and reason. */
@@ -91,11 +94,13 @@ export async function writeFileTarget(
     await deliverToMaildir(path, message, {
       hostname: options.hostname,
       clock: options.clock,
+      sizeLimit: options.sizeLimit,
     });
   } else {
     await deliverToMbox(path, message, {
       lock: options.lock,
       clock: options.clock,
+      sizeLimit: options.sizeLimit,
     });
   }
 }
@@ -166,6 +171,7 @@ async function writeAsUser(
     `--recipient=${message.recipient}`,
     `--hostname=${options.hostname}`,
     `--queue-id=${message.queueId}`,
+    ...(options.sizeLimit ? [`--size-limit=${options.sizeLimit.bytes}`] : []),
     "--",
     path,
   ]);

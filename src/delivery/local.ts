@@ -43,6 +43,7 @@ import {
 } from "../maps/mod.ts";
 import { deliverToCommand } from "./command.ts";
 import { deliverToFile } from "./file_target.ts";
+import { mailboxLimit } from "./mailbox_limit.ts";
 import { refuseLoops } from "./header_scan.ts";
 import { expandLocalRecipient } from "./local_expansion.ts";
 import { deliverToMailbox, PASSWD_TABLE } from "./local_mailbox.ts";
@@ -153,6 +154,10 @@ async function deliverTarget(
         clock: options.clock,
         uid: options.uid,
         passwd,
+        sizeLimit: mailboxLimit(
+          "mailbox_size_limit",
+          config.mailbox_size_limit,
+        ),
       });
       return `delivered to file: ${target.path}`;
     case "command":

@@ -27,6 +27,7 @@ import type { CommandEnvironment, Privileges } from "./local_types.ts";
 import { type LocalUser, lookupLocalUser } from "./local_users.ts";
 import { reasonOf } from "./mailbox_error.ts";
 import { type MailboxLocation, mailboxLocation } from "./mailbox_location.ts";
+import { mailboxLimit } from "./mailbox_limit.ts";
 import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
 import { deliverToMbox } from "./mbox.ts";
 import { userPrivileges } from "./target_privileges.ts";
@@ -104,12 +105,17 @@ async function writeMailbox(
     : undefined;
   const spool = location.spoolDirectory;
   if (spool) await makeSpoolDirectory(spool);
+  const sizeLimit = mailboxLimit(
+    "mailbox_size_limit",
+    delivery.config.mailbox_size_limit,
+  );
   try {
     if (location.format === "maildir") {
       await deliverToMaildir(location.path, message, {
         hostname: delivery.config.myhostname,
         owner,
         clock: delivery.clock,
+        sizeLimit,
       });
       return "delivered to maildir";
     }
@@ -117,6 +123,7 @@ async function writeMailbox(
       owner,
       lock: delivery.lock,
       clock: delivery.clock,
+      sizeLimit,
     });
     return "delivered to mailbox";
   } catch (error) {

@@ -29,6 +29,11 @@
  *   into new/. Maildirs known to exist are not checked again for every
  *   message; if one disappears, the next delivery recreates it.
  *
+ *   With a size limit (mailbox_size_limit, virtual_mailbox_limit), a
+ *   message file that would be larger is refused before anything is
+ *   created when its queued size already says so, and stopped (tmp file
+ *   removed) otherwise: bounced 5.2.2 (`mailbox_limit.ts`).
+ *
  *   Errors are `DeliveryError`s, classified by `mailbox_error.ts`.
  *   This module does not parse the message, quote anything, or enforce
  *   quotas (maildirsize).
@@ -39,6 +44,7 @@ import { writeAllSync } from "../fs/write_all.ts";
 import { copyContent } from "./copy_content.ts";
 import { deliveryHeaders } from "./delivery_headers.ts";
 import { mailboxError } from "./mailbox_error.ts";
+import { type MailboxLimit, refuseOverLimit } from "./mailbox_limit.ts";
 import type { DeliveryMessage } from "./types.ts";
 
 /** The owner of files a delivery creates (a user's uid and gid). */
@@ -55,6 +61,8 @@ export interface MaildirOptions {
   readonly owner?: MailboxOwner;
   /** Milliseconds since the epoch, fractions allowed (default: now). */
   readonly clock?: () => number;
+  /** The largest a message file may be (none: no limit). */
+  readonly sizeLimit?: MailboxLimit;
 }
 
 /** Deliveries made by this process: the `Q<n>` part of unique names. */
@@ -182,6 +190,9 @@ export async function deliverToMaildir(
   let tmpPath: string | undefined;
   let newPath: string | undefined;
   try {
+    const headers = deliveryHeaders(message);
+    const limit = options.sizeLimit;
+    refuseOverLimit(limit, headers.length + message.size);
     const tmp = createInMaildir(dir, options);
     tmpPath = tmp.path;
     let size: number;
@@ -189,9 +200,11 @@ export async function deliverToMaildir(
       if (options.owner) {
         Deno.chownSync(tmp.path, options.owner.uid, options.owner.gid);
       }
-      const headers = deliveryHeaders(message);
       writeAllSync(tmp.file, headers);
-      size = headers.length + await copyContent(message, tmp.file);
+      size = headers.length + await copyContent(message, tmp.file, undefined, {
+        limit,
+        sizeBefore: headers.length,
+      });
       await tmp.file.sync();
     } finally {
       tmp.file.close();

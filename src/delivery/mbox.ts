@@ -23,6 +23,12 @@
  *   size and fsynced again, so no reader ever sees half a message; only
  *   then are the locks released.
  *
+ *   With a size limit (mailbox_size_limit, virtual_mailbox_limit), an
+ *   append that would make the file larger is refused before anything is
+ *   written when the known sizes already exceed it, and stopped and
+ *   truncated back when mboxrd quoting makes it grow past the limit:
+ *   bounced 5.2.2 (`mailbox_limit.ts`).
+ *
  *   Errors are `DeliveryError`s (`mailbox_error.ts`). This module does not
  *   choose the mailbox path or check who may write it.
  */
@@ -32,6 +38,7 @@ import { copyContent } from "./copy_content.ts";
 import { deliveryHeaders } from "./delivery_headers.ts";
 import { type MboxLockOptions, withMailboxLock } from "./lock.ts";
 import { mailboxError, reasonOf } from "./mailbox_error.ts";
+import { type MailboxLimit, refuseOverLimit } from "./mailbox_limit.ts";
 import type { MailboxOwner } from "./maildir.ts";
 import { mboxFromLine } from "./mbox_from_line.ts";
 import { mboxrdEncoder } from "./mboxrd_encoder.ts";
@@ -45,6 +52,8 @@ export interface MboxOptions {
   readonly lock?: MboxLockOptions;
   /** Milliseconds since the epoch, for the `From ` line (default: now). */
   readonly clock?: () => number;
+  /** The largest the file may become (none: no limit). */
+  readonly sizeLimit?: MailboxLimit;
 }
 
 function wrongType(path: string, why: string): DeliveryError {
@@ -151,14 +160,26 @@ export async function deliverToMbox(
         );
       }
       const size = opened.size;
+      const clock = options.clock ?? Date.now;
+      const from = new TextEncoder().encode(
+        mboxFromLine(message.sender, clock()),
+      );
+      const headers = deliveryHeaders(message);
+      const sizeBefore = size + from.length + headers.length;
+      const limit = options.sizeLimit;
       try {
-        const clock = options.clock ?? Date.now;
-        const from = new TextEncoder().encode(
-          mboxFromLine(message.sender, clock()),
-        );
+        // The content only grows in mboxrd form: refuse what cannot fit.
+        refuseOverLimit(limit, sizeBefore + message.size);
+      } catch (error) {
+        throw mailboxError(error, action);
+      }
+      try {
         writeAllSync(file, from);
-        writeAllSync(file, deliveryHeaders(message));
-        await copyContent(message, file, mboxrdEncoder());
+        writeAllSync(file, headers);
+        await copyContent(message, file, mboxrdEncoder(), {
+          limit,
+          sizeBefore,
+        });
         await file.sync();
       } catch (error) {
         await rollBack(path, file, size);

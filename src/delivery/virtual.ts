@@ -37,8 +37,11 @@
  *
  *   One outcome per queue recipient, as in local delivery: deferred if any
  *   address must be retried, else bounced if any failed for good, else
- *   sent with every address's reason. This agent does not rewrite
- *   headers, enforce quotas or run commands (virtual(8) does neither).
+ *   sent with every address's reason. A mailbox that would grow past
+ *   virtual_mailbox_limit (an mbox file, or one Maildir message file)
+ *   bounces the mail with 5.2.2, as in virtual(8). This agent does not
+ *   rewrite headers, enforce quotas or run commands (virtual(8) does
+ *   neither).
  */
 import { dirname, relative, resolve } from "node:path";
 import type { Config } from "../config/types.ts";
@@ -48,6 +51,7 @@ import { refuseLoops } from "./header_scan.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import type { AgentOptions } from "./agent_options.ts";
 import { mailboxError } from "./mailbox_error.ts";
+import { mailboxLimit } from "./mailbox_limit.ts";
 import { deliverToMaildir, type MailboxOwner } from "./maildir.ts";
 import { deliverToMbox } from "./mbox.ts";
 import { runsAsRoot } from "./privileges.ts";
@@ -131,11 +135,16 @@ async function deliverToVirtualMailbox(
     : undefined;
   const target = { ...message, recipient: address };
   const { path, format } = found.mailbox;
+  const sizeLimit = mailboxLimit(
+    "virtual_mailbox_limit",
+    config.virtual_mailbox_limit,
+  );
   if (format === "maildir") {
     await deliverToMaildir(path, target, {
       hostname: config.myhostname,
       owner,
       clock: options.clock,
+      sizeLimit,
     });
     return "delivered to maildir";
   }
@@ -144,6 +153,7 @@ async function deliverToVirtualMailbox(
     owner,
     lock: options.lock,
     clock: options.clock,
+    sizeLimit,
   });
   return "delivered to mailbox";
 }

@@ -4,8 +4,9 @@
  *
  * DESCRIPTION
  *   myhostname, mydomain, myorigin, mydestination, mynetworks (and its
- *   style), inet_interfaces, maillog_file, and mail_name / mail_version,
- *   which exist for `$name` expansion (as in the default `smtpd_banner`).
+ *   style), inet_interfaces, inet_protocols, maillog_file, and mail_name /
+ *   mail_version, which exist for `$name` expansion (as in the default
+ *   `smtpd_banner`).
  *   Defaults that depend on the machine are functions of a
  *   `DefaultContext`, so tests can pass a fixed host.
  *
@@ -96,6 +97,14 @@ export const SITE_PARAMETERS = [
     embeddedDefault: "loopback-only",
     description: "The addresses the SMTP server listens on by default " +
       "(all, loopback-only or IP addresses).",
+  },
+  {
+    name: "inet_protocols",
+    kind: "enum",
+    values: ["all", "ipv4", "ipv6"],
+    defaultValue: "all",
+    description: "The address families used to listen and to look up " +
+      "and reach other hosts: ipv4, ipv6 or all.",
   },
   {
     name: "maillog_file",

@@ -131,6 +131,7 @@ Deno.test("set values are typed, expanded and normalized", () => {
     'mydestination = "$myhostname, localhost.$mydomain  localhost,"',
     'mynetworks = ["10.0.0.0/8", "[2001:DB8::]/32", "192.0.2.1"]',
     "message_size_limit = 52428800",
+    "mailbox_size_limit = 0",
     'smtpd_recipient_limit = "50"',
     "smtpd_timeout = 60",
     'maximal_queue_lifetime = "1w"',
