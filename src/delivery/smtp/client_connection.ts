@@ -61,7 +61,7 @@ export interface TlsSetup {
 
 /** The parts of a peer certificate the policy looks at. */
 export interface PeerCertificate {
-  readonly subject?: { readonly CN?: string };
+  readonly subject?: { readonly CN?: string | string[] };
   readonly subjectaltname?: string;
   readonly fingerprint256?: string;
 }

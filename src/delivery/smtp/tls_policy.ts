@@ -49,7 +49,8 @@ export function certificateNames(cert: PeerCertificate): string[] {
     .filter((entry) => entry.startsWith("DNS:"))
     .map((entry) => entry.slice(4).toLowerCase());
   if (alt.length > 0) return alt;
-  return cert.subject?.CN ? [cert.subject.CN.toLowerCase()] : [];
+  const cn = cert.subject?.CN;
+  return (Array.isArray(cn) ? cn : cn ? [cn] : []).map((n) => n.toLowerCase());
 }
 
 /** Whether certificate name `pattern` (maybe `*.domain`) covers `name`. */

@@ -164,7 +164,10 @@ Deno.test("a dropped connection and a silent server defer, naming what was being
       const session = await openClientSession(await connect(server), settings);
       const [outcome] = await session.send(envelope(["bob@far.test"]));
       assert.equal(outcome.status, "deferred");
-      assert.match(outcome.reason, /^conversation with .* timed out while sending RCPT TO$/);
+      assert.match(
+        outcome.reason,
+        /^conversation with .* timed out while sending RCPT TO$/,
+      );
       await session.quit();
     },
   );
