@@ -122,6 +122,14 @@ export const SMTP_CLIENT_PARAMETERS = [
       "mail is sent (0: no limit).",
   },
   {
+    name: "smtp_destination_recipient_limit",
+    kind: "integer",
+    defaultValue: "50",
+    minimum: 0,
+    description: "The most recipients of one message sent in one SMTP " +
+      "transaction (0: no limit).",
+  },
+  {
     name: "smtp_host_lookup",
     kind: "list",
     defaultValue: "dns",

@@ -22,7 +22,7 @@
  */
 import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
-import { CommandLineReader } from "../../smtp/line_reader.ts";
+import { CommandLineReader } from "../../net/line_reader.ts";
 import {
   MalformedReplyError,
   ReplyAssembler,

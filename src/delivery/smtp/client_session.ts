@@ -232,23 +232,35 @@ async function say(
   }
 }
 
+/** Says one command line and reads its reply. */
+async function ask(
+  connection: SmtpClientConnection,
+  line: string,
+  ms: number,
+  what: string,
+  peer: string,
+): Promise<SmtpReply> {
+  await say(connection, line, ms, peer);
+  return await expect(connection, ms, what, peer);
+}
+
 /** EHLO, then HELO if EHLO is refused; the offers (none after HELO). */
 async function greet(
   connection: SmtpClientConnection,
   settings: SessionSettings,
 ): Promise<EhloOffers> {
   const { peer, timeouts } = settings;
-  await say(connection, `EHLO ${settings.heloName}`, timeouts.helo, peer);
-  const ehlo = await expect(
+  const ehlo = await ask(
     connection,
+    `EHLO ${settings.heloName}`,
     timeouts.helo,
     "while performing the EHLO handshake",
     peer,
   );
   if (ehlo.code === 250) return ehloOffers(ehlo);
-  await say(connection, `HELO ${settings.heloName}`, timeouts.helo, peer);
-  const helo = await expect(
+  const helo = await ask(
     connection,
+    `HELO ${settings.heloName}`,
     timeouts.helo,
     "while performing the HELO handshake",
     peer,
@@ -292,35 +304,25 @@ async function authenticate(
   }
   let reply: SmtpReply;
   if (mechanism === "PLAIN") {
-    await say(
+    reply = await ask(
       connection,
       `AUTH PLAIN ${plainResponse(credentials)}`,
-      timeouts.helo,
-      peer,
-    );
-    reply = await expect(
-      connection,
       timeouts.helo,
       "while authenticating",
       peer,
     );
   } else {
-    await say(connection, "AUTH LOGIN", timeouts.helo, peer);
-    reply = await expect(
+    reply = await ask(
       connection,
+      "AUTH LOGIN",
       timeouts.helo,
       "while authenticating",
       peer,
     );
     for (let step = 0; step < 2 && reply.code === 334; step++) {
-      await say(
+      reply = await ask(
         connection,
         loginResponse(reply.lines[0], credentials),
-        timeouts.helo,
-        peer,
-      );
-      reply = await expect(
-        connection,
         timeouts.helo,
         "while authenticating",
         peer,
@@ -376,9 +378,9 @@ export async function openClientSession(
   if (
     !tls && settings.startTls !== "skip" && offers.startTls && settings.upgrade
   ) {
-    await say(connection, "STARTTLS", timeouts.starttls, peer);
-    const ready = await expect(
+    const ready = await ask(
       connection,
+      "STARTTLS",
       timeouts.starttls,
       "while sending STARTTLS",
       peer,
@@ -479,9 +481,9 @@ function createSession(
       );
     }
     if (!clean) {
-      await say(connection, "RSET", timeouts.rset, peer);
-      const reset = await expect(
+      const reset = await ask(
         connection,
+        "RSET",
         timeouts.rset,
         "while sending RSET",
         peer,
@@ -584,9 +586,9 @@ function createSession(
     }
     if (dataReply?.code === 354 && accepted === 0) {
       // Pipelined DATA went through although no recipient did: end it empty.
-      await say(connection, ".", timeouts.dataDone, peer);
-      await expect(
+      await ask(
         connection,
+        ".",
         timeouts.dataDone,
         "while sending end of data",
         peer,
