@@ -5,11 +5,11 @@
  *   Without options it runs only the `pop3` and `pop3s` listeners of the
  *   configuration (none is an error) until SIGTERM or SIGINT, then drains
  *   them: the vm-pop3d way of running POP3 next to another MTA. Maillog
- *   lines go to stderr and to `maillog_file`.
+ *   lines go to stderr and to `maillog_file` (or syslog when it is empty).
  *
  *   With `--inetd` it serves exactly one session on stdin/stdout, as
- *   vm-pop3d does from inetd.conf, and logs only to `maillog_file` (stdout
- *   is the client). The client address comes from `REMOTE_HOST` or
+ *   vm-pop3d does from inetd.conf, and logs only to `maillog_file` or
+ *   syslog (stdout is the client). The client address comes from `REMOTE_HOST` or
  *   `TCPREMOTEIP` (tcpserver, tcpd); without one the client is not on
  *   loopback, so plaintext logins need `pop3_plaintext_logins = always`.
  *   The session is plain: inetd cannot do pop3s, and STLS is not offered.
@@ -21,12 +21,12 @@
  *
  *   Does NOT run SMTP, the queue or delivery (see `mailsrv run`).
  */
-import { dirname } from "node:path";
 import type { Command } from "./command.ts";
 import { EXIT } from "./command.ts";
 import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
-import { closeLogging, maillog, setupLogging } from "../log/maillog.ts";
+import { closeLogging, maillog } from "../log/maillog.ts";
+import { configureLogging } from "../master/logging.ts";
 import {
   type Pop3Stream,
   serveSession,
@@ -54,19 +54,13 @@ export function createPop3Command(createDeps: CreatePop3Deps): Command {
       `Runs only the pop3 and pop3s listeners of the configuration, in the
 foreground, until SIGTERM or SIGINT. With --inetd, serves one POP3 session
 on standard input and output (inetd, tcpserver); the client address is
-taken from $REMOTE_HOST or $TCPREMOTEIP, and logs go only to maillog_file.`,
+taken from $REMOTE_HOST or $TCPREMOTEIP, and logs go only to maillog_file
+(or syslog).`,
     options: { inetd: { type: "boolean" } },
     async run(context) {
       const config = await loadConfig({ path: context.configPath });
       const inetd = context.values.inetd === true;
-      if (config.maillog_file) {
-        await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
-      }
-      await setupLogging({
-        hostname: config.myhostname,
-        stderr: !inetd,
-        file: config.maillog_file || undefined,
-      });
+      await configureLogging(config, !inetd);
       try {
         const deps = await createDeps(config);
         if (inetd) {
