@@ -4,9 +4,9 @@
  * DESCRIPTION
  *   `/dev/log` (syslog_socket) is a Unix datagram socket on Debian, served
  *   by rsyslog or systemd-journald. Each message is one datagram sent
- *   from a socket of our own, bound to an abstract address the kernel
- *   picks (Linux autobind), so nothing is created on disk and the sink
- *   keeps working when syslogd restarts and re-creates its socket.
+ *   from a socket of our own, bound to a random abstract address (Linux),
+ *   so nothing is created on disk, and the sink keeps working when
+ *   syslogd restarts and re-creates its socket.
  *
  *   Datagrams go out one at a time, in order. Like syslog(3), the sink
  *   never stops mail: a failing socket (syslogd down, a stream socket)
@@ -41,8 +41,12 @@ export function openSyslogSocket(path: string): SyslogSocket {
   if (typeof Deno.listenDatagram !== "function") {
     throw new Error("Unix datagram sockets need Deno's unstable net API");
   }
-  // An empty path asks the kernel for an abstract address of its own.
-  const socket = Deno.listenDatagram({ transport: "unixpacket", path: "" });
+  // An abstract address (leading NUL): nothing on disk to clean up. Deno's
+  // permission check refuses the empty path that would autobind one.
+  const socket = Deno.listenDatagram({
+    transport: "unixpacket",
+    path: `\0mailsrv-syslog-${Deno.pid}-${crypto.randomUUID()}`,
+  });
   const encoder = new TextEncoder();
   const target: Deno.UnixAddr = { transport: "unixpacket", path };
   let pending: string[] = [];
