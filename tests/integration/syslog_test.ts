@@ -1,11 +1,18 @@
 /**
  * With no maillog_file, the daemon logs to the syslog socket: one RFC 3164
- * datagram per line, with syslog_name and syslog_facility. The socket is
- * the test's own, standing in for /dev/log.
+ * datagram per line, with syslog_name and syslog_facility, in the
+ * foreground (`run`, stderr as well) and in the background (`start`,
+ * which warns when there is no socket either). The socket is the test's
+ * own, standing in for /dev/log.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startDaemon, waitFor } from "../helpers/daemon.ts";
+import {
+  freePort,
+  runMailsrv,
+  startDaemon,
+  waitFor,
+} from "../helpers/daemon.ts";
 import { sendWithSmtplib } from "../helpers/mail.ts";
 
 Deno.test("the daemon sends its maillog to syslog_socket when maillog_file is empty", async () => {
@@ -75,4 +82,49 @@ Deno.test("the daemon sends its maillog to syslog_socket when maillog_file is em
     daemon.log(),
     new RegExp(`mailsrv/smtpd\\[${pid}\\]: ${id}: client=`),
   );
+});
+
+Deno.test("mailsrv start: the background daemon logs to syslog, or says it will log nothing", async () => {
+  const home = await Deno.makeTempDir({ prefix: "mailsrv-syslog-" });
+  const path = join(home, "devlog");
+  const port = freePort();
+  const configPath = join(home, "mailsrv.toml");
+  const config = (socket: string) =>
+    `myhostname = "mx.example.test"
+mydestination = "localhost"
+queue_directory = "${join(home, "queue")}"
+mail_spool_directory = "${join(home, "mail")}/"
+maillog_file = ""
+syslog_socket = "${socket}"
+
+[[listener]]
+address = "127.0.0.1"
+port = ${port}
+kind = "smtp"
+`;
+  const devLog = Deno.listenDatagram({ transport: "unixpacket", path });
+  try {
+    await Deno.writeTextFile(configPath, config(path));
+    const start = await runMailsrv(["start", "--config", configPath]);
+    assert.equal(start.code, 0, start.stderr);
+    assert.doesNotMatch(start.stderr, /logs nothing/);
+    const [data] = await devLog.receive();
+    assert.match(
+      new TextDecoder().decode(data),
+      /^<22>.{15} mailsrv\/master\[\d+\]: daemon started -- version /,
+    );
+    assert.equal((await runMailsrv(["stop", "--config", configPath])).code, 0);
+
+    await Deno.writeTextFile(configPath, config(join(home, "nosocket")));
+    const blind = await runMailsrv(["start", "--config", configPath]);
+    assert.equal(blind.code, 0, blind.stderr);
+    assert.match(
+      blind.stderr,
+      /^mailsrv: warning: maillog_file is empty and there is no syslog socket ".*nosocket": the daemon logs nothing$/m,
+    );
+  } finally {
+    await runMailsrv(["stop", "--config", configPath]);
+    devLog.close();
+    await Deno.remove(home, { recursive: true });
+  }
 });
