@@ -5,6 +5,7 @@
 import { type Command, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 import { controlRequest, DaemonNotRunningError } from "../master/control.ts";
+import { logDestinations } from "../master/logging.ts";
 import { selfCommand } from "../common/self_command.ts";
 
 const READY_TIMEOUT_MS = 30_000;
@@ -72,6 +73,12 @@ reason is printed).`,
         `mailsrv: the mail system is already running (pid ${running})`,
       );
       return EXIT.failure;
+    }
+    const logs = logDestinations(config, false);
+    if (!logs.file && !logs.syslog) {
+      context.warn(
+        `mailsrv: warning: maillog_file is empty and there is no syslog socket "${config.syslog_socket}": the daemon logs nothing`,
+      );
     }
     const self = selfCommand([
       "run",

@@ -28,7 +28,8 @@
  *   The outcome is one result per queue recipient: deferred if any target
  *   must be retried (the retry delivers every target again — at least
  *   once, as in Postfix), else bounced if any target failed for good, else
- *   sent, with every target's reason in the log line.
+ *   sent; each target's own result comes along for its own log line
+ *   (`to=<member>, orig_to=<recipient>`, `target_results.ts`).
  */
 import type { Config } from "../config/types.ts";
 import { checkMailbox } from "../layout/mod.ts";
@@ -69,7 +70,9 @@ import {
   type DeliveryMessage,
   type DeliveryResult,
   failedDelivery,
+  type TargetResult,
 } from "./types.ts";
+import { combineTargets, targetFailed, targetSent } from "./target_results.ts";
 
 /** Everything local delivery needs besides the message and the config. */
 export interface LocalDeliveryOptions extends AgentOptions {
@@ -180,47 +183,56 @@ async function deliverTarget(
   }
 }
 
+/** The address a target is logged for (`to=`). */
+function targetRecipient(
+  target: Exclude<LocalTarget, { kind: "forward" }>,
+  delivery: Delivery,
+): string {
+  if (target.kind !== "mailbox") return target.recipient;
+  if (target.user === delivery.user) return delivery.message.recipient;
+  const delimiter = delivery.config.recipient_delimiter[0] ?? "";
+  const local = target.extension
+    ? `${target.user}${delimiter}${target.extension}`
+    : target.user;
+  return `${local}@${delivery.domain}`;
+}
+
 /** Delivers every target; one outcome for the recipient. */
 async function deliverTargets(
   targets: readonly LocalTarget[],
   delivery: Delivery,
   message: DeliveryMessage,
 ): Promise<DeliveryResult> {
-  const reasons: string[] = [];
-  let temporary: DeliveryError | undefined;
-  let permanent: DeliveryError | undefined;
-  const noteFailure = (error: unknown) => {
-    if (!(error instanceof DeliveryError)) throw error;
-    if (error.temporary) temporary ??= error;
-    else permanent ??= error;
-  };
+  const results: TargetResult[] = [];
   const forwards: string[] = [];
   for (const target of targets) {
     if (target.kind === "forward") {
       forwards.push(target.address);
       continue;
     }
+    const recipient = targetRecipient(target, delivery);
     try {
-      reasons.push(await deliverTarget(target, delivery, message));
+      const reason = await deliverTarget(target, delivery, message);
+      results.push(targetSent(recipient, "local", reason));
     } catch (error) {
-      noteFailure(error);
+      results.push(targetFailed(recipient, "local", error));
     }
   }
   if (forwards.length > 0) {
+    let forwarded: (address: string) => TargetResult;
     try {
-      reasons.push(await forward(forwards, message, delivery.options.resubmit));
+      const reason = await forward(
+        forwards,
+        message,
+        delivery.options.resubmit,
+      );
+      forwarded = (address) => targetSent(address, "local", reason);
     } catch (error) {
-      noteFailure(error);
+      forwarded = (address) => targetFailed(address, "local", error);
     }
+    results.push(...forwards.map(forwarded));
   }
-  if (temporary) return failed(temporary);
-  if (permanent) return failed(permanent);
-  return {
-    outcome: "sent",
-    dsn: "2.0.0",
-    reason: reasons.join("; "),
-    relay: "local",
-  };
+  return combineTargets(message.recipient, results, "local");
 }
 
 /**

@@ -135,6 +135,8 @@ interface Origin {
   readonly privileges: () => Promise<Privileges>;
   /** The alias or user whose own name, written there, is not a loop. */
   readonly self: string;
+  /** The address its commands and files are logged for (`to=`). */
+  readonly recipient: string;
   /** For a `.forward`: its user, whose own name means the mailbox. */
   readonly forwardUser?: { readonly name: string; readonly extension: string };
 }
@@ -188,6 +190,14 @@ function add(walk: Walk, target: LocalTarget, key: string): void {
 /** `name@domain` for an alias or user name, for messages and senders. */
 function qualify(walk: Walk, name: string): string {
   return `${name}@${walk.request.domain || walk.context.config.myorigin}`;
+}
+
+/**
+ * The address a local name stands for in log lines: the recipient itself
+ * at the top of the expansion, else `name@domain`.
+ */
+function nameAddress(walk: Walk, name: string): string {
+  return walk.chain.length === 0 ? walk.request.recipient : qualify(walk, name);
 }
 
 /** The first alias table entry for `name`, with the table it came from. */
@@ -273,6 +283,7 @@ async function expandTarget(
         command: target.command,
         source: origin.source,
         privileges,
+        recipient: origin.recipient,
       }, `command:${privileges.uid}:${target.command}`);
       return;
     }
@@ -284,6 +295,7 @@ async function expandTarget(
         path: target.path,
         source: origin.source,
         privileges,
+        recipient: origin.recipient,
       }, `file:${target.path}`);
       return;
     }
@@ -385,6 +397,7 @@ async function expandName(walk: Walk, localPart: string): Promise<void> {
     const origin: Origin = {
       source: "alias",
       self: key,
+      recipient: nameAddress(walk, key),
       privileges: memoize(async () =>
         ownerPrivileges(
           await alias.table.owner(),
@@ -487,6 +500,7 @@ async function expandUser(
     const origin: Origin = {
       source: "forward",
       self: user,
+      recipient: nameAddress(walk, localPart),
       forwardUser: { name: user, extension },
       privileges: memoize(() => userPrivileges(account, walk.defaults)),
     };

@@ -40,6 +40,8 @@ export type LocalTarget =
     readonly path: string;
     readonly source: TargetSource;
     readonly privileges: Privileges;
+    /** Whose alias, `.forward` or list named it: logged as `to=`. */
+    readonly recipient: string;
   }
   /** Pipe the message to a shell command. */
   | {
@@ -47,6 +49,8 @@ export type LocalTarget =
     readonly command: string;
     readonly source: TargetSource;
     readonly privileges: Privileges;
+    /** Whose alias, `.forward` or list named it: logged as `to=`. */
+    readonly recipient: string;
   }
   /** Send on to another address (remote, or another local name): resubmitted. */
   | { readonly kind: "forward"; readonly address: string };

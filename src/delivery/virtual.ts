@@ -37,7 +37,8 @@
  *
  *   One outcome per queue recipient, as in local delivery: deferred if any
  *   address must be retried, else bounced if any failed for good, else
- *   sent with every address's reason. A mailbox that would grow past
+ *   sent; each address (and each target of a local one) gets its own log
+ *   line with the recipient as `orig_to=`. A mailbox that would grow past
  *   virtual_mailbox_limit (an mbox file, or one Maildir message file)
  *   bounces the mail with 5.2.2, as in virtual(8). This agent does not
  *   rewrite headers, enforce quotas or run commands (virtual(8) does
@@ -61,7 +62,9 @@ import {
   type DeliveryMessage,
   type DeliveryResult,
   failedDelivery,
+  type TargetResult,
 } from "./types.ts";
+import { combineTargets, targetFailed, targetSent } from "./target_results.ts";
 import { expandVirtualAlias } from "./virtual_aliases.ts";
 import {
   createVirtualMaps,
@@ -158,12 +161,15 @@ async function deliverToVirtualMailbox(
   return "delivered to mailbox";
 }
 
-/** Hands an alias target in a local domain to the local agent. */
+/**
+ * Hands an alias target in a local domain to the local agent; its
+ * targets' results (or its own).
+ */
 async function deliverLocally(
   address: string,
   message: DeliveryMessage,
   options: VirtualDeliveryOptions,
-): Promise<string> {
+): Promise<TargetResult[]> {
   if (!options.deliverLocal) {
     throw new DeliveryError(
       "local delivery is not available in this process",
@@ -171,13 +177,13 @@ async function deliverLocally(
       "4.3.0",
     );
   }
-  const result = await options.deliverLocal({ ...message, recipient: address });
-  if (result.outcome === "sent") return `${address}: ${result.reason}`;
-  throw new DeliveryError(
-    `${address}: ${result.reason}`,
-    result.outcome === "deferred",
-    result.dsn,
-  );
+  const { targets, ...result } = await options.deliverLocal({
+    ...message,
+    recipient: address,
+  });
+  return targets && targets.length > 0
+    ? [...targets]
+    : [{ ...result, recipient: address }];
 }
 
 /** Turns what a step threw into a DeliveryError, or rethrows a bug. */
@@ -216,47 +222,43 @@ export async function deliverVirtual(
   } catch (error) {
     return failed(asDeliveryError(error));
   }
-  const reasons: string[] = [];
+  const results: TargetResult[] = [];
   const forwards: string[] = [];
-  let temporary: DeliveryError | undefined;
-  let permanent: DeliveryError | undefined;
-  const attempt = async (step: () => Promise<string>) => {
-    try {
-      reasons.push(await step());
-    } catch (error) {
-      const failure = asDeliveryError(error);
-      if (failure.temporary) temporary ??= failure;
-      else permanent ??= failure;
-    }
-  };
+  const failure = (address: string, error: unknown) =>
+    targetFailed(address, "virtual", asDeliveryError(error));
   for (const address of addresses) {
-    await attempt(async () => {
+    try {
       switch ((await resolve(address, config)).addressClass) {
-        case "virtual":
-          return deliverToVirtualMailbox(
+        case "virtual": {
+          const reason = await deliverToVirtualMailbox(
             address,
             message,
             config,
             maps,
             options,
           );
+          results.push(targetSent(address, "virtual", reason));
+          break;
+        }
         case "local":
-          return deliverLocally(address, message, options);
+          results.push(...await deliverLocally(address, message, options));
+          break;
         default:
           forwards.push(address);
-          return "";
       }
-    });
+    } catch (error) {
+      results.push(failure(address, error));
+    }
   }
   if (forwards.length > 0) {
-    await attempt(() => forward(forwards, message, options.resubmit));
+    let forwarded: (address: string) => TargetResult;
+    try {
+      const reason = await forward(forwards, message, options.resubmit);
+      forwarded = (address) => targetSent(address, "virtual", reason);
+    } catch (error) {
+      forwarded = (address) => failure(address, error);
+    }
+    results.push(...forwards.map(forwarded));
   }
-  if (temporary) return failed(temporary);
-  if (permanent) return failed(permanent);
-  return {
-    outcome: "sent",
-    dsn: "2.0.0",
-    reason: reasons.filter((r) => r !== "").join("; "),
-    relay: "virtual",
-  };
+  return combineTargets(message.recipient, results, "virtual");
 }

@@ -104,6 +104,7 @@ Deno.test({
             home: "",
             shell: "",
           },
+          recipient: "staff@example.org",
         },
         {
           kind: "command",
@@ -116,6 +117,7 @@ Deno.test({
             home: "/",
             shell: "/bin/false",
           },
+          recipient: "staff@example.org",
         },
       ]);
     });

@@ -118,6 +118,7 @@ Deno.test("expansion: user+ext is looked up before user", async () => {
     path: "/dev/null",
     source: "alias",
     privileges: privilegesOf("nobody"),
+    recipient: "alice+spam@example.org",
   }]);
   const other = await expand("alice+news", setup);
   assert.deepEqual(other.targets, [
@@ -138,6 +139,7 @@ Deno.test("expansion: \\user is the mailbox, without alias or .forward", async (
       command: "/usr/bin/vacation alice",
       source: "alias",
       privileges: privilegesOf("nobody"),
+      recipient: "alice@example.org",
     },
   ]);
 });

@@ -274,3 +274,58 @@ Deno.test({
     });
   },
 });
+
+Deno.test("local: an alias answers for each of its targets, for one log line each", async () => {
+  await withLocalFixture(async (fixture) => {
+    const aliases = join(fixture.dir, "aliases");
+    await Deno.writeTextFile(
+      aliases,
+      "team: bob, Carol, dave@remote.example, :include:/nonexistent/list\n" +
+        "staff: bob, carol, dave@remote.example\n",
+    );
+    const config = fixture.config({
+      alias_maps: [`hash:${aliases}`],
+      local_recipient_maps: [],
+    });
+    const resubmitted: string[][] = [];
+    const withResubmit = options(fixture, {
+      resubmit: (request) => {
+        resubmitted.push([...request.recipients]);
+        return Promise.resolve("NEWID");
+      },
+    });
+    const staff = await deliverLocal(
+      testMessage({ recipient: "staff@mx.example.org" }),
+      config,
+      withResubmit,
+    );
+    const sent = (recipient: string, reason: string) => ({
+      recipient,
+      outcome: "sent",
+      dsn: "2.0.0",
+      reason,
+      relay: "local",
+    });
+    assert.deepEqual(staff, {
+      outcome: "sent",
+      dsn: "2.0.0",
+      reason: "delivered to maildir; delivered to maildir; forwarded as NEWID",
+      relay: "local",
+      targets: [
+        sent("bob@mx.example.org", "delivered to maildir"),
+        sent("carol@mx.example.org", "delivered to maildir"),
+        sent("dave@remote.example", "forwarded as NEWID"),
+      ],
+    });
+    assert.deepEqual(resubmitted, [["dave@remote.example"]]);
+    // A list that cannot be read defers the whole recipient, as Postfix.
+    const team = await deliverLocal(
+      testMessage({ recipient: "team@mx.example.org" }),
+      config,
+      withResubmit,
+    );
+    assert.equal(team.outcome, "deferred");
+    assert.equal(team.dsn, "4.3.0");
+    assert.equal(team.targets, undefined);
+  });
+});
