@@ -74,12 +74,6 @@ reason is printed).`,
       );
       return EXIT.failure;
     }
-    const logs = logDestinations(config, false);
-    if (!logs.file && !logs.syslog) {
-      context.warn(
-        `mailsrv: warning: maillog_file is empty and there is no syslog socket "${config.syslog_socket}": the daemon logs nothing`,
-      );
-    }
     const self = selfCommand([
       "run",
       "--quiet",
@@ -103,6 +97,13 @@ reason is printed).`,
         stderr.cancel();
         child.unref();
         context.print(`mailsrv: started (pid ${pid})\n`);
+        // Said once it runs: before that, a refusal is the one line to read.
+        const logs = logDestinations(config, false);
+        if (!logs.file && !logs.syslog) {
+          context.warn(
+            `mailsrv: warning: maillog_file is empty and there is no syslog socket "${config.syslog_socket}": the daemon logs nothing`,
+          );
+        }
         return EXIT.ok;
       }
       await new Promise((r) => setTimeout(r, 50));
