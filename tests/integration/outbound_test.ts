@@ -91,7 +91,7 @@ Deno.test("DNS: NXDOMAIN bounces, SERVFAIL keeps the mail queued; MX with a port
   const resolvConf = join(home, "resolv.conf");
   await Deno.writeTextFile(
     resolvConf,
-    `${dns.nameserverLine}\noptions timeout:1 attempts:1\n`,
+    `${dns.nameserverLine}\noptions timeout:5 attempts:2\n`,
   );
   const daemon = await startDaemon({
     home,

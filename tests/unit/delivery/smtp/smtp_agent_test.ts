@@ -61,7 +61,7 @@ async function withWorld(
   const resolver = createResolver({
     resolvConf: () => ({
       servers: [{ address: "127.0.0.1", port: dns.port }],
-      timeout: 500,
+      timeout: 2000,
       attempts: 1,
       rotate: false,
     }),
