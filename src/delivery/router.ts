@@ -23,7 +23,7 @@
 import type { Config } from "../config/types.ts";
 import { createAliasTableCache } from "../maps/alias_table.ts";
 import { createMapCache, LookupTableError } from "../maps/mod.ts";
-import { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
+import { deliverLocal, type LocalDeliveryOptions } from "./local/local.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import {
   NO_OUTBOUND_TRANSPORT,
@@ -31,7 +31,7 @@ import {
   statusOfNexthop,
 } from "../resolve/resolved_address.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
-import { deliverVirtual } from "./virtual.ts";
+import { deliverVirtual } from "./virtual/virtual.ts";
 import { createSmtpAgent } from "./smtp/smtp_agent.ts";
 import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
 import type { Resolver } from "../dns/resolver.ts";

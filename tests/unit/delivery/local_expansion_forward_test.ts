@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { expandLocalRecipient } from "../../../src/delivery/local_expansion.ts";
+import { expandLocalRecipient } from "../../../src/delivery/local/local_expansion.ts";
 import { DeliveryError } from "../../../src/delivery/types.ts";
 import {
   expansionContext,
