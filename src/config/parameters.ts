@@ -36,6 +36,7 @@ import { LOCAL_DELIVERY_PARAMETERS } from "./parameters/local_delivery.ts";
 import { VIRTUAL_PARAMETERS } from "./parameters/virtual.ts";
 import { POP3_PARAMETERS } from "./parameters/pop3.ts";
 import { QUEUE_PARAMETERS } from "./parameters/queue.ts";
+import { ROUTING_PARAMETERS } from "./parameters/routing.ts";
 
 export type {
   DefaultContext,
@@ -59,6 +60,7 @@ const ROWS = [
   ...VIRTUAL_PARAMETERS,
   ...POP3_PARAMETERS,
   ...QUEUE_PARAMETERS,
+  ...ROUTING_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 
