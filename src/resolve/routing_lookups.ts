@@ -31,10 +31,8 @@
 import type { Config } from "../config/types.ts";
 import type { LookupTable, MapCache } from "../maps/mod.ts";
 import type { DomainLists } from "./domain_list.ts";
-import { splitEnvelopeAddress } from "./envelope_address.ts";
-import { splitExtension } from "./local_part.ts";
-import { foldDomain } from "./rewrite_address.ts";
 import { type TransportEntry, transportLookupKeys } from "./transport_table.ts";
+import { virtualLookupKeys } from "./virtual_maps.ts";
 
 /** The configuration the lookups read. */
 export type RoutingTablesConfig = Pick<
@@ -74,21 +72,15 @@ export interface RoutingLookups {
   ): Promise<string | undefined>;
 }
 
-/** The sender_dependent_relayhost_maps keys of a sender, in order. */
+/**
+ * The sender_dependent_relayhost_maps keys of a sender (qualified, as the
+ * queue holds it), in order: the keys of every address table.
+ */
 export function senderRelayhostKeys(
   sender: string,
   delimiters: string,
-): string[] {
-  if (sender === "") return ["<>"];
-  const { localPart, domain } = splitEnvelopeAddress(sender);
-  if (domain === undefined) return [localPart.toLowerCase()];
-  const folded = foldDomain(domain);
-  const local = localPart.toLowerCase();
-  const keys = [`${local}@${folded}`];
-  const { user, extension } = splitExtension(local, delimiters);
-  if (extension !== undefined) keys.push(`${user}@${folded}`);
-  keys.push(`@${folded}`);
-  return keys;
+): readonly string[] {
+  return sender === "" ? ["<>"] : virtualLookupKeys(sender, delimiters);
 }
 
 /** The first entry any of `tables` has for any of `keys` (keys first). */
