@@ -81,7 +81,10 @@ export function resolveRewritten(
       ? ["virtual", `domain "${domain}" is in virtual_mailbox_domains`]
       : facts.relayDomain === true
       ? ["relay", `domain "${domain}" is in relay_domains`]
-      : ["remote", `domain "${domain}" is not a local or virtual domain`];
+      : [
+        "remote",
+        `domain "${domain}" is not a local, virtual or relay domain`,
+      ];
   const route = routeOf(addressClass, domain, config, facts);
   return {
     ...parts,

@@ -116,6 +116,10 @@ Deno.test("resolveAddress: every class with its transport and reason", () => {
   assert.deepEqual(relay.transport, { name: "relay", nexthop: "relayed.test" });
   const remote = resolve("a@remote.test");
   assert.equal(remote.addressClass, "remote");
+  assert.equal(
+    remote.reason,
+    'domain "remote.test" is not a local, virtual or relay domain',
+  );
   assert.deepEqual(remote.transport, { name: "smtp", nexthop: "remote.test" });
   const refused = resolve("a%remote.test@example.org");
   assert.equal(refused.addressClass, "refused");
