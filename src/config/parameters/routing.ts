@@ -59,6 +59,16 @@ export const ROUTING_PARAMETERS = [
     description: "Sender address or @domain → the relayhost for that " +
       "sender's relay and remote mail (DUNNO: keep relayhost).",
   },
+  // Also defined by the SMTP client's rows (smtp_client.ts): this copy
+  // exists only until they are merged, and goes then.
+  {
+    name: "relayhost",
+    kind: "string",
+    defaultValue: "",
+    description: "Send all non-local mail through this host: `host` " +
+      "(MX lookup), `[host]` (no MX lookup), with `:port`; empty: " +
+      "deliver directly by MX.",
+  },
   {
     name: "defer_transports",
     kind: "list",

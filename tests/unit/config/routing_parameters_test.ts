@@ -62,3 +62,11 @@ Deno.test("routing parameters: a table list item must be a table", () => {
     /transport_maps.*is not a lookup table \(type:name\)/,
   );
 });
+
+Deno.test("relayhost: empty by default; read as written", () => {
+  assert.equal(parse("").relayhost, "");
+  assert.equal(
+    parse('relayhost = "[smtp.isp.example]:587"').relayhost,
+    "[smtp.isp.example]:587",
+  );
+});
