@@ -38,6 +38,7 @@ import { POP3_PARAMETERS } from "./parameters/pop3.ts";
 import { QUEUE_PARAMETERS } from "./parameters/queue.ts";
 import { COMPATIBILITY_PARAMETERS } from "./parameters/compatibility.ts";
 import { SMTP_CLIENT_PARAMETERS } from "./parameters/smtp_client.ts";
+import { ROUTING_PARAMETERS } from "./parameters/routing.ts";
 
 export type {
   DefaultContext,
@@ -63,6 +64,7 @@ const ROWS = [
   ...QUEUE_PARAMETERS,
   ...COMPATIBILITY_PARAMETERS,
   ...SMTP_CLIENT_PARAMETERS,
+  ...ROUTING_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 

@@ -239,8 +239,9 @@ function rcpt(
   const mailbox = parsed.path.mailbox;
   // The session cannot wait for table lookups, so it resolves without
   // them: an address that is not local may still be in a virtual mailbox
-  // domain, and then the verifier (which resolves again, with the
-  // tables) decides; its "remote" sends the address to the relay check.
+  // domain or a relay domain, and then the verifier (which resolves
+  // again, with the tables) decides; its "remote" sends the address to
+  // the relay check.
   const recipient = resolveAddress(
     {
       address: formatMailbox(mailbox),
@@ -249,16 +250,17 @@ function rcpt(
     policy,
     { virtualMailboxDomain: false },
   );
-  const mayBeVirtual = recipient.addressClass === "remote" &&
-    policy.virtual_mailbox_domains.length > 0;
+  const mayBeOurs = recipient.addressClass === "remote" &&
+    (policy.virtual_mailbox_domains.length > 0 ||
+      policy.relay_domains.length > 0);
   const relay = recipient.addressClass === "refused" ||
-    (recipient.addressClass === "remote" && !mayBeVirtual);
+    (recipient.addressClass === "remote" && !mayBeOurs);
   if (relay) {
     const refusal = relayRefusal(s, formatMailbox(mailbox), policy);
     if (refusal !== null) return refusal;
   }
   const local = recipient.addressClass === "local" && !recipient.postmaster;
-  if (local || mayBeVirtual) {
+  if (local || mayBeOurs) {
     return {
       session: {
         ...s,

@@ -26,6 +26,7 @@ export type SessionPolicy = Pick<
   | "default_process_limit"
   | "smtpd_forbid_bare_newline"
   | "virtual_mailbox_domains"
+  | "relay_domains"
 >;
 
 /** The SMTP client: host name (no DNS yet: `localhost` or `unknown`) and IP. */
