@@ -39,6 +39,7 @@ import { QUEUE_PARAMETERS } from "./parameters/queue.ts";
 import { COMPATIBILITY_PARAMETERS } from "./parameters/compatibility.ts";
 import { SMTP_CLIENT_PARAMETERS } from "./parameters/smtp_client.ts";
 import { ROUTING_PARAMETERS } from "./parameters/routing.ts";
+import { SCHEDULER_PARAMETERS } from "./parameters/scheduler.ts";
 
 export type {
   DefaultContext,
@@ -65,6 +66,7 @@ const ROWS = [
   ...COMPATIBILITY_PARAMETERS,
   ...SMTP_CLIENT_PARAMETERS,
   ...ROUTING_PARAMETERS,
+  ...SCHEDULER_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 

@@ -19,7 +19,10 @@
  *   attempt ("deferred transport", 4.3.2) unless the queue run was asked
  *   for by a flush (`flushing`), as Postfix's qmgr does for `postqueue
  *   -f`. SMTP recipients of one message that share a nexthop go out in
- *   one transaction (`smtp/transaction_batcher.ts`). A table that cannot
+ *   one transaction (`smtp/transaction_batcher.ts`). Deliveries at once
+ *   are limited per destination (`destination_scheduler.ts`): per SMTP
+ *   nexthop with slow start and dead-destination backoff, per local
+ *   recipient by local_destination_concurrency_limit. A table that cannot
  *   be read defers (4.3.0).
  *
  *   The router owns the lookup tables its agents use (opened once, then
@@ -45,6 +48,7 @@ import type { DeliveryMessage, DeliveryResult } from "./types.ts";
 import { deliverVirtual } from "./virtual/virtual.ts";
 import { createSmtpAgent } from "./smtp/smtp_agent.ts";
 import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
+import { createDestinationScheduler } from "./destination_scheduler.ts";
 import type { Resolver } from "../dns/resolver.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 
@@ -94,8 +98,15 @@ export function createRouter(
     mapOptions: options.mapOptions,
   });
   const resolve = createAddressResolver(virtualMaps);
+  const scheduler = createDestinationScheduler({
+    now: options.clock,
+    initial: () => config().initial_destination_concurrency,
+    deadFor: () => config().minimal_backoff_time * 1000,
+    flushing: options.flushing,
+  });
   const smtp = createTransactionBatcher(
     createSmtpAgent({ maps, resolver: options.dns }),
+    scheduler,
   );
   return async (message) => {
     const current = config();
@@ -127,8 +138,20 @@ export function createRouter(
       };
     }
     switch (transport.name) {
-      case "local":
-        return local(message);
+      case "local": {
+        // local_destination_concurrency_limit: deliveries at once to one
+        // recipient (a mailbox, a procmail run), as Postfix's local(8).
+        const slot = await scheduler.acquire(
+          `local:${message.recipient.toLowerCase()}`,
+          current.local_destination_concurrency_limit,
+        );
+        if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
+        try {
+          return await local(message);
+        } finally {
+          slot.release({ kind: "neither" });
+        }
+      }
       case "virtual":
         return deliverVirtual(message, current, {
           ...options,
