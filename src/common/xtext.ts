@@ -8,7 +8,8 @@
  *   for the octet HH. `encodeXtext` writes a value back that way for the
  *   next hop: `+`, `=`, space, control characters and anything outside
  *   printable US-ASCII become `+HH` (upper-case hex), so the result is
- *   one token of an SMTP command line.
+ *   one token of an SMTP command line. `orcptParameter` writes an ORCPT
+ *   value (`rfc822;bob+2Btag@example.org`) that way.
  *
  *   Used by smtpd (parameter checks) and the SMTP client (passing DSN
  *   parameters on). Pure.
@@ -67,6 +68,13 @@ export function encodeXtext(value: string): string {
     }
   }
   return out;
+}
+
+/** The value of an ORCPT= parameter: `type;` and the address as xtext. */
+export function orcptParameter(
+  orcpt: { readonly type: string; readonly address: string },
+): string {
+  return `${orcpt.type};${encodeXtext(orcpt.address)}`;
 }
 
 /** Whether every character of `text` is printable US-ASCII (space to `~`). */

@@ -28,7 +28,9 @@
  *   The outcome is one result per queue recipient: deferred if any target
  *   must be retried (the retry delivers every target again — at least
  *   once, as in Postfix), else bounced if any target failed for good, else
- *   sent, with every target's reason in the log line.
+ *   sent, with every target's reason in the log line, and the success
+ *   notice's action (`successAction`): delivered, or expanded for several
+ *   targets (RFC 3461 section 6.2.7.3), or relayed for a lone forward.
  */
 import type { Config } from "../config/types.ts";
 import { checkMailbox } from "../layout/mod.ts";
@@ -70,6 +72,7 @@ import {
   type DeliveryResult,
   failedDelivery,
 } from "./types.ts";
+import { successAction } from "./success_action.ts";
 
 /** Everything local delivery needs besides the message and the config. */
 export interface LocalDeliveryOptions extends AgentOptions {
@@ -220,6 +223,7 @@ async function deliverTargets(
     dsn: "2.0.0",
     reason: reasons.join("; "),
     relay: "local",
+    dsnAction: successAction(targets.length, forwards.length),
   };
 }
 

@@ -63,6 +63,7 @@ import {
   failedDelivery,
 } from "./types.ts";
 import { expandVirtualAlias } from "./virtual_aliases.ts";
+import { successAction } from "./success_action.ts";
 import {
   createVirtualMaps,
   VirtualConfigError,
@@ -258,5 +259,6 @@ export async function deliverVirtual(
     dsn: "2.0.0",
     reason: reasons.filter((r) => r !== "").join("; "),
     relay: "virtual",
+    dsnAction: successAction(addresses.length, forwards.length),
   };
 }

@@ -3,6 +3,7 @@ import {
   decodeXtext,
   encodeXtext,
   isPrintableAscii,
+  orcptParameter,
 } from "../../../src/common/xtext.ts";
 
 Deno.test("xtext: +HH decodes to the octet, other xchars stand for themselves", () => {
@@ -40,4 +41,11 @@ Deno.test("isPrintableAscii: space to tilde only", () => {
   assert.ok(!isPrintableAscii("tab\there"));
   assert.ok(!isPrintableAscii("\u00e9"));
   assert.ok(!isPrintableAscii("del\u007f"));
+});
+
+Deno.test("orcptParameter: the type, a semicolon, the address as xtext", () => {
+  assert.equal(
+    orcptParameter({ type: "rfc822", address: "Bob+tag@x.test" }),
+    "rfc822;Bob+2Btag@x.test",
+  );
 });

@@ -17,6 +17,7 @@ const SENT_MAILDIR: DeliveryResult = {
   dsn: "2.0.0",
   reason: "delivered to maildir",
   relay: "local",
+  dsnAction: "delivered",
 };
 const SENT_MAILBOX: DeliveryResult = {
   ...SENT_MAILDIR,

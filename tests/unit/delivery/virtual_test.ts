@@ -35,6 +35,7 @@ Deno.test("deliverVirtual: mbox per map, with Delivered-To", async () => {
       dsn: "2.0.0",
       reason: "delivered to mailbox",
       relay: "virtual",
+      dsnAction: "delivered",
     });
     const mbox = await Deno.readTextFile(
       join(config.virtual_mailbox_base, "one.test", "alice"),

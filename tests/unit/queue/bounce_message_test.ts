@@ -20,7 +20,7 @@ function input(overrides: Partial<BounceInput> = {}): BounceInput {
     failures: [
       {
         recipient: "bob@example.org",
-        originalRecipient: "Bob@example.org",
+        originalRecipient: { type: "rfc822", address: "Bob@example.org" },
         dsn: "5.1.1",
         reason: 'unknown user: "bob"',
         relay: "local",
