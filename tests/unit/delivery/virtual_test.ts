@@ -154,6 +154,7 @@ Deno.test("deliverVirtual: aliases fan out to virtual mailboxes", async () => {
     );
     assert.equal(result.outcome, "sent", result.reason);
     assert.equal(result.reason, "delivered to mailbox; delivered to maildir");
+    assert.equal(result.dsnAction, "expanded", "a success notice says so");
     const base = config.virtual_mailbox_base;
     const mbox = await Deno.readTextFile(join(base, "one.test/alice"));
     assert.match(mbox, /Delivered-To: alice@one\.test\n/);
