@@ -5,7 +5,7 @@
  * DESCRIPTION
  *   A root mailsrv delivers to files named in aliases, `.forward` and
  *   `:include:` lists by running this command as the target user through
- *   setpriv (`src/delivery/file_target.ts`), so the kernel applies that
+ *   setpriv (`src/delivery/targets/file_target.ts`), so the kernel applies that
  *   user's permissions and nothing is written as root. It is not meant to
  *   be run by hand.
  *
@@ -23,7 +23,7 @@
  *   for a bad command line. On failure the last line on standard error is
  *   `X.Y.Z reason`, the RFC 3463 status and the reason for the maillog.
  */
-import { writeFileTarget } from "../delivery/file_target.ts";
+import { writeFileTarget } from "../delivery/targets/file_target.ts";
 import { mailboxLimit } from "../delivery/mailbox_limit.ts";
 import { EX } from "../delivery/sysexits.ts";
 import { DeliveryError, type DeliveryMessage } from "../delivery/types.ts";

@@ -32,11 +32,23 @@ export interface DeliveryResult {
   /** Where it went, for the `relay=` field: `local`, `virtual`, `none`, … */
   readonly relay: string;
   /**
+   * For a recipient expanded into several targets (an alias, a list, a
+   * `.forward`): how each target fared, each logged on its own line with
+   * the queue recipient as `orig_to=`, as Postfix's local(8) does.
+   */
+  readonly targets?: readonly TargetResult[];
+  /**
    * Sent only: the success notice's `Action:` for a recipient with
    * NOTIFY=SUCCESS. Absent: this system sends none (the next hop took
    * the NOTIFY parameter and reports delivery itself).
    */
   readonly dsnAction?: SuccessAction;
+}
+
+/** How one target of an expanded recipient fared. */
+export interface TargetResult extends Omit<DeliveryResult, "targets"> {
+  /** The address logged as `to=`: the alias member, or the recipient. */
+  readonly recipient: string;
 }
 
 /** The DSN parameters of a message and of one of its recipients. */

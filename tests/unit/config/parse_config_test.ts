@@ -268,8 +268,8 @@ Deno.test("unknown keys are reported with their line and a suggestion", () => {
     `${FILE}:7: message_size_limt: unknown parameter (did you mean "message_size_limit"?)`,
   );
   assert.equal(
-    errorOf('\nrelayhost = "x"'),
-    `${FILE}:2: relayhost: unknown parameter`,
+    errorOf('\nrelay_host = "x"'),
+    `${FILE}:2: relay_host: unknown parameter (did you mean "relayhost"?)`,
   );
   assert.equal(
     errorOf('a = 1\n\n[[listner]]\naddress = "::1"\n'),

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deliverToMaildir } from "../../../src/delivery/maildir.ts";
+import { deliverToMaildir } from "../../../src/delivery/mailbox/maildir.ts";
 import { mailboxLimit } from "../../../src/delivery/mailbox_limit.ts";
-import { deliverToMbox } from "../../../src/delivery/mbox.ts";
+import { deliverToMbox } from "../../../src/delivery/mailbox/mbox.ts";
 import {
   DeliveryError,
   type DeliveryMessage,

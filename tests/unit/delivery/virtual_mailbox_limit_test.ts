@@ -1,7 +1,7 @@
 /** virtual_mailbox_limit in the virtual agent (Postfix virtual(8)). */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deliverVirtual } from "../../../src/delivery/virtual.ts";
+import { deliverVirtual } from "../../../src/delivery/virtual/virtual.ts";
 import { testMessage, withTempDir } from "./test_message.ts";
 import { virtualConfig } from "./virtual_fixture.ts";
 
