@@ -8,7 +8,9 @@
  *   argument and returns the transition, reply included. Replies follow
  *   Postfix's wording, so admins and log tools see what they know.
  *
- *   EHLO offers PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES and 8BITMIME.
+ *   EHLO offers PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES, 8BITMIME and
+ *   DSN; MAIL and RCPT take the DSN parameters (`mail_parameters.ts`),
+ *   which the envelope carries to the queue.
  *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY refuses
  *   an unknown local or virtual user as RCPT does, else answers 252
  *   (`vrfy.ts`). RCPT follows the address resolver (src/resolve/): for a
@@ -22,7 +24,7 @@
  * STANDARDS
  *   RFC 5321 sections 4.1.1 (commands), 4.1.4 (order), 4.3.2 (replies),
  *   4.5.1 (postmaster), 4.5.3.1.8 (recipient limit); RFC 1870, RFC 2920,
- *   RFC 6152, RFC 2034 (EHLO keywords).
+ *   RFC 6152, RFC 2034, RFC 3461 (EHLO keywords).
  *
  *   Does NOT implement ETRN, EXPN, TURN, STARTTLS, AUTH or BDAT: they
  *   get 502 like any unknown command.
@@ -176,6 +178,7 @@ function hello(
     "VRFY",
     "ENHANCEDSTATUSCODES",
     "8BITMIME",
+    "DSN",
   );
   return answer(s, verb, keywords, changes);
 }
@@ -210,6 +213,10 @@ function mail(
     bodyType: parameters.value.body,
     recipients: [],
     queueId: null,
+    ...(parameters.value.ret === null ? {} : { ret: parameters.value.ret }),
+    ...(parameters.value.envid === null
+      ? {}
+      : { envid: parameters.value.envid }),
   };
   return answer(s, "mail", ok("2.1.0"), { transaction });
 }
@@ -266,12 +273,17 @@ function rcpt(
         ...s,
         phase: "verifying",
         pendingRecipient: recipient.address,
+        pendingRecipientDsn: parameters.value,
       },
       actions: [{ type: "verify-recipient", address: recipient.address }],
     };
   }
   return answer(s, "rcpt", ok("2.1.5"), {
-    transaction: addRecipient(s.transaction, recipient.address),
+    transaction: addRecipient(
+      s.transaction,
+      recipient.address,
+      parameters.value,
+    ),
   });
 }
 
@@ -321,6 +333,11 @@ function data(s: SmtpSession, argument: string): Transition {
         helo: s.helo ?? "",
         protocol: s.protocol,
         ...(t.bodyType === null ? {} : { bodyType: t.bodyType }),
+        ...(t.ret === undefined ? {} : { ret: t.ret }),
+        ...(t.envid === undefined ? {} : { envid: t.envid }),
+        ...(t.recipientDsn === undefined
+          ? {}
+          : { recipientDsn: t.recipientDsn }),
       },
     }],
   };
