@@ -60,6 +60,7 @@ import {
 } from "./client_connection.ts";
 import {
   type Envelope,
+  type EnvelopeRecipient,
   openClientSession,
   SessionFailure,
   type SessionSettings,
@@ -83,9 +84,13 @@ import {
 export interface SmtpMessage {
   readonly queueId: string;
   readonly sender: string;
-  readonly recipients: readonly string[];
+  /** The recipients, with their DSN NOTIFY and ORCPT as on the wire. */
+  readonly recipients: readonly EnvelopeRecipient[];
   readonly size: number;
   readonly bodyType?: "7BIT" | "8BITMIME";
+  /** DSN RET and ENVID (xtext), passed on when the server offers DSN. */
+  readonly ret?: "FULL" | "HDRS";
+  readonly envid?: string;
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
 }
 
@@ -367,9 +372,11 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     if (plan.kind === "fail") return everyone(plan.result);
     const envelope: Envelope = {
       sender: message.sender,
-      recipients: message.recipients.map((address) => ({ address })),
+      recipients: message.recipients,
       size: message.size,
       body: message.bodyType,
+      ret: message.ret,
+      envid: message.envid,
       content: () => streamOf(message.content),
     };
     let last: Failure | undefined;
@@ -509,13 +516,21 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     }
     const outcomes = await session.send(envelope);
     await session.quit();
+    // A server without DSN cannot report success itself: this host says
+    // "relayed" to a recipient that asked (RFC 3461 §5.2.2).
+    const relayed = (i: number) =>
+      !session.offers.dsn &&
+      (envelope.recipients[i].notify ?? "").split(",").includes("SUCCESS");
     return {
       kind: "done",
-      results: outcomes.map((o) => ({
+      results: outcomes.map((o, i) => ({
         outcome: o.status,
         dsn: o.dsn,
         reason: o.reason,
         relay: peer,
+        ...(o.status === "sent" && relayed(i)
+          ? { dsnAction: "relayed" as const }
+          : {}),
       })),
     };
   }

@@ -41,7 +41,7 @@ function message(recipients: string[]): SmtpMessage {
   return {
     queueId: "TESTQUEUEID0001",
     sender: "alice@home.test",
-    recipients,
+    recipients: recipients.map((address) => ({ address })),
     size: bytes.length,
     content: () => Promise.resolve(new Blob([bytes]).stream()),
   };
@@ -330,4 +330,47 @@ Deno.test("a destination no host answers is left alone; its next messages wait w
     await one("Q3");
     assert.equal(attempts, 2, "tried again after minimal_backoff_time");
   });
+});
+
+Deno.test("DSN: NOTIFY and ORCPT go on to a server that offers DSN; without it, a SUCCESS request is answered here as relayed", async () => {
+  for (const offersDsn of [true, false]) {
+    await withWorld(
+      ZONE,
+      { extensions: offersDsn ? ["PIPELINING", "DSN"] : ["PIPELINING"] },
+      async ({ server, raw, config }) => {
+        const send = createTransactionBatcher(
+          raw,
+          createDestinationScheduler({ initial: () => 5, deadFor: () => 1000 }),
+        );
+        const result = await send(
+          {
+            ...message([]),
+            recipient: "bob@far.test",
+            arrivalTime: 0,
+            dsn: {
+              ret: "HDRS",
+              envid: "id 1",
+              notify: ["SUCCESS", "FAILURE"],
+              orcpt: { type: "rfc822", address: "Bob+x@far.test" },
+            },
+          },
+          `[127.0.0.1]:${server.port}`,
+          config(),
+        );
+        assert.equal(result.outcome, "sent");
+        const [mail, rcpt] = server.transcripts[0].slice(1, 3);
+        if (offersDsn) {
+          assert.match(mail, / RET=HDRS ENVID=id\+201$/);
+          assert.equal(
+            rcpt,
+            "RCPT TO:<bob@far.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bx@far.test",
+          );
+          assert.equal(result.dsnAction, undefined);
+        } else {
+          assert.equal(rcpt, "RCPT TO:<bob@far.test>");
+          assert.equal(result.dsnAction, "relayed");
+        }
+      },
+    );
+  }
 });
