@@ -242,6 +242,8 @@ Deno.test("SASL: credentials by nexthop from a private table; a table others can
           smtp_sasl_auth_enable: true,
           smtp_sasl_password_maps: `hash:${table}`,
           smtp_sasl_security_options: ["noanonymous"],
+          // A fresh session each time, so the table is read each time.
+          smtp_connection_cache_time_limit: 0,
         });
         const [sent] = await agent(message(["x@far.test"]), nexthop, settings);
         assert.equal(sent.outcome, "sent");
@@ -373,4 +375,43 @@ Deno.test("DSN: NOTIFY and ORCPT go on to a server that offers DSN; without it, 
       },
     );
   }
+});
+
+Deno.test("the next message to the same nexthop reuses the open session; a session the server closed is replaced", async () => {
+  await withWorld(ZONE, {}, async ({ server, agent, config }) => {
+    const nexthop = `[127.0.0.1]:${server.port}`;
+    for (const who of ["a", "b", "c"]) {
+      const [result] = await agent(
+        message([`${who}@far.test`]),
+        nexthop,
+        config(),
+      );
+      assert.equal(result.outcome, "sent");
+    }
+    assert.equal(server.transcripts.length, 1, "one connection");
+    assert.equal(server.messages.length, 3);
+    assert.deepEqual(
+      server.transcripts[0].filter((l) => l === "EHLO home.test").length,
+      1,
+    );
+  });
+  // The server closes each session after its message: the cached one is
+  // found dead at MAIL FROM and the mail goes on a fresh connection.
+  await withWorld(
+    ZONE,
+    { closeAfterMessage: true },
+    async ({ server, agent, config }) => {
+      const nexthop = `[127.0.0.1]:${server.port}`;
+      for (const who of ["a", "b"]) {
+        const [result] = await agent(
+          message([`${who}@far.test`]),
+          nexthop,
+          config(),
+        );
+        assert.equal(result.outcome, "sent", result.reason);
+      }
+      assert.equal(server.transcripts.length, 2);
+      assert.equal(server.messages.length, 2);
+    },
+  );
 });
