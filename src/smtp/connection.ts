@@ -20,9 +20,13 @@
  *   drains, a session that is not inside a mail transaction is told
  *   421 4.3.2 and closed at its next read.
  *
- *   At connect it asks the pop-before-smtp store (`SmtpDeps.popBeforeSmtp`)
- *   once, when the relay restrictions can use the answer, and hands the
- *   result to the session with the `connect` event.
+ *   At connect it looks up the client's name (PTR, forward-confirmed,
+ *   bounded by `smtpd_client_name_timeout`) when it has a resolver, and
+ *   asks the pop-before-smtp store (`SmtpDeps.popBeforeSmtp`) once when a
+ *   restriction list can use the answer, and hands both to the session
+ *   with the `connect` event. It evaluates restriction lists for the
+ *   session's `check-restrictions` actions (`restriction_lookups.ts`)
+ *   and waits out its `pause` actions (smtpd_error_sleep_time).
  *
  *   The adapter catches everything: a failing queue, verifier or socket
  *   ends or refuses one message or one session, never the daemon.
@@ -31,8 +35,7 @@
  *   `sendmail -bs` style use with any `SmtpStream`. Needs the permissions
  *   of whatever `enqueue` and `verifyRecipient` do; itself, none.
  *
- *   Does NOT listen or accept (see `server.ts`), resolve client names,
- *   or start TLS.
+ *   Does NOT listen or accept (see `server.ts`) or start TLS.
  */
 import { createBufferPool } from "../common/buffer_pool.ts";
 import {
@@ -45,12 +48,20 @@ import type { DrainControl } from "../net/session_listener.ts";
 import type { Config } from "../config/types.ts";
 import type { Enqueue, NewEnvelope, QueueWriter } from "../queue/enqueue.ts";
 import { maillog } from "../log/maillog.ts";
-import { clientName } from "../net/client_name.ts";
+import { clientName, lookupClientName } from "../net/client_name.ts";
+import type { MapCache } from "../maps/map_cache.ts";
+import { createMapCache } from "../maps/map_cache.ts";
+import type { Resolver } from "../dns/resolver.ts";
+import type { RestrictionRequest } from "../policy/restrictions/mod.ts";
+import { evaluateRestrictions } from "../policy/restrictions/mod.ts";
+import {
+  createRestrictionLookups,
+  restrictionSettings,
+} from "./restriction_lookups.ts";
 import { DotReader } from "./dot_reader.ts";
 import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
 import { receivedHeader } from "./received.ts";
-import { usesPopBeforeSmtp } from "./relay_restrictions.ts";
 import { formatReply } from "./replies.ts";
 import {
   inTransaction,
@@ -80,7 +91,23 @@ export interface SmtpDeps {
    * no client is known to have logged in.
    */
   readonly popBeforeSmtp?: (address: string) => boolean;
+  /** Tables for access maps and mynetworks (default: a cache of its own). */
+  readonly tables?: MapCache;
+  /** DNS for client names, RBLs and domain checks; absent: no DNS. */
+  readonly resolver?: Resolver;
+  /** Asks a check_policy_service server; resolves to its action. */
+  readonly policyService?: (
+    endpoint: string,
+    request: RestrictionRequest,
+  ) => Promise<string>;
+  /** check_greylist's store: "pass" or "defer" for the request's triplet. */
+  readonly greylist?: (request: RestrictionRequest) => Promise<
+    "pass" | "defer"
+  >;
 }
+
+/** Tables opened by sessions whose deps bring no cache. */
+const sessionTables = createMapCache();
 
 /** A byte stream smtpd talks over: a `Deno.Conn`, or a pair of pipes. */
 export type SmtpStream = ByteStream;
@@ -187,9 +214,16 @@ class SmtpConnection {
   }
 
   async run(address: string): Promise<void> {
+    const client = this.#deps.resolver
+      ? await lookupClientName(
+        address,
+        this.#deps.resolver,
+        this.#config.smtpd_client_name_timeout * 1000,
+      )
+      : { name: clientName(address), address };
     await this.#step({
       type: "connect",
-      client: { name: clientName(address), address },
+      client,
       activeSessions: this.#control.activeSessions,
       popBeforeSmtp: this.#popBeforeSmtp(address),
     });
@@ -199,12 +233,16 @@ class SmtpConnection {
         await this.#receiveData();
         continue;
       }
+      // A command read while replies are still unsent came before the
+      // previous reply: pipelining (reject_unauth_pipelining).
+      const unsent = this.#replies !== "";
+      const event = await nextCommandEvent(
+        this.#lines,
+        this.#buffer,
+        () => this.#waitForInput(),
+      );
       await this.#step(
-        await nextCommandEvent(
-          this.#lines,
-          this.#buffer,
-          () => this.#waitForInput(),
-        ),
+        event.type === "command" ? { ...event, pipelined: unsent } : event,
       );
     }
     await this.#flush();
@@ -258,6 +296,17 @@ class SmtpConnection {
           action.text,
         );
         return;
+      case "check-restrictions":
+        return await this.#step({
+          type: "restriction-verdict",
+          verdict: await this.#checkRestrictions(action.request),
+        });
+      case "pause":
+        await this.#flush();
+        await new Promise((resolve) =>
+          setTimeout(resolve, action.seconds * 1000)
+        );
+        return;
       case "verify-recipient":
         return await this.#step({
           type: "recipient-verdict",
@@ -277,12 +326,44 @@ class SmtpConnection {
     }
   }
 
+  /** Evaluates the restriction lists of a stage; never throws. */
+  async #checkRestrictions(request: RestrictionRequest) {
+    const pending = this.#session.pendingCheck;
+    const recipient = pending?.stage === "rcpt" ? pending : null;
+    const lookups = createRestrictionLookups(this.#config, {
+      tables: this.#deps.tables ?? sessionTables,
+      resolver: this.#deps.resolver,
+      verifyRecipient: (address) => this.#verify(address),
+      policyService: this.#deps.policyService,
+      greylist: this.#deps.greylist,
+    }, {
+      address: this.#session.client.address,
+      inMynetworks: this.#session.clientInMynetworks,
+    }, recipient);
+    try {
+      return await evaluateRestrictions(
+        request,
+        restrictionSettings(this.#config),
+        lookups,
+      );
+    } catch (e) {
+      smtpdLog.warning(`restriction check failed: ${describe(e)}`);
+      return {
+        refusal: {
+          code: 451,
+          dsn: "4.3.5",
+          text: "Server configuration problem",
+        },
+        warnings: [],
+        dispositions: [],
+      };
+    }
+  }
+
   /** Asks the pop-before-smtp store once; a failing store permits nothing. */
   #popBeforeSmtp(address: string): boolean {
     const ask = this.#deps.popBeforeSmtp;
-    if (!ask || !usesPopBeforeSmtp(this.#config.smtpd_relay_restrictions)) {
-      return false;
-    }
+    if (!ask || !usesPopBeforeSmtp(this.#config)) return false;
     try {
       return ask(address);
     } catch (e) {
@@ -444,6 +525,14 @@ export function queueFailure(e: unknown): QueueFailure {
       /No space left on device|os error 28\b/.test(message)
     ? "no-space"
     : "write-error";
+}
+
+/** Whether any restriction list can ask about pop-before-smtp. */
+function usesPopBeforeSmtp(config: Config): boolean {
+  const lists = restrictionSettings(config).lists;
+  return Object.values(lists).some((list) =>
+    list.some((r) => r.name === "permit_pop_before_smtp")
+  );
 }
 
 function describe(e: unknown): string {
