@@ -52,6 +52,8 @@ import {
   type ServiceStarters,
 } from "./services.ts";
 import { VERSION } from "../version.ts";
+import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
+import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
@@ -126,12 +128,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const popBeforeSmtp = openPopBeforeSmtp(
     popBeforeSmtpPath(config.queue_directory),
   );
+  const sharedState = openSqliteState(
+    sharedStatePath(config.queue_directory),
+  );
   const deps: SmtpDeps = {
     config: current,
     enqueue,
     verifyRecipient: createSmtpdVerifier(current),
     popBeforeSmtp: (ip) =>
       popBeforeSmtp.allows(ip, current().pop_before_smtp_window),
+    ...createSmtpdPolicyDeps(current, sharedState),
   };
   const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
@@ -288,6 +294,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   closeSyncedDirectories();
   popBeforeSmtp.close();
+  sharedState.close();
   await closeLogging();
   return 0;
 }

@@ -206,6 +206,9 @@ function mail(
     recipients: [],
     queueId: null,
   };
+  if (stageHasList("mail", policy)) {
+    return checkRestrictions({ ...s, transaction }, { stage: "mail" });
+  }
   return answer(s, "mail", ok("2.1.0"), { transaction });
 }
 

@@ -52,7 +52,11 @@ import { clientName, lookupClientName } from "../net/client_name.ts";
 import type { MapCache } from "../maps/map_cache.ts";
 import { createMapCache } from "../maps/map_cache.ts";
 import type { Resolver } from "../dns/resolver.ts";
-import type { RestrictionRequest } from "../policy/restrictions/mod.ts";
+import type {
+  RestrictionRequest,
+  RestrictionVerdict,
+} from "../policy/restrictions/mod.ts";
+import type { ClientLimits } from "../policy/client_rates.ts";
 import { evaluateRestrictions } from "../policy/restrictions/mod.ts";
 import {
   createRestrictionLookups,
@@ -104,6 +108,8 @@ export interface SmtpDeps {
   readonly greylist?: (request: RestrictionRequest) => Promise<
     "pass" | "defer"
   >;
+  /** Per-client connection, message and AUTH limits (anvil). */
+  readonly limits?: ClientLimits;
 }
 
 /** Tables opened by sessions whose deps bring no cache. */
@@ -221,11 +227,13 @@ class SmtpConnection {
         this.#config.smtpd_client_name_timeout * 1000,
       )
       : { name: clientName(address), address };
+    const limit = await this.#connectLimit(client);
     await this.#step({
       type: "connect",
       client,
       activeSessions: this.#control.activeSessions,
       popBeforeSmtp: this.#popBeforeSmtp(address),
+      ...(limit === null ? {} : { limitRefusal: limit }),
     });
     while (this.#session.phase !== "closed") {
       if (this.#receiving) {
@@ -254,12 +262,16 @@ class SmtpConnection {
    * unless a read may still fill them.
    */
   release(): void {
+    this.#releaseLimit();
     this.#deadline.close();
     // A read still pending may yet write into the read buffer.
     if (this.#readPending) return;
     readBuffers.give(this.#buffers.read);
     contentBuffers.give(this.#buffers.content);
   }
+
+  /** Releases the client's connection slot (limits). */
+  #releaseLimit: () => void = () => {};
 
   /** Wakes an idle session blocked in a read, so it can say 421 and close. */
   interrupt(): void {
@@ -326,8 +338,42 @@ class SmtpConnection {
     }
   }
 
+  /** Counts the connection against the client limits; the refusal, if any. */
+  async #connectLimit(
+    client: { name: string; address: string },
+  ): Promise<{ code: number; dsn: string; text: string } | null> {
+    const limits = this.#deps.limits;
+    if (!limits) return null;
+    try {
+      const connection = await limits.connect(
+        client.address,
+        `${client.name}[${client.address}]`,
+      );
+      this.#releaseLimit = connection.release;
+      if (connection.refusal === null) return null;
+      smtpdLog.warning(connection.refusal.warning);
+      return connection.refusal;
+    } catch (e) {
+      smtpdLog.warning(`client limits unavailable: ${describe(e)}`);
+      return null;
+    }
+  }
+
   /** Evaluates the restriction lists of a stage; never throws. */
-  async #checkRestrictions(request: RestrictionRequest) {
+  async #checkRestrictions(
+    request: RestrictionRequest,
+  ): Promise<RestrictionVerdict> {
+    if (request.stage === "mail" && this.#deps.limits) {
+      const client = this.#session.client;
+      const refusal = await this.#deps.limits.message(
+        client.address,
+        `${client.name}[${client.address}]`,
+      ).catch(() => null);
+      if (refusal !== null) {
+        smtpdLog.warning(refusal.warning);
+        return { refusal, warnings: [], dispositions: [] };
+      }
+    }
     const pending = this.#session.pendingCheck;
     const recipient = pending?.stage === "rcpt" ? pending : null;
     const lookups = createRestrictionLookups(this.#config, {

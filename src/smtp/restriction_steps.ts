@@ -84,14 +84,26 @@ export function checkRestrictions(
   };
 }
 
-/** Whether DATA or end of data has a list to check (else no round trip). */
+/**
+ * Whether MAIL, DATA or end of data has something to check (else no round
+ * trip): a list, or at MAIL the client message rate.
+ */
 export function stageHasList(
-  stage: "data" | "end-of-data",
+  stage: "mail" | "data" | "end-of-data",
   policy: SessionPolicy,
 ): boolean {
-  return stage === "data"
-    ? policy.smtpd_data_restrictions.length > 0
-    : policy.smtpd_end_of_data_restrictions.length > 0;
+  switch (stage) {
+    case "mail":
+      return policy.smtpd_client_message_rate_limit > 0 ||
+        (!policy.smtpd_delay_reject &&
+          (policy.smtpd_client_restrictions.length > 0 ||
+            policy.smtpd_helo_restrictions.length > 0 ||
+            policy.smtpd_sender_restrictions.length > 0));
+    case "data":
+      return policy.smtpd_data_restrictions.length > 0;
+    case "end-of-data":
+      return policy.smtpd_end_of_data_restrictions.length > 0;
+  }
 }
 
 /** The verb logged in `reject:` lines for a stage. */
@@ -138,7 +150,7 @@ export function restrictionVerdict(
   if (verdict.refusal !== null) {
     const r = verdict.refusal;
     const refusal = reply(r.code, r.dsn, r.text);
-    const aborted = pending.stage === "end-of-data"
+    const aborted = pending.stage === "end-of-data" || pending.stage === "mail"
       ? { phase: "command" as const, transaction: null }
       : pending.stage === "data"
       ? { transaction: s.transaction }
@@ -177,6 +189,9 @@ export function restrictionVerdict(
     return answer(next, "rcpt", reply(250, "2.1.5", "Ok"), {
       transaction: addRecipient(next.transaction, pending.address),
     }, logs);
+  }
+  if (pending.stage === "mail") {
+    return answer(next, "mail", reply(250, "2.1.0", "Ok"), {}, logs);
   }
   if (pending.stage === "data" || pending.stage === "end-of-data") {
     const t = proceed(next, pending.stage);

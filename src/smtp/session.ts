@@ -280,6 +280,13 @@ function connect(
     clientPopBeforeSmtp: event.popBeforeSmtp ?? false,
   };
   const connected = logLine(`connect from ${clientLabel(session)}`);
+  if (event.limitRefusal !== undefined) {
+    const r = event.limitRefusal;
+    return closeSession(session, [
+      connected,
+      say(reply(r.code, r.dsn, r.text)),
+    ]);
+  }
   if (activeSessions >= policy.default_process_limit) {
     return closeSession(session, [
       connected,

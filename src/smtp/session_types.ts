@@ -27,8 +27,12 @@ export type SessionPolicy = Pick<
   | "myorigin"
   | "mynetworks"
   | "smtpd_relay_restrictions"
+  | "smtpd_client_restrictions"
+  | "smtpd_helo_restrictions"
+  | "smtpd_sender_restrictions"
   | "smtpd_data_restrictions"
   | "smtpd_end_of_data_restrictions"
+  | "smtpd_client_message_rate_limit"
   | "smtpd_delay_reject"
   | "smtpd_hard_error_limit"
   | "smtpd_soft_error_limit"
@@ -180,6 +184,12 @@ export type SessionEvent =
     readonly activeSessions: number;
     /** The client's address logged in to POP3 within the window. */
     readonly popBeforeSmtp?: boolean;
+    /** The client is over a connection limit: refuse with this reply. */
+    readonly limitRefusal?: {
+      readonly code: number;
+      readonly dsn: string;
+      readonly text: string;
+    };
   }
   | {
     readonly type: "command";

@@ -90,11 +90,11 @@ export function accessAction(
         kind: word === "DEFER_IF_REJECT"
           ? "defer_if_reject"
           : "defer_if_permit",
-        reply: subjectReply(
+        reply: rejectReply(
           450,
-          "4.7.1",
           subject,
           textOr("Service unavailable"),
+          "4.7.1",
         ),
       };
     case "WARN":
@@ -139,15 +139,29 @@ function reject(
   text: string,
   dsn: string,
 ): AccessAction {
-  return {
-    kind: "reject",
-    reply: subjectReply(
-      code,
-      dsn,
-      subject,
-      text === "" ? "Access denied" : text,
-    ),
-  };
+  return { kind: "reject", reply: rejectReply(code, subject, text, dsn) };
+}
+
+/**
+ * The reply for a code and text; a text that starts with its own status
+ * code (`4.2.0 Greylisted`, as postgrey sends) keeps it, as in Postfix.
+ */
+function rejectReply(
+  code: number,
+  subject: ReplySubject,
+  text: string,
+  dsn: string,
+): RestrictionReply {
+  const word = text.split(/\s+/)[0];
+  const match = DSN.exec(word);
+  const own = match !== null && match[1] === String(code)[0];
+  const rest = own ? text.slice(word.length).trim() : text;
+  return subjectReply(
+    code,
+    own ? word : dsn,
+    subject,
+    rest === "" ? "Access denied" : rest,
+  );
 }
 
 function disposition(

@@ -8,9 +8,11 @@
  *
  *     smtpd_delay_reject = yes (default)   at RCPT: client, helo, sender,
  *                                          relay, recipient lists
- *     smtpd_delay_reject = no              client at connect, helo at
- *                                          HELO, sender at MAIL, relay and
- *                                          recipient at RCPT
+ *     smtpd_delay_reject = no              at MAIL: client, helo, sender
+ *                                          lists; at RCPT: relay, recipient
+ *                                          (Postfix would refuse a client
+ *                                          or HELO already at connect or
+ *                                          HELO; mailsrv does at MAIL)
  *     always                               data at DATA, end-of-data at
  *                                          the end of the message
  *
@@ -71,11 +73,14 @@ export function listsForStage(
 ): RestrictionListName[] {
   switch (stage) {
     case "connect":
-      return delayReject ? [] : ["smtpd_client_restrictions"];
     case "helo":
-      return delayReject ? [] : ["smtpd_helo_restrictions"];
+      return [];
     case "mail":
-      return delayReject ? [] : ["smtpd_sender_restrictions"];
+      return delayReject ? [] : [
+        "smtpd_client_restrictions",
+        "smtpd_helo_restrictions",
+        "smtpd_sender_restrictions",
+      ];
     case "rcpt":
       return [
         ...(delayReject

@@ -125,11 +125,16 @@ Deno.test("smtpd_delay_reject: client, helo and sender lists run at RCPT, or at 
     replyText((await run(lists, { stage: "rcpt" })).refusal!),
     /Client host rejected/,
   );
-  const early = await run(lists, { stage: "connect" }, {}, false);
-  assert.match(replyText(early.refusal!), /Client host rejected/);
   const mail = await run(lists, { stage: "mail" }, {}, false);
+  assert.match(replyText(mail.refusal!), /Client host rejected/);
+  const sender = await run(
+    { smtpd_sender_restrictions: "reject" },
+    { stage: "mail" },
+    {},
+    false,
+  );
   assert.equal(
-    replyText(mail.refusal!),
+    replyText(sender.refusal!),
     "554 5.7.1 <alice@example.com>: Sender address rejected: Access denied",
   );
   // Without delay, RCPT runs only the relay and recipient lists.
@@ -505,6 +510,25 @@ Deno.test("check_policy_service: the action= reply decides", async () => {
   assert.equal(
     replyText(v.refusal!),
     "450 4.7.1 <bob@example.org>: Recipient address rejected: Greylisted, see http://postgrey.example/",
+  );
+});
+
+Deno.test("a policy text that starts with a status code keeps it (postgrey's 4.2.0)", async () => {
+  assert.equal(
+    await refusal(
+      { smtpd_recipient_restrictions: "check_policy_service inet:127.0.0.1:1" },
+      {},
+      { policy: () => "DEFER_IF_PERMIT 4.2.0 Greylisted, see x" },
+    ),
+    "450 4.2.0 <bob@example.org>: Recipient address rejected: Greylisted, see x",
+  );
+  assert.equal(
+    await refusal(
+      { smtpd_recipient_restrictions: "check_policy_service inet:127.0.0.1:1" },
+      {},
+      { policy: () => "REJECT 4.2.0 wrong class is text" },
+    ),
+    "554 5.7.1 <bob@example.org>: Recipient address rejected: 4.2.0 wrong class is text",
   );
 });
 
