@@ -29,10 +29,7 @@ import { LookupTableError } from "../maps/mod.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import type { ResolvedAddress } from "../resolve/resolved_address.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
-import {
-  openPopBeforeSmtp,
-  popBeforeSmtpPath,
-} from "../policy/pop_before_smtp.ts";
+import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { createPop3Deps } from "../pop3/deps.ts";
 import { startPop3Listener } from "../pop3/server.ts";
 import type { RecipientVerdict } from "../smtp/session.ts";
@@ -125,12 +122,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // The gate smtpd writes through; the store stays with the master.
   const enqueue = createEnqueue(store);
   let manager: QueueManagerThread | undefined;
-  const popBeforeSmtp = openPopBeforeSmtp(
-    popBeforeSmtpPath(config.queue_directory),
-  );
   const sharedState = openSqliteState(
     sharedStatePath(config.queue_directory),
   );
+  const popBeforeSmtp = popBeforeSmtpOver(sharedState);
   const deps: SmtpDeps = {
     config: current,
     enqueue,
@@ -293,7 +288,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   stopTrim();
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   closeSyncedDirectories();
-  popBeforeSmtp.close();
   sharedState.close();
   await closeLogging();
   return 0;

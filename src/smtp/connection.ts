@@ -94,7 +94,7 @@ export interface SmtpDeps {
    * `smtpd_relay_restrictions` lists `permit_pop_before_smtp`. Absent:
    * no client is known to have logged in.
    */
-  readonly popBeforeSmtp?: (address: string) => boolean;
+  readonly popBeforeSmtp?: (address: string) => Promise<boolean>;
   /** Tables for access maps and mynetworks (default: a cache of its own). */
   readonly tables?: MapCache;
   /** DNS for client names, RBLs and domain checks; absent: no DNS. */
@@ -232,7 +232,7 @@ class SmtpConnection {
       type: "connect",
       client,
       activeSessions: this.#control.activeSessions,
-      popBeforeSmtp: this.#popBeforeSmtp(address),
+      popBeforeSmtp: await this.#popBeforeSmtp(address),
       ...(limit === null ? {} : { limitRefusal: limit }),
     });
     while (this.#session.phase !== "closed") {
@@ -407,11 +407,11 @@ class SmtpConnection {
   }
 
   /** Asks the pop-before-smtp store once; a failing store permits nothing. */
-  #popBeforeSmtp(address: string): boolean {
+  async #popBeforeSmtp(address: string): Promise<boolean> {
     const ask = this.#deps.popBeforeSmtp;
     if (!ask || !usesPopBeforeSmtp(this.#config)) return false;
     try {
-      return ask(address);
+      return await ask(address);
     } catch (e) {
       smtpdLog.warning(
         `pop-before-smtp lookup for ${address} failed: ${describe(e)}`,
