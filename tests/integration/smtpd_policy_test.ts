@@ -124,6 +124,34 @@ Deno.test("reject_rbl_client: a listed client is refused, an unlisted one is not
   }
 });
 
+Deno.test("check_client_access with a cidr: table refuses a listed client", async () => {
+  const home = await Deno.makeTempDir({ prefix: "mailsrv-it-" });
+  await Deno.writeTextFile(
+    join(home, "clients.cidr"),
+    "127.0.0.2/32  REJECT go away\n127.0.0.0/8  DUNNO\n",
+  );
+  const daemon = await startDaemon({
+    home,
+    params: {
+      ...TRUSTED,
+      smtpd_client_restrictions: `check_client_access cidr:${
+        join(home, "clients.cidr")
+      }`,
+    },
+  });
+  try {
+    assert.deepEqual(await rcpt(daemon.port, "127.0.0.2", "bob@localhost"), [
+      "554 5.7.1 <localhost[127.0.0.2]>: Client host rejected: go away",
+    ]);
+    assert.deepEqual(await rcpt(daemon.port, "127.0.0.3", "bob@localhost"), [
+      "250 2.1.5 Ok",
+    ]);
+  } finally {
+    await daemon.stop();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("check_greylist: the first attempt is deferred, the retry after the delay accepted", async () => {
   const daemon = await startDaemon({
     params: {
