@@ -458,8 +458,13 @@ class SmtpConnection {
       recipients: envelope.recipients,
       date: (this.#deps.now ?? Date.now)(),
     });
+    // PREPEND actions of access maps and policy services go above the
+    // Received: header, as Postfix's smtpd writes them.
+    const prepended = (this.#session.transaction?.dispositions ?? [])
+      .flatMap((d) => d.action === "prepend" ? [`${d.header}\n`] : [])
+      .join("");
     try {
-      await writer.write(encoder.encode(header));
+      await writer.write(encoder.encode(prepended + header));
     } catch (e) {
       smtpdLog.warning(`${writer.id}: queue file write error: ${describe(e)}`);
       await this.abortMessage();

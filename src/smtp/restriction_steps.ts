@@ -14,9 +14,10 @@
  *   recipient's 250, opening the queue file, committing the message.
  *
  *   A DISCARD disposition is honoured here: the message is acknowledged
- *   and thrown away, as Postfix's cleanup does. The other dispositions
- *   (HOLD, PREPEND, FILTER, REDIRECT) are kept on the transaction and
- *   logged; the queue does not act on them yet.
+ *   and thrown away, as Postfix's cleanup does; PREPEND headers are
+ *   written above the Received: header by the adapter. HOLD, FILTER and
+ *   REDIRECT are kept on the transaction and logged; the queue does not
+ *   act on them yet.
  *
  *   Used by the session (`session.ts`) and its command table. Pure.
  */
