@@ -124,6 +124,17 @@ export function parseRestrictionList(
         }"`,
       );
     }
+    if (
+      name === "check_policy_service" &&
+      !/^(?:inet:.+:\d+|unix:.+)$/.test(args[0])
+    ) {
+      throw new RestrictionListError(
+        list,
+        `check_policy_service needs "inet:host:port" or "unix:/path", not "${
+          args[0]
+        }"`,
+      );
+    }
     result.push({ name, args });
     i += arity;
   }

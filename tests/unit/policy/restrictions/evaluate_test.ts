@@ -573,6 +573,11 @@ Deno.test("parseRestrictionList groups arguments and refuses mistakes", () => {
     () => parseRestrictionList("x", ["permit", "warn_if_reject"]),
     /must be followed/,
   );
+  assert.throws(
+    () =>
+      parseRestrictionList("x", ["check_policy_service", "127.0.0.1:10023"]),
+    /needs "inet:host:port" or "unix:\/path"/,
+  );
 });
 
 Deno.test("openRelayProblem refuses relay rules without a guard", () => {
