@@ -31,10 +31,8 @@ import { domainCommand } from "./domain.ts";
 import { userCommand } from "./user.ts";
 import { createPop3Command } from "./pop3.ts";
 import { createPop3Deps } from "../pop3/deps.ts";
-import {
-  openPopBeforeSmtp,
-  popBeforeSmtpPath,
-} from "../policy/pop_before_smtp.ts";
+import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
+import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
 import { describeUserError } from "./user_error.ts";
 import { VERSION } from "../version.ts";
 
@@ -48,7 +46,9 @@ const COMMANDS: readonly Command[] = [
   createPop3Command((config) =>
     createPop3Deps(
       () => config,
-      openPopBeforeSmtp(popBeforeSmtpPath(config.queue_directory)),
+      popBeforeSmtpOver(
+        openSqliteState(sharedStatePath(config.queue_directory)),
+      ),
     )
   ),
   domainCommand,

@@ -24,6 +24,7 @@
  */
 import { resolve } from "node:path";
 import { ConfigError } from "./config_error.ts";
+import { checkRestrictionLists } from "./restriction_check.ts";
 import type { Config } from "./types.ts";
 import { parseConfig, type ParsedConfig } from "./parse_config.ts";
 import { readSystemFacts, type SystemFacts } from "./system_facts.ts";
@@ -68,7 +69,9 @@ export async function loadConfigAndView(
     : resolve(cwd, options.path);
   const text = file === null ? "" : await readConfigFile(file);
   try {
-    return parseConfig({ file, text, homeDirectory, system });
+    const parsed = parseConfig({ file, text, homeDirectory, system });
+    checkRestrictionLists(parsed.config, file);
+    return parsed;
   } catch (e) {
     throw explainTomlMistake(e, text);
   }

@@ -25,6 +25,7 @@ import {
 import {
   formatCidr,
   isIpAddress,
+  isTableEntry,
   NetworkSyntaxError,
   parseCidr,
 } from "../policy/networks.ts";
@@ -130,6 +131,7 @@ function listItem(
     case "domain":
       return parseDomainName(item).toLowerCase();
     case "network":
+      if (isTableEntry(item)) return absoluteTable(item, resolvePath);
       try {
         return formatCidr(parseCidr(item));
       } catch (e) {

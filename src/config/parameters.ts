@@ -32,6 +32,7 @@ import type {
 } from "./parameter_row.ts";
 import { SITE_PARAMETERS } from "./parameters/site.ts";
 import { SMTPD_PARAMETERS } from "./parameters/smtpd.ts";
+import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
 import { LOCAL_DELIVERY_PARAMETERS } from "./parameters/local_delivery.ts";
 import { VIRTUAL_PARAMETERS } from "./parameters/virtual.ts";
 import { POP3_PARAMETERS } from "./parameters/pop3.ts";
@@ -59,6 +60,7 @@ export {
 const ROWS = [
   ...SITE_PARAMETERS,
   ...SMTPD_PARAMETERS,
+  ...SMTPD_POLICY_PARAMETERS,
   ...LOCAL_DELIVERY_PARAMETERS,
   ...VIRTUAL_PARAMETERS,
   ...POP3_PARAMETERS,

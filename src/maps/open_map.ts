@@ -8,12 +8,14 @@
  *     static:value                 the same value for every key
  *     unix:passwd.byname           the system password file
  *     inline:{ k=v, … }            pairs written in the configuration
+ *     cidr:/path                   networks, first match (cidr_table(5))
  *
  *   Opening is cheap and does no I/O; files are read at the first lookup.
  *   An unknown type or a malformed spec throws at once, naming the spec, so
  *   configuration checks can call `openMap` to validate table names.
  */
 import type { LookupTable, MapOptions } from "./lookup_table.ts";
+import { openCidrMap } from "./cidr_map.ts";
 import { openInlineMap } from "./inline_map.ts";
 import { openStaticMap } from "./static_map.ts";
 import { openTextMap } from "./text_map.ts";
@@ -26,6 +28,7 @@ export const MAP_TYPES = [
   "static",
   "unix",
   "inline",
+  "cidr",
 ] as const;
 
 /**
@@ -55,6 +58,8 @@ export function openMap(spec: string, options: MapOptions = {}): LookupTable {
       return openUnixMap(spec, name, options);
     case "inline":
       return openInlineMap(spec, name);
+    case "cidr":
+      return openCidrMap(spec, name, options);
     default:
       throw new Error(
         `unsupported lookup table type "${type}" in "${spec}" (supported: ${

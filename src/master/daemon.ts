@@ -30,10 +30,7 @@ import { LookupTableError } from "../maps/mod.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import type { ResolvedAddress } from "../resolve/resolved_address.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
-import {
-  openPopBeforeSmtp,
-  popBeforeSmtpPath,
-} from "../policy/pop_before_smtp.ts";
+import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { createPop3Deps } from "../pop3/deps.ts";
 import { startPop3Listener } from "../pop3/server.ts";
 import type { RecipientVerdict } from "../smtp/session.ts";
@@ -53,6 +50,8 @@ import {
   type ServiceStarters,
 } from "./services.ts";
 import { VERSION } from "../version.ts";
+import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
+import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
@@ -128,15 +127,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // The gate smtpd writes through; the store stays with the master.
   const enqueue = createEnqueue(store);
   let manager: QueueManagerThread | undefined;
-  const popBeforeSmtp = openPopBeforeSmtp(
-    popBeforeSmtpPath(config.queue_directory),
+  const sharedState = openSqliteState(
+    sharedStatePath(config.queue_directory),
   );
+  const popBeforeSmtp = popBeforeSmtpOver(sharedState);
   const deps: SmtpDeps = {
     config: current,
     enqueue,
     verifyRecipient: createSmtpdVerifier(current),
     popBeforeSmtp: (ip) =>
       popBeforeSmtp.allows(ip, current().pop_before_smtp_window),
+    ...createSmtpdPolicyDeps(current, sharedState),
   };
   const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
@@ -292,7 +293,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   stopTrim();
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   closeSyncedDirectories();
-  popBeforeSmtp.close();
+  sharedState.close();
   await closeLogging();
   return 0;
 }

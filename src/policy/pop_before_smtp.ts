@@ -4,64 +4,38 @@
  * DESCRIPTION
  *   A successful POP3 login records the client's IP address with the time;
  *   for `pop_before_smtp_window` seconds afterwards smtpd lets that address
- *   relay (`permit_pop_before_smtp` in `smtpd_relay_restrictions`), as the
- *   classic DRAC / pop-before-smtp add-ons do for Postfix.
+ *   relay (`permit_pop_before_smtp`), as the classic DRAC /
+ *   pop-before-smtp add-ons do for Postfix.
  *
- *   The store is an SQLite database (`node:sqlite`), by default
- *   `<queue_directory>/private/pop-before-smtp.sqlite`, in WAL mode so the
- *   POP3 server (daemon or inetd) writes while smtpd reads. It survives a
- *   restart. On-disk format, version 1 (`PRAGMA user_version`): one table
- *   `login (address TEXT PRIMARY KEY, login_ms INTEGER)`, one row per
- *   address with its last login in milliseconds since the epoch. Rows older
- *   than the window are deleted opportunistically, at most once a minute,
- *   when smtpd asks.
+ *   Logins live in the shared state (`shared_state.ts`, table
+ *   `pop-before-smtp`: address → login time in milliseconds), which the
+ *   POP3 server (daemon or inetd) writes and smtpd reads; they survive a
+ *   restart and expire with their window, so the store stays bounded.
  *
  *   Addresses are compared in one form: lower case, IPv4-mapped IPv6
  *   (`::ffff:192.0.2.1`) unwrapped, so both roles agree whatever their
  *   socket reported.
  *
  *   Used by the POP3 role (`record`) and smtpd (`allows`, once per
- *   connection). Needs read and write permission on the database file and
- *   its directory.
+ *   connection). No I/O of its own.
  *
- *   Does NOT decide relaying itself (smtpd's relay restrictions do), and
+ *   Does NOT decide relaying itself (smtpd's restriction lists do), and
  *   keeps no history: only the last login per address.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { SharedState } from "./shared_state.ts";
 
-/** Options for `openPopBeforeSmtp`. */
-export interface PopBeforeSmtpOptions {
-  /** Clock in milliseconds since the epoch (tests inject one). */
-  readonly now?: () => number;
-}
-
-/** An open pop-before-smtp store; close it when the role stops. */
+/** pop-before-smtp over a shared state. */
 export interface PopBeforeSmtp {
-  /** Records a POP3 login from `address` now. */
-  record(address: string): void;
+  /** Records a POP3 login from `address` now, kept for the window. */
+  record(address: string, windowSeconds: number): Promise<void>;
   /**
-   * Whether `address` logged in within the last `windowSeconds` seconds.
-   * A window of 0 or less allows nothing.
+   * Whether `address` logged in within the last `windowSeconds` seconds
+   * (inclusive). A window of 0 or less allows nothing.
    */
-  allows(address: string, windowSeconds: number): boolean;
-  /** Closes the database. */
-  close(): void;
+  allows(address: string, windowSeconds: number): Promise<boolean>;
 }
 
-/** The version of the on-disk format this module writes. */
-export const POP_BEFORE_SMTP_FORMAT = 1;
-
-/** Where the store lives under a queue directory. */
-export function popBeforeSmtpPath(queueDirectory: string): string {
-  return join(queueDirectory, "private", "pop-before-smtp.sqlite");
-}
-
-/** Milliseconds between two prunes of expired rows. */
-const PRUNE_INTERVAL_MS = 60_000;
-/** How long a writer waits for another process's lock. */
-const BUSY_TIMEOUT_MS = 2_000;
+const TABLE = "pop-before-smtp";
 
 /** The one form of an address both roles record and look up. */
 export function normalizeClientAddress(address: string): string {
@@ -71,79 +45,29 @@ export function normalizeClientAddress(address: string): string {
 }
 
 /**
- * Opens (creating if needed) the store at `path`; its directory is created
- * with mode 0700 when missing.
- * @throws Error when the database cannot be opened or has a newer format
+ * pop-before-smtp kept in `state`.
+ * @param now clock in milliseconds since the epoch (tests inject one)
  */
-export function openPopBeforeSmtp(
-  path: string,
-  options: PopBeforeSmtpOptions = {},
+export function popBeforeSmtpOver(
+  state: SharedState,
+  now: () => number = Date.now,
 ): PopBeforeSmtp {
-  const now = options.now ?? Date.now;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const db = new DatabaseSync(path);
-  try {
-    prepareSchema(db, path);
-  } catch (e) {
-    db.close();
-    throw e;
-  }
-  const upsert = db.prepare(
-    "INSERT INTO login (address, login_ms) VALUES (?, ?) " +
-      "ON CONFLICT (address) DO UPDATE SET login_ms = excluded.login_ms",
-  );
-  const select = db.prepare("SELECT login_ms FROM login WHERE address = ?");
-  const prune = db.prepare("DELETE FROM login WHERE login_ms < ?");
-  let lastPrune = -Infinity;
-
   return {
-    record(address) {
-      upsert.run(normalizeClientAddress(address), Math.floor(now()));
+    async record(address, windowSeconds) {
+      if (!(windowSeconds > 0)) return;
+      const at = Math.floor(now());
+      await state.put(
+        TABLE,
+        normalizeClientAddress(address),
+        String(at),
+        at + windowSeconds * 1000 + 1,
+      );
     },
-    allows(address, windowSeconds) {
+    async allows(address, windowSeconds) {
       if (!(windowSeconds > 0)) return false;
-      const at = now();
-      const windowMs = windowSeconds * 1000;
-      if (at - lastPrune >= PRUNE_INTERVAL_MS) {
-        lastPrune = at;
-        prune.run(Math.floor(at - windowMs));
-      }
-      const login = loginTime(select, normalizeClientAddress(address));
-      return login !== undefined && at - login <= windowMs;
-    },
-    close() {
-      db.close();
+      const text = await state.get(TABLE, normalizeClientAddress(address));
+      if (text === undefined) return false;
+      return now() - Number(text) <= windowSeconds * 1000;
     },
   };
-}
-
-function prepareSchema(db: DatabaseSync, path: string): void {
-  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.exec("PRAGMA journal_mode = WAL");
-  // A lost login after a power cut only means the user logs in again.
-  db.exec("PRAGMA synchronous = NORMAL");
-  const version = Number(
-    (db.prepare("PRAGMA user_version").get() as { user_version: number })
-      .user_version,
-  );
-  if (version > POP_BEFORE_SMTP_FORMAT) {
-    throw new Error(
-      `pop-before-smtp store "${path}" has format ${version}; this mailsrv reads up to ${POP_BEFORE_SMTP_FORMAT}`,
-    );
-  }
-  db.exec(
-    "CREATE TABLE IF NOT EXISTS login " +
-      "(address TEXT PRIMARY KEY, login_ms INTEGER NOT NULL) WITHOUT ROWID",
-  );
-  if (version < POP_BEFORE_SMTP_FORMAT) {
-    db.exec(`PRAGMA user_version = ${POP_BEFORE_SMTP_FORMAT}`);
-  }
-}
-
-function loginTime(
-  select: StatementSync,
-  address: string,
-): number | undefined {
-  const row = select.get(address) as { login_ms: number } | undefined;
-  return row === undefined ? undefined : Number(row.login_ms);
 }

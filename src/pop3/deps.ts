@@ -26,16 +26,15 @@ export function createPop3Deps(
     openMaildrop: createMaildropOpener(),
     loginSucceeded: popBeforeSmtp &&
       ((_account, client) => {
-        try {
-          popBeforeSmtp.record(client.address);
-        } catch (error) {
-          // Never fail a login over it: relaying just stays closed.
-          maillog("pop3d").warning(
-            `pop-before-smtp: cannot record ${client.address}: ${
-              (error as Error).message
-            }`,
+        // Never fail a login over it: relaying just stays closed.
+        popBeforeSmtp.record(client.address, config().pop_before_smtp_window)
+          .catch((error) =>
+            maillog("pop3d").warning(
+              `pop-before-smtp: cannot record ${client.address}: ${
+                (error as Error).message
+              }`,
+            )
           );
-        }
       }),
   };
 }

@@ -15,9 +15,10 @@
  *   an unknown local or virtual user as RCPT does, else answers 252
  *   (`vrfy.ts`). RCPT follows the address resolver (src/resolve/): for a
  *   local domain (or one that may be virtual) it asks the recipient
- *   verifier (an action); for any other domain, or a relay trick,
- *   `smtpd_relay_restrictions` must permit the client
- *   (`relay_restrictions.ts`).
+ *   verifier (an action), after the restriction lists permitted the
+ *   recipient (`restriction_steps.ts`: relay permission is
+ *   `reject_unauth_destination` in `smtpd_relay_restrictions`). DATA
+ *   asks `smtpd_data_restrictions` first when it is set.
  *
  *   Used by the session (`session.ts`). Pure.
  *
@@ -37,16 +38,10 @@ import type {
 import { formatMailbox, parsePath } from "./address.ts";
 import { parseMailParameters, parseRcptParameters } from "./mail_parameters.ts";
 import { printable, type Reply, reply } from "./replies.ts";
-import { relayDecision } from "./relay_restrictions.ts";
+import { checkRestrictions, stageHasList } from "./restriction_steps.ts";
 import { resolveAddress } from "../resolve/resolve_address.ts";
 import { rewriteSender } from "../resolve/rewrite_address.ts";
-import {
-  addRecipient,
-  answer,
-  closeSession,
-  logLine,
-  rejectLogLine,
-} from "./transitions.ts";
+import { answer, closeSession, rejectLogLine } from "./transitions.ts";
 import { vrfy } from "./vrfy.ts";
 
 /** The verbs smtpd knows. */
@@ -218,6 +213,9 @@ function mail(
       ? {}
       : { envid: parameters.value.envid }),
   };
+  if (stageHasList("mail", policy)) {
+    return checkRestrictions({ ...s, transaction }, { stage: "mail" });
+  }
   return answer(s, "mail", ok("2.1.0"), { transaction });
 }
 
@@ -247,8 +245,8 @@ function rcpt(
   // The session cannot wait for table lookups, so it resolves without
   // them: an address that is not local may still be in a virtual mailbox
   // domain or a relay domain, and then the verifier (which resolves
-  // again, with the tables) decides; its "remote" sends the address to
-  // the relay check.
+  // again, with the tables) decides. Whether the client may relay is the
+  // restriction lists' question (reject_unauth_destination), asked first.
   const recipient = resolveAddress(
     {
       address: formatMailbox(mailbox),
@@ -260,65 +258,34 @@ function rcpt(
   const mayBeOurs = recipient.addressClass === "remote" &&
     (policy.virtual_mailbox_domains.length > 0 ||
       policy.relay_domains.length > 0);
-  const relay = recipient.addressClass === "refused" ||
-    (recipient.addressClass === "remote" && !mayBeOurs);
-  if (relay) {
-    const refusal = relayRefusal(s, formatMailbox(mailbox), policy);
-    if (refusal !== null) return refusal;
-  }
   const local = recipient.addressClass === "local" && !recipient.postmaster;
-  if (local || mayBeOurs) {
-    return {
-      session: {
-        ...s,
-        phase: "verifying",
-        pendingRecipient: recipient.address,
-        pendingRecipientDsn: parameters.value,
-      },
-      actions: [{ type: "verify-recipient", address: recipient.address }],
-    };
-  }
-  return answer(s, "rcpt", ok("2.1.5"), {
-    transaction: addRecipient(
-      s.transaction,
-      recipient.address,
-      parameters.value,
-    ),
+  return checkRestrictions(s, {
+    stage: "rcpt",
+    given: formatMailbox(mailbox),
+    address: recipient.address,
+    verify: local || mayBeOurs,
+    dsn: parameters.value,
+    addressClass: recipient.addressClass === "local" ||
+        recipient.addressClass === "refused"
+      ? recipient.addressClass
+      : "remote",
   });
 }
 
-/**
- * The refusal of a relay attempt, or null when the restrictions permit it.
- * @param s the session (in the command phase)
- */
-export function relayRefusal(
+function data(
   s: SmtpSession,
-  address: string,
+  argument: string,
   policy: SessionPolicy,
-): Transition | null {
-  const decision = relayDecision(policy.smtpd_relay_restrictions, {
-    inMynetworks: s.clientInMynetworks,
-    popBeforeSmtp: s.clientPopBeforeSmtp,
-  });
-  if (decision.verdict === "permit") return null;
-  if (decision.verdict === "misconfigured") {
-    const refusal = reply(451, "4.3.5", "Server configuration error");
-    return answer(s, "rcpt", refusal, {}, [
-      logLine(
-        `unknown smtpd_relay_restrictions item "${decision.item}"`,
-        "warning",
-      ),
-      rejectLogLine(s, "RCPT", refusal, address),
-    ]);
+): Transition {
+  if (argument !== "") return answer(s, "data", syntax("DATA"));
+  if (stageHasList("data", policy)) {
+    return checkRestrictions(s, { stage: "data" });
   }
-  const refusal = reply(554, "5.7.1", `<${address}>: Relay access denied`);
-  return answer(s, "rcpt", refusal, {}, [
-    rejectLogLine(s, "RCPT", refusal, address),
-  ]);
+  return openData(s);
 }
 
-function data(s: SmtpSession, argument: string): Transition {
-  if (argument !== "") return answer(s, "data", syntax("DATA"));
+/** Opens the queue file for the transaction (DATA, once permitted). */
+export function openData(s: SmtpSession): Transition {
   const t = s.transaction;
   if (t === null) throw new Error("DATA proceeded without a transaction");
   return {

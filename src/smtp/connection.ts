@@ -20,9 +20,13 @@
  *   drains, a session that is not inside a mail transaction is told
  *   421 4.3.2 and closed at its next read.
  *
- *   At connect it asks the pop-before-smtp store (`SmtpDeps.popBeforeSmtp`)
- *   once, when the relay restrictions can use the answer, and hands the
- *   result to the session with the `connect` event.
+ *   At connect it looks up the client's name (PTR, forward-confirmed,
+ *   bounded by `smtpd_client_name_timeout`) when it has a resolver, and
+ *   asks the pop-before-smtp store (`SmtpDeps.popBeforeSmtp`) once when a
+ *   restriction list can use the answer, and hands both to the session
+ *   with the `connect` event. It evaluates restriction lists for the
+ *   session's `check-restrictions` actions (`restriction_lookups.ts`)
+ *   and waits out its `pause` actions (smtpd_error_sleep_time).
  *
  *   The adapter catches everything: a failing queue, verifier or socket
  *   ends or refuses one message or one session, never the daemon.
@@ -31,8 +35,7 @@
  *   `sendmail -bs` style use with any `SmtpStream`. Needs the permissions
  *   of whatever `enqueue` and `verifyRecipient` do; itself, none.
  *
- *   Does NOT listen or accept (see `server.ts`), resolve client names,
- *   or start TLS.
+ *   Does NOT listen or accept (see `server.ts`) or start TLS.
  */
 import { createBufferPool } from "../common/buffer_pool.ts";
 import {
@@ -45,12 +48,24 @@ import type { DrainControl } from "../net/session_listener.ts";
 import type { Config } from "../config/types.ts";
 import type { Enqueue, NewEnvelope, QueueWriter } from "../queue/enqueue.ts";
 import { maillog } from "../log/maillog.ts";
-import { clientName } from "../net/client_name.ts";
+import { clientName, lookupClientName } from "../net/client_name.ts";
+import type { MapCache } from "../maps/map_cache.ts";
+import { createMapCache } from "../maps/map_cache.ts";
+import type { Resolver } from "../dns/resolver.ts";
+import type {
+  RestrictionRequest,
+  RestrictionVerdict,
+} from "../policy/restrictions/mod.ts";
+import type { ClientLimits } from "../policy/client_rates.ts";
+import { evaluateRestrictions } from "../policy/restrictions/mod.ts";
+import {
+  createRestrictionLookups,
+  restrictionSettings,
+} from "./restriction_lookups.ts";
 import { DotReader } from "./dot_reader.ts";
 import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
 import { receivedHeader } from "./received.ts";
-import { usesPopBeforeSmtp } from "./relay_restrictions.ts";
 import { formatReply } from "./replies.ts";
 import {
   inTransaction,
@@ -79,8 +94,26 @@ export interface SmtpDeps {
    * `smtpd_relay_restrictions` lists `permit_pop_before_smtp`. Absent:
    * no client is known to have logged in.
    */
-  readonly popBeforeSmtp?: (address: string) => boolean;
+  readonly popBeforeSmtp?: (address: string) => Promise<boolean>;
+  /** Tables for access maps and mynetworks (default: a cache of its own). */
+  readonly tables?: MapCache;
+  /** DNS for client names, RBLs and domain checks; absent: no DNS. */
+  readonly resolver?: Resolver;
+  /** Asks a check_policy_service server; resolves to its action. */
+  readonly policyService?: (
+    endpoint: string,
+    request: RestrictionRequest,
+  ) => Promise<string>;
+  /** check_greylist's store: "pass" or "defer" for the request's triplet. */
+  readonly greylist?: (request: RestrictionRequest) => Promise<
+    "pass" | "defer"
+  >;
+  /** Per-client connection, message and AUTH limits (anvil). */
+  readonly limits?: ClientLimits;
 }
+
+/** Tables opened by sessions whose deps bring no cache. */
+const sessionTables = createMapCache();
 
 /** A byte stream smtpd talks over: a `Deno.Conn`, or a pair of pipes. */
 export type SmtpStream = ByteStream;
@@ -187,11 +220,20 @@ class SmtpConnection {
   }
 
   async run(address: string): Promise<void> {
+    const client = this.#deps.resolver
+      ? await lookupClientName(
+        address,
+        this.#deps.resolver,
+        this.#config.smtpd_client_name_timeout * 1000,
+      )
+      : { name: clientName(address), address };
+    const limit = await this.#connectLimit(client);
     await this.#step({
       type: "connect",
-      client: { name: clientName(address), address },
+      client,
       activeSessions: this.#control.activeSessions,
-      popBeforeSmtp: this.#popBeforeSmtp(address),
+      popBeforeSmtp: await this.#popBeforeSmtp(address),
+      ...(limit === null ? {} : { limitRefusal: limit }),
     });
     while (this.#session.phase !== "closed") {
       if (this.#receiving) {
@@ -199,12 +241,16 @@ class SmtpConnection {
         await this.#receiveData();
         continue;
       }
+      // A command read while replies are still unsent came before the
+      // previous reply: pipelining (reject_unauth_pipelining).
+      const unsent = this.#replies !== "";
+      const event = await nextCommandEvent(
+        this.#lines,
+        this.#buffer,
+        () => this.#waitForInput(),
+      );
       await this.#step(
-        await nextCommandEvent(
-          this.#lines,
-          this.#buffer,
-          () => this.#waitForInput(),
-        ),
+        event.type === "command" ? { ...event, pipelined: unsent } : event,
       );
     }
     await this.#flush();
@@ -216,12 +262,16 @@ class SmtpConnection {
    * unless a read may still fill them.
    */
   release(): void {
+    this.#releaseLimit();
     this.#deadline.close();
     // A read still pending may yet write into the read buffer.
     if (this.#readPending) return;
     readBuffers.give(this.#buffers.read);
     contentBuffers.give(this.#buffers.content);
   }
+
+  /** Releases the client's connection slot (limits). */
+  #releaseLimit: () => void = () => {};
 
   /** Wakes an idle session blocked in a read, so it can say 421 and close. */
   interrupt(): void {
@@ -258,6 +308,17 @@ class SmtpConnection {
           action.text,
         );
         return;
+      case "check-restrictions":
+        return await this.#step({
+          type: "restriction-verdict",
+          verdict: await this.#checkRestrictions(action.request),
+        });
+      case "pause":
+        await this.#flush();
+        await new Promise((resolve) =>
+          setTimeout(resolve, action.seconds * 1000)
+        );
+        return;
       case "verify-recipient":
         return await this.#step({
           type: "recipient-verdict",
@@ -277,14 +338,80 @@ class SmtpConnection {
     }
   }
 
-  /** Asks the pop-before-smtp store once; a failing store permits nothing. */
-  #popBeforeSmtp(address: string): boolean {
-    const ask = this.#deps.popBeforeSmtp;
-    if (!ask || !usesPopBeforeSmtp(this.#config.smtpd_relay_restrictions)) {
-      return false;
-    }
+  /** Counts the connection against the client limits; the refusal, if any. */
+  async #connectLimit(
+    client: { name: string; address: string },
+  ): Promise<{ code: number; dsn: string; text: string } | null> {
+    const limits = this.#deps.limits;
+    if (!limits) return null;
     try {
-      return ask(address);
+      const connection = await limits.connect(
+        client.address,
+        `${client.name}[${client.address}]`,
+      );
+      this.#releaseLimit = connection.release;
+      if (connection.refusal === null) return null;
+      smtpdLog.warning(connection.refusal.warning);
+      return connection.refusal;
+    } catch (e) {
+      smtpdLog.warning(`client limits unavailable: ${describe(e)}`);
+      return null;
+    }
+  }
+
+  /** Evaluates the restriction lists of a stage; never throws. */
+  async #checkRestrictions(
+    request: RestrictionRequest,
+  ): Promise<RestrictionVerdict> {
+    if (request.stage === "mail" && this.#deps.limits) {
+      const client = this.#session.client;
+      const refusal = await this.#deps.limits.message(
+        client.address,
+        `${client.name}[${client.address}]`,
+      ).catch(() => null);
+      if (refusal !== null) {
+        smtpdLog.warning(refusal.warning);
+        return { refusal, warnings: [], dispositions: [] };
+      }
+    }
+    const pending = this.#session.pendingCheck;
+    const recipient = pending?.stage === "rcpt" ? pending : null;
+    const lookups = createRestrictionLookups(this.#config, {
+      tables: this.#deps.tables ?? sessionTables,
+      resolver: this.#deps.resolver,
+      verifyRecipient: (address) => this.#verify(address),
+      policyService: this.#deps.policyService,
+      greylist: this.#deps.greylist,
+    }, {
+      address: this.#session.client.address,
+      inMynetworks: this.#session.clientInMynetworks,
+    }, recipient);
+    try {
+      return await evaluateRestrictions(
+        request,
+        restrictionSettings(this.#config),
+        lookups,
+      );
+    } catch (e) {
+      smtpdLog.warning(`restriction check failed: ${describe(e)}`);
+      return {
+        refusal: {
+          code: 451,
+          dsn: "4.3.5",
+          text: "Server configuration problem",
+        },
+        warnings: [],
+        dispositions: [],
+      };
+    }
+  }
+
+  /** Asks the pop-before-smtp store once; a failing store permits nothing. */
+  async #popBeforeSmtp(address: string): Promise<boolean> {
+    const ask = this.#deps.popBeforeSmtp;
+    if (!ask || !usesPopBeforeSmtp(this.#config)) return false;
+    try {
+      return await ask(address);
     } catch (e) {
       smtpdLog.warning(
         `pop-before-smtp lookup for ${address} failed: ${describe(e)}`,
@@ -331,8 +458,13 @@ class SmtpConnection {
       recipients: envelope.recipients,
       date: (this.#deps.now ?? Date.now)(),
     });
+    // PREPEND actions of access maps and policy services go above the
+    // Received: header, as Postfix's smtpd writes them.
+    const prepended = (this.#session.transaction?.dispositions ?? [])
+      .flatMap((d) => d.action === "prepend" ? [`${d.header}\n`] : [])
+      .join("");
     try {
-      await writer.write(encoder.encode(header));
+      await writer.write(encoder.encode(prepended + header));
     } catch (e) {
       smtpdLog.warning(`${writer.id}: queue file write error: ${describe(e)}`);
       await this.abortMessage();
@@ -444,6 +576,14 @@ export function queueFailure(e: unknown): QueueFailure {
       /No space left on device|os error 28\b/.test(message)
     ? "no-space"
     : "write-error";
+}
+
+/** Whether any restriction list can ask about pop-before-smtp. */
+function usesPopBeforeSmtp(config: Config): boolean {
+  const lists = restrictionSettings(config).lists;
+  return Object.values(lists).some((list) =>
+    list.some((r) => r.name === "permit_pop_before_smtp")
+  );
 }
 
 function describe(e: unknown): string {

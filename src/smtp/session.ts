@@ -28,8 +28,9 @@
  *   change the message). Nothing is acknowledged before the queue said the
  *   message is durable (`queued`).
  *
- *   After 20 error replies in one session (Postfix's smtpd_hard_error_limit
- *   default) the client is disconnected with 421 4.7.0.
+ *   After `smtpd_hard_error_limit` error replies in one session the client
+ *   is disconnected with 421 4.7.0; past `smtpd_soft_error_limit` each
+ *   error reply is preceded by a `pause` of `smtpd_error_sleep_time`.
  *
  *   Used by the smtpd role through its adapter (`connection.ts`); pure,
  *   so it needs no permissions.
@@ -39,15 +40,20 @@
  *   (pipelining: the adapter batches replies), RFC 1870 (SIZE), RFC 6152
  *   (8BITMIME), RFC 2034 and RFC 3463 (enhanced status codes).
  *
- *   Relay control applies `smtpd_relay_restrictions` (`relay_restrictions.ts`)
- *   to what the adapter learnt at connect: `mynetworks` membership, computed
- *   here, and a POP3 login within the window (`popBeforeSmtp` on `connect`).
+ *   Restriction lists (relay permission among them) are asked for with a
+ *   `check-restrictions` action at RCPT, DATA and the end of the message
+ *   (`restriction_steps.ts`); the adapter answers `restriction-verdict`.
  *
- *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8, DNS lookups or
- *   recipient restriction lists.
+ *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8 or DNS lookups.
  */
 import { inNetworks } from "../policy/networks.ts";
-import { COMMANDS, isVerb, relayRefusal } from "./commands.ts";
+import { COMMANDS, isVerb, openData } from "./commands.ts";
+import {
+  checkRestrictions,
+  discarded,
+  restrictionVerdict,
+  stageHasList,
+} from "./restriction_steps.ts";
 import { type Reply, reply } from "./replies.ts";
 import { vrfyVerdict } from "./vrfy.ts";
 import {
@@ -55,7 +61,6 @@ import {
   answer,
   clientLabel,
   closeSession,
-  HARD_ERROR_LIMIT,
   logLine,
   rejectLogLine,
   say,
@@ -102,6 +107,9 @@ export function newSession(): SmtpSession {
     lastCommand: "CONNECT",
     counts: {},
     errors: 0,
+    authenticatedUser: null,
+    pendingCheck: null,
+    pipelined: false,
   };
 }
 
@@ -122,14 +130,40 @@ export function step(
 ): Transition {
   const result = dispatch(session, event, policy);
   const s = result.session;
-  if (s.phase === "command" && s.errors >= HARD_ERROR_LIMIT) {
+  if (s.phase === "command" && s.errors >= policy.smtpd_hard_error_limit) {
     return closeSession(s, [
       ...result.actions,
       say(reply(421, "4.7.0", `${policy.myhostname} Error: too many errors`)),
       logLine(`too many errors after ${s.lastCommand} from ${clientLabel(s)}`),
     ]);
   }
-  return result;
+  return sleepBeforeError(session, result, policy);
+}
+
+/**
+ * Postfix's tarpit: once the client made smtpd_soft_error_limit errors,
+ * each further error reply waits smtpd_error_sleep_time.
+ */
+function sleepBeforeError(
+  before: SmtpSession,
+  result: Transition,
+  policy: SessionPolicy,
+): Transition {
+  const errors = result.session.errors;
+  if (
+    errors <= before.errors || errors <= policy.smtpd_soft_error_limit ||
+    policy.smtpd_error_sleep_time <= 0
+  ) {
+    return result;
+  }
+  const last = result.actions.findLastIndex((a) => a.type === "reply");
+  if (last === -1) return result;
+  const actions = [...result.actions];
+  actions.splice(last, 0, {
+    type: "pause",
+    seconds: policy.smtpd_error_sleep_time,
+  });
+  return { session: result.session, actions };
 }
 
 function dispatch(
@@ -143,7 +177,11 @@ function dispatch(
       return connect(s, event, policy);
     case "command":
       expectPhase(s, event, "command");
-      return command(s, event.line, policy);
+      return command(
+        { ...s, pipelined: event.pipelined ?? false },
+        event.line,
+        policy,
+      );
     case "command-too-long":
       expectPhase(s, event, "command");
       return answer(
@@ -153,7 +191,14 @@ function dispatch(
       );
     case "recipient-verdict":
       expectPhase(s, event, "verifying");
-      return recipientVerdict(s, event.verdict, policy);
+      return recipientVerdict(s, event.verdict);
+    case "restriction-verdict":
+      expectPhase(s, event, "checking");
+      return restrictionVerdict(
+        s,
+        event.verdict,
+        (next, stage) => stage === "data" ? openData(next) : commit(next),
+      );
     case "data-begun":
       expectPhase(s, event, "opening");
       return dataBegun(s, event.queueId);
@@ -235,6 +280,13 @@ function connect(
     clientPopBeforeSmtp: event.popBeforeSmtp ?? false,
   };
   const connected = logLine(`connect from ${clientLabel(session)}`);
+  if (event.limitRefusal !== undefined) {
+    const r = event.limitRefusal;
+    return closeSession(session, [
+      connected,
+      say(reply(r.code, r.dsn, r.text)),
+    ]);
+  }
   if (activeSessions >= policy.default_process_limit) {
     return closeSession(session, [
       connected,
@@ -290,7 +342,6 @@ function command(
 function recipientVerdict(
   s: SmtpSession,
   verdict: RecipientVerdict,
-  policy: SessionPolicy,
 ): Transition {
   const address = s.pendingRecipient ?? "";
   const dsn = s.pendingRecipientDsn;
@@ -304,10 +355,8 @@ function recipientVerdict(
   if (s.pendingVrfy !== null) {
     return vrfyVerdict(session, verdict, address, s.pendingVrfy);
   }
-  if (verdict.ok === "remote") {
-    const refusal = relayRefusal(session, address, policy);
-    if (refusal !== null) return refusal;
-  }
+  // "remote": not a domain delivered here; the restriction lists have
+  // already permitted relaying to it.
   if (verdict.ok) {
     return answer(session, "rcpt", reply(250, "2.1.5", "Ok"), {
       transaction: addRecipient(session.transaction, address, dsn),
@@ -356,8 +405,34 @@ function dataEnd(
       logLine(`${queueId}: message-id=${summary.messageId}`, "info", "cleanup"),
     );
   }
-  actions.push({ type: "commit" });
-  return { session: { ...session, phase: "committing" }, actions };
+  const next = stageHasList("end-of-data", policy)
+    ? checkRestrictions(session, { stage: "end-of-data" }, summary.size)
+    : commit(session);
+  return { session: next.session, actions: [...actions, ...next.actions] };
+}
+
+/**
+ * Makes the message durable; a discarded one (DISCARD action) is
+ * acknowledged and thrown away instead, as Postfix's cleanup does.
+ */
+function commit(s: SmtpSession): Transition {
+  if (discarded(s)) {
+    const queueId = s.transaction?.queueId;
+    return answer(
+      endTransaction(s),
+      "data",
+      reply(250, "2.0.0", `Ok: queued as ${queueId}`),
+      {},
+      [
+        { type: "abort" },
+        logLine(`${queueId}: discard: message discarded by access rule`),
+      ],
+    );
+  }
+  return {
+    session: { ...s, phase: "committing" },
+    actions: [{ type: "commit" }],
+  };
 }
 
 /** Why the content cannot be queued, or null if it can. */

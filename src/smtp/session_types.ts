@@ -11,6 +11,12 @@
 import type { Config } from "../config/types.ts";
 import type { DsnRet, NewEnvelope, RecipientDsn } from "../queue/enqueue.ts";
 import type { Reply } from "./replies.ts";
+import type {
+  MessageDisposition,
+  RestrictionRequest,
+  RestrictionStage,
+  RestrictionVerdict,
+} from "../policy/restrictions/mod.ts";
 
 /** The configuration the session reads (a `Config` will do). */
 export type SessionPolicy = Pick<
@@ -21,6 +27,16 @@ export type SessionPolicy = Pick<
   | "myorigin"
   | "mynetworks"
   | "smtpd_relay_restrictions"
+  | "smtpd_client_restrictions"
+  | "smtpd_helo_restrictions"
+  | "smtpd_sender_restrictions"
+  | "smtpd_data_restrictions"
+  | "smtpd_end_of_data_restrictions"
+  | "smtpd_client_message_rate_limit"
+  | "smtpd_delay_reject"
+  | "smtpd_hard_error_limit"
+  | "smtpd_soft_error_limit"
+  | "smtpd_error_sleep_time"
   | "message_size_limit"
   | "smtpd_recipient_limit"
   | "default_process_limit"
@@ -29,12 +45,16 @@ export type SessionPolicy = Pick<
   | "relay_domains"
 >;
 
-/** The SMTP client: host name (no DNS yet: `localhost` or `unknown`) and IP. */
+/** The SMTP client: its verified host name and IP. */
 export interface ClientIdentity {
-  /** `localhost` or `unknown`. */
+  /** Forward-confirmed host name, `localhost`, or `unknown`. */
   readonly name: string;
   /** IP address, IPv4-mapped IPv6 unwrapped. */
   readonly address: string;
+  /** The PTR name even if not confirmed (default: `name`). */
+  readonly reverseName?: string;
+  /** A DNS failure left the name unknown. */
+  readonly nameTempfail?: boolean;
 }
 
 /** A mail transaction, from MAIL FROM to the end of DATA. */
@@ -52,6 +72,8 @@ export interface Transaction {
   readonly recipientDsn?: ReadonlyMap<string, RecipientDsn>;
   /** Queue ID once the queue file is open (DATA), else null. */
   readonly queueId: string | null;
+  /** What access maps or policy services asked for the message (HOLD, …). */
+  readonly dispositions?: readonly MessageDisposition[];
 }
 
 /** Where the session is (see the module comment). */
@@ -59,6 +81,7 @@ export type Phase =
   | "connecting"
   | "command"
   | "verifying"
+  | "checking"
   | "opening"
   | "data"
   | "committing"
@@ -100,7 +123,33 @@ export interface SmtpSession {
   readonly counts: Readonly<Record<string, CommandCount>>;
   /** Error replies (4xx, 5xx) sent so far. */
   readonly errors: number;
+  /** The SASL login name once AUTH succeeded, else null. */
+  readonly authenticatedUser: string | null;
+  /** The restriction check under way (phase `checking`), or null. */
+  readonly pendingCheck: PendingCheck | null;
+  /** The current command arrived before the previous reply was sent. */
+  readonly pipelined: boolean;
 }
+
+/** What the session does once the restrictions of a stage permit. */
+export type PendingCheck =
+  | {
+    readonly stage: "rcpt";
+    /** The recipient as given (replies, logs). */
+    readonly given: string;
+    /** The recipient after the address resolver (the envelope). */
+    readonly address: string;
+    /** Ask the recipient verifier next (a local or maybe-virtual domain). */
+    readonly verify: boolean;
+    /** The recipient's DSN parameters (NOTIFY, ORCPT), for the envelope. */
+    readonly dsn?: RecipientDsn;
+    /**
+     * The address resolver's class without tables: `local`, `refused` (a
+     * relay trick), or `remote` (which may still be a virtual domain).
+     */
+    readonly addressClass: "local" | "refused" | "remote";
+  }
+  | { readonly stage: Exclude<RestrictionStage, "rcpt"> };
 
 /**
  * A recipient verifier's answer (see `SmtpDeps.verifyRecipient`):
@@ -145,10 +194,25 @@ export type SessionEvent =
     readonly activeSessions: number;
     /** The client's address logged in to POP3 within the window. */
     readonly popBeforeSmtp?: boolean;
+    /** The client is over a connection limit: refuse with this reply. */
+    readonly limitRefusal?: {
+      readonly code: number;
+      readonly dsn: string;
+      readonly text: string;
+    };
   }
-  | { readonly type: "command"; readonly line: string }
+  | {
+    readonly type: "command";
+    readonly line: string;
+    /** More input followed the line before its reply was sent. */
+    readonly pipelined?: boolean;
+  }
   | { readonly type: "command-too-long" }
   | { readonly type: "recipient-verdict"; readonly verdict: RecipientVerdict }
+  | {
+    readonly type: "restriction-verdict";
+    readonly verdict: RestrictionVerdict;
+  }
   | { readonly type: "data-begun"; readonly queueId: string }
   | { readonly type: "data-open-failed"; readonly failure: QueueFailure }
   | { readonly type: "data-end"; readonly summary: DataSummary }
@@ -167,6 +231,13 @@ export type SessionAction =
     readonly level: "info" | "warning";
     readonly text: string;
   }
+  /** Evaluate the restrictions of a stage; answer with `restriction-verdict`. */
+  | {
+    readonly type: "check-restrictions";
+    readonly request: RestrictionRequest;
+  }
+  /** Wait before the next reply (smtpd_error_sleep_time). */
+  | { readonly type: "pause"; readonly seconds: number }
   /** Ask the recipient verifier; answer with `recipient-verdict`. */
   | { readonly type: "verify-recipient"; readonly address: string }
   /** Open a queue file; answer with `data-begun` or `data-open-failed`. */

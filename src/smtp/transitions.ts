@@ -20,9 +20,6 @@ import type {
 } from "./session_types.ts";
 import { printable, type Reply, replyLogText } from "./replies.ts";
 
-/** Error replies after which the client is disconnected (Postfix default). */
-export const HARD_ERROR_LIMIT = 20;
-
 /** Command names in the order of the disconnect line (as Postfix orders them). */
 const COUNT_ORDER = [
   "helo",

@@ -55,8 +55,9 @@ export const SMTPD_PARAMETERS = [
   {
     name: "smtpd_relay_restrictions",
     kind: "list",
-    defaultValue: "permit_mynetworks, reject_unauth_destination",
-    description: "Who may relay, in order: permit_mynetworks, " +
-      "permit_pop_before_smtp, reject_unauth_destination.",
+    defaultValue:
+      "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
+    description: "Who may relay, evaluated before " +
+      "smtpd_recipient_restrictions (any restriction those take).",
   },
 ] as const satisfies readonly Parameter[];

@@ -28,7 +28,7 @@ export const SHARED_LEAVES: readonly string[] = [
   "fs", // durable file writes (fsync, directory sync)
   "log", // maillog lines
   "dns", // the DNS resolver: NXDOMAIN told from failure, MX hosts
-  "policy", // client address lists (mynetworks), pop-before-smtp
+  "policy", // address lists, restriction evaluator, greylist, limits, shared state
   "maps", // lookup tables
   "config", // the parameters and their parsing (uses policy's address lists)
   "layout", // the mailbox guard: reserved names, files no mailbox may be

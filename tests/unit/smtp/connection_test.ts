@@ -304,3 +304,44 @@ Deno.test("draining: a session inside a transaction finishes it, then gets 421",
   assert.equal(queue.messages[0].state, "committed");
   assert.deepEqual(replyCodes(stream).slice(-2), ["250 2.0.0", "421 4.3.2"]);
 });
+
+Deno.test("restriction lists over the adapter: an access map refuses one recipient, PREPEND adds a header", async () => {
+  const stream = new ScriptedStream([
+    "EHLO client.example\r\nMAIL FROM:<a@client.example>\r\n" +
+    "RCPT TO:<spam@remote.example>\r\nRCPT TO:<friend@remote.example>\r\nDATA\r\n",
+    "Subject: x\r\n\r\nhi\r\n.\r\n",
+    "QUIT\r\n",
+  ]);
+  const queue = new FakeQueue(stream.log);
+  const dir = await Deno.makeTempDir();
+  const table = `${dir}/access`;
+  await Deno.writeTextFile(
+    table,
+    "spam@remote.example REJECT\nfriend@remote.example PREPEND X-Checked: yes\n",
+  );
+  const log = await collectMaillog(() =>
+    serveSmtpConnection(
+      stream,
+      deps(queue, {
+        smtpd_recipient_restrictions: [
+          "check_recipient_access",
+          `hash:${table}`,
+        ],
+      }),
+      "127.0.0.1",
+    )
+  ).finally(() => Deno.remove(dir, { recursive: true }));
+  assert.match(
+    stream.output(),
+    /554 5\.7\.1 <spam@remote\.example>: Recipient address rejected: Access denied\r\n/,
+  );
+  const [message] = queue.messages;
+  assert.deepEqual(message.envelope.recipients, ["friend@remote.example"]);
+  assert.match(message.content, /^X-Checked: yes\nReceived: from client/);
+  assert.ok(
+    log.some((line) =>
+      line.includes("prepend: RCPT from localhost[127.0.0.1]")
+    ),
+    log.join("\n"),
+  );
+});

@@ -14,6 +14,10 @@ import {
   step,
 } from "../../../src/smtp/session.ts";
 import { testConfig } from "./test_config.ts";
+import type {
+  RestrictionRequest,
+  RestrictionVerdict,
+} from "../../../src/policy/restrictions/mod.ts";
 
 /** A session under test and the actions of its last step. */
 export class SessionDriver {
@@ -22,13 +26,41 @@ export class SessionDriver {
 
   constructor(readonly policy: Config) {}
 
-  /** Steps with `event`; returns the formatted replies of that step. */
+  /**
+   * Steps with `event`; returns the formatted replies of that step. A
+   * `check-restrictions` action is answered at once by `restrictions`
+   * (the adapter's part): the actions of both steps are kept, but for
+   * the `check-restrictions` itself, whose request is kept in `checked`.
+   */
   send(event: SessionEvent): string[] {
     const t = step(this.session, event, this.policy);
     this.session = t.session;
     this.actions = t.actions;
+    const check = t.actions.find((a) => a.type === "check-restrictions");
+    if (check !== undefined && this.answerRestrictions) {
+      const answered = step(this.session, {
+        type: "restriction-verdict",
+        verdict: this.restrictions(this.session, this.policy),
+      }, this.policy);
+      this.session = answered.session;
+      this.checked = check.request;
+      this.actions = [
+        ...t.actions.filter((a) => a !== check),
+        ...answered.actions,
+      ];
+    }
     return this.replies();
   }
+
+  /** The request of the last `check-restrictions` answered. */
+  checked: RestrictionRequest | null = null;
+
+  /** Answer `check-restrictions` at once (tests of the round trip turn it off). */
+  answerRestrictions = true;
+
+  /** The verdict given for `check-restrictions` (default: relay rules only). */
+  restrictions: (s: SmtpSession, policy: Config) => RestrictionVerdict =
+    relayOnly;
 
   /** Sends one command line; returns its replies (one string per reply). */
   command(line: string): string[] {
@@ -55,6 +87,28 @@ export class SessionDriver {
   kinds(): string[] {
     return this.actions.map((a) => a.type);
   }
+}
+
+/**
+ * A stand-in for the evaluator with the default lists: a recipient
+ * outside the local domains from a client outside mynetworks is refused.
+ */
+export function relayOnly(s: SmtpSession): RestrictionVerdict {
+  const pending = s.pendingCheck;
+  const stranger = pending?.stage === "rcpt" &&
+    pending.addressClass !== "local" && !pending.verify &&
+    !s.clientInMynetworks && !s.clientPopBeforeSmtp;
+  return {
+    refusal: stranger
+      ? {
+        code: 554,
+        dsn: "5.7.1",
+        text: `<${pending.given}>: Relay access denied`,
+      }
+      : null,
+    warnings: [],
+    dispositions: [],
+  };
 }
 
 /** A connected session (greeting done) for `client`. */
