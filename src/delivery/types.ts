@@ -32,6 +32,11 @@ export interface DeliveryMessage {
   readonly bodyType?: "7BIT" | "8BITMIME";
   /** Opens a fresh stream of the message content (LF line ends). */
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
+  /**
+   * The attempt was asked for by a flush (`mailsrv flush`, ETRN): mail
+   * for defer_transports is delivered too (Postfix QMGR_FLUSH_DFXP).
+   */
+  readonly flushRequested?: boolean;
 }
 
 /** Thrown by agents; `temporary` decides defer versus bounce. */
