@@ -43,6 +43,9 @@
  *   to what the adapter learnt at connect: `mynetworks` membership, computed
  *   here, and a POP3 login within the window (`popBeforeSmtp` on `connect`).
  *
+ *   ETRN (RFC 1985, `etrn.ts`) asks the adapter for a flush of a site
+ *   (the `flush-site` action) and answers from its result.
+ *
  *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8, DNS lookups or
  *   recipient restriction lists.
  */
@@ -50,6 +53,7 @@ import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, relayRefusal } from "./commands.ts";
 import { type Reply, reply } from "./replies.ts";
 import { vrfyVerdict } from "./vrfy.ts";
+import { etrnResult } from "./etrn.ts";
 import {
   addRecipient,
   answer,
@@ -185,6 +189,9 @@ function dispatch(
           { type: "abort" },
         ],
       );
+    case "flush-site-result":
+      expectPhase(s, event, "command");
+      return etrnResult(s, event.site, event.queued);
     case "timeout":
       expectPhase(s, event, "command", "data");
       return closeSession(s, [
