@@ -6,7 +6,7 @@ import { type Command, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 import { controlRequest, DaemonNotRunningError } from "../master/control.ts";
 import { selfCommand } from "../common/self_command.ts";
-import { isRunning, readQueueHolder } from "../master/queue_lock.ts";
+import { heldByOneShotRun } from "../master/queue_lock.ts";
 
 const READY_TIMEOUT_MS = 30_000;
 const STDERR_LIMIT = 64 * 1024;
@@ -95,8 +95,8 @@ the daemon waits for it to finish, and so does this command.`,
     while (Date.now() < deadline) {
       if (exited) break;
       // A one-shot run holds the queue: the daemon waits, and so do we.
-      const holder = await readQueueHolder(config.queue_directory);
-      if (holder?.kind === "flush" && isRunning(holder.pid)) {
+      const holder = await heldByOneShotRun(config.queue_directory);
+      if (holder) {
         if (!toldWaiting) {
           context.print(
             `mailsrv: waiting for the one-shot queue run (pid ${holder.pid}) to finish\n`,

@@ -141,34 +141,54 @@ export async function lockQueue(
   }
 }
 
-/** Whether process `pid` still runs (Linux /proc). */
-export function isRunning(pid: number): boolean {
+/**
+ * Whether a one-shot run holds the queue now. The lock is probed with a
+ * shared lock, released at once; a holder that is not a one-shot run is
+ * not looked at.
+ */
+export async function heldByOneShotRun(
+  queueDirectory: string,
+): Promise<QueueHolder | undefined> {
+  const holder = await readQueueHolder(queueDirectory);
+  if (holder?.kind !== "flush") return undefined;
+  let file: Deno.FsFile;
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
+    file = await Deno.open(queueLockPath(queueDirectory), { read: true });
   } catch {
-    return false;
+    return undefined;
+  }
+  try {
+    return (await file.tryLock(false)) ? undefined : holder;
+  } finally {
+    file.close();
   }
 }
 
+/** The pause before a second look when the holder says "daemon". */
+const SECOND_LOOK_MS = 200;
+
 /**
- * The daemon's lock: refused when another live daemon holds the queue;
- * waits, telling `waiting`, while a one-shot run (or a holder not yet
- * known) holds it.
+ * The daemon's lock: refused when another daemon holds the queue; waits,
+ * telling `waiting`, while a one-shot run holds it.
+ *
+ * A held lock always has a live holder (the kernel drops it on exit), but
+ * the name in the file may be the previous holder's for the instant
+ * between a new holder's lock and its write: "daemon" is believed only
+ * on a second look.
  * @throws DaemonRunningError
  */
 export async function lockQueueForDaemon(
   queueDirectory: string,
   waiting: (holder: QueueHolder | undefined) => void,
 ): Promise<QueueLock> {
-  const first = await tryLockQueue(queueDirectory, "daemon");
-  if (first.lock) return first.lock;
-  const { holder } = first;
-  if (
-    holder?.kind === "daemon" && holder.pid !== Deno.pid &&
-    isRunning(holder.pid)
-  ) {
-    throw new DaemonRunningError(queueDirectory, holder.pid);
+  for (let look = 0;; look++) {
+    const taken = await tryLockQueue(queueDirectory, "daemon");
+    if (taken.lock) return taken.lock;
+    if (taken.holder?.kind !== "daemon") break;
+    if (look > 0) {
+      throw new DaemonRunningError(queueDirectory, taken.holder.pid);
+    }
+    await new Promise((r) => setTimeout(r, SECOND_LOOK_MS));
   }
   return await lockQueue(queueDirectory, "daemon", waiting);
 }
