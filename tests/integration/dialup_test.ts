@@ -83,6 +83,18 @@ async function linkUp(home: string) {
   await Deno.writeTextFile(join(home, "out", "link-up"), "");
 }
 
+/** Runs `mailsrv ARGS…` with a terminal as standard output (script(1)). */
+async function onTerminal(args: string[]) {
+  const line = mailsrvCommand(args).map((a) => `'${a}'`).join(" ");
+  const out = await new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
 async function flush(daemon: TestDaemon, ...args: string[]) {
   return await runMailsrv(["flush", "--config", daemon.configPath, ...args]);
 }
@@ -115,11 +127,17 @@ Deno.test("dial-up with the daemon stopped: flush --wait runs the queue once, --
     );
     assert.deepEqual(await deferredIds(daemon), [local]);
 
-    const rest = await flush(daemon, "--wait");
-    assert.equal(rest.code, 0, rest.stderr);
+    // On a terminal, a progress line per message comes first.
+    const rest = await onTerminal([
+      "flush",
+      "--wait",
+      "--config",
+      daemon.configPath,
+    ]);
+    assert.equal(rest.code, 0, rest.stdout);
     assert.equal(
-      rest.stdout,
-      "flush: 1 message: 1 sent, 0 deferred, 0 bounced\n",
+      rest.stdout.replaceAll("\r\n", "\n"),
+      `${local}: 1 sent\nflush: 1 message: 1 sent, 0 deferred, 0 bounced\n`,
     );
     assert.deepEqual(await deferredIds(daemon), []);
     assert.equal(await deliveredCount(home), 2);
@@ -155,11 +173,12 @@ Deno.test("dial-up with the daemon running: flush --wait reports, ETRN flushes a
     );
 
     await linkUp(home);
-    const up = await flush(daemon, "--wait");
-    assert.equal(up.code, 0, up.stderr);
+    // Progress travels back over the control socket.
+    const up = await onTerminal(["flush", "--wait", "-c", daemon.configPath]);
+    assert.equal(up.code, 0, up.stdout);
     assert.equal(
-      up.stdout,
-      "flush: 1 message: 1 sent, 0 deferred, 0 bounced\n",
+      up.stdout.replaceAll("\r\n", "\n"),
+      `${first}: 1 sent\nflush: 1 message: 1 sent, 0 deferred, 0 bounced\n`,
     );
     assert.equal(await deliveredCount(home), 1);
 
