@@ -4,7 +4,7 @@
  * DESCRIPTION
  *   A progress line per message, when standard output is a terminal:
  *
- *     4XwTd3kQ2mZp: 2 sent, 1 deferred (connect to mx.example.com: timed out)
+ *     8E9lc17VTdMGar8: 2 sent, 1 deferred (connect to mx.example.com: timed out)
  *
  *   and always one summary line, counting recipients as the maillog
  *   counts deliveries:

@@ -15,7 +15,7 @@ const NONE = {
 };
 
 Deno.test("flush progress lines name the message and how its recipients came out", () => {
-  const base = { id: "4XwTd3kQ2mZp", error: false, sent: 0, bounced: 0 };
+  const base = { id: "8E9lc17VTdMGar8", error: false, sent: 0, bounced: 0 };
   assert.equal(
     formatFlushedMessage({
       ...base,
@@ -23,15 +23,15 @@ Deno.test("flush progress lines name the message and how its recipients came out
       deferred: 1,
       reason: "mailbox busy",
     }),
-    "4XwTd3kQ2mZp: 2 sent, 1 deferred (mailbox busy)",
+    "8E9lc17VTdMGar8: 2 sent, 1 deferred (mailbox busy)",
   );
   assert.equal(
     formatFlushedMessage({ ...base, deferred: 0, bounced: 1 }),
-    "4XwTd3kQ2mZp: 1 bounced",
+    "8E9lc17VTdMGar8: 1 bounced",
   );
   assert.equal(
     formatFlushedMessage({ ...base, deferred: 0, error: true }),
-    "4XwTd3kQ2mZp: not delivered: queue file problem (see the maillog)",
+    "8E9lc17VTdMGar8: not delivered: queue file problem (see the maillog)",
   );
 });
 
