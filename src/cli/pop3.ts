@@ -5,10 +5,10 @@
  *   Without options it runs only the `pop3` and `pop3s` listeners of the
  *   configuration (none is an error) until SIGTERM or SIGINT, then drains
  *   them: the vm-pop3d way of running POP3 next to another MTA. Maillog
- *   lines go to stderr and to `maillog_file`.
+ *   lines go to stderr and to `maillog_file` (or syslog when it is empty).
  *
  *   With `--inetd` it serves exactly one session on stdin/stdout, as
- *   vm-pop3d does from inetd.conf, and logs only to `maillog_file` (stdout
+ *   vm-pop3d does from inetd.conf, and logs only to `maillog_file` or syslog (stdout
  *   is the client). When stdin is a socket, the session reads and writes
  *   it directly and the client address is its peer; else (pipes) stdin
  *   and stdout are used and the address is `$TCPREMOTEIP` (tcpserver) or
@@ -27,12 +27,12 @@
  *
  *   Does NOT run SMTP, the queue or delivery (see `mailsrv run`).
  */
-import { dirname } from "node:path";
 import type { Command } from "./command.ts";
 import { EXIT } from "./command.ts";
 import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
-import { closeLogging, maillog, setupLogging } from "../log/maillog.ts";
+import { closeLogging, maillog } from "../log/maillog.ts";
+import { configureLogging } from "../master/logging.ts";
 import {
   type Pop3Stream,
   serveSession,
@@ -67,19 +67,12 @@ export function createPop3Command(createDeps: CreatePop3Deps): Command {
 foreground, until SIGTERM or SIGINT. With --inetd, serves one POP3 session
 on standard input and output (inetd, xinetd, tcpserver): the client is the
 peer of that socket (else $TCPREMOTEIP or $REMOTE_HOST), STLS is offered when
-pop3_tls_cert_file is set, and logs go only to maillog_file.`,
+pop3_tls_cert_file is set, and logs go only to maillog_file (or syslog).`,
     options: { inetd: { type: "boolean" } },
     async run(context) {
       const config = await loadConfig({ path: context.configPath });
       const inetd = context.values.inetd === true;
-      if (config.maillog_file) {
-        await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
-      }
-      await setupLogging({
-        hostname: config.myhostname,
-        stderr: !inetd,
-        file: config.maillog_file || undefined,
-      });
+      await configureLogging(config, !inetd);
       try {
         const deps = await createDeps(config);
         if (inetd) {

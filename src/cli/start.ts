@@ -5,6 +5,7 @@
 import { type Command, EXIT } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 import { controlRequest, DaemonNotRunningError } from "../master/control.ts";
+import { logDestinations } from "../master/logging.ts";
 import { selfCommand } from "../common/self_command.ts";
 import { heldByOneShotRun } from "../master/queue_lock.ts";
 
@@ -110,6 +111,13 @@ the daemon waits for it to finish, and so does this command.`,
         stderr.cancel();
         child.unref();
         context.print(`mailsrv: started (pid ${pid})\n`);
+        // Said once it runs: before that, a refusal is the one line to read.
+        const logs = logDestinations(config, false);
+        if (!logs.file && !logs.syslog) {
+          context.warn(
+            `mailsrv: warning: maillog_file is empty and there is no syslog socket "${config.syslog_socket}": the daemon logs nothing`,
+          );
+        }
         return EXIT.ok;
       }
       await new Promise((r) => setTimeout(r, 50));

@@ -8,9 +8,14 @@
  *
  *   With a configuration file but no listener table, the SMTP service
  *   listens on port 25 of each `inet_interfaces` address, as Postfix's
- *   default `smtp inet` service does (`all` is 0.0.0.0, `loopback-only`
- *   is 127.0.0.1). The embedded default listens on 127.0.0.1:2525 so that
- *   it runs without privileges.
+ *   default `smtp inet` service does, in the families inet_protocols
+ *   allows: `all` is 0.0.0.0 for ipv4 and `::` for ipv6; `loopback-only`
+ *   is 127.0.0.1 and ::1. With `inet_protocols = all`, `all` is the one
+ *   socket `::`, which Linux shares with IPv4 clients (Deno cannot set
+ *   IPV6_V6ONLY, so 0.0.0.0 and :: cannot both be bound on one port);
+ *   on a machine without IPv6 addresses it is 0.0.0.0, and loopback-only
+ *   is 127.0.0.1 alone. The embedded default listens on 127.0.0.1:2525 so
+ *   that it runs without privileges.
  *
  *   Used by the config loader. Pure.
  *
@@ -22,6 +27,7 @@ import type { TomlTable, TomlValue } from "./toml.ts";
 import type { KeyPlace } from "./toml_layout.ts";
 import { didYouMean } from "./suggest.ts";
 import { isIpAddress } from "../policy/networks.ts";
+import type { InetProtocols } from "./inet_protocols.ts";
 
 export { LISTENER_KINDS };
 
@@ -136,17 +142,34 @@ export function readListeners(
   return listeners;
 }
 
-/** One SMTP listener on port 25 per `inet_interfaces` address. */
+/** The addresses to bind for an inet_interfaces entry. */
+function interfaceAddresses(
+  entry: string,
+  protocols: InetProtocols,
+  systemHasIpv6: boolean,
+): string[] {
+  const ipv4 = protocols !== "ipv6";
+  const ipv6 = protocols === "ipv6" || (protocols === "all" && systemHasIpv6);
+  if (entry === "all") return [ipv6 ? "::" : "0.0.0.0"];
+  if (entry === "loopback-only") {
+    return [...(ipv4 ? ["127.0.0.1"] : []), ...(ipv6 ? ["::1"] : [])];
+  }
+  return [entry];
+}
+
+/**
+ * One SMTP listener on port 25 per `inet_interfaces` address.
+ * @param protocols inet_protocols
+ * @param systemHasIpv6 whether this machine has an IPv6 address
+ */
 export function defaultListeners(
   interfaces: readonly string[],
+  protocols: InetProtocols = "all",
+  systemHasIpv6 = false,
 ): Listener[] {
   const addresses = new Set(
-    interfaces.map((entry) =>
-      entry === "all"
-        ? "0.0.0.0"
-        : entry === "loopback-only"
-        ? "127.0.0.1"
-        : entry
+    interfaces.flatMap((entry) =>
+      interfaceAddresses(entry, protocols, systemHasIpv6)
     ),
   );
   return [...addresses].map((address) =>

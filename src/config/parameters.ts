@@ -36,6 +36,8 @@ import { LOCAL_DELIVERY_PARAMETERS } from "./parameters/local_delivery.ts";
 import { VIRTUAL_PARAMETERS } from "./parameters/virtual.ts";
 import { POP3_PARAMETERS } from "./parameters/pop3.ts";
 import { QUEUE_PARAMETERS } from "./parameters/queue.ts";
+import { COMPATIBILITY_PARAMETERS } from "./parameters/compatibility.ts";
+import { SMTP_CLIENT_PARAMETERS } from "./parameters/smtp_client.ts";
 
 export type {
   DefaultContext,
@@ -59,6 +61,8 @@ const ROWS = [
   ...VIRTUAL_PARAMETERS,
   ...POP3_PARAMETERS,
   ...QUEUE_PARAMETERS,
+  ...COMPATIBILITY_PARAMETERS,
+  ...SMTP_CLIENT_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 

@@ -59,6 +59,9 @@ import {
 import { keyLine, type KeyPlace, scanTomlLayout } from "./toml_layout.ts";
 import { splitList, ValueError } from "./values.ts";
 import { readParameterValue } from "./parameter_value.ts";
+import { checkMailboxLimits } from "./mailbox_limits.ts";
+import { checkAddressFamilies } from "./address_families.ts";
+import { INET_PROTOCOLS, type InetProtocols } from "./inet_protocols.ts";
 
 /** What `parseConfig` reads. */
 export interface ConfigSource {
@@ -140,10 +143,22 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
   );
   const typed = readTyped(expanded, explicit, resolvePath, fail);
   checkBackoff(typed, explicit, fail);
+  checkMailboxLimits(typed, explicit, fail);
+  checkAddressFamilies(
+    typed.inet_protocols,
+    typed.inet_interfaces,
+    written.listeners,
+    fail,
+  );
 
+  const systemHasIpv6 = system.interfaces.some((i) => i.family === "IPv6");
   const fallbackListeners = embedded
     ? [...EMBEDDED_LISTENERS]
-    : defaultListeners(typed.inet_interfaces);
+    : defaultListeners(
+      typed.inet_interfaces,
+      typed.inet_protocols,
+      systemHasIpv6,
+    );
   const listeners = written.listeners.length > 0
     ? written.listeners
     : fallbackListeners;
@@ -161,12 +176,22 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
     effective,
     expanded,
     listeners: written.listeners,
-    defaultListeners: embedded
-      ? [...EMBEDDED_LISTENERS]
-      : defaultListeners(splitList(defaults.get("inet_interfaces") ?? "")),
+    defaultListeners: embedded ? [...EMBEDDED_LISTENERS] : defaultListeners(
+      splitList(defaults.get("inet_interfaces") ?? ""),
+      readDefaultProtocols(defaults),
+      systemHasIpv6,
+    ),
     effectiveListeners: listeners,
   };
   return { config: deepFreeze(config), view: deepFreeze(view) };
+}
+
+/** The default inet_protocols, as `postconf -d` shows it. */
+function readDefaultProtocols(
+  defaults: ReadonlyMap<string, string>,
+): InetProtocols {
+  const text = defaults.get("inet_protocols");
+  return INET_PROTOCOLS.find((word) => word === text) ?? "all";
 }
 
 /** `key`, or `table.key` for a key inside a table. */

@@ -3,7 +3,7 @@
  */
 import type { MapOptions } from "../maps/mod.ts";
 import type { AddressResolver } from "../resolve/address_resolver.ts";
-import type { MboxLockOptions } from "./lock.ts";
+import type { MboxLockOptions } from "./mailbox/lock.ts";
 import type { Resubmit } from "../queue/enqueue.ts";
 
 /** Options shared by the mailbox-writing agents. */

@@ -18,10 +18,15 @@
  *     anything else       4.2.0  mailbox temporarily unavailable (EIO,
  *                                EACCES, ENOENT of a parent, locks, …)
  *
+ *   A write refused by mailbox_size_limit or virtual_mailbox_limit
+ *   (`mailbox_limit.ts`) is bounced with 5.2.2, as Postfix bounces the
+ *   EFBIG its own file size limit causes.
+ *
  *   Postfix (mbox_dsn) uses 4.3.0 for ENOSPC and 5.2.2 for EDQUOT; RFC 3463
  *   names X.3.1 for a full file system and calls X.2.2 persistent
  *   transient, so mailsrv defers both.
  */
+import { mailboxFull, MailboxLimitExceeded } from "./mailbox_limit.ts";
 import { DeliveryError } from "./types.ts";
 
 /** The text of an error without Deno's ` (os error N): op 'path'` tail. */
@@ -43,6 +48,7 @@ function errnoOf(error: unknown): string | undefined {
  */
 export function mailboxError(error: unknown, action: string): DeliveryError {
   if (error instanceof DeliveryError) return error;
+  if (error instanceof MailboxLimitExceeded) return mailboxFull(action, error);
   const text = `${action}: ${reasonOf(error)}`;
   switch (errnoOf(error)) {
     case "ENOSPC":

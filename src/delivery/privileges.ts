@@ -28,8 +28,8 @@
  *   users up for the caller (the expansion fills in `Privileges`).
  */
 import type { LookupTable } from "../maps/mod.ts";
-import type { Privileges } from "./local_types.ts";
-import { lookupLocalUser } from "./local_users.ts";
+import type { Privileges } from "./local/local_types.ts";
+import { lookupLocalUser } from "./local/local_users.ts";
 import { DeliveryError } from "./types.ts";
 
 /** Where util-linux installs setpriv(1) (Debian's /bin is /usr/bin). */

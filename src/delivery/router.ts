@@ -8,13 +8,13 @@
  *
  *     local    (domain in mydestination)            → local delivery agent
  *     virtual  (domain in virtual_mailbox_domains)  → virtual delivery agent
- *     retry    (relay, remote)                      → deferred 4.4.1
+ *     smtp     (relay, remote: by MX or relayhost)  → SMTP delivery agent
+ *     retry    (as the nexthop says)                → deferred
  *     none     (refused: a relay trick)             → deferred 4.4.1
  *
- *   Outbound SMTP does not exist yet, so mail accepted for other domains
- *   waits in the queue ("delivery temporarily suspended") instead of being
- *   bounced; it goes out once the resolver gives it an SMTP transport.
- *   A virtual domain table that cannot be read defers (4.3.0).
+ *   SMTP recipients of one message that share a nexthop go out in one
+ *   transaction (`smtp/transaction_batcher.ts`). A table that cannot be
+ *   read defers (4.3.0).
  *
  *   The router owns the lookup tables its agents use (opened once, then
  *   following their files) and reads the configuration at every message,
@@ -23,7 +23,7 @@
 import type { Config } from "../config/types.ts";
 import { createAliasTableCache } from "../maps/alias_table.ts";
 import { createMapCache, LookupTableError } from "../maps/mod.ts";
-import { deliverLocal, type LocalDeliveryOptions } from "./local.ts";
+import { deliverLocal, type LocalDeliveryOptions } from "./local/local.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import {
   NO_OUTBOUND_TRANSPORT,
@@ -31,14 +31,19 @@ import {
   statusOfNexthop,
 } from "../resolve/resolved_address.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
-import { deliverVirtual } from "./virtual.ts";
+import { deliverVirtual } from "./virtual/virtual.ts";
+import { createSmtpAgent } from "./smtp/smtp_agent.ts";
+import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
+import type { Resolver } from "../dns/resolver.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 
 /** Options for `createRouter`: those of the local agent, minus the tables. */
-export type RouterOptions = Omit<
-  LocalDeliveryOptions,
-  "maps" | "aliasTables" | "resolve"
->;
+export type RouterOptions =
+  & Omit<LocalDeliveryOptions, "maps" | "aliasTables" | "resolve">
+  & {
+    /** The DNS resolver for SMTP (default: one following resolv_conf). */
+    readonly dns?: Resolver;
+  };
 
 /** Delivers one message to one recipient, by whatever agent applies. */
 export type Router = (message: DeliveryMessage) => Promise<DeliveryResult>;
@@ -80,6 +85,9 @@ export function createRouter(
     mapOptions: options.mapOptions,
   });
   const resolve = createAddressResolver(virtualMaps);
+  const smtp = createTransactionBatcher(
+    createSmtpAgent({ maps, resolver: options.dns }),
+  );
   return async (message) => {
     const current = config();
     const local = (target: DeliveryMessage) =>
@@ -106,8 +114,25 @@ export function createRouter(
           resolve,
           deliverLocal: local,
         });
-      default:
-        return deferral(resolved);
     }
+    const transport = outboundTransport(resolved, current);
+    if (transport.name === "smtp" || transport.name === "relay") {
+      return smtp(message, transport.nexthop, current);
+    }
+    return deferral(resolved);
   };
+}
+
+/**
+ * Where relay and remote mail goes: the resolver's transport, or, while
+ * it names none, SMTP to relayhost or to the domain's MX hosts.
+ */
+function outboundTransport(
+  resolved: ResolvedAddress,
+  config: Config,
+): { readonly name: string; readonly nexthop: string } {
+  const transport = resolved.transport;
+  if (transport && transport !== NO_OUTBOUND_TRANSPORT) return transport;
+  if (resolved.addressClass === "refused") return NO_OUTBOUND_TRANSPORT;
+  return { name: "smtp", nexthop: config.relayhost || resolved.domain };
 }

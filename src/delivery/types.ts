@@ -15,6 +15,18 @@ export interface DeliveryResult {
   readonly reason: string;
   /** Where it went, for the `relay=` field: `local`, `virtual`, `none`, … */
   readonly relay: string;
+  /**
+   * For a recipient expanded into several targets (an alias, a list, a
+   * `.forward`): how each target fared, each logged on its own line with
+   * the queue recipient as `orig_to=`, as Postfix's local(8) does.
+   */
+  readonly targets?: readonly TargetResult[];
+}
+
+/** How one target of an expanded recipient fared. */
+export interface TargetResult extends Omit<DeliveryResult, "targets"> {
+  /** The address logged as `to=`: the alias member, or the recipient. */
+  readonly recipient: string;
 }
 
 /** One message as a delivery agent sees it. */

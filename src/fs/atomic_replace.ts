@@ -24,7 +24,7 @@
  *   (an editor); the last rename wins, as with postmap.
  */
 import { basename, dirname, join } from "node:path";
-import { syncDirectory } from "../fs/sync_directory.ts";
+import { syncDirectory } from "./sync_directory.ts";
 
 /** How `editFileAtomically` writes. */
 export interface AtomicEditOptions {

@@ -27,7 +27,7 @@
  * SECURITY
  *   The answer holds when it is given. A link planted between the check
  *   and the write is caught for an mbox by the writer itself (it opens
- *   only a regular file with one link, `delivery/mbox.ts`), not for a
+ *   only a regular file with one link, `delivery/mailbox/mbox.ts`), not for a
  *   directory on the way; mailboxes written as their owner (virtual uid,
  *   local user) limit what such a race could reach.
  *

@@ -6,14 +6,15 @@
  *
  *     Nov 25 03:54:32 mx mailsrv/smtpd[4242]: 5GxQ2a1bC: client=x[1.2.3.4]
  *
- *   so that admins' habits and tools (grep, pflogsumm) keep working.
- *   Warnings and errors carry Postfix's `warning:` / `error:` / `fatal:`
- *   prefixes. The sinks (stderr, a log file) are chosen once by
- *   `setupLogging`; until then, lines go to stderr.
+ *   so that admins' habits and tools (grep, pflogsumm) keep working; the
+ *   `mailsrv` in front is syslog_name. Warnings and errors carry
+ *   Postfix's `warning:` / `error:` / `fatal:` prefixes. The sinks
+ *   (stderr, a log file, the syslog socket) are chosen by `setupLogging`;
+ *   until then, lines go to stderr.
  *
  *   The logging library (@logtape/logtape, standing in for @std/log, which
  *   is not reachable here) is used only in this file; the log file itself
- *   is written by `log_file.ts`.
+ *   is written by `log_file.ts`, syslog datagrams by `syslog_socket.ts`.
  */
 import { MONTH_NAMES as MONTHS } from "../common/calendar.ts";
 import {
@@ -24,6 +25,12 @@ import {
   type Sink,
 } from "@logtape/logtape";
 import { createLineWriter, type LineWriter, openLogFile } from "./log_file.ts";
+import {
+  formatSyslogMessage,
+  type MaillogLevel,
+  type SyslogFacility,
+} from "./syslog_format.ts";
+import { openSyslogSocket } from "./syslog_socket.ts";
 
 /** A logger for one mailsrv program (smtpd, qmgr, local, cleanup, …). */
 export interface Maillog {
@@ -40,8 +47,11 @@ const PREFIX: Record<string, string> = {
 };
 
 let hostname = "localhost";
+/** syslog_name: `mailsrv` in `mailsrv/smtpd[PID]`. */
+let syslogName = "mailsrv";
 let configured = false;
 let logFile: { close(): Promise<void> } | undefined;
+let syslogSocket: { close(): Promise<void> } | undefined;
 /** One writer for the process's stderr, kept across reconfigurations. */
 let stderrWriter: LineWriter | undefined;
 
@@ -54,15 +64,29 @@ export function syslogTime(ms: number): string {
   }:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
+/** `mailsrv/smtpd`: the syslog tag of a record. */
+function tagOf(record: LogRecord): string {
+  return `${syslogName}/${record.category.slice(1).join("/") || "master"}`;
+}
+
+/** The text of a record after `TAG[PID]: `, with its level prefix. */
+function textOf(record: LogRecord): string {
+  return `${PREFIX[record.level] ?? ""}${record.message.map(String).join("")}`;
+}
+
 /** Formats one log record as a maillog line (with trailing newline). */
 export function formatMaillogLine(record: LogRecord): string {
-  const program = record.category.slice(1).join("/") || "master";
-  const text = record.message.map(String).join("");
-  return `${
-    syslogTime(record.timestamp)
-  } ${hostname} mailsrv/${program}[${Deno.pid}]: ${
-    PREFIX[record.level] ?? ""
-  }${text}\n`;
+  return `${syslogTime(record.timestamp)} ${hostname} ${
+    tagOf(record)
+  }[${Deno.pid}]: ${textOf(record)}\n`;
+}
+
+/** The level of a record as maillog has them (debug and trace as info). */
+function maillogLevel(record: LogRecord): MaillogLevel {
+  const level = record.level;
+  return level === "warning" || level === "error" || level === "fatal"
+    ? level
+    : "info";
 }
 
 /** Options for `setupLogging`. */
@@ -73,6 +97,13 @@ export interface LoggingOptions {
   readonly stderr: boolean;
   /** Log file path; empty or undefined for none. */
   readonly file?: string;
+  /** The syslog socket to send to, and the facility; undefined for none. */
+  readonly syslog?: {
+    readonly path: string;
+    readonly facility: SyslogFacility;
+  };
+  /** syslog_name, in front of each program (default `mailsrv`). */
+  readonly name?: string;
   /** Extra sink (tests collect lines with it). */
   readonly sink?: (line: string) => void;
 }
@@ -80,6 +111,7 @@ export interface LoggingOptions {
 /** Chooses the sinks. Call again to change them (e.g. after reload). */
 export async function setupLogging(options: LoggingOptions): Promise<void> {
   hostname = options.hostname;
+  syslogName = options.name ?? "mailsrv";
   const sinks: Record<string, Sink> = {};
   if (options.stderr) {
     // A plain function: logtape disposes sinks that are disposable when it
@@ -93,6 +125,30 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
     const file = await openLogFile(options.file);
     logFile = file;
     sinks.file = (record) => file.append(formatMaillogLine(record));
+  }
+  const previousSyslog = syslogSocket;
+  syslogSocket = undefined;
+  if (options.syslog) {
+    const { path, facility } = options.syslog;
+    try {
+      const socket = openSyslogSocket(path);
+      syslogSocket = socket;
+      sinks.syslog = (record) =>
+        socket.send(formatSyslogMessage({
+          facility,
+          level: maillogLevel(record),
+          time: syslogTime(record.timestamp),
+          tag: tagOf(record),
+          pid: Deno.pid,
+          text: textOf(record),
+        }));
+    } catch (e) {
+      console.error(
+        `mailsrv: cannot log to syslog socket "${path}": ${
+          (e as Error).message
+        }`,
+      );
+    }
   }
   if (options.sink) {
     const collect = options.sink;
@@ -108,6 +164,7 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
   });
   configured = true;
   await previousFile?.close();
+  await previousSyslog?.close();
 }
 
 /** Flushes and closes the sinks (at exit). */
@@ -117,6 +174,8 @@ export async function closeLogging(): Promise<void> {
   configured = false;
   await logFile?.close();
   logFile = undefined;
+  await syslogSocket?.close();
+  syslogSocket = undefined;
 }
 
 /** Returns the logger for `program` (e.g. `smtpd`, `qmgr`, `local`). */

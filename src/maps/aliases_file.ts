@@ -14,7 +14,7 @@
  *     "a b": "|cmd a, b"        quotes protect whitespace, ":" and ","
  *
  *   Values are returned raw, quotes and all: what a value means (command,
- *   file, `:include:`, address) is `delivery/alias_target.ts`'s business.
+ *   file, `:include:`, address) is `delivery/local/alias_target.ts`'s business.
  *   A duplicate name keeps its last entry, with a warning, as postalias
  *   does. A bad entry (no colon, empty name, no value, unterminated quote)
  *   is skipped and reported as `{ file, line, message }`; the rest of the

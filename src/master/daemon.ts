@@ -20,11 +20,11 @@ import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
 import { closeLogging, maillog } from "../log/maillog.ts";
 import { createEnqueue, QueueStore } from "../queue/mod.ts";
-import { createRecipientVerifier } from "../delivery/local_recipient.ts";
+import { createRecipientVerifier } from "../delivery/local/local_recipient.ts";
 import {
   createVirtualRecipientVerifier,
   TEMPORARY_LOOKUP_FAILURE,
-} from "../delivery/virtual_recipient.ts";
+} from "../delivery/virtual/virtual_recipient.ts";
 import { LookupTableError } from "../maps/mod.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import type { ResolvedAddress } from "../resolve/resolved_address.ts";

@@ -56,9 +56,8 @@ import { sendBounce } from "./bounce.ts";
 import type { BounceFailure } from "./bounce_message.ts";
 import type { DeferReason } from "./defer_reasons.ts";
 import {
-  deliveryProgram,
+  deliveryLogLines,
   formatActiveLine,
-  formatDeliveryLine,
   formatExpiredLine,
 } from "./delivery_log.ts";
 import type { DeliverySlots } from "./delivery_slots.ts";
@@ -164,9 +163,8 @@ async function deliverRecipient(
     handoff,
     done: context.now(),
   };
-  maillog(deliveryProgram(result.relay)).info(
-    formatDeliveryLine(envelope.id, recipient.address, result, times),
-  );
+  const lines = deliveryLogLines(envelope.id, recipient.address, result, times);
+  for (const line of lines) maillog(line.program).info(line.text);
   if (result.outcome !== "sent") {
     // A bounce is recorded only after its notice is durable (finish).
     return { kind: result.outcome, recipient, result };

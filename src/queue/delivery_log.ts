@@ -8,6 +8,7 @@
  *     ID: from=<alice@example.com>, size=1234, nrcpt=2 (queue active)
  *     ID: to=<bob@example.org>, relay=local, delay=0.12,
  *         delays=0.01/0/0/0.11, dsn=2.0.0, status=sent (delivered to maildir)
+ *     ID: to=<carol@example.org>, orig_to=<team@example.org>, relay=local, …
  *     ID: removed
  *
  *   `delays=a/b/c/d` is the time before the queue manager (arrival to
@@ -65,12 +66,16 @@ export function formatActiveLine(envelope: Envelope): string {
   }>, size=${envelope.size}, nrcpt=${envelope.recipients.length} (queue active)`;
 }
 
-/** `ID: to=<r>, relay=…, delay=…, delays=…, dsn=…, status=… (reason)`. */
+/**
+ * `ID: to=<r>, relay=…, delay=…, delays=…, dsn=…, status=… (reason)`, with
+ * `orig_to=<o>` after `to=` when the original recipient differs.
+ */
 export function formatDeliveryLine(
   id: string,
   recipient: string,
-  result: DeliveryResult,
+  result: Omit<DeliveryResult, "targets">,
   times: DeliveryTimes,
+  originalRecipient?: string,
 ): string {
   const delays = [
     times.active - times.arrival,
@@ -78,11 +83,45 @@ export function formatDeliveryLine(
     0,
     times.done - times.handoff,
   ].map(formatDelay).join("/");
-  return `${id}: to=<${printable(recipient)}>, relay=${
+  const origTo = originalRecipient !== undefined &&
+      originalRecipient.toLowerCase() !== recipient.toLowerCase()
+    ? `, orig_to=<${printable(originalRecipient)}>`
+    : "";
+  return `${id}: to=<${printable(recipient)}>${origTo}, relay=${
     printable(result.relay)
   }, delay=${formatDelay(times.done - times.arrival)}, delays=${delays}, dsn=${
     printable(result.dsn)
   }, status=${MAILLOG_STATUS[result.outcome]} (${printable(result.reason)})`;
+}
+
+/** One maillog line and the program it is logged under. */
+export interface DeliveryLogLine {
+  readonly program: string;
+  readonly text: string;
+}
+
+/**
+ * The lines of one recipient's delivery: one per target when it was
+ * expanded (alias, list, `.forward`), the recipient as `orig_to=`, as
+ * Postfix's local(8) logs them; else one.
+ */
+export function deliveryLogLines(
+  id: string,
+  recipient: string,
+  result: DeliveryResult,
+  times: DeliveryTimes,
+): DeliveryLogLine[] {
+  const targets = result.targets ?? [];
+  if (targets.length === 0) {
+    return [{
+      program: deliveryProgram(result.relay),
+      text: formatDeliveryLine(id, recipient, result, times),
+    }];
+  }
+  return targets.map((target) => ({
+    program: deliveryProgram(target.relay),
+    text: formatDeliveryLine(id, target.recipient, target, times, recipient),
+  }));
 }
 
 /**

@@ -32,8 +32,8 @@
  *   refused (RFC 3463 X.1.3) rather than followed.
  *
  *   This module does not expand virtual aliases
- *   (`delivery/virtual_aliases.ts`) or write mailboxes
- *   (`delivery/virtual.ts`).
+ *   (`delivery/virtual/virtual_aliases.ts`) or write mailboxes
+ *   (`delivery/virtual/virtual.ts`).
  */
 import { isAbsolute, resolve, sep } from "node:path";
 import type { Config } from "../config/types.ts";

@@ -203,7 +203,13 @@ function mail(
     parsed.parameters,
     policy.message_size_limit,
   );
-  if (!parameters.ok) return answer(s, "mail", parameters.reply);
+  if (!parameters.ok) {
+    // Over the size limit is policy, logged as Postfix's smtpd does;
+    // parameter syntax errors are not.
+    const refusal = parameters.reply;
+    const log = refusal.code === 552 ? [rejectLogLine(s, "MAIL", refusal)] : [];
+    return answer(s, "mail", refusal, {}, log);
+  }
   const transaction = {
     sender: parsed.path.mailbox === null
       ? ""

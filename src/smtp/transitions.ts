@@ -6,7 +6,7 @@
  *   command table (`commands.ts`): answering a command (which also counts
  *   it for the disconnect line and counts error replies), ending the
  *   session, and the Postfix-style maillog lines (`connect from`,
- *   `NOQUEUE: reject: RCPT from …`, `disconnect from … commands=N`).
+ *   `NOQUEUE: reject: MAIL|RCPT from …`, `disconnect from … commands=N`).
  *
  *   Pure.
  */
@@ -134,23 +134,23 @@ function ratio(c: CommandCount): string {
 /**
  * A Postfix reject line:
  * `NOQUEUE: reject: RCPT from NAME[ADDR]: 554 5.7.1 …; from=<a> to=<b> proto=ESMTP helo=<h>`.
- * @param stage `RCPT` or `END-OF-MESSAGE`
+ * As Postfix's smtpd logs it, `from=` is there once MAIL was accepted and
+ * `to=` when a recipient is concerned: a MAIL rejection has neither.
+ * @param stage `MAIL`, `RCPT` or `END-OF-MESSAGE`
  */
 export function rejectLogLine(
   s: SmtpSession,
   stage: string,
   r: Reply,
-  recipient: string,
+  recipient?: string,
 ): SessionAction {
   const queueId = s.transaction?.queueId ?? "NOQUEUE";
-  // No sender yet (VRFY before MAIL): Postfix leaves from= out.
-  const from = s.transaction ? `from=<${s.transaction.sender}> ` : "";
+  const from = s.transaction ? ` from=<${s.transaction.sender}>` : "";
+  const to = recipient === undefined ? "" : ` to=<${recipient}>`;
   return logLine(
     `${queueId}: reject: ${stage} from ${clientLabel(s)}: ${
       replyLogText(r)
-    }; ${from}to=<${recipient}> proto=${s.protocol} helo=<${
-      printable(s.helo ?? "")
-    }>`,
+    };${from}${to} proto=${s.protocol} helo=<${printable(s.helo ?? "")}>`,
   );
 }
 

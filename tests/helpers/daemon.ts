@@ -130,8 +130,17 @@ export async function startDaemon(
     mail_spool_directory: `${join(home, "mail")}/`,
     local_recipient_maps: "",
     maillog_file: join(home, "maillog"),
+    // Never the machine's resolver: a server that does not answer, so
+    // remote mail is deferred ("the link is down") unless a test runs one.
+    resolv_conf: join(home, "resolv.conf"),
     ...setup.params,
   };
+  if (params.resolv_conf === join(home, "resolv.conf")) {
+    await Deno.writeTextFile(
+      join(home, "resolv.conf"),
+      "nameserver 127.0.0.1:9\noptions timeout:1 attempts:1\n",
+    );
+  }
   const lines = Object.entries(params).map(([k, v]) =>
     `${k} = ${JSON.stringify(v)}`
   );

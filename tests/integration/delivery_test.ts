@@ -170,7 +170,7 @@ Deno.test("relay is refused outside mynetworks and queued (deferred) from inside
     );
     assert.match(
       listing.stdout,
-      /\(delivery temporarily suspended: no outbound transport yet\)/,
+      /\(Host or domain name not found\. Name service error for name=remote\.example type=MX: Host not found, try again\)/,
     );
     assert.match(listing.stdout, /^ +friend@remote\.example$/m);
     assert.match(listing.stdout, /-- \d+ Kbytes in 1 Request\./);

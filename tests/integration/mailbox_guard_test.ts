@@ -275,11 +275,11 @@ Deno.test("mailsrv user/domain: file system failures and collisions are one-line
     const cli = (args: string[], stdin?: string) =>
       runMailsrv([...args, "--config", configPath], { stdin });
 
-    // The base does not exist yet: an I/O error, reported in one line.
+    // The base's directory does not exist yet: refused in one line.
     await write(base);
     assertOneLineError(
       await cli(["domain", "add", "one.test"]),
-      /No such file or directory/,
+      /directory ".*\/virtual" of ".*\/virtual\/vmailbox" does not exist/,
     );
     await Deno.mkdir(base);
     await Deno.writeTextFile(join(base, "vmailbox"), "");

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isQueueId } from "../../src/queue/queue_id.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 const README = await Deno.readTextFile(join(ROOT, "README.md"));
 
 /** The lines of the README's ```sh blocks. */

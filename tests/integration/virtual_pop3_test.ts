@@ -159,7 +159,9 @@ Deno.test("SMTP to virtual users in two domains, then POP3 with poplib: sizes, b
   });
 });
 
-Deno.test("pop-before-smtp: relay from 127.0.0.2 only after a POP3 login from there, and only for the window", async () => {
+// The window's end is a matter of time, tested with an injected clock in
+// tests/unit/policy/pop_before_smtp_test.ts; here the window is long.
+Deno.test("pop-before-smtp: relay from 127.0.0.2 only after a POP3 login from there", async () => {
   if (!requireProgram("htpasswd")) return;
   await withVirtualDaemon(async (daemon, pop3) => {
     const relay = () =>
@@ -176,16 +178,11 @@ Deno.test("pop-before-smtp: relay from 127.0.0.2 only after a POP3 login from th
     );
     assert.equal(login.error, undefined, login.error);
     assert.equal((await relay())[0].code, 250);
-    await waitFor(
-      "the window to close",
-      async () => (await relay())[0].code === 554 || undefined,
-      20_000,
-    );
   }, {
     mynetworks: "127.0.0.1/32",
     smtpd_relay_restrictions:
       "permit_mynetworks, permit_pop_before_smtp, reject_unauth_destination",
-    pop_before_smtp_window: "2s",
+    pop_before_smtp_window: "30m",
   });
 });
 

@@ -39,6 +39,15 @@ export const LOCAL_DELIVERY_PARAMETERS = [
       "any local part.",
   },
   {
+    name: "mailbox_size_limit",
+    kind: "size",
+    defaultValue: "51200000",
+    minimum: 0,
+    description: "The largest mbox file, Maildir message file or file " +
+      "target local delivery writes, in bytes (over it: bounced 5.2.2); " +
+      "0: no limit.",
+  },
+  {
     name: "recipient_delimiter",
     kind: "string",
     defaultValue: "",

@@ -4,8 +4,10 @@
  *
  * DESCRIPTION
  *   myhostname, mydomain, myorigin, mydestination, mynetworks (and its
- *   style), inet_interfaces, maillog_file, and mail_name / mail_version,
- *   which exist for `$name` expansion (as in the default `smtpd_banner`).
+ *   style), inet_interfaces, inet_protocols, where logs go (maillog_file, or syslog:
+ *   syslog_socket, syslog_name, syslog_facility), and mail_name /
+ *   mail_version, which exist for `$name` expansion (as in the default
+ *   `smtpd_banner`).
  *   Defaults that depend on the machine are functions of a
  *   `DefaultContext`, so tests can pass a fixed host.
  *
@@ -15,6 +17,7 @@ import {
   mynetworksForStyle,
   type MynetworksStyle,
 } from "../../policy/networks.ts";
+import { SYSLOG_FACILITY_NAMES } from "../../log/syslog_format.ts";
 import { VERSION } from "../../version.ts";
 import type { DefaultContext, Parameter } from "../parameter_row.ts";
 
@@ -98,11 +101,43 @@ export const SITE_PARAMETERS = [
       "(all, loopback-only or IP addresses).",
   },
   {
+    name: "inet_protocols",
+    kind: "enum",
+    values: ["all", "ipv4", "ipv6"],
+    defaultValue: "all",
+    description: "The address families used to listen and to look up " +
+      "and reach other hosts: ipv4, ipv6 or all.",
+  },
+  {
     name: "maillog_file",
     kind: "path",
     defaultValue: "",
     embeddedDefault: "var/log/maillog",
-    description: "The log file; empty: log to stderr only.",
+    description: "The log file; empty: log to syslog (syslog_socket) " +
+      "when it exists, and to stderr in the foreground.",
+  },
+  {
+    name: "syslog_name",
+    kind: "string",
+    defaultValue: MAIL_NAME,
+    description: "The name in front of each program in log lines " +
+      "(mailsrv/smtpd[PID]); postfix makes Postfix log tools read them " +
+      "with their defaults.",
+  },
+  {
+    name: "syslog_facility",
+    kind: "enum",
+    values: SYSLOG_FACILITY_NAMES,
+    defaultValue: "mail",
+    description: "The syslog facility of the log lines sent to " +
+      "syslog_socket.",
+  },
+  {
+    name: "syslog_socket",
+    kind: "path",
+    defaultValue: "/dev/log",
+    description: "The local syslog socket (/var/run/log on FreeBSD); " +
+      "used when maillog_file is empty and the socket exists.",
   },
   {
     name: "mail_name",

@@ -63,6 +63,14 @@ export const VIRTUAL_PARAMETERS = [
     description: "The smallest uid virtual_uid_maps may return.",
   },
   {
+    name: "virtual_mailbox_limit",
+    kind: "size",
+    defaultValue: "51200000",
+    minimum: 0,
+    description: "The largest mbox file or Maildir message file virtual " +
+      "delivery writes, in bytes (over it: bounced 5.2.2); 0: no limit.",
+  },
+  {
     name: "virtual_mailbox_lock",
     kind: "list",
     defaultValue: "fcntl, dotlock",

@@ -131,6 +131,7 @@ Deno.test("set values are typed, expanded and normalized", () => {
     'mydestination = "$myhostname, localhost.$mydomain  localhost,"',
     'mynetworks = ["10.0.0.0/8", "[2001:DB8::]/32", "192.0.2.1"]',
     "message_size_limit = 52428800",
+    "mailbox_size_limit = 0",
     'smtpd_recipient_limit = "50"',
     "smtpd_timeout = 60",
     'maximal_queue_lifetime = "1w"',
@@ -267,8 +268,8 @@ Deno.test("unknown keys are reported with their line and a suggestion", () => {
     `${FILE}:7: message_size_limt: unknown parameter (did you mean "message_size_limit"?)`,
   );
   assert.equal(
-    errorOf('\nrelayhost = "x"'),
-    `${FILE}:2: relayhost: unknown parameter`,
+    errorOf('\nrelay_host = "x"'),
+    `${FILE}:2: relay_host: unknown parameter (did you mean "relayhost"?)`,
   );
   assert.equal(
     errorOf('a = 1\n\n[[listner]]\naddress = "::1"\n'),

@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expandLocalRecipient } from "../../../src/delivery/local_expansion.ts";
-import type { LocalUser } from "../../../src/delivery/local_users.ts";
+import { expandLocalRecipient } from "../../../src/delivery/local/local_expansion.ts";
+import type { LocalUser } from "../../../src/delivery/local/local_users.ts";
 import {
   OWNED_FILE_LIMIT,
   readOwnedFile,
-} from "../../../src/delivery/owned_file.ts";
+} from "../../../src/delivery/local/owned_file.ts";
 import { createAliasTableCache } from "../../../src/maps/alias_table.ts";
 import { baseTestConfig } from "../../helpers/test_config.ts";
 
@@ -104,6 +104,7 @@ Deno.test({
             home: "",
             shell: "",
           },
+          recipient: "staff@example.org",
         },
         {
           kind: "command",
@@ -116,6 +117,7 @@ Deno.test({
             home: "/",
             shell: "/bin/false",
           },
+          recipient: "staff@example.org",
         },
       ]);
     });

@@ -5,9 +5,9 @@ import type { Config } from "../../../src/config/types.ts";
 import type {
   LocalExpansionContext,
   LocalExpansionRequest,
-} from "../../../src/delivery/local_expansion.ts";
-import type { LocalUser } from "../../../src/delivery/local_users.ts";
-import type { OwnedFile } from "../../../src/delivery/owned_file.ts";
+} from "../../../src/delivery/local/local_expansion.ts";
+import type { LocalUser } from "../../../src/delivery/local/local_users.ts";
+import type { OwnedFile } from "../../../src/delivery/local/owned_file.ts";
 import type {
   AliasTable,
   AliasTableCache,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { expandLocalRecipient } from "../../../src/delivery/local_expansion.ts";
+import { expandLocalRecipient } from "../../../src/delivery/local/local_expansion.ts";
 import { DeliveryError } from "../../../src/delivery/types.ts";
 import {
   expansionContext,
@@ -66,6 +66,7 @@ Deno.test(".forward: a command runs as the user", async () => {
     command: "/usr/bin/procmail -f-",
     source: "forward",
     privileges: privilegesOf("bob"),
+    recipient: "bob@example.org",
   }]);
 });
 
@@ -78,6 +79,7 @@ Deno.test(".forward: root's commands run with default_privs", async () => {
     path: "/var/log/root-mail",
     source: "forward",
     privileges: privilegesOf("nobody"),
+    recipient: "root@example.org",
   }]);
 });
 
@@ -189,6 +191,7 @@ Deno.test("allow_mail_to_commands and _files restrict by source (5.7.1)", async 
     command: "/bin/cat",
     source: "include",
     privileges: privilegesOf("carol"),
+    recipient: "staff@example.org",
   }]);
 });
 
@@ -202,6 +205,7 @@ Deno.test("privileges: alias targets run as the alias table's owner, root's as d
     path: "/var/log/archive/",
     source: "alias",
     privileges: privilegesOf("alice"),
+    recipient: "log@example.org",
   }]);
   const unnamed = await expand("log", {
     aliases: "log: /var/log/archive\n",

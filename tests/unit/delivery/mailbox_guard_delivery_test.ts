@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deliverLocal } from "../../../src/delivery/local.ts";
-import { deliverVirtual } from "../../../src/delivery/virtual.ts";
-import { createVirtualRecipientVerifier } from "../../../src/delivery/virtual_recipient.ts";
+import { deliverLocal } from "../../../src/delivery/local/local.ts";
+import { deliverVirtual } from "../../../src/delivery/virtual/virtual.ts";
+import { createVirtualRecipientVerifier } from "../../../src/delivery/virtual/virtual_recipient.ts";
 import { testConfig } from "./test_config.ts";
 import { testMessage, withTempDir } from "./test_message.ts";
 import { virtualConfig } from "./virtual_fixture.ts";

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deliverToMaildir } from "../../../src/delivery/maildir.ts";
-import { deliverToMbox } from "../../../src/delivery/mbox.ts";
+import { deliverToMaildir } from "../../../src/delivery/mailbox/maildir.ts";
+import { deliverToMbox } from "../../../src/delivery/mailbox/mbox.ts";
 import {
   DeliveryError,
   type DeliveryMessage,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Privileges } from "../../../src/delivery/local_types.ts";
+import type { Privileges } from "../../../src/delivery/local/local_types.ts";
 import type { LookupTable } from "../../../src/maps/mod.ts";
 import {
   assertNotRoot,

@@ -4,6 +4,7 @@ import type { Config } from "../../../src/config/types.ts";
 import { createRouter } from "../../../src/delivery/router.ts";
 import { listDir, withLocalFixture } from "./local_fixture.ts";
 import { testMessage } from "./test_message.ts";
+import { OFFLINE_DNS } from "../../helpers/offline_dns.ts";
 
 Deno.test("router: local domains go to the local agent", async () => {
   await withLocalFixture(async (fixture) => {
@@ -22,18 +23,20 @@ Deno.test("router: local domains go to the local agent", async () => {
   });
 });
 
-Deno.test("router: other domains wait in the queue (4.4.1)", async () => {
+Deno.test("router: other domains go out by SMTP; with the DNS unreachable they wait (4.4.3)", async () => {
   await withLocalFixture(async (fixture) => {
     let config: Config = fixture.config();
     const route = createRouter(() => config, {
       mapOptions: { passwdFile: fixture.passwdFile },
       uid: 4000,
+      dns: OFFLINE_DNS,
     });
     const message = testMessage({ recipient: "bob@example.net" });
     assert.deepEqual(await route(message), {
       outcome: "deferred",
-      dsn: "4.4.1",
-      reason: "delivery temporarily suspended: no outbound transport yet",
+      dsn: "4.4.3",
+      reason: "Host or domain name not found. Name service error for " +
+        "name=example.net type=MX: Host not found, try again",
       relay: "none",
     });
     assert.deepEqual(await listDir(fixture.spool), []);

@@ -1,7 +1,7 @@
 /**
  * `DeliveryMessage` fixtures and temp-dir helpers for delivery tests.
  */
-import type { Privileges } from "../../../src/delivery/local_types.ts";
+import type { Privileges } from "../../../src/delivery/local/local_types.ts";
 import type { DeliveryMessage } from "../../../src/delivery/types.ts";
 
 /** How to build a test message. */

@@ -53,7 +53,7 @@ const ZONE: TestZone = {
 function fixed(server: TestDnsServer, more: Partial<ResolvConf> = {}) {
   const conf: ResolvConf = {
     servers: [{ address: "127.0.0.1", port: server.port }],
-    timeout: 300,
+    timeout: 2000,
     attempts: 1,
     rotate: false,
     ...more,

@@ -3,7 +3,7 @@
  * own, as the queue manager thread makes it beside the POP3 sessions.
  * Receives `{ path, clock }`, tries once, posts the outcome.
  */
-import { withMailboxLock } from "../../../src/delivery/lock.ts";
+import { withMailboxLock } from "../../../src/delivery/mailbox/lock.ts";
 
 interface Attempt {
   readonly path: string;

@@ -16,7 +16,7 @@ import {
   SHARED_LEAVES,
 } from "./import_rules.ts";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const RULES: ImportRules = { folders: FOLDER_RULES, exceptions: EXCEPTIONS };
 
 Deno.test("layout: no import loop between files of src/ and main.ts", async () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deliverToMbox } from "../../../src/delivery/mbox.ts";
+import { deliverToMbox } from "../../../src/delivery/mailbox/mbox.ts";
 import { DeliveryError } from "../../../src/delivery/types.ts";
 import { openMboxMaildrop } from "../../../src/pop3/maildrop_mbox.ts";
 import { scanMbox } from "../../../src/pop3/mbox_scan.ts";

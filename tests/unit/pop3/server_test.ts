@@ -18,7 +18,7 @@ import { makeTestCertificates } from "../../helpers/tls_certs.ts";
 import { fakeDeps, memoryStream } from "./fake_pop3_deps.ts";
 
 const MESSAGES = ["Subject: one\n\n.dot\n", "Subject: two\n\nfirst\nsecond\n"];
-const TRANSCRIPTS = fileURLToPath(new URL("./transcripts/", import.meta.url));
+const TRANSCRIPTS = fileURLToPath(new URL("./transcripts", import.meta.url));
 
 function config(overrides: Partial<Config> = {}): Config {
   return baseTestConfig({ pop3_failed_login_delay: 0, ...overrides });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  deliveryLogLines,
   deliveryProgram,
   formatActiveLine,
   formatDelay,
@@ -90,4 +91,60 @@ Deno.test("the active, expired lines and the program per relay", () => {
   assert.equal(deliveryProgram("local"), "local");
   assert.equal(deliveryProgram("virtual"), "virtual");
   assert.equal(deliveryProgram("mx.example.test[192.0.2.1]:25"), "smtp");
+});
+
+Deno.test("an expanded recipient logs one line per target, the recipient as orig_to", () => {
+  const times = { arrival: 0, active: 0, handoff: 0, done: 120 };
+  const sent = (recipient: string, reason: string) => ({
+    recipient,
+    outcome: "sent" as const,
+    dsn: "2.0.0",
+    reason,
+    relay: "local",
+  });
+  const lines = deliveryLogLines("ID", "team@localhost", {
+    outcome: "deferred",
+    dsn: "4.3.0",
+    reason: "mailbox busy",
+    relay: "local",
+    targets: [
+      sent("bob@localhost", "delivered to maildir"),
+      {
+        ...sent("carol@localhost", ""),
+        outcome: "deferred",
+        dsn: "4.3.0",
+        reason: "mailbox busy",
+      },
+      sent("Team@localhost", "delivered to command: /usr/bin/vacation"),
+      sent("dave@remote.example", "forwarded as NEWID"),
+      { ...sent("ann@vdomain.test", "delivered to maildir"), relay: "virtual" },
+    ],
+  }, times);
+  assert.deepEqual(lines.map((l) => l.program), [
+    "local",
+    "local",
+    "local",
+    "local",
+    "virtual",
+  ]);
+  assert.deepEqual(lines.map((l) => l.text), [
+    "ID: to=<bob@localhost>, orig_to=<team@localhost>, relay=local, delay=0.12, delays=0/0/0/0.12, dsn=2.0.0, status=sent (delivered to maildir)",
+    "ID: to=<carol@localhost>, orig_to=<team@localhost>, relay=local, delay=0.12, delays=0/0/0/0.12, dsn=4.3.0, status=deferred (mailbox busy)",
+    "ID: to=<Team@localhost>, relay=local, delay=0.12, delays=0/0/0/0.12, dsn=2.0.0, status=sent (delivered to command: /usr/bin/vacation)",
+    "ID: to=<dave@remote.example>, orig_to=<team@localhost>, relay=local, delay=0.12, delays=0/0/0/0.12, dsn=2.0.0, status=sent (forwarded as NEWID)",
+    "ID: to=<ann@vdomain.test>, orig_to=<team@localhost>, relay=virtual, delay=0.12, delays=0/0/0/0.12, dsn=2.0.0, status=sent (delivered to maildir)",
+  ]);
+  // Nothing expanded: the one line of the recipient itself.
+  assert.deepEqual(
+    deliveryLogLines(
+      "ID",
+      "bob@localhost",
+      sent("x", "delivered to maildir"),
+      times,
+    )
+      .map((l) => l.text),
+    [
+      "ID: to=<bob@localhost>, relay=local, delay=0.12, delays=0/0/0/0.12, dsn=2.0.0, status=sent (delivered to maildir)",
+    ],
+  );
 });

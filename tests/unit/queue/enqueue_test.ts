@@ -10,7 +10,7 @@ import {
   testEnvelope,
 } from "./config_fixture.ts";
 
-const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
+const SRC = fileURLToPath(new URL("../../../src", import.meta.url));
 
 /** Every .ts file under `directory`, as paths relative to src/. */
 async function sourceFiles(directory = SRC): Promise<string[]> {

@@ -1,0 +1,78 @@
+/**
+ * Copies a queued message into an open mailbox file, chunk by chunk.
+ *
+ * DESCRIPTION
+ *   Used by the Maildir and mbox writers. The content stream is read one
+ *   chunk at a time and each chunk is written before the next is read, so
+ *   memory stays bounded whatever the message size. An optional transform
+ *   (mboxrd quoting) sits between the queue and the file.
+ *
+ *   Failures are told apart: a failure to read the message (queue file
+ *   unreadable, stream error) becomes a temporary `DeliveryError` with
+ *   4.3.0 (a mail system problem, not the recipient's); a failure to write
+ *   is rethrown as is, for the writer to classify (`mailbox_error.ts`).
+ *
+ *   With a size limit, a chunk that would make the file larger than the
+ *   limit is not written: `MailboxLimitExceeded` is thrown instead
+ *   (`mailbox_limit.ts`), and the writer undoes what it wrote.
+ */
+import { writeAllSync } from "../../fs/write_all.ts";
+import { reasonOf } from "../mailbox_error.ts";
+import { type MailboxLimit, refuseOverLimit } from "../mailbox_limit.ts";
+import { DeliveryError, type DeliveryMessage } from "../types.ts";
+
+function readError(message: DeliveryMessage, error: unknown): DeliveryError {
+  return new DeliveryError(
+    `cannot read message ${message.queueId}: ${reasonOf(error)}`,
+    true,
+    "4.3.0",
+  );
+}
+
+/**
+ * Streams the content of `message` into `file`.
+ * @param transform applied to the content on its way (e.g. mboxrd quoting)
+ * @param bound the file's size limit and its size before the content
+ * @returns the number of bytes written
+ */
+export async function copyContent(
+  message: DeliveryMessage,
+  file: Deno.FsFile,
+  transform?: TransformStream<Uint8Array, Uint8Array>,
+  bound?: { readonly limit?: MailboxLimit; readonly sizeBefore: number },
+): Promise<number> {
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = await message.content();
+  } catch (error) {
+    throw readError(message, error);
+  }
+  const reader = (transform ? stream.pipeThrough(transform) : stream)
+    .getReader();
+  let written = 0;
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        throw readError(message, error);
+      }
+      if (next.done) return written;
+      if (bound) {
+        refuseOverLimit(
+          bound.limit,
+          bound.sizeBefore + written + next.value.length,
+        );
+      }
+      writeAllSync(file, next.value);
+      written += next.value.length;
+    }
+  } catch (error) {
+    // Release the queue file; the cancel reason is not reported anywhere.
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * One SMTP transaction for the recipients of a message that share a
+ * nexthop, although the queue manager hands them over one by one.
+ *
+ * DESCRIPTION
+ *   The queue manager delivers each pending recipient as its own call
+ *   (local delivery is per recipient). For SMTP that would send one copy
+ *   per recipient. `createTransactionBatcher(agent)` collects the calls
+ *   for the same message, transport and nexthop that arrive before the
+ *   event loop turns, sends them as one transaction (at most
+ *   smtp_destination_recipient_limit recipients, Postfix's 50), and
+ *   answers each call with its recipient's result.
+ *
+ *   Used by the router. Holds calls for one turn of the event loop.
+ */
+import type { Config } from "../../config/types.ts";
+import type { DeliveryMessage, DeliveryResult } from "../types.ts";
+import type { SmtpAgent } from "./smtp_agent.ts";
+
+/** Delivers one recipient by SMTP, sharing a transaction when it can. */
+export type BatchedSmtp = (
+  message: DeliveryMessage,
+  nexthop: string,
+  config: Config,
+) => Promise<DeliveryResult>;
+
+interface Waiting {
+  readonly message: DeliveryMessage;
+  readonly answer: (result: DeliveryResult) => void;
+  readonly fail: (error: unknown) => void;
+}
+
+interface Batch {
+  readonly nexthop: string;
+  readonly config: Config;
+  readonly waiting: Waiting[];
+}
+
+/** Creates the batcher around an agent. */
+export function createTransactionBatcher(agent: SmtpAgent): BatchedSmtp {
+  const open = new Map<string, Batch>();
+
+  async function send(batch: Batch): Promise<void> {
+    const first = batch.waiting[0].message;
+    try {
+      const results = await agent(
+        {
+          queueId: first.queueId,
+          sender: first.sender,
+          recipients: batch.waiting.map((w) => w.message.recipient),
+          size: first.size,
+          bodyType: first.bodyType,
+          content: first.content,
+        },
+        batch.nexthop,
+        batch.config,
+      );
+      batch.waiting.forEach((w, i) => w.answer(results[i]));
+    } catch (error) {
+      for (const w of batch.waiting) w.fail(error);
+    }
+  }
+
+  return (message, nexthop, config) =>
+    new Promise((answer, fail) => {
+      const key = `${message.queueId}\0${nexthop}`;
+      let batch = open.get(key);
+      const limit = config.smtp_destination_recipient_limit;
+      if (batch && limit > 0 && batch.waiting.length >= limit) {
+        open.delete(key);
+        batch = undefined;
+      }
+      if (!batch) {
+        const fresh: Batch = { nexthop, config, waiting: [] };
+        open.set(key, fresh);
+        setTimeout(() => {
+          if (open.get(key) === fresh) open.delete(key);
+          send(fresh);
+        }, 0);
+        batch = fresh;
+      }
+      batch.waiting.push({ message, answer, fail });
+    });
+}
