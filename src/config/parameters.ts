@@ -38,6 +38,8 @@ import { POP3_PARAMETERS } from "./parameters/pop3.ts";
 import { QUEUE_PARAMETERS } from "./parameters/queue.ts";
 import { COMPATIBILITY_PARAMETERS } from "./parameters/compatibility.ts";
 import { SMTP_CLIENT_PARAMETERS } from "./parameters/smtp_client.ts";
+import { ROUTING_PARAMETERS } from "./parameters/routing.ts";
+import { SCHEDULER_PARAMETERS } from "./parameters/scheduler.ts";
 
 export type {
   DefaultContext,
@@ -63,6 +65,8 @@ const ROWS = [
   ...QUEUE_PARAMETERS,
   ...COMPATIBILITY_PARAMETERS,
   ...SMTP_CLIENT_PARAMETERS,
+  ...ROUTING_PARAMETERS,
+  ...SCHEDULER_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 

@@ -1,20 +1,30 @@
 /**
- * Routes a message to the delivery agent for its recipient.
+ * Routes a message to the delivery agent of its recipient's transport.
  *
  * DESCRIPTION
  *   The queue manager's view of transports: the address resolver
- *   (src/resolve/, Postfix's trivial-rewrite) gives each recipient its
- *   class and transport, and the router runs that transport:
+ *   (src/resolve/, Postfix's trivial-rewrite with transport_maps,
+ *   relayhost and sender_dependent_relayhost_maps) gives each recipient a
+ *   transport and nexthop, and the router runs it:
  *
- *     local    (domain in mydestination)            → local delivery agent
- *     virtual  (domain in virtual_mailbox_domains)  → virtual delivery agent
- *     smtp     (relay, remote: by MX or relayhost)  → SMTP delivery agent
- *     retry    (as the nexthop says)                → deferred
- *     none     (refused: a relay trick)             → deferred 4.4.1
+ *     local         → the local delivery agent (aliases, .forward, mailbox)
+ *     virtual       → the virtual delivery agent
+ *     smtp, relay   → the SMTP client, to the nexthop (MX or [host]:port)
+ *     error:text    → bounced with the text (5.0.0 unless it names a status)
+ *     discard:text  → dropped, reported as delivered ("discarded")
+ *     retry:text    → deferred with the text
+ *     none          → a refused address (a relay trick): deferred 4.4.1
  *
- *   SMTP recipients of one message that share a nexthop go out in one
- *   transaction (`smtp/transaction_batcher.ts`). A table that cannot be
- *   read defers (4.3.0).
+ *   A transport listed in defer_transports is deferred without an
+ *   attempt ("deferred transport", 4.3.2) unless the attempt was asked
+ *   for by a flush (the message's `flushRequested`: `mailsrv flush`,
+ *   ETRN), as Postfix's qmgr does for `postqueue -f` (QMGR_FLUSH_DFXP).
+ *   While a flush runs (`flushing`) dead destinations are tried too. SMTP recipients of one message that share a nexthop go out in
+ *   one transaction (`smtp/transaction_batcher.ts`). Deliveries at once
+ *   are limited per destination (`destination_scheduler.ts`): per SMTP
+ *   nexthop with slow start and dead-destination backoff, per local
+ *   recipient by local_destination_concurrency_limit. A table that cannot
+ *   be read defers (4.3.0).
  *
  *   The router owns the lookup tables its agents use (opened once, then
  *   following their files) and reads the configuration at every message,
@@ -26,14 +36,20 @@ import { createMapCache, LookupTableError } from "../maps/mod.ts";
 import { deliverLocal, type LocalDeliveryOptions } from "./local/local.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import {
-  NO_OUTBOUND_TRANSPORT,
+  REFUSED_ADDRESS_TRANSPORT,
   type ResolvedAddress,
   statusOfNexthop,
+  type Transport,
 } from "../resolve/resolved_address.ts";
+import {
+  DEFERRED_TRANSPORT,
+  isDeferredTransport,
+} from "../resolve/deferred_transports.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
 import { deliverVirtual } from "./virtual/virtual.ts";
 import { createSmtpAgent } from "./smtp/smtp_agent.ts";
 import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
+import { createDestinationScheduler } from "./destination_scheduler.ts";
 import type { Resolver } from "../dns/resolver.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 
@@ -43,6 +59,8 @@ export type RouterOptions =
   & {
     /** The DNS resolver for SMTP (default: one following resolv_conf). */
     readonly dns?: Resolver;
+    /** True while a flush run is under way (dead destinations are tried). */
+    readonly flushing?: () => boolean;
   };
 
 /** Delivers one message to one recipient, by whatever agent applies. */
@@ -56,14 +74,10 @@ const TABLE_FAILURE: DeliveryResult = {
 };
 
 /**
- * The deferral of an address no agent here delivers. A refused address
- * (a relay trick: Postfix would route it to another host) waits as
- * remote mail does.
+ * The deferral of a `retry` transport, or of a refused address (a relay
+ * trick: Postfix would route it to another host).
  */
-function deferral(resolved: ResolvedAddress): DeliveryResult {
-  const transport = resolved.transport?.name === "retry"
-    ? resolved.transport
-    : NO_OUTBOUND_TRANSPORT;
+function deferral(transport: Transport): DeliveryResult {
   const { dsn, text } = statusOfNexthop(transport.nexthop, "4.4.1");
   return { outcome: "deferred", dsn, reason: text, relay: "none" };
 }
@@ -85,8 +99,15 @@ export function createRouter(
     mapOptions: options.mapOptions,
   });
   const resolve = createAddressResolver(virtualMaps);
+  const scheduler = createDestinationScheduler({
+    now: options.clock,
+    initial: () => config().initial_destination_concurrency,
+    deadFor: () => config().minimal_backoff_time * 1000,
+    flushing: options.flushing,
+  });
   const smtp = createTransactionBatcher(
     createSmtpAgent({ maps, resolver: options.dns }),
+    scheduler,
   );
   return async (message) => {
     const current = config();
@@ -99,14 +120,39 @@ export function createRouter(
       });
     let resolved: ResolvedAddress;
     try {
-      resolved = await resolve(message.recipient, current);
+      resolved = await resolve(message.recipient, current, {
+        sender: message.sender,
+      });
     } catch (error) {
       if (!(error instanceof LookupTableError)) throw error;
       return { ...TABLE_FAILURE, reason: error.message };
     }
-    switch (resolved.addressClass) {
-      case "local":
-        return local(message);
+    const transport = resolved.transport ?? REFUSED_ADDRESS_TRANSPORT;
+    if (
+      isDeferredTransport(transport.name, current) && !message.flushRequested
+    ) {
+      return {
+        outcome: "deferred",
+        dsn: DEFERRED_TRANSPORT.dsn,
+        reason: DEFERRED_TRANSPORT.text,
+        relay: "none",
+      };
+    }
+    switch (transport.name) {
+      case "local": {
+        // local_destination_concurrency_limit: deliveries at once to one
+        // recipient (a mailbox, a procmail run), as Postfix's local(8).
+        const slot = await scheduler.acquire(
+          `local:${message.recipient.toLowerCase()}`,
+          current.local_destination_concurrency_limit,
+        );
+        if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
+        try {
+          return await local(message);
+        } finally {
+          slot.release({ kind: "neither" });
+        }
+      }
       case "virtual":
         return deliverVirtual(message, current, {
           ...options,
@@ -114,25 +160,22 @@ export function createRouter(
           resolve,
           deliverLocal: local,
         });
+      case "smtp":
+      case "relay":
+        return smtp(message, transport.nexthop, current);
+      case "error": {
+        const { dsn, text } = statusOfNexthop(transport.nexthop, "5.0.0");
+        return { outcome: "bounced", dsn, reason: text, relay: "none" };
+      }
+      case "discard":
+        return {
+          outcome: "sent",
+          dsn: "2.0.0",
+          reason: transport.nexthop || "discarded",
+          relay: "none",
+        };
+      default:
+        return deferral(transport);
     }
-    const transport = outboundTransport(resolved, current);
-    if (transport.name === "smtp" || transport.name === "relay") {
-      return smtp(message, transport.nexthop, current);
-    }
-    return deferral(resolved);
   };
-}
-
-/**
- * Where relay and remote mail goes: the resolver's transport, or, while
- * it names none, SMTP to relayhost or to the domain's MX hosts.
- */
-function outboundTransport(
-  resolved: ResolvedAddress,
-  config: Config,
-): { readonly name: string; readonly nexthop: string } {
-  const transport = resolved.transport;
-  if (transport && transport !== NO_OUTBOUND_TRANSPORT) return transport;
-  if (resolved.addressClass === "refused") return NO_OUTBOUND_TRANSPORT;
-  return { name: "smtp", nexthop: config.relayhost || resolved.domain };
 }

@@ -8,6 +8,7 @@
  *   delivers every target again — at least once), else bounced if any
  *   failed for good, else sent. The targets' own results travel along,
  *   so each gets its own maillog line (`to=<member>, orig_to=<alias>`).
+ *   A sent result carries the success notice's action (success_action.ts).
  *
  *   Used by `local.ts` and `virtual.ts`. Pure.
  */
@@ -16,6 +17,7 @@ import {
   type DeliveryResult,
   type TargetResult,
 } from "./types.ts";
+import { successAction } from "./success_action.ts";
 
 /** A target delivered: `reason` is its maillog text. */
 export function targetSent(
@@ -49,11 +51,13 @@ export function targetFailed(
  * The outcome of `recipient` from its targets' (see the module comment).
  * The targets are left out when the only one is the recipient itself
  * (nothing was expanded).
+ * @param forwards how many targets are addresses forwarded on
  */
 export function combineTargets(
   recipient: string,
   targets: readonly TargetResult[],
   relay: string,
+  forwards = 0,
 ): DeliveryResult {
   const failure = targets.find((t) => t.outcome === "deferred") ??
     targets.find((t) => t.outcome === "bounced");
@@ -71,6 +75,7 @@ export function combineTargets(
       dsn: "2.0.0",
       reason: targets.map((t) => t.reason).join("; "),
       relay,
+      dsnAction: successAction(targets.length, forwards),
     };
   return expanded ? { ...result, targets } : result;
 }

@@ -4,7 +4,23 @@
  * A delivery attempt has exactly three outcomes (OpenSMTPD's
  * OK/TEMPFAIL/PERMFAIL): the recipient got the mail, try again later, or
  * give up and tell the sender.
+ *
+ * DSN (RFC 3461): a message carries its DSN parameters to the agent
+ * (`dsn`), so the SMTP client can pass them on; a sent result says, in
+ * `dsnAction`, what this system reports to a recipient that asked for
+ * NOTIFY=SUCCESS — `delivered` (into a mailbox, file or command),
+ * `expanded` (an alias or list: several targets), `relayed` (to a next
+ * hop that did not take NOTIFY, or forwarded without it) — or nothing,
+ * when the next hop took NOTIFY and reports itself.
  */
+import type {
+  DsnNotifyKeyword,
+  DsnRet,
+  OriginalRecipient,
+} from "../queue/enqueue.ts";
+
+/** What a sent result reports to a recipient that asked NOTIFY=SUCCESS. */
+export type SuccessAction = "delivered" | "relayed" | "expanded";
 
 /** The result of delivering one message to one recipient. */
 export interface DeliveryResult {
@@ -21,12 +37,30 @@ export interface DeliveryResult {
    * the queue recipient as `orig_to=`, as Postfix's local(8) does.
    */
   readonly targets?: readonly TargetResult[];
+  /**
+   * Sent only: the success notice's `Action:` for a recipient with
+   * NOTIFY=SUCCESS. Absent: this system sends none (the next hop took
+   * the NOTIFY parameter and reports delivery itself).
+   */
+  readonly dsnAction?: SuccessAction;
 }
 
 /** How one target of an expanded recipient fared. */
 export interface TargetResult extends Omit<DeliveryResult, "targets"> {
   /** The address logged as `to=`: the alias member, or the recipient. */
   readonly recipient: string;
+}
+
+/** The DSN parameters of a message and of one of its recipients. */
+export interface DeliveryDsn {
+  /** MAIL FROM RET=. */
+  readonly ret?: DsnRet;
+  /** MAIL FROM ENVID= (decoded; pass on with encodeXtext). */
+  readonly envid?: string;
+  /** RCPT TO NOTIFY= (pass on comma-joined: `SUCCESS,FAILURE`). */
+  readonly notify?: readonly DsnNotifyKeyword[];
+  /** RCPT TO ORCPT= (decoded; pass on with `orcptParameter`). */
+  readonly orcpt?: OriginalRecipient;
 }
 
 /** One message as a delivery agent sees it. */
@@ -44,6 +78,8 @@ export interface DeliveryMessage {
   readonly bodyType?: "7BIT" | "8BITMIME";
   /** Opens a fresh stream of the message content (LF line ends). */
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
+  /** DSN parameters of the message and this recipient, if any. */
+  readonly dsn?: DeliveryDsn;
   /**
    * The attempt was asked for by a flush (`mailsrv flush`, ETRN): mail
    * for defer_transports is delivered too (Postfix QMGR_FLUSH_DFXP).

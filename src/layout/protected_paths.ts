@@ -12,8 +12,10 @@
  *       pid file, pop-before-smtp database)
  *     every table file of virtual_mailbox_domains, virtual_mailbox_maps,
  *       virtual_alias_maps, virtual_uid_maps, virtual_gid_maps,
- *       alias_maps and local_recipient_maps (`hash:/path`,
- *       `texthash:/path`, `/path` domain lists)
+ *       alias_maps, local_recipient_maps, relay_domains,
+ *       relay_recipient_maps, transport_maps and
+ *       sender_dependent_relayhost_maps (`hash:/path`, `texthash:/path`,
+ *       `/path` domain lists)
  *     pop3_tls_cert_file, pop3_tls_key_file, maillog_file
  *
  *   and the POP3 password files, `<pop3_passwd_directory>/<domain>/passwd`
@@ -78,6 +80,10 @@ export type ProtectedPolicy = Pick<
   | "virtual_gid_maps"
   | "alias_maps"
   | "local_recipient_maps"
+  | "relay_domains"
+  | "relay_recipient_maps"
+  | "transport_maps"
+  | "sender_dependent_relayhost_maps"
   | "pop3_passwd_directory"
   | "pop3_tls_cert_file"
   | "pop3_tls_key_file"
@@ -92,6 +98,10 @@ const TABLE_PARAMETERS = [
   "virtual_gid_maps",
   "alias_maps",
   "local_recipient_maps",
+  "relay_domains",
+  "relay_recipient_maps",
+  "transport_maps",
+  "sender_dependent_relayhost_maps",
 ] as const;
 
 /** Table types whose name is not a file. */

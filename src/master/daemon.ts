@@ -25,6 +25,7 @@ import {
   createVirtualRecipientVerifier,
   TEMPORARY_LOOKUP_FAILURE,
 } from "../delivery/virtual/virtual_recipient.ts";
+import { createRelayRecipientVerifier } from "../delivery/relay_recipient.ts";
 import { LookupTableError } from "../maps/mod.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import type { ResolvedAddress } from "../resolve/resolved_address.ts";
@@ -64,7 +65,8 @@ import {
 /**
  * smtpd's recipient check: the address resolver decides the class; local
  * domains are checked by local_recipient_maps and aliases, virtual ones
- * by their maps; anything else is `remote` and left to the relay
+ * by their maps, relay domains by relay_recipient_maps (and accepted
+ * from any client); anything else is `remote` and left to the relay
  * restrictions.
  */
 function createSmtpdVerifier(
@@ -74,6 +76,7 @@ function createSmtpdVerifier(
   const resolve = createAddressResolver(maps);
   const local = createRecipientVerifier(config);
   const virtual = createVirtualRecipientVerifier(config, { maps, resolve });
+  const relay = createRelayRecipientVerifier(config, maps.tables);
   return async (address) => {
     let resolved: ResolvedAddress;
     try {
@@ -87,6 +90,8 @@ function createSmtpdVerifier(
         return await local(address);
       case "virtual":
         return await virtual(address) ?? { ok: "remote" };
+      case "relay":
+        return await relay(address);
       default:
         return { ok: "remote" };
     }

@@ -32,6 +32,7 @@ import {
   createResubmit,
   type FlushReport,
   type FlushRequest,
+  type QueueManager,
   QueueStore,
 } from "../queue/mod.ts";
 import { configureLogging } from "./logging.ts";
@@ -86,12 +87,14 @@ export async function runQueueOnce(
     });
     const enqueue = createEnqueue(store);
     const current = () => config;
-    const manager = createQueueManager({
+    const manager: QueueManager = createQueueManager({
       store,
       enqueue,
       config: current,
       deliver: createRouter(current, {
         resubmit: createResubmit(enqueue, config.myhostname),
+        // Asked only during deliveries, once the manager exists.
+        flushing: () => manager.flushing(),
       }),
       queueRuns: false,
     });

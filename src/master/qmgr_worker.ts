@@ -111,6 +111,7 @@ async function start(next: Config, foreground: boolean): Promise<void> {
       config: current,
       deliver: createRouter(current, {
         resubmit: createResubmit(enqueue, next.myhostname),
+        flushing: () => manager?.flushing() ?? false,
       }),
     });
     await manager.start();

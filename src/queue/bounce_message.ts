@@ -1,27 +1,41 @@
 /**
- * The non-delivery notification (bounce) sent to a message's sender.
+ * Delivery status notices: bounces, delay warnings, success reports and
+ * postmaster copies, as RFC 3464 reports.
  *
  * DESCRIPTION
- *   `buildBounce` writes, as Postfix's bounce(8) does, a notice titled
- *   "Undelivered Mail Returned to Sender" from MAILER-DAEMON, as an
- *   RFC 3464 delivery status notification in a multipart/report:
+ *   `buildBounce` writes, as Postfix's bounce(8) does, a notice from
+ *   MAILER-DAEMON as an RFC 3464 delivery status notification in a
+ *   multipart/report. Its kind (notice_kind.ts) sets the Subject, the
+ *   opening text (notice_text.ts) and the default Action:
  *
- *     part 1  text/plain: the mail system's apology, then one
- *             `<recipient>: reason` paragraph per failed recipient
- *     part 2  message/delivery-status: Reporting-MTA, the original's
- *             queue ID, sender and Arrival-Date, then per recipient
- *             Final-Recipient, Original-Recipient (when known), Action:
- *             failed, Status, Remote-MTA (relayed mail) and
- *             Diagnostic-Code
- *     part 3  the original: message/rfc822 when its content fits in
- *             bounce_size_limit, else text/rfc822-headers (its header
- *             block only, cut at the limit)
+ *     failure     "Undelivered Mail Returned to Sender"   Action: failed
+ *     delay       "Delayed Mail (still being retried)"    Action: delayed
+ *     success     "Successful Mail Delivery Report"       Action: delivered,
+ *                                                         relayed, expanded
+ *     postmaster  "Postmaster Copy: Undelivered Mail"     Action: failed
+ *
+ *   The parts:
+ *
+ *     part 1  text/plain: the opening text, then one
+ *             `<recipient>: reason` paragraph per recipient
+ *     part 2  message/delivery-status: Original-Envelope-Id (when the
+ *             client gave ENVID), Reporting-MTA, Arrival-Date, the
+ *             original's queue ID and sender; then per recipient
+ *             Original-Recipient (from ORCPT), Final-Recipient, Action,
+ *             Status, Remote-MTA (relayed mail), Diagnostic-Code, and
+ *             Will-Retry-Until in a delay notice
+ *     part 3  the original: message/rfc822 when the kind and RET ask for
+ *             the whole message and it fits in bounce_size_limit, else
+ *             text/rfc822-headers (its header block only, cut at the
+ *             limit)
  *
  *   The notice comes back as a `head` and a `tail` around part 3: the
  *   sender (bounce.ts) streams the original content, or its header block,
  *   between them, so the original is never held in memory. The envelope
- *   has the null sender (a bounce is never bounced, RFC 5321 section
- *   4.5.5) and the original sender as its only recipient.
+ *   has the null sender (a notice is never bounced, RFC 5321 section
+ *   4.5.5) and the original sender as its only recipient; a postmaster
+ *   copy comes from `double-bounce@$myhostname` instead, so that its own
+ *   failure is recognised and dropped (bounce.ts).
  *
  *   Line ends are LF, as the queue stores them. Reasons are wrapped; no
  *   line written here exceeds 998 octets (RFC 5322 section 2.1.1).
@@ -32,41 +46,58 @@
  *   Pure: the clock, zone and boundary are passed in.
  *
  * STANDARDS
- *   RFC 3464 (DSN format), RFC 6522 (multipart/report), RFC 3463
- *   (enhanced status codes), RFC 3834 (Auto-Submitted), RFC 2046
- *   section 5.1.1 (boundaries).
+ *   RFC 3464 (DSN format), RFC 3461 section 6 (which notices, ORCPT,
+ *   ENVID, RET), RFC 6522 (multipart/report), RFC 3463 (enhanced status
+ *   codes), RFC 3834 (Auto-Submitted), RFC 2046 section 5.1.1
+ *   (boundaries).
  *
- *   Does NOT write to the queue (bounce.ts), decide who bounced
- *   (delivery_attempt.ts), or send postmaster copies or double bounces.
+ *   Does NOT write to the queue (bounce.ts), or decide who bounced or
+ *   who asked for a notice (delivery_attempt.ts, dsn_notices.ts).
  */
 import type { Config } from "../config/types.ts";
 import { rfc5322Date } from "../common/rfc5322_date.ts";
+import {
+  defaultAction,
+  type DsnAction,
+  type NoticeKind,
+  returnsMessage,
+} from "./notice_kind.ts";
+import { noticeOpening, noticeSubject } from "./notice_text.ts";
 import { withoutControlCharacters } from "./queue_file.ts";
-import type { Envelope, NewEnvelope } from "./types.ts";
+import type { Envelope, NewEnvelope, OriginalRecipient } from "./types.ts";
 
-/** One recipient the notice reports as failed. */
+/** One recipient the notice reports on. */
 export interface BounceFailure {
   /** Envelope recipient as queued. */
   readonly recipient: string;
   /** The recipient as the client first gave it (RCPT TO ORCPT), if known. */
-  readonly originalRecipient?: string;
+  readonly originalRecipient?: OriginalRecipient;
   /** RFC 3463 status, e.g. `5.1.1` (a `4.x.y` for expired mail). */
   readonly dsn: string;
-  /** Why delivery failed, as logged in `status=bounced (…)`. */
+  /** What happened, as logged in `status=… (…)`. */
   readonly reason: string;
   /** The delivery's `relay=` value (`local`, `none`, `host[addr]:port`). */
   readonly relay: string;
+  /** The `Action:`; by default the notice kind's (failed, delayed, …). */
+  readonly action?: DsnAction;
 }
 
 /** What a notice says, and about which message. */
 export interface BounceInput {
+  /** What the notice reports (default: failure, a bounce). */
+  readonly kind?: NoticeKind;
   /** The original message's envelope (its content is not needed here). */
   readonly envelope: Pick<
     Envelope,
-    "id" | "sender" | "arrivalTime" | "size" | "bodyType"
+    "id" | "sender" | "arrivalTime" | "size" | "bodyType" | "ret" | "envid"
   >;
+  /** The recipients reported on (the name is the bounce's). */
   readonly failures: readonly BounceFailure[];
-  readonly config: Pick<Config, "myhostname" | "bounce_size_limit">;
+  /** Who gets the notice (default: the original's sender). */
+  readonly to?: string;
+  readonly config:
+    & Pick<Config, "myhostname" | "bounce_size_limit">
+    & Partial<Pick<Config, "maximal_queue_lifetime">>;
   /** Milliseconds since the epoch (the notice's Date:). */
   readonly now: number;
   /** Queue ID of the notice itself, for its Message-Id. */
@@ -179,15 +210,24 @@ function compactTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 
-/** The envelope of a notice about a message from `sender`. */
+/** The sender of postmaster copies (Postfix's double_bounce_sender). */
+export function doubleBounceSender(myhostname: string): string {
+  return `double-bounce@${myhostname}`;
+}
+
+/**
+ * The envelope of a notice to `to`: from the null sender, or for a
+ * postmaster copy from the double-bounce address.
+ */
 export function bounceEnvelope(
-  sender: string,
+  to: string,
   myhostname: string,
   bodyType?: NewEnvelope["bodyType"],
+  kind: NoticeKind = "failure",
 ): NewEnvelope {
   return {
-    sender: "",
-    recipients: [sender],
+    sender: kind === "postmaster" ? doubleBounceSender(myhostname) : "",
+    recipients: [to],
     clientName: "localhost",
     clientAddress: "127.0.0.1",
     helo: myhostname,
@@ -200,22 +240,13 @@ function notification(
   input: BounceInput,
   returned: BounceMessage["returned"],
 ): string[] {
-  const attached = returned === "message"
-    ? "It's attached below."
-    : "Its headers are attached below.";
-  const lines = [
-    `This is the mail system at host ${input.config.myhostname}.`,
-    "",
-    "I'm sorry to have to inform you that your message could not",
-    `be delivered to one or more recipients. ${attached}`,
-    "",
-    "For further assistance, please send mail to postmaster.",
-    "",
-    "If you do so, please include this problem report. You can",
-    "delete your own text from the attached returned message.",
-    "",
-    "                   The mail system",
-  ];
+  const lines = noticeOpening({
+    kind: input.kind ?? "failure",
+    myhostname: input.config.myhostname,
+    returned,
+    ageMs: input.now - input.envelope.arrivalTime,
+    lifetimeSeconds: input.config.maximal_queue_lifetime,
+  });
   for (const failure of input.failures) {
     lines.push(
       "",
@@ -229,40 +260,76 @@ function notification(
   return lines;
 }
 
+/** A status code fit for `kind`, whatever the delivery reported. */
+function statusCode(dsn: string, kind: NoticeKind): string {
+  if (STATUS_CODE.test(dsn)) return dsn;
+  if (kind === "success") return "2.0.0";
+  return kind === "delay" ? "4.0.0" : "5.0.0";
+}
+
 function deliveryStatus(input: BounceInput, zone: number): string[] {
   const { envelope, config } = input;
+  const kind = input.kind ?? "failure";
   const lines = [
+    ...(envelope.envid === undefined
+      ? []
+      : [field("Original-Envelope-Id", envelope.envid)]),
     field("Reporting-MTA", `dns; ${config.myhostname}`),
+    field("Arrival-Date", rfc5322Date(envelope.arrivalTime, zone)),
     field("X-Mailsrv-Queue-ID", envelope.id),
     field("X-Mailsrv-Sender", typedAddress(envelope.sender)),
-    field("Arrival-Date", rfc5322Date(envelope.arrivalTime, zone)),
   ];
+  const retryUntil = kind === "delay" &&
+      config.maximal_queue_lifetime !== undefined
+    ? rfc5322Date(
+      envelope.arrivalTime + config.maximal_queue_lifetime * 1000,
+      zone,
+    )
+    : undefined;
   for (const failure of input.failures) {
-    const status = STATUS_CODE.test(failure.dsn) ? failure.dsn : "5.0.0";
     const remote = remoteMta(failure.relay);
+    const original = failure.originalRecipient;
     lines.push(
       "",
-      field("Final-Recipient", typedAddress(failure.recipient)),
-      ...(failure.originalRecipient === undefined ? [] : [
-        field("Original-Recipient", typedAddress(failure.originalRecipient)),
+      ...(original === undefined ? [] : [
+        field("Original-Recipient", `${original.type}; ${original.address}`),
       ]),
-      "Action: failed",
-      `Status: ${status}`,
+      field("Final-Recipient", typedAddress(failure.recipient)),
+      `Action: ${failure.action ?? defaultAction(kind)}`,
+      `Status: ${statusCode(failure.dsn, kind)}`,
       ...(remote === undefined ? [] : [field("Remote-MTA", `dns; ${remote}`)]),
       field("Diagnostic-Code", `X-Postfix; ${failure.reason}`),
+      ...(retryUntil === undefined
+        ? []
+        : [field("Will-Retry-Until", retryUntil)]),
     );
   }
   return lines;
 }
 
+/** Part 3's description: what the message is, and what of it is there. */
+function returnedDescription(
+  kind: NoticeKind,
+  returned: BounceMessage["returned"],
+): string {
+  const what = kind === "success"
+    ? "Delivered Message"
+    : kind === "delay"
+    ? "Delayed Message"
+    : "Undelivered Message";
+  return returned === "message" ? what : `${what} Headers`;
+}
+
 /**
  * Builds the notice for `input.failures` (at least one) of a message
- * whose sender is not the null sender.
- * @throws Error when called for the null sender or with no failures (bugs)
+ * whose sender is not the null sender (but for a postmaster copy).
+ * @throws Error when it has nobody to go to or nothing to say (bugs)
  */
 export function buildBounce(input: BounceInput): BounceMessage {
   const { envelope, config, now } = input;
-  if (envelope.sender === "") {
+  const kind = input.kind ?? "failure";
+  const to = input.to ?? envelope.sender;
+  if (to === "") {
     throw new Error(`No bounce for the null sender of "${envelope.id}"`);
   }
   if (input.failures.length === 0) {
@@ -275,7 +342,8 @@ export function buildBounce(input: BounceInput): BounceMessage {
       0,
       70,
     );
-  const returned = envelope.size <= config.bounce_size_limit
+  const returned = returnsMessage(kind, envelope.ret) &&
+      envelope.size <= config.bounce_size_limit
     ? "message"
     : "headers";
   const eightBit = envelope.bodyType === "8BITMIME";
@@ -283,8 +351,8 @@ export function buildBounce(input: BounceInput): BounceMessage {
   const textAscii = text.every(isAscii);
   const head = [
     `From: MAILER-DAEMON@${config.myhostname} (Mail Delivery System)`,
-    `To: <${withoutControlCharacters(envelope.sender)}>`,
-    "Subject: Undelivered Mail Returned to Sender",
+    `To: <${withoutControlCharacters(to)}>`,
+    `Subject: ${noticeSubject(kind)}`,
     `Date: ${rfc5322Date(now, zone)}`,
     `Message-Id: <${compactTime(now)}.${
       input.queueId ?? envelope.id
@@ -311,9 +379,7 @@ export function buildBounce(input: BounceInput): BounceMessage {
     ...deliveryStatus(input, zone),
     "",
     `--${boundary}`,
-    returned === "message"
-      ? "Content-Description: Undelivered Message"
-      : "Content-Description: Undelivered Message Headers",
+    `Content-Description: ${returnedDescription(kind, returned)}`,
     returned === "message"
       ? "Content-Type: message/rfc822"
       : "Content-Type: text/rfc822-headers",
@@ -323,11 +389,7 @@ export function buildBounce(input: BounceInput): BounceMessage {
   ].join("\n");
   const encoder = new TextEncoder();
   return {
-    envelope: bounceEnvelope(
-      envelope.sender,
-      config.myhostname,
-      envelope.bodyType,
-    ),
+    envelope: bounceEnvelope(to, config.myhostname, envelope.bodyType, kind),
     head: encoder.encode(head),
     // The line end before a boundary belongs to the boundary (RFC 2046
     // section 5.1.1), so the original keeps its own last line end.

@@ -18,9 +18,11 @@
  *   only once it is durable are they recorded B. A crash in between
  *   repeats the delivery and the notice at worst; it never loses the
  *   notice. A notice that cannot be written (disk full) leaves them
- *   pending, deferred like the others, so it is tried again. The null
- *   sender gets no notice (`ID: sender non-delivery notification
- *   discarded`). Then:
+ *   pending, deferred like the others, so it is tried again. Mail from
+ *   the null sender gets a postmaster copy instead (bounce.ts), and
+ *   expires after bounce_queue_lifetime. Recipients that asked for
+ *   NOTIFY=SUCCESS get a success notice, and deferred ones a delay notice
+ *   once the message is delay_warning_time old (dsn_notices.ts). Then:
  *
  *     nothing pending     remove the file (and defer/<id>): `ID: removed`
  *     some deferred, the message older than maximal_queue_lifetime
@@ -53,7 +55,12 @@ import {
 import { maillog } from "../log/maillog.ts";
 import { isExpired, retryDelay } from "./backoff.ts";
 import { sendBounce } from "./bounce.ts";
-import type { BounceFailure } from "./bounce_message.ts";
+import {
+  dsnParameters,
+  noticeRecipients,
+  notifySuccess,
+  warnDelay,
+} from "./dsn_notices.ts";
 import type { DeferReason } from "./defer_reasons.ts";
 import {
   deliveryLogLines,
@@ -88,7 +95,7 @@ interface Undelivered {
 
 /** How one pending recipient came out of this attempt. */
 type Outcome =
-  | { readonly kind: "final" }
+  | { readonly kind: "final"; readonly sent?: Undelivered }
   | ({ readonly kind: "deferred" } & Undelivered)
   | ({ readonly kind: "bounced" } & Undelivered)
   | { readonly kind: "not attempted" };
@@ -138,6 +145,7 @@ async function deliverRecipient(
   const release = await context.slots.acquire();
   if (!release) return { kind: "not attempted" };
   const { store } = context;
+  const dsn = dsnParameters(envelope, recipient);
   const message: DeliveryMessage = {
     queueId: envelope.id,
     sender: envelope.sender,
@@ -146,6 +154,7 @@ async function deliverRecipient(
     size: envelope.size,
     bodyType: envelope.bodyType,
     content: messageContent(store, "active", envelope.id, envelope),
+    ...(dsn ? { dsn } : {}),
     flushRequested,
   };
   const handoff = context.now();
@@ -188,7 +197,10 @@ async function deliverRecipient(
       },
     };
   }
-  return { kind: "final" };
+  // Kept for the success notice (dsn_notices.ts), when one may be due.
+  return result.dsnAction && recipient.notify
+    ? { kind: "final", sent: { recipient, result } }
+    : { kind: "final" };
 }
 
 /**
@@ -201,23 +213,14 @@ async function returnToSender(
   envelope: Envelope,
   returned: readonly Undelivered[],
 ): Promise<boolean> {
-  const failures: BounceFailure[] = returned.map(({ recipient, result }) => ({
-    recipient: recipient.address,
-    dsn: result.dsn,
-    reason: result.reason,
-    relay: result.relay,
-  }));
   try {
-    const noticeId = await sendBounce(context.enqueue, {
+    await sendBounce(context.enqueue, {
       envelope,
       content: () => context.store.openContent("active", envelope.id, envelope),
-      failures,
+      failures: noticeRecipients(returned),
       config: context.config(),
       now: context.now(),
     });
-    if (noticeId === undefined) {
-      qmgr.info(`${envelope.id}: sender non-delivery notification discarded`);
-    }
     return true;
   } catch (error) {
     qmgr.warning(
@@ -282,7 +285,7 @@ async function finish(
   const bounced = outcomes.filter((o): o is Bounced => o.kind === "bounced");
   let deferred = outcomes.filter((o): o is Deferred => o.kind === "deferred");
   const expired = complete && deferred.length > 0 &&
-    isExpired(context.now() - envelope.arrivalTime, config());
+    isExpired(context.now() - envelope.arrivalTime, config(), envelope.sender);
   const returned: Undelivered[] = expired ? [...bounced, ...deferred] : bounced;
   let recorded: readonly Undelivered[] = [];
   if (returned.length > 0) {
@@ -302,6 +305,11 @@ async function finish(
     );
   }
   if (expired && recorded.length > 0) qmgr.info(formatExpiredLine(envelope));
+  await notifySuccess(
+    context,
+    envelope,
+    outcomes.flatMap((o) => o.kind === "final" && o.sent ? [o.sent] : []),
+  );
   const tally: AttemptTally = {
     sent: outcomes.filter((o) => o.kind === "final").length,
     deferred: remaining.length +
@@ -310,6 +318,7 @@ async function finish(
     ...(remaining.length > 0 ? { reason: remaining[0].result.reason } : {}),
   };
   if (!complete) return tally;
+  if (!done) await warnDelay(context, envelope, remaining);
   if (done) {
     await store.remove("active", id, { durable: recordByRemoval });
     qmgr.info(`${id}: removed`);

@@ -32,10 +32,14 @@ import type { SpareFile } from "./spare_pool.ts";
 import type { Enqueue, NewEnvelope, QueueWriter } from "./types.ts";
 
 export type {
+  DsnNotifyKeyword,
+  DsnRet,
   Enqueue,
   EnqueueOptions,
   NewEnvelope,
+  OriginalRecipient,
   QueueWriter,
+  RecipientDsn,
   Resubmit,
   ResubmitRequest,
 } from "./types.ts";

@@ -104,6 +104,8 @@ export interface QueueManager {
   stop(deadlineMs: number): Promise<void>;
   /** Messages in the active set. */
   activeCount(): number;
+  /** Whether a flush run is under way (dead destinations are tried). */
+  flushing(): boolean;
   /** Resolves when no message is active and no scan has work left. */
   whenIdle(): Promise<void>;
 }
@@ -460,6 +462,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       return stopping;
     },
     activeCount: () => active.size,
+    flushing: () => openRuns.size > 0,
     whenIdle() {
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve);

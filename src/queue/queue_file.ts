@@ -1,11 +1,11 @@
 /**
- * The queue file format, version 1: encode and parse (pure).
+ * The queue file format, versions 1 and 2: encode and parse (pure).
  *
  * DESCRIPTION
  *   A queue file is a header of `name=value` lines, an empty line, and the
  *   message content with LF line ends:
  *
- *     MAILSRV-QUEUE 1
+ *     MAILSRV-QUEUE 2
  *     id=0Ab3xYz12kLmN9q
  *     arrival=1700000000000
  *     size=000000000001234
@@ -15,15 +15,28 @@
  *     helo=mx.example.com
  *     protocol=ESMTP
  *     body=8BITMIME
+ *     ret=HDRS
+ *     envid=QQ314159
  *     rcpt=P bob@example.org
+ *     notify=SUCCESS,FAILURE
+ *     orcpt=rfc822;Bob@Example.ORG
  *     rcpt=D carol@example.org
  *
  *     Received: ...
  *
  *   `size` has a fixed width so the writer can fill it in place once the
  *   content is complete. Each `rcpt` line carries a one-byte status at a
- *   known offset (P pending, D delivered, B bounced), so recording a
- *   delivery overwrites one byte, which is atomic on every file system.
+ *   known offset (P pending, D delivered, B bounced, W pending with a
+ *   delay notice sent), so recording a delivery overwrites one byte,
+ *   which is atomic on every file system.
+ *
+ *   Version 2 adds the DSN fields (`ret`, `envid`, and per recipient
+ *   `notify` and `orcpt` lines right after its `rcpt` line) and the `W`
+ *   status. A file that carries none of them is written as version 1,
+ *   byte for byte as before, so an older daemon still reads it; one that
+ *   does says version 2, which an older daemon refuses by name rather
+ *   than misreads. The parser reads both, and takes version 2 features
+ *   in a file that says 1 (see `markDelayWarned` in recipient_marks.ts).
  *
  *   Values are text: '%', CR, LF, NUL and the other control characters are
  *   written as %XX, so no address or HELO argument can start a line of its
@@ -35,15 +48,24 @@
  *   manager and `mailsrv queue`. No I/O here; see docs/queue-format.md.
  */
 import type {
+  DsnNotifyKeyword,
   Envelope,
   NewEnvelope,
+  OriginalRecipient,
   QueuedRecipient,
+  RecipientDsn,
   RecipientStatus,
 } from "./types.ts";
 
-/** First line of every version 1 queue file. */
+/** First line of a version 1 queue file (no DSN fields). */
 export const QUEUE_FILE_MAGIC = "MAILSRV-QUEUE 1";
+/** First line of a version 2 queue file (DSN fields, `W` status). */
+export const QUEUE_FILE_MAGIC_V2 = "MAILSRV-QUEUE 2";
 const MAGIC_PREFIX = "MAILSRV-QUEUE ";
+/** Byte offset of the version digit in the first line. */
+export const VERSION_OFFSET = MAGIC_PREFIX.length;
+/** The version digit of version 2. */
+export const VERSION_2_BYTE = 0x32;
 
 /** Digits of the fixed-width `size` field. */
 export const SIZE_FIELD_WIDTH = 15;
@@ -62,7 +84,10 @@ const STATUS_BY_CHARACTER: Record<string, RecipientStatus> = {
   P: "pending",
   D: "delivered",
   B: "bounced",
+  W: "pending",
 };
+/** Status byte of a pending recipient that has had its delay notice. */
+export const DELAY_WARNED_BYTE = 0x57;
 
 /** A queue file that cannot be trusted; the message goes to corrupt/. */
 export class CorruptQueueFileError extends Error {
@@ -150,9 +175,47 @@ export function encodeSizeField(size: number): Uint8Array {
   );
 }
 
+/** The NOTIFY keywords, as a `notify` line (and RCPT TO) writes them. */
+export function formatNotify(notify: readonly DsnNotifyKeyword[]): string {
+  return notify.join(",");
+}
+
+/** Whether `dsn` carries a DSN parameter. */
+function hasDsn(dsn: RecipientDsn | undefined): dsn is RecipientDsn {
+  return dsn !== undefined &&
+    (dsn.notify !== undefined || dsn.orcpt !== undefined);
+}
+
+/** Whether a new file for `envelope` needs version 2 (DSN fields). */
+function needsVersion2(envelope: NewEnvelope): boolean {
+  if (envelope.ret !== undefined || envelope.envid !== undefined) return true;
+  const dsn = envelope.recipientDsn;
+  return dsn !== undefined &&
+    envelope.recipients.some((address) => hasDsn(dsn.get(address)));
+}
+
+/** A `rcpt` line and its DSN lines. */
+function recipientLines(
+  address: string,
+  dsn: RecipientDsn | undefined,
+): string[] {
+  if (address === "") throw new Error("Empty recipient address");
+  const lines = [`${RCPT_PREFIX}P ${encodeValue(address)}`];
+  if (dsn?.notify !== undefined) {
+    lines.push(`notify=${formatNotify(dsn.notify)}`);
+  }
+  if (dsn?.orcpt !== undefined) {
+    lines.push(
+      `orcpt=${encodeValue(`${dsn.orcpt.type};${dsn.orcpt.address}`)}`,
+    );
+  }
+  return lines;
+}
+
 /**
  * Encodes the header of a new queue file; the size field holds zeros
- * until the writer patches it.
+ * until the writer patches it. Version 1 unless the envelope has DSN
+ * parameters.
  */
 export function encodeQueueFileHeader(
   id: string,
@@ -167,7 +230,7 @@ export function encodeQueueFileHeader(
     throw new Error(`Queue file "${id}" needs at least one recipient`);
   }
   const before = [
-    QUEUE_FILE_MAGIC,
+    needsVersion2(envelope) ? QUEUE_FILE_MAGIC_V2 : QUEUE_FILE_MAGIC,
     `id=${id}`,
     `arrival=${arrivalTime}`,
     "size=",
@@ -180,10 +243,13 @@ export function encodeQueueFileHeader(
     `helo=${encodeValue(envelope.helo)}`,
     `protocol=${encodeValue(envelope.protocol)}`,
     ...(envelope.bodyType ? [`body=${envelope.bodyType}`] : []),
-    ...envelope.recipients.map((address) => {
-      if (address === "") throw new Error("Empty recipient address");
-      return `${RCPT_PREFIX}P ${encodeValue(address)}`;
-    }),
+    ...(envelope.ret ? [`ret=${envelope.ret}`] : []),
+    ...(envelope.envid !== undefined
+      ? [`envid=${encodeValue(envelope.envid)}`]
+      : []),
+    ...envelope.recipients.flatMap((address) =>
+      recipientLines(address, envelope.recipientDsn?.get(address))
+    ),
     "",
     "",
   ].join("\n");
@@ -214,7 +280,7 @@ const REQUIRED = [
   "helo",
   "protocol",
 ] as const;
-const OPTIONAL = ["body"] as const;
+const OPTIONAL = ["body", "ret", "envid"] as const;
 type FieldName = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL]);
 
@@ -223,7 +289,7 @@ function checkMagic(bytes: Uint8Array): void {
   const first = new TextDecoder().decode(
     bytes.subarray(0, end < 0 ? Math.min(bytes.length, 64) : end),
   );
-  if (first === QUEUE_FILE_MAGIC) return;
+  if (first === QUEUE_FILE_MAGIC || first === QUEUE_FILE_MAGIC_V2) return;
   if (first.startsWith(MAGIC_PREFIX) && end >= 0) {
     throw new CorruptQueueFileError(
       `unsupported queue file version "${first.slice(MAGIC_PREFIX.length)}"`,
@@ -247,7 +313,37 @@ function parseRecipient(
     address: decodeValue(value.slice(2)),
     status,
     statusOffset: lineStart + RCPT_PREFIX.length,
+    ...(value[0] === "W" ? { delayWarned: true } : {}),
   };
+}
+
+const NOTIFY_LIST =
+  /^(NEVER|(SUCCESS|FAILURE|DELAY)(,(SUCCESS|FAILURE|DELAY))*)$/;
+const ORCPT_VALUE = /^([^;\s]+);(.+)$/s;
+
+/** Adds a `notify` or `orcpt` line's value to the recipient before it. */
+function withRecipientDsn(
+  recipient: QueuedRecipient | undefined,
+  name: "notify" | "orcpt",
+  value: string,
+  lineNumber: number,
+): QueuedRecipient {
+  if (recipient === undefined || recipient[name] !== undefined) {
+    throw new CorruptQueueFileError(
+      `misplaced "${name}" on header line ${lineNumber}`,
+    );
+  }
+  if (name === "notify") {
+    if (!NOTIFY_LIST.test(value)) {
+      throw new CorruptQueueFileError(`bad notify "${value}"`);
+    }
+    const notify = value.split(",") as DsnNotifyKeyword[];
+    return { ...recipient, notify };
+  }
+  const match = ORCPT_VALUE.exec(decodeValue(value));
+  if (match === null) throw new CorruptQueueFileError(`bad orcpt "${value}"`);
+  const orcpt: OriginalRecipient = { type: match[1], address: match[2] };
+  return { ...recipient, orcpt };
 }
 
 function parseNumber(name: string, text: string): number {
@@ -262,7 +358,8 @@ function parseNumber(name: string, text: string): number {
  * Parses a queue file from bytes that hold at least its whole header.
  * @param bytes the start of the file (the header, and perhaps content)
  * @param fileLength the length of the whole file, checked against `size`
- * @throws CorruptQueueFileError for anything but a valid version 1 file
+ * @throws CorruptQueueFileError for anything but a valid version 1 or 2
+ *   file
  */
 export function parseQueueFile(
   bytes: Uint8Array,
@@ -295,6 +392,9 @@ export function parseQueueFile(
     const value = line.slice(equals + 1);
     if (name === "rcpt") {
       recipients.push(parseRecipient(value, lineStart, lineNumber));
+    } else if (name === "notify" || name === "orcpt") {
+      const last = recipients.pop();
+      recipients.push(withRecipientDsn(last, name, value, lineNumber));
     } else if (!KNOWN.has(name)) {
       throw new CorruptQueueFileError(`unknown header field "${name}"`);
     } else if (fields.has(name as FieldName)) {
@@ -333,6 +433,11 @@ export function parseQueueFile(
   if (body !== undefined && body !== "7BIT" && body !== "8BITMIME") {
     throw new CorruptQueueFileError(`bad body type "${body}"`);
   }
+  const ret = fields.get("ret");
+  if (ret !== undefined && ret !== "FULL" && ret !== "HDRS") {
+    throw new CorruptQueueFileError(`bad ret "${ret}"`);
+  }
+  const envid = fields.get("envid");
   return {
     id,
     arrivalTime: parseNumber("arrival time", field("arrival")),
@@ -344,6 +449,8 @@ export function parseQueueFile(
     helo: field("helo"),
     protocol: field("protocol"),
     ...(body ? { bodyType: body } : {}),
+    ...(ret ? { ret } : {}),
+    ...(envid !== undefined ? { envid } : {}),
     recipients,
   };
 }

@@ -54,7 +54,7 @@ import {
   readEnvelope,
 } from "./queue_file_reader.ts";
 import { isQueueId } from "./queue_id.ts";
-import { markRecipients } from "./recipient_marks.ts";
+import { markDelayWarned, markRecipients } from "./recipient_marks.ts";
 import { type SpareFile, SparePool } from "./spare_pool.ts";
 import type { Envelope, QueueName, RecipientStatus } from "./types.ts";
 
@@ -236,6 +236,19 @@ export class QueueStore {
     status: RecipientStatus,
   ): Promise<void> {
     return markRecipients(this.path(queue, id), id, offsets, status);
+  }
+
+  /**
+   * Records that a delay notice went out for the pending recipients at
+   * `offsets` (status `W`, recipient_marks.ts); not synced.
+   */
+  // deno-lint-ignore require-await -- errors reject, as callers expect
+  async markDelayWarned(
+    queue: QueueName,
+    id: string,
+    offsets: readonly number[],
+  ): Promise<void> {
+    markDelayWarned(this.path(queue, id), id, offsets);
   }
 
   /** Moves message `id` from one queue to another (one rename). */

@@ -7,13 +7,43 @@
 /** Delivery status of one recipient, as recorded in the queue file. */
 export type RecipientStatus = "pending" | "delivered" | "bounced";
 
+/** A DSN NOTIFY keyword (RFC 3461 section 4.1). */
+export type DsnNotifyKeyword = "NEVER" | "SUCCESS" | "FAILURE" | "DELAY";
+
+/** MAIL FROM RET= (RFC 3461 section 4.3): what a notice returns. */
+export type DsnRet = "FULL" | "HDRS";
+
+/** RCPT TO ORCPT= (RFC 3461 section 4.2), its xtext decoded. */
+export interface OriginalRecipient {
+  /** Address type, e.g. `rfc822` (as the client wrote it). */
+  readonly type: string;
+  /** The address, decoded from xtext (printable US-ASCII). */
+  readonly address: string;
+}
+
+/** The DSN parameters of one recipient; both optional. */
+export interface RecipientDsn {
+  /**
+   * NOTIFY=: `NEVER` alone, or one or more of SUCCESS, FAILURE, DELAY.
+   * Absent: the default, FAILURE and DELAY.
+   */
+  readonly notify?: readonly DsnNotifyKeyword[];
+  /** ORCPT=, if the client gave one. */
+  readonly orcpt?: OriginalRecipient;
+}
+
 /** One recipient record of a queue file. */
-export interface QueuedRecipient {
+export interface QueuedRecipient extends RecipientDsn {
   /** Envelope recipient address as given in RCPT TO (no angle brackets). */
   readonly address: string;
   readonly status: RecipientStatus;
   /** Byte offset of the status character inside the queue file. */
   readonly statusOffset: number;
+  /**
+   * Still pending, and a delay notice has been sent for it (status byte
+   * `W`, docs/queue-format.md); absent when not.
+   */
+  readonly delayWarned?: boolean;
 }
 
 /** What the SMTP server (or another producer) knows before the content. */
@@ -29,10 +59,17 @@ export interface NewEnvelope {
   readonly protocol: string;
   /** MAIL FROM BODY= value, if any. */
   readonly bodyType?: "7BIT" | "8BITMIME";
+  /** MAIL FROM RET= (DSN), if any. */
+  readonly ret?: DsnRet;
+  /** MAIL FROM ENVID= (DSN), decoded from xtext, if any. */
+  readonly envid?: string;
+  /** Per-recipient DSN parameters (RCPT TO NOTIFY=, ORCPT=), by address. */
+  readonly recipientDsn?: ReadonlyMap<string, RecipientDsn>;
 }
 
 /** A parsed queue file header. */
-export interface Envelope extends Omit<NewEnvelope, "recipients"> {
+export interface Envelope
+  extends Omit<NewEnvelope, "recipients" | "recipientDsn"> {
   readonly id: string;
   /** Milliseconds since the epoch. */
   readonly arrivalTime: number;

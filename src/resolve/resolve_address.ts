@@ -19,33 +19,34 @@
  *                virtual_mailbox_domains is a configuration error, as in
  *                Postfix; it resolves local, and the resolver with tables
  *                (`address_resolver.ts`) logs a warning;
- *   4. relay     the domain is in relay_domains (not configurable yet:
- *                the slot is `DomainFacts.relayDomain`);
- *   5. remote    anything else.
+ *   4. relay     the domain is in relay_domains (transport
+ *                relay_transport);
+ *   5. remote    anything else (transport default_transport).
  *
- *   Relay and remote addresses get the `retry` transport that defers
- *   them "no outbound transport yet"; a refused one gets no transport.
+ *   Then the transport and nexthop are chosen as `routing.ts` says:
+ *   relayhost, sender_dependent_relayhost_maps and transport_maps apply.
+ *   A refused address gets no transport.
  *
- *   Pure: whether the domain is a virtual mailbox domain (which may take
- *   a table lookup) is told by the caller (`DomainFacts`).
+ *   Pure: what takes a table lookup (virtual_mailbox_domains,
+ *   relay_domains, transport_maps, sender_dependent_relayhost_maps) is
+ *   told by the caller (`DomainFacts`); the resolver with tables
+ *   (`address_resolver.ts`) asks them.
  *
- *   Does NOT expand aliases, look up users, or apply transport_maps.
+ *   Does NOT expand aliases or look up users.
  */
 import { type AddressInput, rewriteAddress } from "./rewrite_address.ts";
 import type { RewriteConfig, RewrittenAddress } from "./rewrite_address.ts";
-import {
-  NO_OUTBOUND_TRANSPORT,
-  type ResolvedAddress,
-} from "./resolved_address.ts";
+import type { AddressClass, ResolvedAddress } from "./resolved_address.ts";
+import { routeOf, type RoutingConfig, type RoutingFacts } from "./routing.ts";
 
 /** The configuration the decision reads. */
-export type ResolveConfig = RewriteConfig;
+export type ResolveConfig = RewriteConfig & RoutingConfig;
 
-/** What only the lookup tables can tell about the address's domain. */
-export interface DomainFacts {
+/** What only the lookup tables can tell about the address. */
+export interface DomainFacts extends RoutingFacts {
   /** The domain is in virtual_mailbox_domains (lists and tables included). */
   readonly virtualMailboxDomain: boolean;
-  /** The domain is in relay_domains (no such parameter yet). */
+  /** The domain is in relay_domains (lists and tables included). */
   readonly relayDomain?: boolean;
 }
 
@@ -73,39 +74,26 @@ export function resolveRewritten(
       reason: `relay trick refused: ${relayTrick}`,
     };
   }
-  if (isLocalDomain(domain, config)) {
-    return {
-      ...parts,
-      addressClass: "local",
-      postmaster: localPart.toLowerCase() === "postmaster",
-      transport: { name: "local", nexthop: domain },
-      reason: `domain "${domain}" is in mydestination`,
-    };
-  }
-  if (facts.virtualMailboxDomain) {
-    return {
-      ...parts,
-      addressClass: "virtual",
-      postmaster: false,
-      transport: { name: "virtual", nexthop: domain },
-      reason: `domain "${domain}" is in virtual_mailbox_domains`,
-    };
-  }
-  if (facts.relayDomain === true) {
-    return {
-      ...parts,
-      addressClass: "relay",
-      postmaster: false,
-      transport: NO_OUTBOUND_TRANSPORT,
-      reason: `domain "${domain}" is in relay_domains`,
-    };
-  }
+  const [addressClass, reason]: [Exclude<AddressClass, "refused">, string] =
+    isLocalDomain(domain, config)
+      ? ["local", `domain "${domain}" is in mydestination`]
+      : facts.virtualMailboxDomain
+      ? ["virtual", `domain "${domain}" is in virtual_mailbox_domains`]
+      : facts.relayDomain === true
+      ? ["relay", `domain "${domain}" is in relay_domains`]
+      : [
+        "remote",
+        `domain "${domain}" is not a local, virtual or relay domain`,
+      ];
+  const route = routeOf(addressClass, domain, config, facts);
   return {
     ...parts,
-    addressClass: "remote",
-    postmaster: false,
-    transport: NO_OUTBOUND_TRANSPORT,
-    reason: `domain "${domain}" is not a local or virtual domain`,
+    addressClass,
+    postmaster: addressClass === "local" &&
+      localPart.toLowerCase() === "postmaster",
+    transport: route.transport,
+    reason,
+    ...(route.warning === undefined ? {} : { warning: route.warning }),
   };
 }
 

@@ -8,19 +8,25 @@
  *
  *   local     the domain is in mydestination: the local delivery agent.
  *   virtual   the domain is a virtual mailbox domain: the virtual agent.
- *   relay     the domain is in relay_domains (not configurable yet).
+ *   relay     the domain is in relay_domains.
  *   remote    any other domain.
  *   refused   the address hides a route through another host (a source
  *             route, or `@`, `%` or `!` in the local part): never local
  *             or virtual, whatever its domain, so it is no way around the
  *             relay restrictions.
  *
- *   Relay and remote mail (and refused mail found in the queue) has no
- *   transport that can send it yet: its transport is `retry`, which
- *   defers with the status in its nexthop, as Postfix's retry(8) does.
- *   transport_maps, relayhost, default_transport and
- *   sender_dependent_relayhost_maps will set `smtp`/`relay` transports
- *   here.
+ *   The transport is one of mailsrv's (`routing.ts` says which one each
+ *   address gets):
+ *
+ *     local     the local delivery agent; nexthop the domain
+ *     virtual   the virtual delivery agent; nexthop the domain
+ *     smtp      the SMTP client, for remote mail; nexthop a destination
+ *     relay       (`nexthop.ts`): a domain, `host:port`, `[host]:port`
+ *     error     bounce; nexthop `5.x.y text` (status optional)
+ *     retry     defer; nexthop `4.x.y text`, as Postfix's retry(8)
+ *     discard   drop the mail, logged as discarded; nexthop the reason
+ *
+ *   A refused address gets no transport.
  *
  *   Types and constants only.
  */
@@ -31,13 +37,14 @@ export type AddressClass = "local" | "virtual" | "relay" | "remote" | "refused";
 /** Where an address goes next: a master.cf-style transport and its nexthop. */
 export interface Transport {
   /**
-   * `local`, `virtual`, or `retry` (defer with the nexthop's status and
-   * text); `smtp`, `relay`, `error` and `discard` come with transport_maps.
+   * `local`, `virtual`, `smtp`, `relay`, `error`, `discard` or `retry`
+   * (see the module comment); never a name mailsrv does not have.
    */
   readonly name: string;
   /**
    * The destination for that transport: the domain for `local` and
-   * `virtual`; `4.x.y text` for `retry`.
+   * `virtual`, a destination for `smtp` and `relay`, `[45].x.y text` for
+   * `error` and `retry`.
    */
   readonly nexthop: string;
 }
@@ -65,16 +72,26 @@ export interface ResolvedAddress {
   readonly transport?: Transport;
   /** Why it resolved so, for logs and replies. */
   readonly reason: string;
+  /**
+   * A configuration mistake found while resolving (an unknown transport),
+   * for the resolver with tables to log once.
+   */
+  readonly warning?: string;
 }
 
-/** The deferral of mail that would leave this host (no SMTP client yet). */
-export const NO_OUTBOUND_TRANSPORT: Transport = {
+/**
+ * What becomes of a refused address found in the queue (accepted from a
+ * trusted client): it names a route through another host, which mailsrv
+ * does not follow, so it waits and then returns to the sender.
+ */
+export const REFUSED_ADDRESS_TRANSPORT: Transport = {
   name: "retry",
-  nexthop: "4.4.1 delivery temporarily suspended: no outbound transport yet",
+  nexthop: "4.4.1 delivery temporarily suspended: the address routes " +
+    "through another host (%, ! or @ in the local part)",
 };
 
 /**
- * The status and text of a `retry` (or, later, `error`) nexthop:
+ * The status and text of a `retry` or `error` nexthop:
  * `4.4.1 some text` → `{ dsn: "4.4.1", text: "some text" }`.
  * @param fallbackDsn the status when the nexthop starts with none
  */

@@ -8,12 +8,11 @@
  *   virtual user is and where the mail lives:
  *
  *   virtual_mailbox_domains
- *     Items are domain names, `/file/name` lists, or `type:name` tables.
- *     A `hash:` or `texthash:` table is read as a list: the first column
- *     of every line that is not blank or a comment (`example.com` alone or
- *     `example.com  virtual`, as the vm-pop3d recipe writes it); other
- *     table types list a domain when they have a value for it. Domains
- *     match case-insensitively.
+ *     Items are domain names, `/file/name` lists, or `type:name` tables,
+ *     read as `domain_list.ts` says (`example.com` alone or
+ *     `example.com  virtual`, as the vm-pop3d recipe writes it). Domains
+ *     match case-insensitively; a parent domain does not list its
+ *     subdomains.
  *
  *   virtual_mailbox_maps
  *     `user@domain` (then `user@domain` without its address extension,
@@ -43,7 +42,7 @@ import {
   type MapCache,
   type MapOptions,
 } from "../maps/mod.ts";
-import { type WatchedFile, watchFile } from "../maps/watched_file.ts";
+import { createDomainLists, type DomainLists } from "./domain_list.ts";
 import {
   domainOf,
   isSafeLocalPart,
@@ -87,6 +86,8 @@ export class VirtualConfigError extends Error {
 export interface VirtualMaps {
   /** The lookup tables (shared with alias expansion). */
   readonly tables: MapCache;
+  /** The domain lists over those tables (shared with the resolver). */
+  readonly domainLists: DomainLists;
   /**
    * True when `domain` is in virtual_mailbox_domains.
    * @throws LookupTableError when a domain table cannot be read
@@ -125,24 +126,6 @@ const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 export function isSafeDomainName(domain: string): boolean {
   if (domain === "" || domain.length > 253) return false;
   return domain.split(".").every((label) => LABEL.test(label));
-}
-
-/** The domain-list items of virtual_mailbox_domains read as files. */
-function listFileOf(item: string): string | undefined {
-  if (item.startsWith("/")) return item;
-  const match = /^(hash|texthash):(.+)$/.exec(item);
-  return match ? match[2] : undefined;
-}
-
-/** The first column of every line of a domain list, lower-cased. */
-function parseDomainList(text: string): ReadonlySet<string> {
-  const domains = new Set<string>();
-  for (const line of text.split("\n")) {
-    const first = line.trim().split(/\s+/)[0];
-    if (first === "" || first.startsWith("#")) continue;
-    domains.add(first.toLowerCase().replace(/\.$/, ""));
-  }
-  return domains;
 }
 
 /** Lookup keys of a virtual address, most specific first. */
@@ -219,40 +202,16 @@ export function createVirtualMaps(
   options: VirtualMapsOptions = {},
 ): VirtualMaps {
   const tables = options.tables ?? createMapCache(options.mapOptions);
-  const lists = new Map<string, WatchedFile<ReadonlySet<string>>>();
-  const clock = options.mapOptions?.clock ?? Date.now;
-
-  function domainList(item: string, path: string) {
-    let list = lists.get(path);
-    if (!list) {
-      list = watchFile(path, parseDomainList, { spec: item, clock });
-      lists.set(path, list);
-    }
-    return list;
-  }
-
-  async function isListed(item: string, domain: string): Promise<boolean> {
-    const file = listFileOf(item);
-    if (file !== undefined) {
-      return (await domainList(item, file).current()).has(domain);
-    }
-    if (item.includes(":")) {
-      return (await tables.open(item).lookup(domain)) !== undefined;
-    }
-    return item.toLowerCase().replace(/\.$/, "") === domain;
-  }
-
+  const domainLists = createDomainLists(tables, {
+    clock: options.mapOptions?.clock,
+  });
   const open = (specs: readonly string[]) => specs.map((s) => tables.open(s));
 
   return {
     tables,
-    async isVirtualDomain(domain, config) {
-      const wanted = domain.toLowerCase().replace(/\.$/, "");
-      if (wanted === "") return false;
-      for (const item of config.virtual_mailbox_domains) {
-        if (await isListed(item, wanted)) return true;
-      }
-      return false;
+    domainLists,
+    isVirtualDomain(domain, config) {
+      return domainLists.matches(config.virtual_mailbox_domains, domain);
     },
     async findMailbox(address, config) {
       const local = localPartOf(address);

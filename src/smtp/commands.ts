@@ -8,8 +8,10 @@
  *   argument and returns the transition, reply included. Replies follow
  *   Postfix's wording, so admins and log tools see what they know.
  *
- *   EHLO offers PIPELINING, SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES and
- *   8BITMIME (Postfix's order).
+ *   EHLO offers PIPELINING, SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES,
+ *   8BITMIME and DSN (Postfix's order); MAIL and RCPT take the DSN
+ *   parameters (`mail_parameters.ts`), which the envelope carries to the
+ *   queue.
  *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY refuses
  *   an unknown local or virtual user as RCPT does, else answers 252
  *   (`vrfy.ts`). RCPT follows the address resolver (src/resolve/): for a
@@ -23,7 +25,7 @@
  * STANDARDS
  *   RFC 5321 sections 4.1.1 (commands), 4.1.4 (order), 4.3.2 (replies),
  *   4.5.1 (postmaster), 4.5.3.1.8 (recipient limit); RFC 1870, RFC 2920,
- *   RFC 6152, RFC 2034 (EHLO keywords).
+ *   RFC 6152, RFC 2034, RFC 3461 (EHLO keywords).
  *
  *   ETRN starts a flush of a site (`etrn.ts`, RFC 1985).
  *
@@ -183,6 +185,7 @@ function hello(
     "ETRN",
     "ENHANCEDSTATUSCODES",
     "8BITMIME",
+    "DSN",
   );
   return answer(s, verb, keywords, changes);
 }
@@ -217,6 +220,10 @@ function mail(
     bodyType: parameters.value.body,
     recipients: [],
     queueId: null,
+    ...(parameters.value.ret === null ? {} : { ret: parameters.value.ret }),
+    ...(parameters.value.envid === null
+      ? {}
+      : { envid: parameters.value.envid }),
   };
   return answer(s, "mail", ok("2.1.0"), { transaction });
 }
@@ -246,8 +253,9 @@ function rcpt(
   const mailbox = parsed.path.mailbox;
   // The session cannot wait for table lookups, so it resolves without
   // them: an address that is not local may still be in a virtual mailbox
-  // domain, and then the verifier (which resolves again, with the
-  // tables) decides; its "remote" sends the address to the relay check.
+  // domain or a relay domain, and then the verifier (which resolves
+  // again, with the tables) decides; its "remote" sends the address to
+  // the relay check.
   const recipient = resolveAddress(
     {
       address: formatMailbox(mailbox),
@@ -256,27 +264,33 @@ function rcpt(
     policy,
     { virtualMailboxDomain: false },
   );
-  const mayBeVirtual = recipient.addressClass === "remote" &&
-    policy.virtual_mailbox_domains.length > 0;
+  const mayBeOurs = recipient.addressClass === "remote" &&
+    (policy.virtual_mailbox_domains.length > 0 ||
+      policy.relay_domains.length > 0);
   const relay = recipient.addressClass === "refused" ||
-    (recipient.addressClass === "remote" && !mayBeVirtual);
+    (recipient.addressClass === "remote" && !mayBeOurs);
   if (relay) {
     const refusal = relayRefusal(s, formatMailbox(mailbox), policy);
     if (refusal !== null) return refusal;
   }
   const local = recipient.addressClass === "local" && !recipient.postmaster;
-  if (local || mayBeVirtual) {
+  if (local || mayBeOurs) {
     return {
       session: {
         ...s,
         phase: "verifying",
         pendingRecipient: recipient.address,
+        pendingRecipientDsn: parameters.value,
       },
       actions: [{ type: "verify-recipient", address: recipient.address }],
     };
   }
   return answer(s, "rcpt", ok("2.1.5"), {
-    transaction: addRecipient(s.transaction, recipient.address),
+    transaction: addRecipient(
+      s.transaction,
+      recipient.address,
+      parameters.value,
+    ),
   });
 }
 
@@ -326,6 +340,11 @@ function data(s: SmtpSession, argument: string): Transition {
         helo: s.helo ?? "",
         protocol: s.protocol,
         ...(t.bodyType === null ? {} : { bodyType: t.bodyType }),
+        ...(t.ret === undefined ? {} : { ret: t.ret }),
+        ...(t.envid === undefined ? {} : { envid: t.envid }),
+        ...(t.recipientDsn === undefined
+          ? {}
+          : { recipientDsn: t.recipientDsn }),
       },
     }],
   };

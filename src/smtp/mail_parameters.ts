@@ -3,20 +3,29 @@
  *
  * DESCRIPTION
  *   `parseMailParameters` reads the parameters after the reverse-path:
- *   `SIZE=n` (RFC 1870: refused at once when over `message_size_limit`)
- *   and `BODY=7BIT|8BITMIME` (RFC 6152). `parseRcptParameters` accepts
- *   none, since DSN (RFC 3461) is not offered. Any other keyword gets
+ *   `SIZE=n` (RFC 1870: refused at once when over `message_size_limit`),
+ *   `BODY=7BIT|8BITMIME` (RFC 6152), and DSN's `RET=` and `ENVID=`
+ *   (RFC 3461). `parseRcptParameters` reads DSN's `NOTIFY=` and
+ *   `ORCPT=`. The DSN values are checked by dsn_parameters.ts; a DSN
+ *   keyword given twice is refused. Any other keyword gets
  *   `555 5.5.4 Unsupported option: NAME` (RFC 5321 section 4.1.1.11).
  *
  *   Used by the smtpd command table. Pure.
  *
  * STANDARDS
  *   RFC 5321 section 4.1.2 (`Mail-parameters`), RFC 1870 section 6,
- *   RFC 6152 section 2.
+ *   RFC 6152 section 2, RFC 3461 section 4.
  *
- *   Does NOT implement DSN (`RET`, `ENVID`, `NOTIFY`, `ORCPT`), SMTPUTF8,
- *   AUTH= or BINARYMIME.
+ *   Does NOT implement SMTPUTF8, AUTH= or BINARYMIME.
  */
+import type { DsnRet, RecipientDsn } from "../queue/enqueue.ts";
+import {
+  dsnKeywordTwice,
+  parseEnvid,
+  parseNotify,
+  parseOrcpt,
+  parseRet,
+} from "./dsn_parameters.ts";
 import { printable, type Reply, reply } from "./replies.ts";
 
 /** What MAIL FROM may declare. */
@@ -25,6 +34,10 @@ export interface MailParameters {
   readonly size: number | null;
   /** Declared body type (RFC 6152), or null. */
   readonly body: "7BIT" | "8BITMIME" | null;
+  /** DSN RET= (RFC 3461), or null. */
+  readonly ret: DsnRet | null;
+  /** DSN ENVID=, decoded from xtext, or null. */
+  readonly envid: string | null;
 }
 
 /** Parsed parameters, or the reply that refuses them. */
@@ -66,6 +79,8 @@ export function parseMailParameters(
 ): ParametersParse<MailParameters> {
   let size: number | null = null;
   let body: MailParameters["body"] = null;
+  let ret: DsnRet | null = null;
+  let envid: string | null = null;
   for (const { keyword, value, raw } of tokens(text)) {
     if (keyword === "SIZE") {
       if (!SIZE_VALUE.test(value)) {
@@ -90,15 +105,46 @@ export function parseMailParameters(
         };
       }
       body = type;
+    } else if (keyword === "RET") {
+      if (ret !== null) return { ok: false, reply: dsnKeywordTwice(keyword) };
+      const parsed = parseRet(value);
+      if (!parsed.ok) return parsed;
+      ret = parsed.value;
+    } else if (keyword === "ENVID") {
+      if (envid !== null) return { ok: false, reply: dsnKeywordTwice(keyword) };
+      const parsed = parseEnvid(value);
+      if (!parsed.ok) return parsed;
+      envid = parsed.value;
     } else return unsupported(raw);
   }
-  return { ok: true, value: { size, body } };
+  return { ok: true, value: { size, body, ret, envid } };
 }
 
-/** Reads RCPT TO parameters: none is supported yet. */
-export function parseRcptParameters(text: string): ParametersParse<null> {
-  const [first] = tokens(text);
-  return first === undefined
-    ? { ok: true, value: null }
-    : unsupported(first.raw);
+/** Reads RCPT TO parameters: DSN's NOTIFY= and ORCPT=. */
+export function parseRcptParameters(
+  text: string,
+): ParametersParse<RecipientDsn> {
+  let notify: RecipientDsn["notify"];
+  let orcpt: RecipientDsn["orcpt"];
+  for (const { keyword, value, raw } of tokens(text)) {
+    if (keyword === "NOTIFY") {
+      if (notify !== undefined) {
+        return { ok: false, reply: dsnKeywordTwice(keyword) };
+      }
+      const parsed = parseNotify(value);
+      if (!parsed.ok) return parsed;
+      notify = parsed.value;
+    } else if (keyword === "ORCPT") {
+      if (orcpt !== undefined) {
+        return { ok: false, reply: dsnKeywordTwice(keyword) };
+      }
+      const parsed = parseOrcpt(value);
+      if (!parsed.ok) return parsed;
+      orcpt = parsed.value;
+    } else return unsupported(raw);
+  }
+  return {
+    ok: true,
+    value: { ...(notify ? { notify } : {}), ...(orcpt ? { orcpt } : {}) },
+  };
 }

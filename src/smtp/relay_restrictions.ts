@@ -20,7 +20,11 @@
  *   Used by the smtpd session (`commands.ts`). Pure: the facts about the
  *   client are gathered once at connect by the adapter.
  *
- *   Does NOT implement SASL, access maps, check_* lookups or relay_domains.
+ *   Recipients in relay_domains never come here: the recipient check
+ *   accepts them from any client (Postfix's permit_auth_destination), as
+ *   it accepts local and virtual ones.
+ *
+ *   Does NOT implement SASL, access maps or check_* lookups.
  */
 
 /** What smtpd knows about the client when it decides. */

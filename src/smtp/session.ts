@@ -300,10 +300,12 @@ function recipientVerdict(
   policy: SessionPolicy,
 ): Transition {
   const address = s.pendingRecipient ?? "";
+  const dsn = s.pendingRecipientDsn;
   const session: SmtpSession = {
     ...s,
     phase: "command",
     pendingRecipient: null,
+    pendingRecipientDsn: undefined,
     pendingVrfy: null,
   };
   if (s.pendingVrfy !== null) {
@@ -315,7 +317,7 @@ function recipientVerdict(
   }
   if (verdict.ok) {
     return answer(session, "rcpt", reply(250, "2.1.5", "Ok"), {
-      transaction: addRecipient(session.transaction, address),
+      transaction: addRecipient(session.transaction, address, dsn),
     });
   }
   const refusal = reply(

@@ -9,7 +9,7 @@
  *   for the adapter and tests; the phases and events are described there.
  */
 import type { Config } from "../config/types.ts";
-import type { NewEnvelope } from "../queue/enqueue.ts";
+import type { DsnRet, NewEnvelope, RecipientDsn } from "../queue/enqueue.ts";
 import type { Reply } from "./replies.ts";
 
 /** The configuration the session reads (a `Config` will do). */
@@ -26,6 +26,7 @@ export type SessionPolicy = Pick<
   | "default_process_limit"
   | "smtpd_forbid_bare_newline"
   | "virtual_mailbox_domains"
+  | "relay_domains"
 >;
 
 /** The SMTP client: host name (no DNS yet: `localhost` or `unknown`) and IP. */
@@ -44,6 +45,11 @@ export interface Transaction {
   readonly bodyType: "7BIT" | "8BITMIME" | null;
   /** Accepted recipients, without duplicates. */
   readonly recipients: readonly string[];
+  /** MAIL FROM RET= and ENVID= (DSN), when given. */
+  readonly ret?: DsnRet;
+  readonly envid?: string;
+  /** RCPT TO NOTIFY= and ORCPT= (DSN) of the recipients that gave them. */
+  readonly recipientDsn?: ReadonlyMap<string, RecipientDsn>;
   /** Queue ID once the queue file is open (DATA), else null. */
   readonly queueId: string | null;
 }
@@ -84,6 +90,8 @@ export interface SmtpSession {
   readonly transaction: Transaction | null;
   /** The recipient being verified (phase `verifying`). */
   readonly pendingRecipient: string | null;
+  /** Its DSN parameters (RCPT TO NOTIFY=, ORCPT=), if it had any. */
+  readonly pendingRecipientDsn?: RecipientDsn;
   /** For a VRFY being verified: its argument, echoed in the 252 reply. */
   readonly pendingVrfy: string | null;
   /** Last command (or stage) seen, for `lost connection after X`. */

@@ -10,6 +10,7 @@
  *
  *   Pure.
  */
+import type { RecipientDsn } from "../queue/enqueue.ts";
 import type {
   CommandCount,
   SessionAction,
@@ -154,11 +155,21 @@ export function rejectLogLine(
   );
 }
 
-/** Adds `address` to the transaction's recipients unless it is there already. */
+/**
+ * Adds `address` to the transaction's recipients unless it is there
+ * already (then its first RCPT's DSN parameters stay).
+ * @param dsn its RCPT TO NOTIFY= and ORCPT=, if any
+ */
 export function addRecipient(
   t: Transaction | null,
   address: string,
+  dsn: RecipientDsn = {},
 ): Transaction | null {
   if (t === null || t.recipients.includes(address)) return t;
-  return { ...t, recipients: [...t.recipients, address] };
+  const recipients = [...t.recipients, address];
+  if (dsn.notify === undefined && dsn.orcpt === undefined) {
+    return { ...t, recipients };
+  }
+  const recipientDsn = new Map(t.recipientDsn ?? []).set(address, dsn);
+  return { ...t, recipients, recipientDsn };
 }

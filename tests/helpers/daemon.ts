@@ -135,7 +135,11 @@ export async function startDaemon(
     resolv_conf: join(home, "resolv.conf"),
     ...setup.params,
   };
-  if (params.resolv_conf === join(home, "resolv.conf")) {
+  const defaultResolvConf = join(home, "resolv.conf");
+  if (
+    params.resolv_conf === defaultResolvConf &&
+    !await Deno.stat(defaultResolvConf).then(() => true, () => false)
+  ) {
     await Deno.writeTextFile(
       join(home, "resolv.conf"),
       "nameserver 127.0.0.1:9\noptions timeout:1 attempts:1\n",

@@ -48,6 +48,29 @@ export const QUEUE_PARAMETERS = [
       "bounces.",
   },
   {
+    name: "bounce_queue_lifetime",
+    kind: "duration",
+    defaultValue: "5d",
+    minimum: 0,
+    description: "How long a message from the null sender (a bounce or " +
+      "other notice) may stay in the queue before it is given up on.",
+  },
+  {
+    name: "delay_warning_time",
+    kind: "duration",
+    defaultValue: "0h",
+    minimum: 0,
+    description: "How long a message may wait in the queue before its " +
+      "sender is warned, once, that it is delayed (0: never warn).",
+  },
+  {
+    name: "2bounce_notice_recipient",
+    kind: "string",
+    defaultValue: "postmaster",
+    description: "Who gets undeliverable mail from the null sender " +
+      "(double bounces).",
+  },
+  {
     name: "queue_run_delay",
     kind: "duration",
     defaultValue: "300s",

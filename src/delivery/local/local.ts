@@ -29,7 +29,9 @@
  *   must be retried (the retry delivers every target again — at least
  *   once, as in Postfix), else bounced if any target failed for good, else
  *   sent; each target's own result comes along for its own log line
- *   (`to=<member>, orig_to=<recipient>`, `target_results.ts`).
+ *   (`to=<member>, orig_to=<recipient>`, `target_results.ts`), and a sent
+ *   one says what a success notice reports (delivered, or expanded for
+ *   several targets, or relayed for a lone forward: `success_action.ts`).
  */
 import type { Config } from "../../config/types.ts";
 import { checkMailbox } from "../../layout/mod.ts";
@@ -232,7 +234,12 @@ async function deliverTargets(
     }
     results.push(...forwards.map(forwarded));
   }
-  return combineTargets(message.recipient, results, "local");
+  return combineTargets(
+    message.recipient,
+    results,
+    "local",
+    forwards.length,
+  );
 }
 
 /**

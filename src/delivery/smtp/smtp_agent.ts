@@ -89,12 +89,25 @@ export interface SmtpMessage {
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
 }
 
-/** Delivers a message to its recipients at one nexthop; results in order. */
+/** The results of one delivery, and whether the destination answered. */
+export interface SmtpDelivery {
+  /** One result per recipient, in order. */
+  readonly results: DeliveryResult[];
+  /**
+   * Set when the destination could not be reached at all (DNS failed, or
+   * no host took a connection): the scheduler leaves it alone a while.
+   */
+  readonly unreachable?: { readonly dsn: string; readonly reason: string };
+  /** True when a server took part in a transaction. */
+  readonly reached: boolean;
+}
+
+/** Delivers a message to its recipients at one nexthop. */
 export type SmtpAgent = (
   message: SmtpMessage,
   nexthop: string,
   config: Config,
-) => Promise<DeliveryResult[]>;
+) => Promise<SmtpDelivery>;
 
 /** What the agent uses; tests replace the DNS. */
 export interface SmtpAgentOptions {
@@ -331,21 +344,24 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
   }
 
   return async (message, nexthop, config) => {
-    const everyone = (failure: Failure): DeliveryResult[] =>
-      message.recipients.map(() => ({
-        outcome: failure.outcome,
-        dsn: failure.dsn,
-        reason: failure.reason,
-        relay: failure.relay ?? "none",
-      }));
+    const everyone = (failure: Failure): SmtpDelivery => ({
+      results: message.recipients.map(() => toResult(failure)),
+      reached: false,
+      unreachable: failure.outcome === "deferred"
+        ? { dsn: failure.dsn, reason: failure.reason }
+        : undefined,
+    });
     const hop = parseNextHop(nexthop);
     if (!hop) {
-      return everyone({
-        outcome: "deferred",
-        dsn: "4.3.5",
-        reason:
-          `malformed nexthop "${nexthop}" (check relayhost and transport_maps)`,
-      });
+      return {
+        ...everyone({
+          outcome: "deferred",
+          dsn: "4.3.5",
+          reason:
+            `malformed nexthop "${nexthop}" (check relayhost and transport_maps)`,
+        }),
+        unreachable: undefined,
+      };
     }
     const plan = await planHosts(resolverFor(config), hop, config);
     if (plan.kind === "fail") return everyone(plan.result);
@@ -360,7 +376,9 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     let sessions = 0;
     for (const target of plan.targets) {
       const attempt = await tryTarget(target, hop, nexthop, config, envelope);
-      if (attempt.kind === "done") return attempt.results;
+      if (attempt.kind === "done") {
+        return { results: attempt.results, reached: true };
+      }
       last = attempt.failure;
       if (attempt.kind === "session-ended") {
         sessions++;

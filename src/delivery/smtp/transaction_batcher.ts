@@ -11,11 +11,16 @@
  *   smtp_destination_recipient_limit recipients, Postfix's 50), and
  *   answers each call with its recipient's result.
  *
+ *   Each transaction takes a slot of its destination (`smtp:NEXTHOP`) from
+ *   the scheduler (`../destination_scheduler.ts`): at most the
+ *   destination's window at once, and none while it is dead.
+ *
  *   Used by the router. Holds calls for one turn of the event loop.
  */
 import type { Config } from "../../config/types.ts";
 import type { DeliveryMessage, DeliveryResult } from "../types.ts";
 import type { SmtpAgent } from "./smtp_agent.ts";
+import type { DestinationScheduler } from "../destination_scheduler.ts";
 
 /** Delivers one recipient by SMTP, sharing a transaction when it can. */
 export type BatchedSmtp = (
@@ -37,13 +42,31 @@ interface Batch {
 }
 
 /** Creates the batcher around an agent. */
-export function createTransactionBatcher(agent: SmtpAgent): BatchedSmtp {
+export function createTransactionBatcher(
+  agent: SmtpAgent,
+  scheduler: DestinationScheduler,
+): BatchedSmtp {
   const open = new Map<string, Batch>();
 
   async function send(batch: Batch): Promise<void> {
     const first = batch.waiting[0].message;
+    const granted = await scheduler.acquire(
+      `smtp:${batch.nexthop}`,
+      batch.config.smtp_destination_concurrency_limit,
+    );
+    if (granted.kind === "dead") {
+      for (const w of batch.waiting) {
+        w.answer({
+          outcome: "deferred",
+          dsn: granted.dsn,
+          reason: granted.reason,
+          relay: "none",
+        });
+      }
+      return;
+    }
     try {
-      const results = await agent(
+      const delivery = await agent(
         {
           queueId: first.queueId,
           sender: first.sender,
@@ -55,8 +78,16 @@ export function createTransactionBatcher(agent: SmtpAgent): BatchedSmtp {
         batch.nexthop,
         batch.config,
       );
-      batch.waiting.forEach((w, i) => w.answer(results[i]));
+      granted.release(
+        delivery.unreachable
+          ? { kind: "unreachable", ...delivery.unreachable }
+          : delivery.reached
+          ? { kind: "reached" }
+          : { kind: "neither" },
+      );
+      batch.waiting.forEach((w, i) => w.answer(delivery.results[i]));
     } catch (error) {
+      granted.release({ kind: "neither" });
       for (const w of batch.waiting) w.fail(error);
     }
   }

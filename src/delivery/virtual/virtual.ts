@@ -260,5 +260,10 @@ export async function deliverVirtual(
     }
     results.push(...forwards.map(forwarded));
   }
-  return combineTargets(message.recipient, results, "virtual");
+  return combineTargets(
+    message.recipient,
+    results,
+    "virtual",
+    forwards.length,
+  );
 }

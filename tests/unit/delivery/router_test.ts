@@ -18,6 +18,7 @@ Deno.test("router: local domains go to the local agent", async () => {
       dsn: "2.0.0",
       reason: "delivered to maildir",
       relay: "local",
+      dsnAction: "delivered",
     });
     assert.equal((await listDir(join(fixture.spool, "bob", "new"))).length, 1);
   });

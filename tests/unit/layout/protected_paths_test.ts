@@ -182,3 +182,21 @@ Deno.test("protected files come from the configuration's file parameters and tab
   assert.equal(tableFileOf("inline:{a=b}"), undefined);
   assert.equal(tableFileOf("hash:/etc/aliases"), "/etc/aliases");
 });
+
+Deno.test("the routing tables are protected files too", () => {
+  const config = baseTestConfig({
+    relay_domains: ["backup.test", "hash:/etc/mailsrv/relay_domains"],
+    relay_recipient_maps: ["hash:/etc/mailsrv/relay_recipients"],
+    transport_maps: ["texthash:/etc/mailsrv/transport"],
+    sender_dependent_relayhost_maps: ["hash:/etc/mailsrv/sender_relay"],
+  });
+  const files = protectedFiles(config)
+    .filter((f) => f.path.startsWith("/etc/mailsrv/"))
+    .map((f) => `${f.path} = ${f.what}`);
+  assert.deepEqual(files, [
+    "/etc/mailsrv/relay_domains = the relay_domains table",
+    "/etc/mailsrv/relay_recipients = the relay_recipient_maps table",
+    "/etc/mailsrv/transport = the transport_maps table",
+    "/etc/mailsrv/sender_relay = the sender_dependent_relayhost_maps table",
+  ]);
+});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { isExpired, retryDelay } from "../../../src/queue/backoff.ts";
+import {
+  isDelayWarningDue,
+  isExpired,
+  queueLifetime,
+  retryDelay,
+} from "../../../src/queue/backoff.ts";
 
 const config = {
   minimal_backoff_time: 300,
@@ -37,4 +42,19 @@ Deno.test("a message expires once it is maximal_queue_lifetime old", () => {
   assert.ok(!isExpired(86_399_999, config));
   assert.ok(isExpired(86_400_000, config));
   assert.ok(isExpired(0, { ...config, maximal_queue_lifetime: 0 }));
+});
+
+Deno.test("mail from the null sender expires after bounce_queue_lifetime", () => {
+  const both = { ...config, bounce_queue_lifetime: 3600 };
+  assert.equal(queueLifetime("", both), 3600);
+  assert.equal(queueLifetime("alice@x.test", both), 86400);
+  assert.ok(isExpired(3_600_000, both, ""));
+  assert.ok(!isExpired(3_600_000, both, "alice@x.test"));
+  assert.ok(!isExpired(3_600_000, both), "no sender given: the usual rule");
+});
+
+Deno.test("a delay notice is due after delay_warning_time; 0 never", () => {
+  assert.ok(!isDelayWarningDue(1e12, { delay_warning_time: 0 }));
+  assert.ok(!isDelayWarningDue(14_399_999, { delay_warning_time: 14400 }));
+  assert.ok(isDelayWarningDue(14_400_000, { delay_warning_time: 14400 }));
 });

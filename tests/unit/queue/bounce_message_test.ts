@@ -20,7 +20,7 @@ function input(overrides: Partial<BounceInput> = {}): BounceInput {
     failures: [
       {
         recipient: "bob@example.org",
-        originalRecipient: "Bob@example.org",
+        originalRecipient: { type: "rfc822", address: "Bob@example.org" },
         dsn: "5.1.1",
         reason: 'unknown user: "bob"',
         relay: "local",
@@ -281,4 +281,130 @@ Deno.test("remoteMta names the host of a relayed delivery only", () => {
   assert.equal(remoteMta("local"), undefined);
   assert.equal(remoteMta("none"), undefined);
   assert.equal(remoteMta("virtual"), undefined);
+});
+
+Deno.test("a success notice with ENVID and ORCPT, as Python's email package reads it", async () => {
+  const notice = buildBounce(
+    input({
+      kind: "success",
+      envelope: { ...input().envelope, envid: "QQ314159" },
+      failures: [{
+        recipient: "bob@example.org",
+        originalRecipient: { type: "rfc822", address: "Bob@Example.ORG" },
+        dsn: "2.0.0",
+        reason: "delivered to maildir",
+        relay: "local",
+      }, {
+        recipient: "list@example.org",
+        dsn: "2.0.0",
+        reason: "forwarded as 8DsBw0lSIIgfQSL",
+        relay: "local",
+        action: "expanded",
+      }],
+    }),
+  );
+  assert.equal(notice.returned, "headers", "headers only unless RET=FULL");
+  const parsed = await parseWithPython(
+    assemble(notice, "Subject: hello\nFrom: alice@example.test\n"),
+  );
+  assert.equal(parsed.headers.Subject, "Successful Mail Delivery Report");
+  assert.equal(parsed.headers.To, "<alice@example.test>");
+  assert.deepEqual(parsed.parts, [
+    "text/plain",
+    "message/delivery-status",
+    "text/rfc822-headers",
+  ]);
+  assert.match(parsed.text, /here is the delivery report of your message/);
+  assert.match(parsed.text, /\n<bob@example\.org>: delivered to maildir\n/);
+  assert.deepEqual(parsed.status, [
+    {
+      "Original-Envelope-Id": "QQ314159",
+      "Reporting-MTA": "dns; mx.example.test",
+      "Arrival-Date": "Mon, 25 Nov 2024 03:53:32 +0100",
+      "X-Mailsrv-Queue-ID": "8DsBw0lSIIgfQSJ",
+      "X-Mailsrv-Sender": "rfc822; alice@example.test",
+    },
+    {
+      "Original-Recipient": "rfc822; Bob@Example.ORG",
+      "Final-Recipient": "rfc822; bob@example.org",
+      "Action": "delivered",
+      "Status": "2.0.0",
+      "Diagnostic-Code": "X-Postfix; delivered to maildir",
+    },
+    {
+      "Final-Recipient": "rfc822; list@example.org",
+      "Action": "expanded",
+      "Status": "2.0.0",
+      "Diagnostic-Code": "X-Postfix; forwarded as 8DsBw0lSIIgfQSL",
+    },
+  ]);
+});
+
+Deno.test("a delay notice says how long, until when, and returns the message for RET=FULL", async () => {
+  const notice = buildBounce(
+    input({
+      kind: "delay",
+      envelope: {
+        ...input().envelope,
+        arrivalTime: T0 - 4 * 3600_000,
+        ret: "FULL",
+      },
+      failures: [input().failures[1]],
+      config: baseTestConfig({
+        myhostname: "mx.example.test",
+        bounce_size_limit: 50_000,
+        maximal_queue_lifetime: 5 * 86400,
+      }),
+    }),
+  );
+  assert.equal(notice.returned, "message");
+  const parsed = await parseWithPython(assemble(notice, ORIGINAL));
+  assert.equal(parsed.headers.Subject, "Delayed Mail (still being retried)");
+  assert.deepEqual(parsed.parts, [
+    "text/plain",
+    "message/delivery-status",
+    "message/rfc822",
+  ]);
+  assert.equal(parsed.original, ORIGINAL);
+  assert.match(parsed.text, /This is a warning only/);
+  assert.match(parsed.text, /in the queue for 4 hour\(s\)/);
+  assert.match(parsed.text, /until the message is 5 day\(s\) old/);
+  assert.deepEqual(parsed.status[1], {
+    "Final-Recipient": "rfc822; carol@far.example",
+    "Action": "delayed",
+    "Status": "4.4.1",
+    "Remote-MTA": "dns; mx.far.example",
+    "Diagnostic-Code":
+      "X-Postfix; connect to mx.far.example[192.0.2.9]:25: Connection refused",
+    "Will-Retry-Until": "Fri, 29 Nov 2024 23:54:32 +0100",
+  });
+});
+
+Deno.test("RET=HDRS returns a failure's headers only, even when it fits", () => {
+  const notice = buildBounce(
+    input({ envelope: { ...input().envelope, ret: "HDRS" } }),
+  );
+  assert.equal(notice.returned, "headers");
+  assert.match(
+    new TextDecoder().decode(notice.head),
+    /Content-Description: Undelivered Message Headers\nContent-Type: text\/rfc822-headers\n/,
+  );
+});
+
+Deno.test("a postmaster copy comes from double-bounce and goes where it is told", () => {
+  const notice = buildBounce(
+    input({
+      kind: "postmaster",
+      envelope: { ...input().envelope, sender: "" },
+      to: "postmaster@example.test",
+    }),
+  );
+  assert.deepEqual(
+    [notice.envelope.sender, notice.envelope.recipients],
+    ["double-bounce@mx.example.test", ["postmaster@example.test"]],
+  );
+  const head = new TextDecoder().decode(notice.head);
+  assert.match(head, /\nTo: <postmaster@example\.test>\n/);
+  assert.match(head, /\nSubject: Postmaster Copy: Undelivered Mail\n/);
+  assert.match(head, /\nX-Mailsrv-Sender: rfc822;\n/, "the null sender");
 });

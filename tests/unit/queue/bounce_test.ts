@@ -121,12 +121,138 @@ Deno.test("over bounce_size_limit the header block alone is returned", async () 
   }
 });
 
-Deno.test("the null sender gets no bounce; nothing is written", async () => {
+Deno.test("a failure of mail from the null sender goes to postmaster, from double-bounce", async () => {
+  await using queue = await temporaryQueue();
+  const lines: string[] = [];
+  await setupLogging({
+    hostname: "mx",
+    stderr: false,
+    sink: (l) => lines.push(l),
+  });
+  try {
+    const req = await request(queue, "");
+    const id = await sendBounce(queue.gate, req);
+    assert.ok(id);
+    const { envelope, text } = await incomingContent(queue.store, id);
+    assert.equal(envelope.sender, "double-bounce@mx.example.test");
+    assert.deepEqual(envelope.recipients.map((r) => r.address), [
+      "postmaster@example.test",
+    ]);
+    assert.match(text, /\nTo: <postmaster@example\.test>\n/);
+    assert.match(text, /\nSubject: Postmaster Copy: Undelivered Mail\n/);
+    assert.match(text, /\nAction: failed\n/);
+    assert.ok(
+      lines.some((l) =>
+        l.includes(
+          `${req.envelope.id}: postmaster non-delivery notification: ${id}`,
+        )
+      ),
+    );
+  } finally {
+    await closeLogging();
+  }
+});
+
+Deno.test("2bounce_notice_recipient names who gets the postmaster copy", async () => {
   await using queue = await temporaryQueue();
   const req = await request(queue, "");
-  assert.equal(await sendBounce(queue.gate, req), undefined);
+  const id = await sendBounce(queue.gate, {
+    ...req,
+    config: testConfig(queue.directory, {
+      "2bounce_notice_recipient": "mailadmin@elsewhere.test",
+    }),
+  });
+  const { envelope } = await incomingContent(queue.store, id!);
+  assert.deepEqual(envelope.recipients.map((r) => r.address), [
+    "mailadmin@elsewhere.test",
+  ]);
+});
+
+Deno.test("a failed postmaster copy is discarded: no triple bounce", async () => {
+  await using queue = await temporaryQueue();
+  const lines: string[] = [];
+  await setupLogging({
+    hostname: "mx",
+    stderr: false,
+    sink: (l) => lines.push(l),
+  });
+  try {
+    const req = await request(queue, "double-bounce@mx.example.test");
+    assert.equal(await sendBounce(queue.gate, req), undefined);
+    assert.deepEqual(await namesIn(queue.store.directory("incoming")), []);
+    assert.deepEqual(await namesIn(queue.store.directory("tmp")), []);
+    assert.ok(
+      lines.some((l) =>
+        l.includes(
+          `warning: ${req.envelope.id}: undeliverable postmaster notification discarded`,
+        )
+      ),
+    );
+  } finally {
+    await closeLogging();
+  }
+});
+
+Deno.test("the null sender gets no delay or success notice", async () => {
+  await using queue = await temporaryQueue();
+  const req = await request(queue, "");
+  for (const kind of ["delay", "success"] as const) {
+    const failures = req.failures.map((f) => ({
+      ...f,
+      notify: ["SUCCESS", "DELAY"] as const,
+    }));
+    assert.equal(
+      await sendBounce(queue.gate, { ...req, kind, failures }),
+      undefined,
+    );
+  }
   assert.deepEqual(await namesIn(queue.store.directory("incoming")), []);
-  assert.deepEqual(await namesIn(queue.store.directory("tmp")), []);
+});
+
+Deno.test("NOTIFY decides who is reported; nobody asked, nothing is written", async () => {
+  await using queue = await temporaryQueue();
+  await setupLogging({ hostname: "mx", stderr: false, sink: () => {} });
+  try {
+    const req = await request(queue);
+    const base = req.failures[0];
+    const failures = [
+      { ...base, recipient: "never@x.test", notify: ["NEVER"] as const },
+      { ...base, recipient: "delay@x.test", notify: ["DELAY"] as const },
+      { ...base, recipient: "default@x.test" },
+      {
+        ...base,
+        recipient: "both@x.test",
+        notify: ["SUCCESS", "FAILURE"] as const,
+      },
+    ];
+    const reported = async (kind: "failure" | "delay" | "success") => {
+      const id = await sendBounce(queue.gate, { ...req, kind, failures });
+      if (id === undefined) return [];
+      const { text } = await incomingContent(queue.store, id);
+      return [...text.matchAll(/^Final-Recipient: rfc822; (\S+)$/gm)].map(
+        (m) => m[1],
+      );
+    };
+    assert.deepEqual(await reported("failure"), [
+      "default@x.test",
+      "both@x.test",
+    ]);
+    assert.deepEqual(await reported("delay"), [
+      "delay@x.test",
+      "default@x.test",
+    ]);
+    assert.deepEqual(await reported("success"), ["both@x.test"]);
+    assert.equal(
+      await sendBounce(queue.gate, {
+        ...req,
+        failures: [failures[0], failures[1]],
+      }),
+      undefined,
+      "NEVER and DELAY only: no failure notice",
+    );
+  } finally {
+    await closeLogging();
+  }
 });
 
 Deno.test("a bounce that cannot be written rejects and leaves nothing behind", async () => {

@@ -805,7 +805,7 @@ Deno.test("a bounce that cannot be written leaves the recipient pending, and is 
   assert.deepEqual(await h.names("deferred"), []);
 });
 
-Deno.test("mail from the null sender bounces without a notice", async () => {
+Deno.test("mail from the null sender bounces to postmaster; that copy is never bounced", async () => {
   await using h = await Harness.create();
   const id = await enqueue(
     h.gate,
@@ -815,13 +815,29 @@ Deno.test("mail from the null sender bounces without a notice", async () => {
   const manager = h.manager();
   await manager.start();
   await manager.whenIdle();
-  assert.deepEqual(h.delivered(), [`${id} perm@x.test`], "nothing else");
-  assert.equal(noticeLines(h, id).length, 0);
-  assert.deepEqual(await h.names("incoming"), []);
-  assert.ok(
-    h.logged(new RegExp(`${id}: sender non-delivery notification discarded`)),
+  const copy = h.calls.find((c) => c.id !== id);
+  assert.ok(copy, "a postmaster copy was delivered");
+  assert.deepEqual(
+    h.delivered(),
+    [
+      `${id} perm@x.test`,
+      `${copy.id} postmaster@example.test`,
+    ].sort(),
+    "and nothing else: no triple bounce",
   );
+  assert.ok(
+    h.logged(
+      new RegExp(`${id}: postmaster non-delivery notification: ${copy.id}`),
+    ),
+  );
+  assert.ok(
+    h.logged(
+      new RegExp(`${copy.id}: undeliverable postmaster notification discarded`),
+    ),
+  );
+  assert.deepEqual(await h.names("incoming"), []);
   assert.ok(h.logged(new RegExp(`${id}: removed`)));
+  assert.ok(h.logged(new RegExp(`${copy.id}: removed`)));
 });
 
 // --- flush runs (mailsrv flush --site / --wait, ETRN) -------------------

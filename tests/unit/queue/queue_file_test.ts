@@ -196,8 +196,8 @@ Deno.test("every kind of corruption throws CorruptQueueFileError", async (t) => 
     ],
     [
       "future version",
-      (f) => f.replace("MAILSRV-QUEUE 1", "MAILSRV-QUEUE 2"),
-      /unsupported queue file version "2"/,
+      (f) => f.replace("MAILSRV-QUEUE 1", "MAILSRV-QUEUE 3"),
+      /unsupported queue file version "3"/,
     ],
     [
       "no empty line",
@@ -292,6 +292,43 @@ Deno.test("every kind of corruption throws CorruptQueueFileError", async (t) => 
     ],
     ["bad id", (f) => f.replace(`id=${ID}`, "id=../../x"), /bad queue ID/],
     [
+      "bad ret",
+      (f) => f.replace("protocol=ESMTP", "protocol=ESMTP\nret=ALL"),
+      /bad ret "ALL"/,
+    ],
+    [
+      "notify before any recipient",
+      (f) => f.replace("protocol=ESMTP", "protocol=ESMTP\nnotify=NEVER"),
+      /misplaced "notify" on header line 10/,
+    ],
+    [
+      "notify twice for one recipient",
+      (f) =>
+        f.replace(
+          "rcpt=P bob@example.test",
+          "rcpt=P bob@example.test\nnotify=DELAY\nnotify=NEVER",
+        ),
+      /misplaced "notify"/,
+    ],
+    [
+      "NEVER with another keyword",
+      (f) =>
+        f.replace(
+          "rcpt=P bob@example.test",
+          "rcpt=P bob@example.test\nnotify=NEVER,DELAY",
+        ),
+      /bad notify "NEVER,DELAY"/,
+    ],
+    [
+      "orcpt without a type",
+      (f) =>
+        f.replace(
+          "rcpt=P bob@example.test",
+          "rcpt=P bob@example.test\norcpt=bob@example.test",
+        ),
+      /bad orcpt/,
+    ],
+    [
       "bad body type",
       (f) => f.replace("protocol=ESMTP", "protocol=ESMTP\nbody=BINARYMIME"),
       /bad body type "BINARYMIME"/,
@@ -309,4 +346,101 @@ Deno.test("every kind of corruption throws CorruptQueueFileError", async (t) => 
       /header line 8 is not valid UTF-8/,
     );
   });
+});
+
+Deno.test("DSN fields make a version 2 file, in the documented format", () => {
+  const envelope = testEnvelope(["bob@example.test", "carol@example.test"], {
+    ret: "HDRS",
+    envid: "QQ 314%159",
+    recipientDsn: new Map([["bob@example.test", {
+      notify: ["SUCCESS", "FAILURE"],
+      orcpt: { type: "rfc822", address: "Bob@Example.TEST" },
+    }]]),
+  });
+  const file = text(queueFile("Hi\n", envelope));
+  assert.equal(
+    file,
+    [
+      "MAILSRV-QUEUE 2",
+      `id=${ID}`,
+      "arrival=1700000000123",
+      "size=000000000000003",
+      "sender=alice@example.test",
+      "client_name=client.example.test",
+      "client_address=192.0.2.7",
+      "helo=client.example.test",
+      "protocol=ESMTP",
+      "ret=HDRS",
+      "envid=QQ 314%25159",
+      "rcpt=P bob@example.test",
+      "notify=SUCCESS,FAILURE",
+      "orcpt=rfc822;Bob@Example.TEST",
+      "rcpt=P carol@example.test",
+      "",
+      "Hi",
+      "",
+    ].join("\n"),
+  );
+  const bytes = queueFile("Hi\n", envelope);
+  const parsed = parseQueueFile(bytes, bytes.length);
+  assert.equal(parsed.ret, "HDRS");
+  assert.equal(parsed.envid, "QQ 314%159");
+  assert.deepEqual(parsed.recipients[0].notify, ["SUCCESS", "FAILURE"]);
+  assert.deepEqual(parsed.recipients[0].orcpt, {
+    type: "rfc822",
+    address: "Bob@Example.TEST",
+  });
+  assert.equal(parsed.recipients[1].notify, undefined);
+  assert.equal(parsed.recipients[1].orcpt, undefined);
+  for (const r of parsed.recipients) {
+    assert.equal(bytes[r.statusOffset], statusByte("pending"));
+  }
+});
+
+Deno.test("an envelope without DSN parameters is still written as version 1", () => {
+  const envelope = testEnvelope(["bob@example.test"], {
+    // Only recipients that are not in the message count.
+    recipientDsn: new Map([["other@example.test", { notify: ["NEVER"] }]]),
+  });
+  assert.match(text(queueFile("x\n", envelope)), /^MAILSRV-QUEUE 1\n/);
+});
+
+Deno.test("a version 1 file written before DSN existed still reads", () => {
+  const file = [
+    "MAILSRV-QUEUE 1",
+    `id=${ID}`,
+    "arrival=1700000000123",
+    "size=000000000000003",
+    "sender=alice@example.test",
+    "client_name=client.example.test",
+    "client_address=192.0.2.7",
+    "helo=client.example.test",
+    "protocol=ESMTP",
+    "rcpt=D bob@example.test",
+    "rcpt=P carol@example.test",
+    "",
+    "Hi\n",
+  ].join("\n");
+  const bytes = fromText(file);
+  const parsed = parseQueueFile(bytes, bytes.length);
+  assert.deepEqual(
+    parsed.recipients.map((r) => [r.address, r.status, r.notify, r.orcpt]),
+    [
+      ["bob@example.test", "delivered", undefined, undefined],
+      ["carol@example.test", "pending", undefined, undefined],
+    ],
+  );
+  assert.equal(parsed.ret, undefined);
+  assert.equal(parsed.envid, undefined);
+});
+
+Deno.test("status byte W is a pending recipient whose delay notice went out", () => {
+  const bytes = queueFile("x\n", testEnvelope(["a@x.test", "b@x.test"]));
+  const { recipients } = parseQueueFile(bytes, bytes.length);
+  bytes[recipients[1].statusOffset] = "W".charCodeAt(0);
+  const after = parseQueueFile(bytes, bytes.length).recipients;
+  assert.deepEqual(after.map((r) => [r.status, r.delayWarned]), [
+    ["pending", undefined],
+    ["pending", true],
+  ]);
 });

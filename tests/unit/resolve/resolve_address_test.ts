@@ -6,7 +6,6 @@ import {
   type DomainFacts,
   resolveAddress,
 } from "../../../src/resolve/resolve_address.ts";
-import { NO_OUTBOUND_TRANSPORT } from "../../../src/resolve/resolved_address.ts";
 
 const config = {
   mydestination: ["example.org", "localhost"],
@@ -113,10 +112,15 @@ Deno.test("resolveAddress: every class with its transport and reason", () => {
     relayDomain: true,
   });
   assert.equal(relay.addressClass, "relay");
-  assert.deepEqual(relay.transport, NO_OUTBOUND_TRANSPORT);
+  assert.equal(relay.reason, 'domain "relayed.test" is in relay_domains');
+  assert.deepEqual(relay.transport, { name: "relay", nexthop: "relayed.test" });
   const remote = resolve("a@remote.test");
   assert.equal(remote.addressClass, "remote");
-  assert.deepEqual(remote.transport, NO_OUTBOUND_TRANSPORT);
+  assert.equal(
+    remote.reason,
+    'domain "remote.test" is not a local, virtual or relay domain',
+  );
+  assert.deepEqual(remote.transport, { name: "smtp", nexthop: "remote.test" });
   const refused = resolve("a%remote.test@example.org");
   assert.equal(refused.addressClass, "refused");
   assert.equal(refused.transport, undefined);

@@ -121,7 +121,7 @@ Deno.test("a full transaction over TCP is queued and acknowledged", async () => 
     assert.equal(await c.reply(), "220 mx.example.org ESMTP mailsrv\r\n");
     assert.match(
       await c.ask("EHLO client.example"),
-      /^250-mx\.example\.org\r\n250-PIPELINING\r\n.*250 8BITMIME\r\n$/s,
+      /^250-mx\.example\.org\r\n250-PIPELINING\r\n.*250-8BITMIME\r\n250 DSN\r\n$/s,
     );
     assert.equal(
       await c.ask("MAIL FROM:<a@client.example>"),

@@ -63,7 +63,7 @@ Deno.test("events out of phase are adapter bugs and throw", () => {
 Deno.test("EHLO lists the extensions offered", () => {
   const d = connected();
   assert.deepEqual(d.command("EHLO client.example"), [
-    "250-mx.example.org\n250-PIPELINING\n250-SIZE 10240000\n250-VRFY\n250-ETRN\n250-ENHANCEDSTATUSCODES\n250 8BITMIME",
+    "250-mx.example.org\n250-PIPELINING\n250-SIZE 10240000\n250-VRFY\n250-ETRN\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n250 DSN",
   ]);
   assert.equal(d.session.helo, "client.example");
   assert.equal(d.session.protocol, "ESMTP");
@@ -183,8 +183,11 @@ Deno.test("RCPT TO syntax errors", () => {
   assert.deepEqual(d.command("RCPT TO:<a@-b>"), [
     "501 5.1.3 Bad recipient address syntax",
   ]);
-  assert.deepEqual(d.command("RCPT TO:<a@b.example> NOTIFY=NEVER"), [
-    "555 5.5.4 Unsupported option: NOTIFY=NEVER",
+  assert.deepEqual(d.command("RCPT TO:<a@b.example> XFORWARD=1"), [
+    "555 5.5.4 Unsupported option: XFORWARD=1",
+  ]);
+  assert.deepEqual(d.command("RCPT TO:<a@b.example> NOTIFY=ALWAYS"), [
+    "501 5.5.4 Error: Bad NOTIFY parameter syntax",
   ]);
 });
 

@@ -17,6 +17,7 @@ const SENT_MAILDIR: DeliveryResult = {
   dsn: "2.0.0",
   reason: "delivered to maildir",
   relay: "local",
+  dsnAction: "delivered",
 };
 const SENT_MAILBOX: DeliveryResult = {
   ...SENT_MAILDIR,
@@ -311,6 +312,7 @@ Deno.test("local: an alias answers for each of its targets, for one log line eac
       dsn: "2.0.0",
       reason: "delivered to maildir; delivered to maildir; forwarded as NEWID",
       relay: "local",
+      dsnAction: "expanded",
       targets: [
         sent("bob@mx.example.org", "delivered to maildir"),
         sent("carol@mx.example.org", "delivered to maildir"),

@@ -10,8 +10,11 @@ import { createResolver } from "../../../../src/dns/resolver.ts";
 import { createMapCache } from "../../../../src/maps/mod.ts";
 import {
   createSmtpAgent,
+  type SmtpAgent,
   type SmtpMessage,
 } from "../../../../src/delivery/smtp/smtp_agent.ts";
+import type { DeliveryResult } from "../../../../src/delivery/types.ts";
+import { createDestinationScheduler } from "../../../../src/delivery/destination_scheduler.ts";
 import { createTransactionBatcher } from "../../../../src/delivery/smtp/transaction_batcher.ts";
 import type { Config } from "../../../../src/config/types.ts";
 import { baseTestConfig } from "../../../helpers/test_config.ts";
@@ -48,7 +51,10 @@ interface World {
   dns: TestDnsServer;
   server: FakeSmtpServer;
   config: (more?: Partial<Config>) => Config;
-  agent: ReturnType<typeof createSmtpAgent>;
+  /** The agent, with the per-recipient results only. */
+  agent: (...args: Parameters<SmtpAgent>) => Promise<DeliveryResult[]>;
+  /** The agent as the router sees it. */
+  raw: SmtpAgent;
 }
 
 async function withWorld(
@@ -66,11 +72,13 @@ async function withWorld(
       rotate: false,
     }),
   });
+  const raw = createSmtpAgent({ maps: createMapCache(), resolver });
   try {
     await fn({
       dns,
       server,
-      agent: createSmtpAgent({ maps: createMapCache(), resolver }),
+      raw,
+      agent: async (...args) => (await raw(...args)).results,
       config: (more = {}) =>
         baseTestConfig({
           myhostname: "home.test",
@@ -161,12 +169,16 @@ Deno.test("no MX: the domain's own address; an unreachable resolver defers", asy
       }),
     }),
   });
-  const [result] = await offline(
+  const delivery = await offline(
     message(["x@far.test"]),
     "far.test",
     baseTestConfig(),
   );
+  const [result] = delivery.results;
   assert.deepEqual([result.outcome, result.dsn], ["deferred", "4.4.3"]);
+  // The destination as a whole is unreachable: the scheduler's business.
+  assert.equal(delivery.reached, false);
+  assert.equal(delivery.unreachable?.dsn, "4.4.3");
 });
 
 Deno.test("no host takes the mail: deferred with the last connection failure", async () => {
@@ -255,8 +267,11 @@ Deno.test("SASL: credentials by nexthop from a private table; a table others can
 });
 
 Deno.test("recipients of one message at one nexthop share one transaction", async () => {
-  await withWorld(ZONE, {}, async ({ server, agent, config }) => {
-    const send = createTransactionBatcher(agent);
+  await withWorld(ZONE, {}, async ({ server, raw, config }) => {
+    const send = createTransactionBatcher(
+      raw,
+      createDestinationScheduler({ initial: () => 5, deadFor: () => 1000 }),
+    );
     const base = message([]);
     const one = (recipient: string) =>
       send(
@@ -276,5 +291,43 @@ Deno.test("recipients of one message at one nexthop share one transaction", asyn
       "b@far.test",
       "c@far.test",
     ]]);
+  });
+});
+
+Deno.test("a destination no host answers is left alone; its next messages wait without a connection", async () => {
+  await withWorld(ZONE, {}, async ({ raw, config }) => {
+    let now = 1_000_000;
+    let attempts = 0;
+    const counting: SmtpAgent = (...args) => {
+      attempts++;
+      return raw(...args);
+    };
+    const send = createTransactionBatcher(
+      counting,
+      createDestinationScheduler({
+        now: () => now,
+        initial: () => 5,
+        deadFor: () => 300_000,
+      }),
+    );
+    const base = message([]);
+    const one = (queueId: string) =>
+      send(
+        { ...base, queueId, recipient: "x@far.test", arrivalTime: 0 },
+        "[127.0.0.2]:9",
+        config(),
+      );
+    const first = await one("Q1");
+    assert.match(first.reason, /^connect to .*Connection refused$/);
+    const second = await one("Q2");
+    assert.equal(second.outcome, "deferred");
+    assert.match(
+      second.reason,
+      /^delivery temporarily suspended: connect to .*Connection refused$/,
+    );
+    assert.equal(attempts, 1, "no connection for the second message");
+    now += 300_001;
+    await one("Q3");
+    assert.equal(attempts, 2, "tried again after minimal_backoff_time");
   });
 });

@@ -40,6 +40,7 @@ Deno.test("deliverVirtual: mbox per map, with Delivered-To", async () => {
       dsn: "2.0.0",
       reason: "delivered to mailbox",
       relay: "virtual",
+      dsnAction: "delivered",
     });
     const mbox = await Deno.readTextFile(
       join(config.virtual_mailbox_base, "one.test", "alice"),
@@ -158,6 +159,7 @@ Deno.test("deliverVirtual: aliases fan out to virtual mailboxes", async () => {
     );
     assert.equal(result.outcome, "sent", result.reason);
     assert.equal(result.reason, "delivered to mailbox; delivered to maildir");
+    assert.equal(result.dsnAction, "expanded", "a success notice says so");
     const base = config.virtual_mailbox_base;
     const mbox = await Deno.readTextFile(join(base, "one.test/alice"));
     assert.match(mbox, /Delivered-To: alice@one\.test\n/);
