@@ -295,3 +295,50 @@ Deno.test("a one-shot run holds the queue: start waits for it, a second run is r
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("defer_transports holds mail without an attempt; a flush delivers it; the ip-up hook clears it", async () => {
+  const home = await dialupHome();
+  await linkUp(home);
+  const daemon = await startDaemon({
+    home,
+    params: {
+      alias_maps: `hash:${join(home, "aliases")}`,
+      defer_transports: "local",
+    },
+  });
+  try {
+    const held = await send(daemon, "link@localhost");
+    await waitDeferred(daemon, [held]);
+    assert.match(
+      daemon.log(),
+      new RegExp(
+        `${held}: to=<link@localhost>, .*dsn=4\\.3\\.2, status=deferred \\(deferred transport\\)`,
+      ),
+    );
+    assert.equal(await deliveredCount(home), 0, "no attempt was made");
+
+    const flushed = await flush(daemon, "--wait");
+    assert.equal(flushed.code, 0, flushed.stderr);
+    assert.equal(
+      flushed.stdout,
+      "flush: 1 message: 1 sent, 0 deferred, 0 bounced\n",
+    );
+    assert.equal(await deliveredCount(home), 1);
+
+    // ip-up of the "defer only while the link is down" style.
+    for (
+      const args of [["postconf", "-e", "defer_transports="], ["reload"]]
+    ) {
+      const r = await runMailsrv([...args, "--config", daemon.configPath]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    await send(daemon, "link@localhost");
+    await waitFor(
+      "delivery without a flush",
+      async () => (await deliveredCount(home)) === 2 || undefined,
+    );
+  } finally {
+    await daemon.stop();
+    await Deno.remove(home, { recursive: true });
+  }
+});
