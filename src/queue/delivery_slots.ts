@@ -4,14 +4,14 @@
  * DESCRIPTION
  *   The queue manager takes a slot before it hands a recipient to a
  *   delivery agent and gives it back when the agent answers, so at most
- *   default_destination_concurrency_limit deliveries run at once. The
+ *   default_process_limit deliveries run at once. The
  *   limit is read on every decision, so a reload applies at once (a lower
  *   limit drains as slots come back). Waiters are served first come,
  *   first served. On stop, waiters are turned away (`acquire` resolves to
  *   undefined) so no new delivery starts.
  *
- *   No per-destination windows or feedback (Postfix qmgr_queue.c): one
- *   total, which is what a small site needs.
+ *   One total; the windows per destination are the router's
+ *   (`delivery/destination_scheduler.ts`).
  */
 
 /** Gives a slot back; calling it again does nothing. */

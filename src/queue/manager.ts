@@ -4,9 +4,10 @@
  * DESCRIPTION
  *   The manager keeps the ACTIVE SET, the messages it is delivering, in
  *   memory; everything else stays on disk. The set holds at most
- *   qmgr_message_active_limit messages, and at most
- *   default_destination_concurrency_limit deliveries run at once over all
- *   of them, so a large queue costs disk, not memory.
+ *   qmgr_message_active_limit messages, and at most default_process_limit
+ *   deliveries run at once over all of them (as Postfix caps each delivery
+ *   agent service), so a large queue costs disk, not memory; per
+ *   destination, the router's scheduler limits them further.
  *
  *   Where messages come from:
  *
@@ -157,9 +158,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   const { store, config } = options;
   const now = options.now ?? Date.now;
   const schedule = options.schedule ?? timerSchedule;
-  const slots = createDeliverySlots(() =>
-    config().default_destination_concurrency_limit
-  );
+  const slots = createDeliverySlots(() => config().default_process_limit);
   const context: DeliveryAttemptContext = {
     store,
     enqueue: options.enqueue,

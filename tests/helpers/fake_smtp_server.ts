@@ -25,6 +25,8 @@ export interface FakeSmtpScript {
   silentAt?: string;
   /** PEM certificate chain and key: STARTTLS is offered and works. */
   tls?: { cert: string; key: string };
+  /** Close the connection right after each accepted message. */
+  closeAfterMessage?: boolean;
   /** AUTH: the accepted user and password (offers PLAIN LOGIN). */
   auth?: { user: string; password: string; mechanisms?: string };
 }
@@ -96,6 +98,10 @@ function serve(
         inData = false;
         messages.push({ sender, recipients, data });
         send(script.final ?? "250 2.0.0 Ok: queued as FAKE");
+        if (script.closeAfterMessage) {
+          socket.end();
+          return false;
+        }
       } else {
         data += `${line}\r\n`;
       }

@@ -93,6 +93,7 @@ export const QUEUE_PARAMETERS = [
     name: "default_destination_concurrency_limit",
     kind: "integer",
     defaultValue: "20",
-    description: "The most deliveries in progress at once.",
+    description: "The most deliveries at once to one destination, for " +
+      "transports without a limit of their own.",
   },
 ] as const satisfies readonly Parameter[];

@@ -17,13 +17,6 @@ import type { Parameter } from "../parameter_row.ts";
 /** The scheduler's parameters. */
 export const SCHEDULER_PARAMETERS = [
   {
-    name: "default_destination_concurrency_limit",
-    kind: "integer",
-    defaultValue: "20",
-    description: "The most deliveries at once to one destination, for " +
-      "transports without a limit of their own.",
-  },
-  {
     name: "initial_destination_concurrency",
     kind: "integer",
     defaultValue: "5",

@@ -130,6 +130,21 @@ export const SMTP_CLIENT_PARAMETERS = [
       "transaction (0: no limit).",
   },
   {
+    name: "smtp_connection_cache_time_limit",
+    kind: "duration",
+    defaultValue: "2s",
+    minimum: 0,
+    description: "How long an SMTP session stays open, idle, for the next " +
+      "message to the same nexthop (0: QUIT after each message).",
+  },
+  {
+    name: "smtp_connection_reuse_time_limit",
+    kind: "duration",
+    defaultValue: "300s",
+    description: "How long one SMTP connection may be reused for new " +
+      "messages.",
+  },
+  {
     name: "smtp_host_lookup",
     kind: "list",
     defaultValue: "dns",

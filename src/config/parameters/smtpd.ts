@@ -42,7 +42,8 @@ export const SMTPD_PARAMETERS = [
     name: "default_process_limit",
     kind: "integer",
     defaultValue: "100",
-    description: "The most SMTP sessions served at once.",
+    description: "The most SMTP sessions served at once, and the most " +
+      "deliveries in progress at once over all destinations.",
   },
   {
     name: "smtpd_forbid_bare_newline",

@@ -33,8 +33,11 @@
  *   to the DNS servers and the next hops, read access to the password
  *   table and CA file.
  *
- *   Does NOT keep connections between messages, limit concurrency per
- *   destination, or remember dead hosts (the queue manager's work).
+ *   After a transaction the session is kept open for the next message to
+ *   the same nexthop (`session_cache.ts`, smtp_connection_cache_time_limit).
+ *
+ *   Does NOT limit concurrency per destination or remember dead hosts
+ *   (`../destination_scheduler.ts` does, around it).
  */
 import { lookup as nativeLookup } from "node:dns/promises";
 import { isIP } from "node:net";
@@ -59,13 +62,17 @@ import {
   type TlsSetup,
 } from "./client_connection.ts";
 import {
+  type ClientSession,
   type Envelope,
+  type EnvelopeRecipient,
   openClientSession,
+  type RecipientOutcome,
   SessionFailure,
   type SessionSettings,
   type SessionTimeouts,
 } from "./client_session.ts";
 import { type NextHop, parseNextHop } from "./next_hop.ts";
+import { createSessionCache } from "./session_cache.ts";
 import {
   parseCredentials,
   passwordLookupKeys,
@@ -83,9 +90,13 @@ import {
 export interface SmtpMessage {
   readonly queueId: string;
   readonly sender: string;
-  readonly recipients: readonly string[];
+  /** The recipients, with their DSN NOTIFY and ORCPT as on the wire. */
+  readonly recipients: readonly EnvelopeRecipient[];
   readonly size: number;
   readonly bodyType?: "7BIT" | "8BITMIME";
+  /** DSN RET and ENVID (xtext), passed on when the server offers DSN. */
+  readonly ret?: "FULL" | "HDRS";
+  readonly envid?: string;
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
 }
 
@@ -330,6 +341,7 @@ function caReader(): (path: string) => string | undefined {
 export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
   let resolver = options.resolver;
   let resolvConfPath = "";
+  const cache = createSessionCache();
   const readCa = caReader();
 
   function resolverFor(config: Config): Resolver {
@@ -367,11 +379,39 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     if (plan.kind === "fail") return everyone(plan.result);
     const envelope: Envelope = {
       sender: message.sender,
-      recipients: message.recipients.map((address) => ({ address })),
+      recipients: message.recipients,
       size: message.size,
       body: message.bodyType,
+      ret: message.ret,
+      envid: message.envid,
       content: () => streamOf(message.content),
     };
+    const cached = cache.take(nexthop);
+    if (cached) {
+      const outcomes = await cached.session.send(envelope);
+      // A cached connection the server closed meanwhile fails at once;
+      // then the mail goes on a fresh one, as Postfix does.
+      const stale = !cached.session.usable &&
+        outcomes.every((o) =>
+          o.status === "deferred" && /while sending MAIL FROM$/.test(o.reason)
+        );
+      if (!stale) {
+        const results = resultsOf(
+          outcomes,
+          envelope,
+          cached.session,
+          cached.peer,
+        );
+        await cache.keep(
+          nexthop,
+          cached,
+          config.smtp_connection_cache_time_limit * 1000,
+          config.smtp_connection_reuse_time_limit * 1000,
+        );
+        return { results, reached: true };
+      }
+      await cached.session.quit();
+    }
     let last: Failure | undefined;
     let sessions = 0;
     for (const target of plan.targets) {
@@ -413,6 +453,7 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
         : undefined,
     });
     let connection: SmtpClientConnection;
+    const openedAt = Date.now();
     try {
       const wrapper = config.smtp_tls_wrappermode && level !== "none"
         ? tlsSetup()
@@ -508,17 +549,38 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
       return { kind: "session-ended", failure };
     }
     const outcomes = await session.send(envelope);
-    await session.quit();
-    return {
-      kind: "done",
-      results: outcomes.map((o) => ({
-        outcome: o.status,
-        dsn: o.dsn,
-        reason: o.reason,
-        relay: peer,
-      })),
-    };
+    const results = resultsOf(outcomes, envelope, session, peer);
+    await cache.keep(
+      nexthop,
+      { session, peer, openedAt },
+      config.smtp_connection_cache_time_limit * 1000,
+      config.smtp_connection_reuse_time_limit * 1000,
+    );
+    return { kind: "done", results };
   }
+}
+
+/** The recipients' results from the server's answers. */
+function resultsOf(
+  outcomes: readonly RecipientOutcome[],
+  envelope: Envelope,
+  session: ClientSession,
+  peer: string,
+): DeliveryResult[] {
+  // A server without DSN cannot report success itself: this host says
+  // "relayed" to a recipient that asked (RFC 3461 §5.2.2).
+  const relayed = (i: number) =>
+    !session.offers.dsn &&
+    (envelope.recipients[i].notify ?? "").split(",").includes("SUCCESS");
+  return outcomes.map((o, i) => ({
+    outcome: o.status,
+    dsn: o.dsn,
+    reason: o.reason,
+    relay: peer,
+    ...(o.status === "sent" && relayed(i)
+      ? { dsnAction: "relayed" as const }
+      : {}),
+  }));
 }
 
 function toResult(failure: Failure): DeliveryResult {

@@ -20,6 +20,8 @@
 import type { Config } from "../../config/types.ts";
 import type { DeliveryMessage, DeliveryResult } from "../types.ts";
 import type { SmtpAgent } from "./smtp_agent.ts";
+import type { EnvelopeRecipient } from "./client_session.ts";
+import { encodeXtext, orcptParameter } from "../../common/xtext.ts";
 import type { DestinationScheduler } from "../destination_scheduler.ts";
 
 /** Delivers one recipient by SMTP, sharing a transaction when it can. */
@@ -39,6 +41,16 @@ interface Batch {
   readonly nexthop: string;
   readonly config: Config;
   readonly waiting: Waiting[];
+}
+
+/** A recipient with its DSN parameters as RCPT TO carries them. */
+function wireRecipient(message: DeliveryMessage): EnvelopeRecipient {
+  const dsn = message.dsn;
+  return {
+    address: message.recipient,
+    notify: dsn?.notify?.join(","),
+    orcpt: dsn?.orcpt ? orcptParameter(dsn.orcpt) : undefined,
+  };
 }
 
 /** Creates the batcher around an agent. */
@@ -70,9 +82,13 @@ export function createTransactionBatcher(
         {
           queueId: first.queueId,
           sender: first.sender,
-          recipients: batch.waiting.map((w) => w.message.recipient),
+          recipients: batch.waiting.map((w) => wireRecipient(w.message)),
           size: first.size,
           bodyType: first.bodyType,
+          ret: first.dsn?.ret,
+          envid: first.dsn?.envid === undefined
+            ? undefined
+            : encodeXtext(first.dsn.envid),
           content: first.content,
         },
         batch.nexthop,

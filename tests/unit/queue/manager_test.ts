@@ -544,9 +544,9 @@ Deno.test("the active set never exceeds qmgr_message_active_limit; the rest wait
   assert.deepEqual(await h.names("active"), []);
 });
 
-Deno.test("deliveries in flight never exceed default_destination_concurrency_limit", async () => {
+Deno.test("deliveries in flight never exceed default_process_limit", async () => {
   await using h = await Harness.create({
-    default_destination_concurrency_limit: 3,
+    default_process_limit: 3,
   });
   const recipients = Array.from({ length: 8 }, (_, i) => `r${i}@x.test`);
   const id = await h.enqueue(recipients);
@@ -594,7 +594,7 @@ Deno.test("stop waits for deliveries in flight until the deadline", async () => 
 
 Deno.test("after a stop at the deadline, unfinished work stays in active/ and resumes once", async () => {
   await using h = await Harness.create({
-    default_destination_concurrency_limit: 1,
+    default_process_limit: 1,
   });
   const id = await h.enqueue(["first@x.test", "second@x.test"]);
   const agent = gate();

@@ -41,7 +41,7 @@ function message(recipients: string[]): SmtpMessage {
   return {
     queueId: "TESTQUEUEID0001",
     sender: "alice@home.test",
-    recipients,
+    recipients: recipients.map((address) => ({ address })),
     size: bytes.length,
     content: () => Promise.resolve(new Blob([bytes]).stream()),
   };
@@ -242,6 +242,8 @@ Deno.test("SASL: credentials by nexthop from a private table; a table others can
           smtp_sasl_auth_enable: true,
           smtp_sasl_password_maps: `hash:${table}`,
           smtp_sasl_security_options: ["noanonymous"],
+          // A fresh session each time, so the table is read each time.
+          smtp_connection_cache_time_limit: 0,
         });
         const [sent] = await agent(message(["x@far.test"]), nexthop, settings);
         assert.equal(sent.outcome, "sent");
@@ -330,4 +332,86 @@ Deno.test("a destination no host answers is left alone; its next messages wait w
     await one("Q3");
     assert.equal(attempts, 2, "tried again after minimal_backoff_time");
   });
+});
+
+Deno.test("DSN: NOTIFY and ORCPT go on to a server that offers DSN; without it, a SUCCESS request is answered here as relayed", async () => {
+  for (const offersDsn of [true, false]) {
+    await withWorld(
+      ZONE,
+      { extensions: offersDsn ? ["PIPELINING", "DSN"] : ["PIPELINING"] },
+      async ({ server, raw, config }) => {
+        const send = createTransactionBatcher(
+          raw,
+          createDestinationScheduler({ initial: () => 5, deadFor: () => 1000 }),
+        );
+        const result = await send(
+          {
+            ...message([]),
+            recipient: "bob@far.test",
+            arrivalTime: 0,
+            dsn: {
+              ret: "HDRS",
+              envid: "id 1",
+              notify: ["SUCCESS", "FAILURE"],
+              orcpt: { type: "rfc822", address: "Bob+x@far.test" },
+            },
+          },
+          `[127.0.0.1]:${server.port}`,
+          config(),
+        );
+        assert.equal(result.outcome, "sent");
+        const [mail, rcpt] = server.transcripts[0].slice(1, 3);
+        if (offersDsn) {
+          assert.match(mail, / RET=HDRS ENVID=id\+201$/);
+          assert.equal(
+            rcpt,
+            "RCPT TO:<bob@far.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bx@far.test",
+          );
+          assert.equal(result.dsnAction, undefined);
+        } else {
+          assert.equal(rcpt, "RCPT TO:<bob@far.test>");
+          assert.equal(result.dsnAction, "relayed");
+        }
+      },
+    );
+  }
+});
+
+Deno.test("the next message to the same nexthop reuses the open session; a session the server closed is replaced", async () => {
+  await withWorld(ZONE, {}, async ({ server, agent, config }) => {
+    const nexthop = `[127.0.0.1]:${server.port}`;
+    for (const who of ["a", "b", "c"]) {
+      const [result] = await agent(
+        message([`${who}@far.test`]),
+        nexthop,
+        config(),
+      );
+      assert.equal(result.outcome, "sent");
+    }
+    assert.equal(server.transcripts.length, 1, "one connection");
+    assert.equal(server.messages.length, 3);
+    assert.deepEqual(
+      server.transcripts[0].filter((l) => l === "EHLO home.test").length,
+      1,
+    );
+  });
+  // The server closes each session after its message: the cached one is
+  // found dead at MAIL FROM and the mail goes on a fresh connection.
+  await withWorld(
+    ZONE,
+    { closeAfterMessage: true },
+    async ({ server, agent, config }) => {
+      const nexthop = `[127.0.0.1]:${server.port}`;
+      for (const who of ["a", "b"]) {
+        const [result] = await agent(
+          message([`${who}@far.test`]),
+          nexthop,
+          config(),
+        );
+        assert.equal(result.outcome, "sent", result.reason);
+      }
+      assert.equal(server.transcripts.length, 2);
+      assert.equal(server.messages.length, 2);
+    },
+  );
 });
