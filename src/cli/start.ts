@@ -7,6 +7,7 @@ import { configFor } from "./daemon_client.ts";
 import { controlRequest, DaemonNotRunningError } from "../master/control.ts";
 import { logDestinations } from "../master/logging.ts";
 import { selfCommand } from "../common/self_command.ts";
+import { heldByOneShotRun } from "../master/queue_lock.ts";
 
 const READY_TIMEOUT_MS = 30_000;
 const STDERR_LIMIT = 64 * 1024;
@@ -63,7 +64,8 @@ export const startCommand: Command = {
     `Starts the daemon detached from the terminal and returns once it accepts
 connections, writing its pid to $queue_directory/pid/master.pid. Fails if a
 daemon already runs on the same queue or if the daemon cannot start (the
-reason is printed).`,
+reason is printed). While a one-shot \`mailsrv flush\` delivers from the queue,
+the daemon waits for it to finish, and so does this command.`,
   options: {},
   async run(context) {
     const config = await configFor(context);
@@ -89,9 +91,21 @@ reason is printed).`,
     const stderr = collect(child.stderr);
     let exited: Deno.CommandStatus | undefined;
     child.status.then((s) => exited = s);
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let deadline = Date.now() + READY_TIMEOUT_MS;
+    let toldWaiting = false;
     while (Date.now() < deadline) {
       if (exited) break;
+      // A one-shot run holds the queue: the daemon waits, and so do we.
+      const holder = await heldByOneShotRun(config.queue_directory);
+      if (holder) {
+        if (!toldWaiting) {
+          context.print(
+            `mailsrv: waiting for the one-shot queue run (pid ${holder.pid}) to finish\n`,
+          );
+          toldWaiting = true;
+        }
+        deadline = Date.now() + READY_TIMEOUT_MS;
+      }
       const pid = await ping(config.queue_directory);
       if (pid) {
         stderr.cancel();

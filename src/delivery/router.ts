@@ -16,9 +16,10 @@
  *     none          → a refused address (a relay trick): deferred 4.4.1
  *
  *   A transport listed in defer_transports is deferred without an
- *   attempt ("deferred transport", 4.3.2) unless the queue run was asked
- *   for by a flush (`flushing`), as Postfix's qmgr does for `postqueue
- *   -f`. SMTP recipients of one message that share a nexthop go out in
+ *   attempt ("deferred transport", 4.3.2) unless the attempt was asked
+ *   for by a flush (the message's `flushRequested`: `mailsrv flush`,
+ *   ETRN), as Postfix's qmgr does for `postqueue -f` (QMGR_FLUSH_DFXP).
+ *   While a flush runs (`flushing`) dead destinations are tried too. SMTP recipients of one message that share a nexthop go out in
  *   one transaction (`smtp/transaction_batcher.ts`). Deliveries at once
  *   are limited per destination (`destination_scheduler.ts`): per SMTP
  *   nexthop with slow start and dead-destination backoff, per local
@@ -58,7 +59,7 @@ export type RouterOptions =
   & {
     /** The DNS resolver for SMTP (default: one following resolv_conf). */
     readonly dns?: Resolver;
-    /** True while a flush asked for the queue run (defer_transports lifted). */
+    /** True while a flush run is under way (dead destinations are tried). */
     readonly flushing?: () => boolean;
   };
 
@@ -128,7 +129,7 @@ export function createRouter(
     }
     const transport = resolved.transport ?? REFUSED_ADDRESS_TRANSPORT;
     if (
-      isDeferredTransport(transport.name, current) && !options.flushing?.()
+      isDeferredTransport(transport.name, current) && !message.flushRequested
     ) {
       return {
         outcome: "deferred",

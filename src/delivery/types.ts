@@ -80,6 +80,11 @@ export interface DeliveryMessage {
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
   /** DSN parameters of the message and this recipient, if any. */
   readonly dsn?: DeliveryDsn;
+  /**
+   * The attempt was asked for by a flush (`mailsrv flush`, ETRN): mail
+   * for defer_transports is delivered too (Postfix QMGR_FLUSH_DFXP).
+   */
+  readonly flushRequested?: boolean;
 }
 
 /** Thrown by agents; `temporary` decides defer versus bounce. */

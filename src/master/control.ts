@@ -5,7 +5,11 @@
  *   `mailsrv stop|status|reload|flush` connect to the Unix socket
  *   `$queue_directory/private/control` (mode 0600 in a 0700 directory, so
  *   only the mail system's owner and root may use it), send one JSON line
- *   `{"command":"status"}` and read one JSON line back. A socket replaces
+ *   `{"command":"status"}` (plus the command's own fields, e.g.
+ *   `{"command":"flush","site":"example.com","wait":true}`) and read one
+ *   JSON line back. A command that runs for a while may first send
+ *   progress lines `{"progress":{…}}` (`flush --wait`: one per message);
+ *   the reply is the first line without `progress`. A socket replaces
  *   signals because `Deno.kill` needs an unrestricted run permission.
  *
  *   This file does not decide what a command does; the daemon passes its
@@ -25,8 +29,22 @@ export interface ControlReply {
   readonly [field: string]: unknown;
 }
 
+/** A request: the command name and its own fields. */
+export interface ControlRequest {
+  readonly command: string;
+  readonly [field: string]: unknown;
+}
+
+/** Sends one progress line to the client (ignored once it has gone). */
+export type ControlProgress = (
+  event: Readonly<Record<string, unknown>>,
+) => void;
+
 /** Handlers by command name. */
-export type ControlHandlers = Record<string, () => Promise<ControlReply>>;
+export type ControlHandlers = Record<
+  string,
+  (request: ControlRequest, progress: ControlProgress) => Promise<ControlReply>
+>;
 
 /** The daemon could not be reached: no socket, or nobody listening. */
 export class DaemonNotRunningError extends Error {
@@ -65,27 +83,38 @@ export async function refuseIfRunning(queueDirectory: string): Promise<void> {
 
 const MAX_REQUEST = 4096;
 
-async function readLine(conn: Deno.Conn, limit: number): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buf = new Uint8Array(4096);
-  while (total < limit) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    const chunk = buf.slice(0, n);
-    chunks.push(chunk);
-    total += n;
-    if (chunk.includes(10)) break;
+/** Reads newline-terminated lines from a connection, up to a limit each. */
+class LineReader {
+  #pending = new Uint8Array(0);
+  #closed = false;
+  readonly #buffer = new Uint8Array(4096);
+  constructor(readonly conn: Deno.Conn) {}
+
+  /** The next line without its newline; "" at the end of input. */
+  async next(limit: number): Promise<string> {
+    for (;;) {
+      const nl = this.#pending.indexOf(10);
+      if (nl >= 0) {
+        const line = this.#pending.subarray(0, nl);
+        this.#pending = this.#pending.slice(nl + 1);
+        return new TextDecoder().decode(line);
+      }
+      if (this.#closed || this.#pending.length >= limit) {
+        const rest = this.#pending;
+        this.#pending = new Uint8Array(0);
+        return new TextDecoder().decode(rest);
+      }
+      const n = await this.conn.read(this.#buffer);
+      if (n === null) {
+        this.#closed = true;
+        continue;
+      }
+      const joined = new Uint8Array(this.#pending.length + n);
+      joined.set(this.#pending);
+      joined.set(this.#buffer.subarray(0, n), this.#pending.length);
+      this.#pending = joined;
+    }
   }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  const text = new TextDecoder().decode(all);
-  const nl = text.indexOf("\n");
-  return nl < 0 ? text : text.slice(0, nl);
 }
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
@@ -95,25 +124,27 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 
 async function answer(conn: Deno.Conn, handlers: ControlHandlers) {
   let reply: ControlReply;
+  // Lines go out in order, one write at a time.
+  let written: Promise<void> = Promise.resolve();
+  const send = (value: unknown) => {
+    const line = new TextEncoder().encode(JSON.stringify(value) + "\n");
+    written = written.then(() => writeAll(conn, line)).catch(() => {
+      // The CLI went away; nothing to tell it.
+    });
+  };
   try {
-    const request = JSON.parse(await readLine(conn, MAX_REQUEST));
+    const request = JSON.parse(await new LineReader(conn).next(MAX_REQUEST));
     const handler = typeof request?.command === "string"
       ? handlers[request.command]
       : undefined;
     reply = handler
-      ? await handler()
+      ? await handler(request, (event) => send({ progress: event }))
       : { ok: false, error: `unknown command "${request?.command}"` };
   } catch (e) {
     reply = { ok: false, error: (e as Error).message };
   }
-  try {
-    await writeAll(
-      conn,
-      new TextEncoder().encode(JSON.stringify(reply) + "\n"),
-    );
-  } catch {
-    // The CLI went away; nothing to tell it.
-  }
+  send(reply);
+  await written;
   conn.close();
 }
 
@@ -156,12 +187,16 @@ export async function startControlServer(
 
 /**
  * Sends one command to the daemon and returns its reply.
+ * @param command the command name, or the request with its fields
+ * @param timeoutMs limit for the whole exchange (Infinity: none)
+ * @param onProgress receives the progress lines before the reply
  * @throws DaemonNotRunningError when nobody answers on the socket
  */
 export async function controlRequest(
   queueDirectory: string,
-  command: string,
+  command: string | ControlRequest,
   timeoutMs = 60_000,
+  onProgress?: (event: Record<string, unknown>) => void,
 ): Promise<ControlReply> {
   const path = controlSocketPath(queueDirectory);
   let conn: Deno.Conn;
@@ -179,15 +214,28 @@ export async function controlRequest(
     if (e instanceof Error) e.message += `: connect '${path}'`;
     throw e;
   }
-  const timer = setTimeout(() => conn.close(), timeoutMs);
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => conn.close(), timeoutMs)
+    : undefined;
+  const request = typeof command === "string" ? { command } : command;
   try {
     await writeAll(
       conn,
-      new TextEncoder().encode(JSON.stringify({ command }) + "\n"),
+      new TextEncoder().encode(JSON.stringify(request) + "\n"),
     );
-    const line = await readLine(conn, 1 << 20);
-    if (!line) throw new Error(`the daemon closed "${path}" without a reply`);
-    return JSON.parse(line) as ControlReply;
+    const lines = new LineReader(conn);
+    for (;;) {
+      const line = await lines.next(1 << 20);
+      if (!line) {
+        throw new Error(`the daemon closed "${path}" without a reply`);
+      }
+      const value = JSON.parse(line);
+      if (value !== null && typeof value === "object" && "progress" in value) {
+        onProgress?.(value.progress);
+        continue;
+      }
+      return value as ControlReply;
+    }
   } finally {
     clearTimeout(timer);
     try {

@@ -41,6 +41,7 @@ import {
   startControlServer,
 } from "./control.ts";
 import { removePidFile, writePidFile } from "./pid_file.ts";
+import { lockQueueForDaemon } from "./queue_lock.ts";
 import { createStarterFiles } from "./starter_files.ts";
 import { prepareQueueDirectory } from "./queue_directory.ts";
 import { refuseUnusableTables } from "../config/configured_tables.ts";
@@ -118,6 +119,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   await refuseIfRunning(config.queue_directory);
   await prepareQueueDirectory(config);
   await configureLogging(config, options.foreground);
+  // Held for the daemon's life; a one-shot `mailsrv flush` takes it too.
+  const queueLock = await lockQueueForDaemon(
+    config.queue_directory,
+    (holder) =>
+      log.info(
+        `waiting for the one-shot queue run${
+          holder?.kind === "flush" ? ` (pid ${holder.pid})` : ""
+        } to finish with queue ${config.queue_directory}`,
+      ),
+  );
   const current = () => config;
   await createStarterFiles(config);
   // Delivered and removed in the queue manager's thread, not here.
@@ -138,6 +149,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     popBeforeSmtp: (ip) =>
       popBeforeSmtp.allows(ip, current().pop_before_smtp_window),
     ...createSmtpdPolicyDeps(current, sharedState),
+    // ETRN: a flush of the site's deferred mail, not waited for.
+    flushSite: (site) => {
+      if (!manager) return false;
+      void manager.flush({ site });
+      return true;
+    },
   };
   const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
@@ -202,6 +219,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       ]);
       control.close();
       await removePidFile(config.queue_directory);
+      queueLock.release();
       log.info("daemon stopped");
       resolveStopped();
     })();
@@ -234,9 +252,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       ),
     status,
     reload,
-    flush: () => {
-      manager?.flush();
-      return Promise.resolve({ ok: true });
+    flush: async (request, progress) => {
+      if (!manager) return { ok: false, error: "the daemon is starting" };
+      const site = typeof request.site === "string" ? request.site : undefined;
+      const run = manager.flush({
+        site,
+        progress: request.wait
+          ? (message) => progress({ ...message })
+          : undefined,
+      });
+      return request.wait ? { ok: true, report: await run } : { ok: true };
     },
     stop: async () => {
       await stop("stop command");
@@ -264,6 +289,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       manager?.stop(0),
     ]);
     control.close();
+    queueLock.release();
     await closeLogging();
     throw e;
   }

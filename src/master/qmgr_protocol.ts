@@ -6,6 +6,7 @@
  * share is the queue on disk and these messages (structured clones).
  */
 import type { Config } from "../config/types.ts";
+import type { FlushedMessage, FlushReport } from "../queue/mod.ts";
 
 /** From the master to the queue manager's thread. */
 export type ToQueueManager =
@@ -18,8 +19,17 @@ export type ToQueueManager =
   }
   /** A message is durable in incoming/. */
   | { readonly kind: "committed"; readonly id: string }
-  /** Deliver all queued mail now (`mailsrv flush`). */
-  | { readonly kind: "flush" }
+  /**
+   * Deliver all queued mail now, or a site's (`mailsrv flush`, ETRN);
+   * answered with `flush-report` (and `flushed` per message when
+   * `progress`) for the same `request`.
+   */
+  | {
+    readonly kind: "flush";
+    readonly request: number;
+    readonly site?: string;
+    readonly progress: boolean;
+  }
   /** Use this configuration from now on (already validated). */
   | {
     readonly kind: "reload";
@@ -49,5 +59,17 @@ export type FromQueueManager =
    * commit messages: the master may stop the thread until the next one.
    */
   | { readonly kind: "idle"; readonly committed: number }
+  /** A message of flush `request` has had its attempt. */
+  | {
+    readonly kind: "flushed";
+    readonly request: number;
+    readonly message: FlushedMessage;
+  }
+  /** Flush `request` is over. */
+  | {
+    readonly kind: "flush-report";
+    readonly request: number;
+    readonly report: FlushReport;
+  }
   /** Stopped: deliveries finished or left in active/ for the next start. */
   | { readonly kind: "stopped" };

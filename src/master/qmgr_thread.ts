@@ -4,7 +4,10 @@
  * DESCRIPTION
  *   Starts the Worker, forwards each commit of the master's queue store to
  *   it, takes back spent queue files as spares, and relays flush, reload,
- *   status and stop. The thread's life:
+ *   status and stop. A flush resolves with its run's report (and passes
+ *   on a progress event per message); a thread with a flush under way is
+ *   not retired, and a flush whose thread dies is reported interrupted.
+ *   The thread's life:
  *
  *     running     delivering; commits are forwarded as they happen
  *     retiring    it reported max_idle with the queue empty and was told
@@ -20,7 +23,12 @@
  */
 import type { Config } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
-import type { QueueStore } from "../queue/mod.ts";
+import type {
+  FlushedMessage,
+  FlushReport,
+  FlushRequest,
+  QueueStore,
+} from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 
 /** The pause before a failed queue manager thread is started again. */
@@ -31,8 +39,11 @@ const RETIRE_DEADLINE_MS = 10_000;
 
 /** The running queue manager, seen from the master. */
 export interface QueueManagerThread {
-  /** Delivers all queued mail now (`mailsrv flush`). */
-  flush(): void;
+  /**
+   * Delivers all queued mail now, or a site's (`mailsrv flush`, ETRN);
+   * resolves when that run is over.
+   */
+  flush(request?: FlushRequest): Promise<FlushReport>;
   /** Hands over a new, validated configuration. */
   reload(config: Config): void;
   /** Messages in the active set. */
@@ -59,6 +70,22 @@ const log = maillog("master");
 
 type State = "running" | "retiring" | "dormant" | "restarting" | "stopped";
 
+const INTERRUPTED: FlushReport = {
+  messages: 0,
+  sent: 0,
+  deferred: 0,
+  bounced: 0,
+  errors: 0,
+  interrupted: true,
+};
+
+/** A flush asked of the thread, and who waits for its report. */
+interface FlushWaiter {
+  readonly message: Extract<ToQueueManager, { kind: "flush" }>;
+  readonly progress?: (message: FlushedMessage) => void;
+  readonly resolve: (report: FlushReport) => void;
+}
+
 /**
  * Starts the queue manager's thread on `store`'s queue and resolves once
  * it has recovered the queue and is delivering (at once when dormant).
@@ -79,7 +106,10 @@ export function startQueueManagerThread(
   let posted = 0;
   /** Work arrived while no thread could take it: start one when possible. */
   let wanted = false;
-  let flushWanted = false;
+  /** Flushes waiting for a thread to take them. */
+  let flushesWanted: FlushWaiter[] = [];
+  /** Flushes the current thread has taken and not yet reported. */
+  const flushesPosted = new Map<number, FlushWaiter>();
   let requests = 0;
   const statusWaiters = new Map<number, (active: number) => void>();
   let onStopped: (() => void) | undefined;
@@ -97,6 +127,13 @@ export function startQueueManagerThread(
     worker?.terminate();
     worker = undefined;
     answerStatusWaiters();
+    for (const waiter of flushesPosted.values()) waiter.resolve(INTERRUPTED);
+    flushesPosted.clear();
+  };
+
+  const postFlush = (waiter: FlushWaiter) => {
+    flushesPosted.set(waiter.message.request, waiter);
+    post(waiter.message);
   };
 
   const launch = () => {
@@ -107,10 +144,9 @@ export function startQueueManagerThread(
     posted = 0;
     wanted = false;
     post({ kind: "start", config, foreground });
-    if (flushWanted) {
-      flushWanted = false;
-      post({ kind: "flush" });
-    }
+    const flushes = flushesWanted;
+    flushesWanted = [];
+    for (const waiter of flushes) postFlush(waiter);
   };
 
   /** Starts a thread for work that came in while there was none. */
@@ -141,7 +177,7 @@ export function startQueueManagerThread(
   const retired = () => {
     onStopped = undefined;
     end();
-    if (wanted || flushWanted) wake();
+    if (wanted || flushesWanted.length > 0) wake();
     else state = "dormant";
   };
 
@@ -158,9 +194,18 @@ export function startQueueManagerThread(
         statusWaiters.get(message.request)?.(message.activeMessages);
         statusWaiters.delete(message.request);
         return;
+      case "flushed":
+        return flushesPosted.get(message.request)?.progress?.(message.message);
+      case "flush-report":
+        flushesPosted.get(message.request)?.resolve(message.report);
+        flushesPosted.delete(message.request);
+        return;
       case "idle":
-        // Only if no commit is on its way to it.
-        if (state === "running" && message.committed === posted) {
+        // Only if no commit or flush is on its way to it.
+        if (
+          state === "running" && message.committed === posted &&
+          flushesPosted.size === 0
+        ) {
           state = "retiring";
           onStopped = retired;
           post({ kind: "stop", deadlineMs: RETIRE_DEADLINE_MS });
@@ -188,12 +233,25 @@ export function startQueueManagerThread(
   });
 
   const handle: QueueManagerThread = {
-    flush() {
-      if (state === "running") post({ kind: "flush" });
-      else if (state === "dormant") {
-        flushWanted = true;
-        wake();
-      } else if (state !== "stopped") flushWanted = true;
+    flush(request = {}) {
+      if (state === "stopped") return Promise.resolve(INTERRUPTED);
+      return new Promise<FlushReport>((resolve) => {
+        const waiter: FlushWaiter = {
+          message: {
+            kind: "flush",
+            request: ++requests,
+            ...(request.site === undefined ? {} : { site: request.site }),
+            progress: request.progress !== undefined,
+          },
+          progress: request.progress,
+          resolve,
+        };
+        if (state === "running") postFlush(waiter);
+        else {
+          flushesWanted.push(waiter);
+          if (state === "dormant") wake();
+        }
+      });
     },
     reload(next) {
       config = next;
@@ -215,6 +273,8 @@ export function startQueueManagerThread(
       state = "stopped";
       unsubscribe();
       clearTimeout(restartTimer);
+      for (const waiter of flushesWanted) waiter.resolve(INTERRUPTED);
+      flushesWanted = [];
       if (was !== "running" && was !== "retiring") {
         end();
         return Promise.resolve();

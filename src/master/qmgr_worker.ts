@@ -27,6 +27,8 @@ import {
   createEnqueue,
   createQueueManager,
   createResubmit,
+  type FlushedMessage,
+  type FlushReport,
   type QueueManager,
   QueueStore,
 } from "../queue/mod.ts";
@@ -47,6 +49,16 @@ let stopTrim = () => {};
 let stopIdleWatch = () => {};
 /** `committed` messages received from the master. */
 let received = 0;
+
+/** The report of a flush that reached a thread without a queue manager. */
+const NOT_STARTED: FlushReport = {
+  messages: 0,
+  sent: 0,
+  deferred: 0,
+  bounced: 0,
+  errors: 0,
+  interrupted: true,
+};
 
 /** How often the idle watch looks. */
 const IDLE_CHECK_MS = 1000;
@@ -99,6 +111,7 @@ async function start(next: Config, foreground: boolean): Promise<void> {
       config: current,
       deliver: createRouter(current, {
         resubmit: createResubmit(enqueue, next.myhostname),
+        flushing: () => manager?.flushing() ?? false,
       }),
     });
     await manager.start();
@@ -128,8 +141,21 @@ async function handle(message: ToQueueManager): Promise<void> {
     case "committed":
       received++;
       return store?.announce(message.id);
-    case "flush":
-      return manager?.flush();
+    case "flush": {
+      const { request } = message;
+      const progress = message.progress
+        ? (flushed: FlushedMessage) =>
+          thread.postMessage({ kind: "flushed", request, message: flushed })
+        : undefined;
+      const report = manager
+        ? manager.flush({ site: message.site, progress })
+        : Promise.resolve(NOT_STARTED);
+      // Answered when the run is over; the next messages go on meanwhile.
+      void report.then((done) =>
+        thread.postMessage({ kind: "flush-report", request, report: done })
+      );
+      return;
+    }
     case "reload":
       config = message.config;
       return await configureLogging(message.config, message.foreground);

@@ -40,6 +40,11 @@
  *   An agent that throws a DeliveryError defers or bounces per its
  *   `temporary` flag; any other exception is a bug, logged as a warning
  *   and treated as a deferral, so no mail is lost to it.
+ *
+ *   An attempt made for a flush tells the agents so (`flushRequested`):
+ *   a flush delivers the mail of defer_transports too, as Postfix's
+ *   `postqueue -f` does. The attempt reports how its recipients came out
+ *   (flush_run.ts counts them for `mailsrv flush --wait`).
  */
 import type { Config } from "../config/types.ts";
 import {
@@ -63,6 +68,7 @@ import {
   formatExpiredLine,
 } from "./delivery_log.ts";
 import type { DeliverySlots } from "./delivery_slots.ts";
+import type { AttemptTally } from "./flush_run.ts";
 import { CorruptQueueFileError } from "./queue_file.ts";
 import { messageContent } from "./message_content.ts";
 import { createStatusRecorder } from "./status_recorder.ts";
@@ -134,6 +140,7 @@ async function deliverRecipient(
   recipient: QueuedRecipient,
   activeSince: number,
   record: ReturnType<typeof createStatusRecorder>,
+  flushRequested: boolean,
 ): Promise<Outcome> {
   const release = await context.slots.acquire();
   if (!release) return { kind: "not attempted" };
@@ -148,6 +155,7 @@ async function deliverRecipient(
     bodyType: envelope.bodyType,
     content: messageContent(store, "active", envelope.id, envelope),
     ...(dsn ? { dsn } : {}),
+    flushRequested,
   };
   const handoff = context.now();
   let result: DeliveryResult;
@@ -263,6 +271,7 @@ async function defer(
  * the message or moves it to deferred/.
  * @param recordByRemoval the removal of the file records every outcome
  * @param complete every pending recipient got its attempt
+ * @returns how the recipients came out
  */
 async function finish(
   context: DeliveryAttemptContext,
@@ -270,7 +279,7 @@ async function finish(
   outcomes: readonly Outcome[],
   recordByRemoval: boolean,
   complete: boolean,
-): Promise<void> {
+): Promise<AttemptTally> {
   const { store, config } = context;
   const { id } = envelope;
   const bounced = outcomes.filter((o): o is Bounced => o.kind === "bounced");
@@ -301,12 +310,20 @@ async function finish(
     envelope,
     outcomes.flatMap((o) => o.kind === "final" && o.sent ? [o.sent] : []),
   );
-  if (!complete) return;
+  const tally: AttemptTally = {
+    sent: outcomes.filter((o) => o.kind === "final").length,
+    deferred: remaining.length +
+      outcomes.filter((o) => o.kind === "not attempted").length,
+    bounced: recorded.length,
+    ...(remaining.length > 0 ? { reason: remaining[0].result.reason } : {}),
+  };
+  if (!complete) return tally;
   if (!done) await warnDelay(context, envelope, remaining);
   if (done) {
     await store.remove("active", id, { durable: recordByRemoval });
     qmgr.info(`${id}: removed`);
   } else await defer(context, envelope, remaining);
+  return tally;
 }
 
 /** Moves a file that cannot be trusted out of the way. */
@@ -351,15 +368,20 @@ async function readOrSetAside(
  * rejects: a failure to update the queue is logged, and the file stays
  * where it is for the next start.
  * @param activeSince when the message entered the active queue (ms)
+ * @param flushRequested the attempt is made for a flush (defer_transports
+ *   do not hold it back)
+ * @returns how its recipients came out; undefined when the file could not
+ *   be read or updated
  */
 export async function attemptDelivery(
   context: DeliveryAttemptContext,
   id: string,
   activeSince: number,
-): Promise<void> {
+  flushRequested = false,
+): Promise<AttemptTally | undefined> {
   try {
     const envelope = await readOrSetAside(context, id);
-    if (!envelope) return;
+    if (!envelope) return undefined;
     qmgr.info(formatActiveLine(envelope));
     const pending = envelope.recipients.filter((r) => r.status === "pending");
     // With one recipient left, its status byte need not be written: the
@@ -375,18 +397,32 @@ export async function attemptDelivery(
       );
     const outcomes = await Promise.all(
       pending.map((recipient) =>
-        deliverRecipient(context, envelope, recipient, activeSince, record)
+        deliverRecipient(
+          context,
+          envelope,
+          recipient,
+          activeSince,
+          record,
+          flushRequested,
+        )
       ),
     );
     // Stopped before everyone's turn: what finished is still recorded
     // (and notified), the rest waits in active/ for the next start.
     const complete = !outcomes.some((o) => o.kind === "not attempted");
-    await finish(context, envelope, outcomes, recordByRemoval, complete);
+    return await finish(
+      context,
+      envelope,
+      outcomes,
+      recordByRemoval,
+      complete,
+    );
   } catch (error) {
     qmgr.warning(
       `${id}: queue file update failed: ${
         errorText(error)
       }; left in active/ until the next start`,
     );
+    return undefined;
   }
 }

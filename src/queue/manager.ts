@@ -21,7 +21,17 @@
  *     timer       every queue_run_delay, a scan of deferred/ takes the
  *                 files whose mtime (the retry time) has come
  *     flush       `mailsrv flush`: incoming/ and all of deferred/ now,
- *                 retry times ignored (Postfix `postqueue -f`)
+ *                 retry times ignored (Postfix `postqueue -f`); with a
+ *                 site (`flush --site`, ETRN), the deferred messages
+ *                 with a pending recipient in that domain (`postqueue
+ *                 -s`). Flushed mail is delivered even when its
+ *                 transport is in defer_transports (the attempt says
+ *                 `flushRequested`), as in Postfix. `flush` resolves
+ *                 once the run is over (flush_run.ts).
+ *
+ *   With `queueRuns: false` (a one-shot run, `mailsrv flush` with the
+ *   daemon stopped) there is no periodic deferred/ run: deferred mail is
+ *   taken only when a flush asks for it.
  *
  *   When incoming/ and deferred/ both have work, they take turns, so
  *   neither starves the other (Postfix qmgr.c). A message enters the set
@@ -45,7 +55,18 @@ import {
   type DeliveryAttemptContext,
 } from "./delivery_attempt.ts";
 import { createDeliverySlots } from "./delivery_slots.ts";
-import { createQueueScan, type QueueScan } from "./queue_scan.ts";
+import {
+  type AttemptTally,
+  createFlushRun,
+  type FlushReport,
+  type FlushRequest,
+  type FlushRun,
+} from "./flush_run.ts";
+import {
+  createQueueScan,
+  type QueueScan,
+  type ScanCandidate,
+} from "./queue_scan.ts";
 import type { QueueStore } from "./store.ts";
 import type { Enqueue } from "./types.ts";
 
@@ -64,18 +85,28 @@ export interface QueueManagerOptions {
   readonly now?: () => number;
   /** Timer for the deferred queue runs (default setTimeout). */
   readonly schedule?: Schedule;
+  /**
+   * Scan deferred/ for due mail at start and every queue_run_delay
+   * (default true); a one-shot run passes false.
+   */
+  readonly queueRuns?: boolean;
 }
 
 /** A running queue manager. */
 export interface QueueManager {
   /** Recovers what a previous run left and starts taking new mail. */
   start(): Promise<void>;
-  /** Delivers all queued mail now, ignoring retry times. */
-  flush(): void;
+  /**
+   * Delivers all queued mail now, ignoring retry times (or, with a site,
+   * the deferred mail for that domain); resolves when that run is over.
+   */
+  flush(request?: FlushRequest): Promise<FlushReport>;
   /** Takes no new work and waits up to `deadlineMs` for deliveries. */
   stop(deadlineMs: number): Promise<void>;
   /** Messages in the active set. */
   activeCount(): number;
+  /** Whether a flush run is under way (dead destinations are tried). */
+  flushing(): boolean;
   /** Resolves when no message is active and no scan has work left. */
   whenIdle(): Promise<void>;
 }
@@ -85,6 +116,30 @@ type Source = "active" | "incoming" | "deferred";
 interface Candidate {
   readonly queue: Source;
   readonly id: string;
+  /** Taken for a flush: defer_transports do not hold it back. */
+  readonly flushRequested: boolean;
+  /** The flush runs that count it. */
+  readonly runs: readonly FlushRun[];
+}
+
+const NOT_RUNNING: FlushReport = {
+  messages: 0,
+  sent: 0,
+  deferred: 0,
+  bounced: 0,
+  errors: 0,
+  interrupted: true,
+};
+
+/** Whether a pending recipient of `envelope` is in one of `sites`. */
+function hasRecipientIn(
+  recipients: readonly { address: string; status: string }[],
+  site: string,
+): boolean {
+  return recipients.some((r) =>
+    r.status === "pending" &&
+    r.address.slice(r.address.lastIndexOf("@") + 1).toLowerCase() === site
+  );
 }
 
 const qmgr = maillog("qmgr");
@@ -131,6 +186,8 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   let unsubscribe: (() => void) | undefined;
   let idleWaiters: Array<() => void> = [];
   let stopping: Promise<void> | undefined;
+  const openRuns = new Set<FlushRun>();
+  const queueRuns = options.queueRuns ?? true;
 
   const hasRoom = () =>
     active.size < Math.max(1, config().qmgr_message_active_limit);
@@ -146,20 +203,57 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     for (const resolve of waiters) resolve();
   };
 
-  /** Whether a candidate is worth taking: not active, and due. */
+  /** Recipients of `id` in `queue`, or undefined (logged) if unreadable. */
+  async function recipientsOf(queue: Source, id: string) {
+    try {
+      return (await store.readEnvelope(queue, id)).recipients;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        qmgr.warning(`${id}: cannot read the recipients: ${errorText(error)}`);
+      }
+      return undefined;
+    }
+  }
+
+  /** The flush requests of the pass that `found` belongs to. */
+  async function flushesFor(queue: Source, found: ScanCandidate) {
+    if (found.flushes.length === 0) return [];
+    const needsSites = found.flushes.some((f) => !f.flush);
+    const recipients = needsSites
+      ? await recipientsOf(queue, found.id)
+      : undefined;
+    return found.flushes.filter((f) =>
+      f.flush ||
+      (f.site !== undefined && recipients !== undefined &&
+        hasRecipientIn(recipients, f.site.toLowerCase()))
+    );
+  }
+
+  /**
+   * Whether a candidate is worth taking: not active, and due or flushed;
+   * undefined when it is not.
+   */
   async function acceptable(
     queue: Source,
-    id: string,
-    flush: boolean,
-  ): Promise<boolean> {
-    if (active.has(id)) return false;
-    if (queue !== "deferred" || flush) return true;
+    found: ScanCandidate,
+  ): Promise<Candidate | undefined> {
+    const { id } = found;
+    if (active.has(id)) return undefined;
+    const flushes = await flushesFor(queue, found);
+    const runs = flushes.flatMap((f) => f.run ? [f.run] : []);
+    const flushRequested = flushes.length > 0;
+    if (queue !== "deferred" || flushRequested) {
+      return { queue, id, flushRequested, runs };
+    }
+    if (!found.due) return undefined;
     try {
       const retryTime = await store.retryTime("deferred", id);
-      return retryTime !== undefined && retryTime <= now();
+      return retryTime !== undefined && retryTime <= now()
+        ? { queue, id, flushRequested, runs }
+        : undefined;
     } catch (error) {
       qmgr.warning(`${id}: cannot read the retry time: ${errorText(error)}`);
-      return false;
+      return undefined;
     }
   }
 
@@ -176,8 +270,10 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         return undefined;
       }
       if (!found) return undefined;
-      if (await acceptable(queue, found.id, found.flush)) {
-        return { queue, id: found.id };
+      const candidate = await acceptable(queue, found);
+      if (candidate) {
+        for (const run of candidate.runs) run.admitted(candidate.id);
+        return candidate;
       }
     }
     return undefined;
@@ -203,8 +299,12 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   }
 
   /** Puts a message into the active set and starts its attempt. */
-  async function admit(queue: Source, id: string): Promise<void> {
-    if (active.has(id)) return;
+  async function admit(candidate: Candidate): Promise<void> {
+    const { queue, id, runs } = candidate;
+    const dropped = () => {
+      for (const run of runs) run.dropped(id);
+    };
+    if (active.has(id)) return dropped();
     active.add(id);
     const activeSince = now();
     if (queue !== "active") {
@@ -212,6 +312,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         await store.move(id, queue, "active");
       } catch (error) {
         active.delete(id);
+        dropped();
         // Gone already: delivered meanwhile, or removed by the admin.
         if (!(error instanceof Deno.errors.NotFound)) {
           qmgr.warning(
@@ -224,14 +325,25 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       if (state !== "running") {
         // Stopped during the rename: recovered from active/ next start.
         active.delete(id);
+        dropped();
         settle();
         return;
       }
     }
-    const attempt: Promise<void> = attemptDelivery(context, id, activeSince)
+    let tally: AttemptTally | undefined;
+    const attempt: Promise<void> = attemptDelivery(
+      context,
+      id,
+      activeSince,
+      candidate.flushRequested,
+    )
+      .then((result) => {
+        tally = result;
+      })
       .finally(() => {
         active.delete(id);
         attempts.delete(attempt);
+        for (const run of runs) run.attempted(id, tally);
         pump();
         settle();
       });
@@ -246,7 +358,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         carried = candidate;
         return;
       }
-      await admit(candidate.queue, candidate.id);
+      await admit(candidate);
     }
   }
 
@@ -270,7 +382,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   function committed(id: string): void {
     if (state !== "running") return;
     if (hasRoom() && !carried && !incoming.pending()) {
-      void admit("incoming", id);
+      void admit({ queue: "incoming", id, flushRequested: false, runs: [] });
     } else {
       incoming.request();
       pump();
@@ -307,16 +419,25 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       unsubscribe = store.subscribe(committed);
       recovery.request();
       incoming.request();
-      deferred.request();
-      scheduleDeferredRun();
+      if (queueRuns) {
+        deferred.request();
+        scheduleDeferredRun();
+      }
       pump();
       return Promise.resolve();
     },
-    flush() {
-      if (state !== "running") return;
-      incoming.request();
-      deferred.request({ flush: true });
+    flush(request = {}) {
+      if (state !== "running") return Promise.resolve(NOT_RUNNING);
+      const run = createFlushRun(2, request.progress);
+      openRuns.add(run);
+      void run.report.then(() => openRuns.delete(run));
+      const scope = request.site === undefined
+        ? { flush: true, run }
+        : { site: request.site, run };
+      incoming.request(scope);
+      deferred.request(scope);
       pump();
+      return run.report;
     },
     stop(deadlineMs) {
       if (state === "new") state = "stopped";
@@ -327,6 +448,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         unsubscribe?.();
         slots.close();
         carried = undefined;
+        for (const run of openRuns) run.interrupt();
         await waitForAttempts(deadlineMs);
         await Promise.all([
           recovery.close(),
@@ -339,6 +461,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       return stopping;
     },
     activeCount: () => active.size,
+    flushing: () => openRuns.size > 0,
     whenIdle() {
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve);

@@ -62,6 +62,12 @@ export {
   type QueueManagerOptions,
   type Schedule,
 } from "./manager.ts";
+export type {
+  AttemptTally,
+  FlushedMessage,
+  FlushReport,
+  FlushRequest,
+} from "./flush_run.ts";
 export { isExpired, retryDelay } from "./backoff.ts";
 export { type DeferReason } from "./defer_reasons.ts";
 export {

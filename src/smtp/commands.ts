@@ -8,9 +8,10 @@
  *   argument and returns the transition, reply included. Replies follow
  *   Postfix's wording, so admins and log tools see what they know.
  *
- *   EHLO offers PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES, 8BITMIME and
- *   DSN; MAIL and RCPT take the DSN parameters (`mail_parameters.ts`),
- *   which the envelope carries to the queue.
+ *   EHLO offers PIPELINING, SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES,
+ *   8BITMIME and DSN (Postfix's order); MAIL and RCPT take the DSN
+ *   parameters (`mail_parameters.ts`), which the envelope carries to the
+ *   queue.
  *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY refuses
  *   an unknown local or virtual user as RCPT does, else answers 252
  *   (`vrfy.ts`). RCPT follows the address resolver (src/resolve/): for a
@@ -27,8 +28,10 @@
  *   4.5.1 (postmaster), 4.5.3.1.8 (recipient limit); RFC 1870, RFC 2920,
  *   RFC 6152, RFC 2034, RFC 3461 (EHLO keywords).
  *
- *   Does NOT implement ETRN, EXPN, TURN, STARTTLS, AUTH or BDAT: they
- *   get 502 like any unknown command.
+ *   ETRN starts a flush of a site (`etrn.ts`, RFC 1985).
+ *
+ *   Does NOT implement EXPN, TURN, STARTTLS, AUTH or BDAT: they get 502
+ *   like any unknown command.
  */
 import type {
   SessionPolicy,
@@ -43,6 +46,7 @@ import { resolveAddress } from "../resolve/resolve_address.ts";
 import { rewriteSender } from "../resolve/rewrite_address.ts";
 import { answer, closeSession, rejectLogLine } from "./transitions.ts";
 import { vrfy } from "./vrfy.ts";
+import { etrn, etrnCheck } from "./etrn.ts";
 
 /** The verbs smtpd knows. */
 export type Verb =
@@ -54,6 +58,7 @@ export type Verb =
   | "RSET"
   | "NOOP"
   | "VRFY"
+  | "ETRN"
   | "HELP"
   | "QUIT";
 
@@ -119,6 +124,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
   },
   NOOP: { check: inOrder, proceed: (s) => answer(s, "noop", ok("2.0.0")) },
   VRFY: { check: inOrder, proceed: vrfy },
+  ETRN: { check: etrnCheck, proceed: etrn },
   HELP: {
     check: inOrder,
     proceed: (s) =>
@@ -128,7 +134,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
         reply(
           214,
           "2.0.0",
-          "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
+          "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY ETRN HELP QUIT",
         ),
       ),
   },
@@ -171,6 +177,7 @@ function hello(
     "PIPELINING",
     size,
     "VRFY",
+    "ETRN",
     "ENHANCEDSTATUSCODES",
     "8BITMIME",
     "DSN",

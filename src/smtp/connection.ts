@@ -110,6 +110,11 @@ export interface SmtpDeps {
   >;
   /** Per-client connection, message and AUTH limits (anvil). */
   readonly limits?: ClientLimits;
+  /**
+   * ETRN: starts a flush of the deferred mail for a site and says whether
+   * the queue manager took it. Absent (a lone session): ETRN gets 458.
+   */
+  readonly flushSite?: (site: string) => boolean;
 }
 
 /** Tables opened by sessions whose deps bring no cache. */
@@ -333,6 +338,12 @@ class SmtpConnection {
         return await this.#commit();
       case "abort":
         return await this.abortMessage();
+      case "flush-site":
+        return await this.#step({
+          type: "flush-site-result",
+          site: action.site,
+          queued: this.#flushSite(action.site),
+        });
       case "close":
         return;
     }
@@ -416,6 +427,16 @@ class SmtpConnection {
       smtpdLog.warning(
         `pop-before-smtp lookup for ${address} failed: ${describe(e)}`,
       );
+      return false;
+    }
+  }
+
+  /** Asks for a flush of `site`; a failing queue manager took nothing. */
+  #flushSite(site: string): boolean {
+    try {
+      return this.#deps.flushSite?.(site) ?? false;
+    } catch (e) {
+      smtpdLog.warning(`ETRN ${site}: cannot start a flush: ${describe(e)}`);
       return false;
     }
   }

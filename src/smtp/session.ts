@@ -44,7 +44,10 @@
  *   `check-restrictions` action at RCPT, DATA and the end of the message
  *   (`restriction_steps.ts`); the adapter answers `restriction-verdict`.
  *
- *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8 or DNS lookups.
+ *   ETRN (RFC 1985, `etrn.ts`) asks the adapter for a flush of a site
+ *   (the `flush-site` action) and answers from its result.
+ *
+ *   Does NOT do STARTTLS, AUTH, CHUNKING or SMTPUTF8.
  */
 import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, openData } from "./commands.ts";
@@ -56,6 +59,7 @@ import {
 } from "./restriction_steps.ts";
 import { type Reply, reply } from "./replies.ts";
 import { vrfyVerdict } from "./vrfy.ts";
+import { etrnResult } from "./etrn.ts";
 import {
   addRecipient,
   answer,
@@ -230,6 +234,9 @@ function dispatch(
           { type: "abort" },
         ],
       );
+    case "flush-site-result":
+      expectPhase(s, event, "command");
+      return etrnResult(s, event.site, event.queued);
     case "timeout":
       expectPhase(s, event, "command", "data");
       return closeSession(s, [

@@ -218,6 +218,12 @@ export type SessionEvent =
   | { readonly type: "data-end"; readonly summary: DataSummary }
   | { readonly type: "queued" }
   | { readonly type: "queue-failed"; readonly failure: QueueFailure }
+  /** The answer to `flush-site`: whether the queue manager took it. */
+  | {
+    readonly type: "flush-site-result";
+    readonly site: string;
+    readonly queued: boolean;
+  }
   | { readonly type: "timeout" }
   | { readonly type: "shutdown" }
   | { readonly type: "eof" };
@@ -248,6 +254,8 @@ export type SessionAction =
   | { readonly type: "commit" }
   /** Discard the open queue file. */
   | { readonly type: "abort" }
+  /** ETRN: flush `site`'s deferred mail; answer with `flush-site-result`. */
+  | { readonly type: "flush-site"; readonly site: string }
   /** Close the connection (after writing the replies so far). */
   | { readonly type: "close" };
 

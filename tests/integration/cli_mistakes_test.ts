@@ -84,7 +84,7 @@ Deno.test("an argument a command does not take is refused, not ignored", async (
   assert.equal(r.code, 64);
   assert.equal(
     r.stderr,
-    'mailsrv: unexpected argument "example.com"; usage: mailsrv flush [--config PATH]\n',
+    'mailsrv: unexpected argument "example.com"; usage: mailsrv flush [--config PATH] [--site DOMAIN] [--wait]\n',
   );
 });
 

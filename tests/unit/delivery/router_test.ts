@@ -45,3 +45,57 @@ Deno.test("router: other domains go out by SMTP; with the DNS unreachable they w
     assert.equal((await route(message)).outcome, "sent");
   });
 });
+
+Deno.test("router: defer_transports holds mail back unless a flush asked for the attempt", async () => {
+  await withLocalFixture(async (fixture) => {
+    const route = createRouter(
+      () => fixture.config({ defer_transports: ["local"] }),
+      { mapOptions: { passwdFile: fixture.passwdFile }, uid: 4000 },
+    );
+    const message = testMessage({ recipient: "bob@localhost" });
+    assert.deepEqual(await route(message), {
+      outcome: "deferred",
+      dsn: "4.3.2",
+      reason: "deferred transport",
+      relay: "none",
+    });
+    assert.deepEqual(await listDir(fixture.spool), []);
+    const flushed = await route({ ...message, flushRequested: true });
+    assert.equal(flushed.outcome, "sent");
+  });
+});
+
+Deno.test("router: defer_transports = smtp holds remote mail without a DNS lookup; a flush tries it", async () => {
+  await withLocalFixture(async (fixture) => {
+    let lookups = 0;
+    const countingDns = new Proxy(OFFLINE_DNS, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          lookups++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const route = createRouter(
+      () => fixture.config({ defer_transports: ["smtp"] }),
+      {
+        mapOptions: { passwdFile: fixture.passwdFile },
+        uid: 4000,
+        dns: countingDns,
+      },
+    );
+    const message = testMessage({ recipient: "bob@example.net" });
+    assert.equal((await route(message)).reason, "deferred transport");
+    assert.equal(lookups, 0, "held mail costs no DNS query");
+    const flushed = await route({ ...message, flushRequested: true });
+    assert.equal(flushed.dsn, "4.4.3", "a flush tries it (DNS down here)");
+    assert.ok(lookups > 0);
+    assert.equal(
+      (await route(testMessage({ recipient: "bob@localhost" }))).outcome,
+      "sent",
+      "local mail is not held",
+    );
+  });
+});

@@ -10,7 +10,9 @@ import { closeLogging, setupLogging } from "../../../src/log/maillog.ts";
 import {
   createQueueManager,
   type QueueManager,
+  type QueueManagerOptions,
 } from "../../../src/queue/manager.ts";
+import type { FlushedMessage } from "../../../src/queue/flush_run.ts";
 import { createEnqueue } from "../../../src/queue/enqueue.ts";
 import { QueueStore } from "../../../src/queue/store.ts";
 import type {
@@ -103,7 +105,10 @@ class Harness implements AsyncDisposable {
     this.gate = createEnqueue(this.store, { now: () => this.clock });
   }
 
-  manager(): QueueManager {
+  /** `flushRequested` of each delivery call, as `recipient flag`. */
+  readonly flushFlags: string[] = [];
+
+  manager(options: Partial<QueueManagerOptions> = {}): QueueManager {
     const manager = createQueueManager({
       store: this.store,
       enqueue: (envelope, options) => this.gate(envelope, options),
@@ -111,6 +116,9 @@ class Harness implements AsyncDisposable {
       now: () => this.clock,
       deliver: async (message) => {
         this.calls.push({ id: message.queueId, recipient: message.recipient });
+        this.flushFlags.push(
+          `${message.recipient} ${message.flushRequested ?? false}`,
+        );
         return await this.answer(message);
       },
       schedule: (callback, delayMs) => {
@@ -118,6 +126,7 @@ class Harness implements AsyncDisposable {
         this.timers.push(timer);
         return () => void (timer.cancelled = true);
       },
+      ...options,
     });
     this.managers.push(manager);
     return manager;
@@ -829,4 +838,104 @@ Deno.test("mail from the null sender bounces to postmaster; that copy is never b
   assert.deepEqual(await h.names("incoming"), []);
   assert.ok(h.logged(new RegExp(`${id}: removed`)));
   assert.ok(h.logged(new RegExp(`${copy.id}: removed`)));
+});
+
+// --- flush runs (mailsrv flush --site / --wait, ETRN) -------------------
+
+Deno.test("a flush reports its run: per message, then the totals", async () => {
+  await using h = await Harness.create();
+  const one = await h.enqueue(["a@x.test", "busy@x.test"], "deferred");
+  const two = await h.enqueue(["b@y.test"], "deferred");
+  for (const id of [one, two]) {
+    await h.store.setRetryTime("deferred", id, T0 + 86_400_000);
+  }
+  h.answer = (m) => m.recipient === "busy@x.test" ? BUSY : SENT;
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  const seen: FlushedMessage[] = [];
+  const report = await manager.flush({ progress: (m) => seen.push(m) });
+  assert.deepEqual(report, {
+    messages: 2,
+    sent: 2,
+    deferred: 1,
+    bounced: 0,
+    errors: 0,
+    interrupted: false,
+  });
+  assert.deepEqual(
+    seen.map((m) => [m.id, m.sent, m.deferred, m.reason]).sort(),
+    [[one, 1, 1, "mailbox busy"], [two, 1, 0, undefined]].sort(),
+  );
+});
+
+Deno.test("a flush of an empty queue is over at once", async () => {
+  await using h = await Harness.create();
+  const manager = h.manager();
+  await manager.start();
+  const report = await manager.flush();
+  assert.equal(report.messages, 0);
+  assert.equal(report.interrupted, false);
+});
+
+Deno.test("a site flush takes only deferred mail with a pending recipient there", async () => {
+  await using h = await Harness.create();
+  const here = await h.enqueue(
+    ["bob@Site.Example", "x@other.test"],
+    "deferred",
+  );
+  const done = await h.enqueue(
+    ["carol@site.example", "y@other.test"],
+    "deferred",
+  );
+  await h.mark("deferred", done, 0, "delivered");
+  const other = await h.enqueue(["z@other.test"], "deferred");
+  for (const id of [here, done, other]) {
+    await h.store.setRetryTime("deferred", id, T0 + 86_400_000);
+  }
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  const report = await manager.flush({ site: "SITE.example" });
+  assert.equal(report.messages, 1);
+  assert.deepEqual(h.delivered(), [
+    `${here} bob@Site.Example`,
+    `${here} x@other.test`,
+  ]);
+  assert.deepEqual((await h.names("deferred")).sort(), [done, other].sort());
+});
+
+Deno.test("flushed attempts say flushRequested; normal queue runs do not", async () => {
+  await using h = await Harness.create();
+  const due = await h.enqueue(["due@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", due, T0);
+  const later = await h.enqueue(["later@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", later, T0 + 86_400_000);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  await manager.flush();
+  assert.deepEqual(h.flushFlags, ["due@x.test false", "later@x.test true"]);
+});
+
+Deno.test("without queue runs, deferred mail waits for a flush; a stop interrupts runs", async () => {
+  await using h = await Harness.create();
+  const due = await h.enqueue(["due@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", due, T0);
+  const fresh = await h.enqueue(["new@x.test"]);
+  const manager = h.manager({ queueRuns: false });
+  await manager.start();
+  await manager.whenIdle();
+  assert.deepEqual(h.delivered(), [`${fresh} new@x.test`]);
+  assert.equal(h.timers.length, 0, "no periodic deferred run");
+
+  const held = gate();
+  const second = h.manager({ deliver: held.deliver, queueRuns: false });
+  await manager.stop(0);
+  await second.start();
+  const run = second.flush();
+  await until("the attempt", () => held.waiting.length === 1);
+  await second.stop(0);
+  assert.equal((await run).interrupted, true);
+  held.waiting[0].release(SENT);
 });

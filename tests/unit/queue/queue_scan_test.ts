@@ -15,7 +15,7 @@ function lister(contents: string[][]) {
 async function drain(scan: ReturnType<typeof createQueueScan>) {
   const seen: Array<[string, boolean]> = [];
   for (let c = await scan.next(); c; c = await scan.next()) {
-    seen.push([c.id, c.flush]);
+    seen.push([c.id, c.flushes.some((f) => f.flush)]);
   }
   return seen;
 }
@@ -33,7 +33,7 @@ Deno.test("a scan lists nothing until requested", async () => {
 Deno.test("a request during a pass starts another pass afterwards", async () => {
   const scan = createQueueScan(lister([["a", "b"], ["b", "c"]]));
   scan.request();
-  assert.deepEqual(await scan.next(), { id: "a", flush: false });
+  assert.deepEqual(await scan.next(), { id: "a", due: true, flushes: [] });
   scan.request({ flush: true });
   assert.deepEqual(await drain(scan), [["b", false], ["b", true], ["c", true]]);
 });
@@ -65,4 +65,38 @@ Deno.test("a failing pass is dropped and the error surfaces", async () => {
   scan.request();
   await assert.rejects(() => scan.next(), /EACCES/);
   assert.equal(scan.pending(), false);
+});
+
+Deno.test("requests before a pass merge into it; its flush runs hear when it ends", async () => {
+  const scan = createQueueScan(lister([["a"], ["b"]]));
+  const ends: string[] = [];
+  const run = (name: string) => ({
+    passEnded: () => ends.push(name),
+    admitted() {},
+    attempted() {},
+    dropped() {},
+    interrupt() {},
+    report: Promise.resolve({
+      messages: 0,
+      sent: 0,
+      deferred: 0,
+      bounced: 0,
+      errors: 0,
+      interrupted: false,
+    }),
+  });
+  const site = { site: "example.com", run: run("site") };
+  scan.request(site);
+  scan.request({ flush: true, run: run("all") });
+  const first = await scan.next();
+  assert.equal(first?.due, false);
+  assert.deepEqual(first?.flushes.map((f) => f.site ?? "all"), [
+    "example.com",
+    "all",
+  ]);
+  scan.request();
+  assert.deepEqual(ends, []);
+  const second = await scan.next();
+  assert.deepEqual(ends, ["site", "all"], "told once the first pass ended");
+  assert.deepEqual(second, { id: "b", due: true, flushes: [] });
 });

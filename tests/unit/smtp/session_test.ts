@@ -63,7 +63,7 @@ Deno.test("events out of phase are adapter bugs and throw", () => {
 Deno.test("EHLO lists the extensions offered", () => {
   const d = connected();
   assert.deepEqual(d.command("EHLO client.example"), [
-    "250-mx.example.org\n250-PIPELINING\n250-SIZE 10240000\n250-VRFY\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n250 DSN",
+    "250-mx.example.org\n250-PIPELINING\n250-SIZE 10240000\n250-VRFY\n250-ETRN\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n250 DSN",
   ]);
   assert.equal(d.session.helo, "client.example");
   assert.equal(d.session.protocol, "ESMTP");
