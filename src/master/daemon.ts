@@ -269,6 +269,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     },
   });
 
+  const onSignal = (name: string) => () => void stop(`signal ${name}`);
+  const signals: Array<[Deno.Signal, () => void]> = [
+    ["SIGTERM", onSignal("SIGTERM")],
+    ["SIGINT", onSignal("SIGINT")],
+    ["SIGHUP", () => void reload()],
+  ];
   try {
     // The queue manager first: once the listeners accept, everything is
     // up (`mailsrv start` returns then, and signals are handled).
@@ -282,6 +288,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     services = (await reconcileServices(services, config.listeners, starters))
       .services;
     listening = true;
+    // In the same turn as the listeners start accepting: a client that
+    // sees the port open may send SIGHUP at once, and must not find the
+    // default action (which ends the process).
+    for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
   } catch (e) {
     for (const s of services.values()) s.stopAccepting();
     await Promise.all([
@@ -300,14 +310,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     for (const s of services.values()) if (s.activeSessions() > 0) return false;
     return true;
   }));
-
-  const onSignal = (name: string) => () => void stop(`signal ${name}`);
-  const signals: Array<[Deno.Signal, () => void]> = [
-    ["SIGTERM", onSignal("SIGTERM")],
-    ["SIGINT", onSignal("SIGINT")],
-    ["SIGHUP", () => void reload()],
-  ];
-  for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
 
   log.info(
     `daemon started -- version ${VERSION}, configuration ${

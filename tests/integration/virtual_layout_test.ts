@@ -123,8 +123,10 @@ Deno.test("virtual domains as the README sets them up: missing tables are 451 wi
         await rcptCode(daemon.port, "alice@example.com") === 250 || undefined,
     );
     await waitFor(
-      "the second delivery",
-      async () => (await listFiles(inbox)).length === 2 || undefined,
+      "a delivery with the alias map back",
+      // A probe sent while the removal was not yet noticed (tables are
+      // checked once a second) may have been delivered too.
+      async () => (await listFiles(inbox)).length >= 2 || undefined,
     );
     await Deno.remove(aliases);
     await waitFor(
