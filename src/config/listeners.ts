@@ -3,8 +3,11 @@
  *
  * DESCRIPTION
  *   Each `[[listener]]` table names an `address` (an IP address), a `port`
- *   (1 to 65535) and a `kind` (the service; `smtp` for now, the default).
- *   They stand in for the service rows of Postfix's `master.cf`.
+ *   (1 to 65535) and a `kind` (the service: `smtp`, the default,
+ *   `submission`, `smtps`, `pop3` or `pop3s`). They stand in for the
+ *   service rows of Postfix's `master.cf`; an smtpd listener may also set
+ *   smtpd parameters for its own sessions, as `master.cf -o` does
+ *   (`listener_parameters.ts`).
  *
  *   With a configuration file but no listener table, the SMTP service
  *   listens on port 25 of each `inet_interfaces` address, as Postfix's
@@ -28,6 +31,11 @@ import type { KeyPlace } from "./toml_layout.ts";
 import { didYouMean } from "./suggest.ts";
 import { isIpAddress } from "../policy/networks.ts";
 import type { InetProtocols } from "./inet_protocols.ts";
+import {
+  isListenerParameter,
+  isSmtpdKind,
+  type SmtpdOverrides,
+} from "./listener_parameters.ts";
 
 export { LISTENER_KINDS };
 
@@ -51,6 +59,16 @@ export const EMBEDDED_LISTENERS: readonly Listener[] = Object.freeze([
 /** Reports a problem at a key and does not return. */
 export type ListenerFailure = (reason: string, place: KeyPlace) => never;
 
+/**
+ * Reads a parameter set in a listener table as the parameter's row reads
+ * it (the config loader's reader); fails at `place` when it is wrong.
+ */
+export type OverrideReader = (
+  name: string,
+  value: TomlValue,
+  place: KeyPlace,
+) => unknown;
+
 function isTable(value: TomlValue): value is TomlTable {
   return typeof value === "object" && value !== null &&
     !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
@@ -71,20 +89,28 @@ function readListener(
   table: TomlTable,
   index: number,
   fail: ListenerFailure,
+  readOverride: OverrideReader,
 ): Listener {
   const at = (key: string): KeyPlace => ({
     key,
     table: { name: "listener", index },
   });
-  for (const key of Object.keys(table)) {
-    if (!LISTENER_KEYS.includes(key)) {
-      fail(
-        `unknown listener setting${didYouMean(key, LISTENER_KEYS)}`,
-        at(key),
-      );
-    }
-  }
   const { address, port, kind = "smtp" } = table;
+  const overrides: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(table)) {
+    if (LISTENER_KEYS.includes(key)) continue;
+    // Only smtpd listeners take parameters: elsewhere a parameter is
+    // most likely a top-level line written below a table, which
+    // toml_mistakes.ts explains from this "unknown listener setting".
+    if (isListenerParameter(key) && isListenerKind(kind) && isSmtpdKind(kind)) {
+      overrides[key] = readOverride(key, value, at(key));
+      continue;
+    }
+    fail(
+      `unknown listener setting${didYouMean(key, LISTENER_KEYS)}`,
+      at(key),
+    );
+  }
   if (address === undefined) fail("missing listener address", at("address"));
   if (typeof address !== "string") {
     fail(`expected a string, not ${tomlTypeName(address)}`, at("address"));
@@ -111,16 +137,25 @@ function readListener(
       at("kind"),
     );
   }
-  return Object.freeze({ address, port, kind });
+  if (Object.keys(overrides).length === 0) {
+    return Object.freeze({ address, port, kind });
+  }
+  // Each value was read by its own row, so it has that row's type.
+  const smtpd = Object.freeze(overrides) as SmtpdOverrides;
+  return Object.freeze({ address, port, kind, smtpd });
 }
 
 /**
  * Reads the value of the `listener` key: an array of tables.
  * @param fail called with the reason and place of the first problem
+ * @param readOverride reads an smtpd parameter set in a table; absent:
+ *   none may be set
  */
 export function readListeners(
   value: TomlValue,
   fail: ListenerFailure,
+  readOverride: OverrideReader = (name, _value, place) =>
+    fail(`"${name}" cannot be set here`, place),
 ): Listener[] {
   if (!Array.isArray(value) || !value.every(isTable)) {
     fail("expected [[listener]] tables", { key: "listener" });
@@ -128,7 +163,12 @@ export function readListeners(
   const listeners: Listener[] = [];
   const bound = new Set<string>();
   value.forEach((table, index) => {
-    const listener = readListener(table as TomlTable, index, fail);
+    const listener = readListener(
+      table as TomlTable,
+      index,
+      fail,
+      readOverride,
+    );
     const endpoint = `${listener.address}:${listener.port}`;
     if (bound.has(endpoint)) {
       fail(`duplicate listener on ${endpoint}`, {

@@ -136,6 +136,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
     smtp: (listener) => startSmtpListener(listener, deps),
+    submission: (listener) => startSmtpListener(listener, deps),
+    smtps: (listener) => startSmtpListener(listener, deps),
     pop3: (listener) => startPop3Listener(listener, pop3Deps),
     pop3s: (listener) => startPop3Listener(listener, pop3Deps),
   };

@@ -58,4 +58,11 @@ export const SMTPD_PARAMETERS = [
     description: "Who may relay, in order: permit_mynetworks, " +
       "permit_pop_before_smtp, reject_unauth_destination.",
   },
+  {
+    name: "disable_vrfy_command",
+    kind: "boolean",
+    defaultValue: "no",
+    description: "Answer VRFY with 502 5.5.1, so it cannot probe for " +
+      "user names.",
+  },
 ] as const satisfies readonly Parameter[];
