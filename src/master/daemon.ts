@@ -52,6 +52,8 @@ import {
   type ServiceStarters,
 } from "./services.ts";
 import { VERSION } from "../version.ts";
+import { checkListenerTls } from "./tls_check.ts";
+import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
@@ -132,6 +134,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     verifyRecipient: createSmtpdVerifier(current),
     popBeforeSmtp: (ip) =>
       popBeforeSmtp.allows(ip, current().pop_before_smtp_window),
+    authenticate: createSaslAuthenticator(),
   };
   const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
@@ -161,16 +164,21 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       // Logging first: a log file that cannot be opened refuses the reload
       // before anything else changes; listeners that cannot bind put the
       // old logging back.
+      await checkListenerTls(next);
       await configureLogging(next, options.foreground);
+      // The new listeners start with the new configuration (a pop3s
+      // listener and its certificate may come in the same reload).
+      const previous = config;
+      config = next;
       let result;
       try {
         result = await reconcileServices(services, next.listeners, starters);
       } catch (e) {
+        config = previous;
         await configureLogging(config, options.foreground);
         throw e;
       }
       services = result.services;
-      config = next;
       manager?.reload(next);
       for (const old of result.retired) void old.drain(deadlineMs);
       log.info(

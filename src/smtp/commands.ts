@@ -8,7 +8,9 @@
  *   argument and returns the transition, reply included. Replies follow
  *   Postfix's wording, so admins and log tools see what they know.
  *
- *   EHLO offers PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES and 8BITMIME.
+ *   EHLO offers PIPELINING, SIZE, VRFY (unless disable_vrfy_command),
+ *   STARTTLS and AUTH (when available, `starttls.ts`, `sasl_auth.ts`),
+ *   ENHANCEDSTATUSCODES and 8BITMIME.
  *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY refuses
  *   an unknown local or virtual user as RCPT does, else answers 252
  *   (`vrfy.ts`). RCPT follows the address resolver (src/resolve/): for a
@@ -24,8 +26,8 @@
  *   4.5.1 (postmaster), 4.5.3.1.8 (recipient limit); RFC 1870, RFC 2920,
  *   RFC 6152, RFC 2034 (EHLO keywords).
  *
- *   Does NOT implement ETRN, EXPN, TURN, STARTTLS, AUTH or BDAT: they
- *   get 502 like any unknown command.
+ *   Does NOT implement ETRN, EXPN, TURN or BDAT: they get 502 like any
+ *   unknown command.
  */
 import type {
   SessionPolicy,
@@ -46,6 +48,20 @@ import {
   rejectLogLine,
 } from "./transitions.ts";
 import { vrfy } from "./vrfy.ts";
+import { offersStartTls, starttls } from "./starttls.ts";
+import { auth, offersAuth, SASL_MECHANISMS } from "./sasl_auth.ts";
+
+/**
+ * The protocol as Postfix names it in Received: and the queue file:
+ * `SMTP` after HELO; after EHLO `ESMTP`, plus `S` under TLS and `A` once
+ * authenticated (RFC 3848).
+ */
+export function protocolName(s: SmtpSession): string {
+  if (s.protocol === "SMTP") return "SMTP";
+  return `ESMTP${s.tls === null ? "" : "S"}${
+    s.authenticatedUser === null ? "" : "A"
+  }`;
+}
 
 /** The verbs smtpd knows. */
 export type Verb =
@@ -58,7 +74,9 @@ export type Verb =
   | "NOOP"
   | "VRFY"
   | "HELP"
-  | "QUIT";
+  | "QUIT"
+  | "STARTTLS"
+  | "AUTH";
 
 /** One row of the command table. */
 export interface CommandSpec {
@@ -121,7 +139,15 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
         : answer(s, "rset", ok("2.0.0"), { transaction: null }),
   },
   NOOP: { check: inOrder, proceed: (s) => answer(s, "noop", ok("2.0.0")) },
-  VRFY: { check: inOrder, proceed: vrfy },
+  VRFY: {
+    check: inOrder,
+    proceed: (s, arg, p) =>
+      p.disable_vrfy_command
+        ? answer(s, "vrfy", reply(502, "5.5.1", "VRFY command is disabled"))
+        : vrfy(s, arg, p),
+  },
+  STARTTLS: { check: inOrder, proceed: starttls },
+  AUTH: { check: inOrder, proceed: auth },
   HELP: {
     check: inOrder,
     proceed: (s) =>
@@ -131,7 +157,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
         reply(
           214,
           "2.0.0",
-          "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
+          "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
         ),
       ),
   },
@@ -167,13 +193,16 @@ function hello(
   const size = policy.message_size_limit > 0
     ? `SIZE ${policy.message_size_limit}`
     : "SIZE";
+  // Postfix's order; VRFY is not offered when it is disabled.
   const keywords = reply(
     250,
     null,
     policy.myhostname,
     "PIPELINING",
     size,
-    "VRFY",
+    ...(policy.disable_vrfy_command ? [] : ["VRFY"]),
+    ...(offersStartTls(s, policy) ? ["STARTTLS"] : []),
+    ...(offersAuth(s, policy) ? [`AUTH ${SASL_MECHANISMS.join(" ")}`] : []),
     "ENHANCEDSTATUSCODES",
     "8BITMIME",
   );
@@ -285,6 +314,7 @@ export function relayRefusal(
   const decision = relayDecision(policy.smtpd_relay_restrictions, {
     inMynetworks: s.clientInMynetworks,
     popBeforeSmtp: s.clientPopBeforeSmtp,
+    saslAuthenticated: s.authenticatedUser !== null,
   });
   if (decision.verdict === "permit") return null;
   if (decision.verdict === "misconfigured") {
@@ -317,7 +347,7 @@ function data(s: SmtpSession, argument: string): Transition {
         clientName: s.client.name,
         clientAddress: s.client.address,
         helo: s.helo ?? "",
-        protocol: s.protocol,
+        protocol: protocolName(s),
         ...(t.bodyType === null ? {} : { bodyType: t.bodyType }),
       },
     }],

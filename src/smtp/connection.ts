@@ -31,8 +31,15 @@
  *   `sendmail -bs` style use with any `SmtpStream`. Needs the permissions
  *   of whatever `enqueue` and `verifyRecipient` do; itself, none.
  *
- *   Does NOT listen or accept (see `server.ts`), resolve client names,
- *   or start TLS.
+ *   TLS: with `implicit` (smtps) the handshake comes before the greeting;
+ *   for STARTTLS the adapter sends the 220, drops whatever the client
+ *   pipelined after the command (RFC 3207 section 5, CVE-2011-0411) and
+ *   runs the handshake over the same connection (`net/server_tls.ts`).
+ *   AUTH passwords are checked by `SmtpDeps.authenticate`; a failed AUTH
+ *   pauses longer for each recent failure from the same client
+ *   (`auth/failed_logins.ts`, shared with pop3d).
+ *
+ *   Does NOT listen or accept (see `server.ts`) or resolve client names.
  */
 import { createBufferPool } from "../common/buffer_pool.ts";
 import {
@@ -51,7 +58,15 @@ import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
 import { receivedHeader } from "./received.ts";
 import { usesPopBeforeSmtp } from "./relay_restrictions.ts";
-import { formatReply } from "./replies.ts";
+import { formatReply, printable } from "./replies.ts";
+import { describeTls } from "./starttls.ts";
+import { failedLogins } from "../auth/failed_logins.ts";
+import {
+  type ServerTlsStream,
+  startServerTls,
+  type TlsContext,
+  type TlsSessionInfo,
+} from "../net/server_tls.ts";
 import {
   inTransaction,
   newSession,
@@ -80,6 +95,23 @@ export interface SmtpDeps {
    * no client is known to have logged in.
    */
   readonly popBeforeSmtp?: (address: string) => boolean;
+  /**
+   * Checks a SASL user name and password for AUTH: the user name to log,
+   * or undefined. Absent: every AUTH fails temporarily.
+   */
+  readonly authenticate?: (
+    username: string,
+    password: string,
+    config: Config,
+  ) => Promise<string | undefined>;
+}
+
+/** TLS for one session. */
+export interface SmtpTls {
+  /** Certificate and key; null: no STARTTLS. */
+  readonly context: TlsContext | null;
+  /** Handshake at once, before the greeting (smtps, wrapper mode). */
+  readonly implicit: boolean;
 }
 
 /** A byte stream smtpd talks over: a `Deno.Conn`, or a pair of pipes. */
@@ -133,9 +165,10 @@ export async function serveSmtpConnection(
   deps: SmtpDeps,
   clientAddress: string,
   control?: SessionControl,
+  tls: SmtpTls = { context: null, implicit: false },
 ): Promise<void> {
   const steering = control ?? LONE_SESSION;
-  const connection = new SmtpConnection(conn, deps, steering);
+  const connection = new SmtpConnection(conn, deps, steering, tls);
   const unsubscribe = steering.onDrain(() => connection.interrupt());
   try {
     await connection.run(clientAddress);
@@ -144,6 +177,7 @@ export async function serveSmtpConnection(
     await connection.abortMessage();
   } finally {
     unsubscribe();
+    connection.close();
     try {
       conn.close();
     } catch {
@@ -161,8 +195,10 @@ const LONE_SESSION: SessionControl = {
 
 /** One connection's I/O state around the pure session. */
 class SmtpConnection {
-  readonly #conn: SmtpStream;
+  /** The client's bytes: the connection, or the TLS session over it. */
+  #conn: SmtpStream;
   readonly #deps: SmtpDeps;
+  readonly #tls: SmtpTls;
   readonly #control: SessionControl;
   readonly #config: Config;
   readonly #buffers = takeBuffers();
@@ -178,20 +214,34 @@ class SmtpConnection {
   /** smtpd_timeout on each wait for the client. */
   readonly #deadline: IoDeadline;
 
-  constructor(conn: SmtpStream, deps: SmtpDeps, control: SessionControl) {
+  constructor(
+    conn: SmtpStream,
+    deps: SmtpDeps,
+    control: SessionControl,
+    tls: SmtpTls,
+  ) {
     this.#conn = conn;
     this.#deps = deps;
+    this.#tls = tls;
     this.#control = control;
     this.#config = deps.config();
     this.#deadline = openIoDeadline(this.#config.smtpd_timeout * 1000);
   }
 
   async run(address: string): Promise<void> {
+    const client = { name: clientName(address), address };
+    let tls: TlsSessionInfo | null = null;
+    if (this.#tls.implicit) {
+      tls = await this.#wrap(`${client.name}[${address}]`);
+      if (tls === null) return;
+    }
     await this.#step({
       type: "connect",
-      client: { name: clientName(address), address },
+      client,
       activeSessions: this.#control.activeSessions,
       popBeforeSmtp: this.#popBeforeSmtp(address),
+      tlsAvailable: this.#tls.context !== null,
+      tls,
     });
     while (this.#session.phase !== "closed") {
       if (this.#receiving) {
@@ -221,6 +271,15 @@ class SmtpConnection {
     if (this.#readPending) return;
     readBuffers.give(this.#buffers.read);
     contentBuffers.give(this.#buffers.content);
+  }
+
+  /** Closes the TLS session, if one was started over the connection. */
+  close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
   }
 
   /** Wakes an idle session blocked in a read, so it can say 421 and close. */
@@ -272,9 +331,98 @@ class SmtpConnection {
         return await this.#commit();
       case "abort":
         return await this.abortMessage();
+      case "start-tls":
+        return await this.#startTls();
+      case "authenticate":
+        return await this.#authenticate(action.username, action.password);
+      case "auth-delay": {
+        // Repeated failures from the same client, across sessions and
+        // protocols, pause longer (auth/failed_logins.ts).
+        const factor = failedLogins.failed(this.#session.client.address);
+        await this.#deadline.wait(
+          new Promise((r) => setTimeout(r, action.seconds * factor * 1000)),
+          "timeout",
+          false,
+        );
+        return;
+      }
       case "close":
         return;
     }
+  }
+
+  /** Implicit TLS (smtps): the handshake before the greeting; null if it failed. */
+  async #wrap(label: string): Promise<TlsSessionInfo | null> {
+    const context = this.#tls.context;
+    try {
+      if (context === null) throw new Error("no TLS certificate");
+      const stream = await startServerTls(
+        this.#conn,
+        context,
+        this.#config.smtpd_timeout * 1000,
+      );
+      this.#conn = stream;
+      return stream.tls;
+    } catch (e) {
+      smtpdLog.info(`connect from ${label}`);
+      smtpdLog.info(`SSL_accept error from ${label}: ${describe(e)}`);
+      smtpdLog.info(`lost connection after CONNECT from ${label}`);
+      return null;
+    }
+  }
+
+  /**
+   * STARTTLS: the 220 goes out in clear, input the client sent after the
+   * command is dropped unread (RFC 3207 section 5; CVE-2011-0411), then
+   * the handshake.
+   */
+  async #startTls(): Promise<void> {
+    await this.#flush();
+    this.#lines.discard();
+    const context = this.#tls.context;
+    let stream: ServerTlsStream;
+    try {
+      if (context === null) throw new Error("no TLS certificate");
+      if (this.#lost) throw new Error("connection lost");
+      stream = await startServerTls(
+        this.#conn,
+        context,
+        this.#config.smtpd_timeout * 1000,
+      );
+    } catch (e) {
+      this.#lost = true;
+      return await this.#step({ type: "tls-failed", reason: describe(e) });
+    }
+    this.#conn = stream;
+    await this.#step({ type: "tls-started", tls: stream.tls });
+  }
+
+  async #authenticate(username: string, password: string): Promise<void> {
+    const check = this.#deps.authenticate;
+    let user: string | undefined;
+    try {
+      if (!check) throw new Error("no password check configured");
+      user = await check(username, password, this.#config);
+    } catch (e) {
+      smtpdLog.warning(
+        `SASL authentication of "${printable(username)}" failed: ${
+          describe(e)
+        }`,
+      );
+      return await this.#step({
+        type: "auth-result",
+        outcome: { ok: false, temporary: true },
+      });
+    }
+    if (user !== undefined) {
+      failedLogins.succeeded(this.#session.client.address);
+    }
+    await this.#step({
+      type: "auth-result",
+      outcome: user === undefined
+        ? { ok: false, temporary: false }
+        : { ok: true, username: user },
+    });
   }
 
   /** Asks the pop-before-smtp store once; a failing store permits nothing. */
@@ -321,7 +469,13 @@ class SmtpConnection {
       });
     }
     this.#writer = writer;
+    const session = this.#session;
     const header = receivedHeader({
+      ...(session.tls === null ? {} : { tls: describeTls(session.tls) }),
+      ...(session.authenticatedUser !== null &&
+          this.#config.smtpd_sasl_authenticated_header
+        ? { authenticatedSender: session.authenticatedUser }
+        : {}),
       helo: envelope.helo,
       clientName: envelope.clientName,
       clientAddress: envelope.clientAddress,

@@ -11,7 +11,9 @@
  *   permit_mynetworks        permit when the client is in `mynetworks`
  *   permit_pop_before_smtp   permit when the client's address logged in
  *                            to POP3 within `pop_before_smtp_window`
+ *   permit_sasl_authenticated  permit when the client logged in (AUTH)
  *   reject_unauth_destination  reject (the recipient is not ours)
+ *   reject                   reject
  *
  *   An item mailsrv does not know is a configuration error: the recipient
  *   gets Postfix's 451 4.3.5 and the adapter logs a warning, rather than
@@ -20,7 +22,7 @@
  *   Used by the smtpd session (`commands.ts`). Pure: the facts about the
  *   client are gathered once at connect by the adapter.
  *
- *   Does NOT implement SASL, access maps, check_* lookups or relay_domains.
+ *   Does NOT implement access maps, check_* lookups or relay_domains.
  */
 
 /** What smtpd knows about the client when it decides. */
@@ -29,6 +31,8 @@ export interface RelayClientFacts {
   readonly inMynetworks: boolean;
   /** The client address logged in to POP3 within the window. */
   readonly popBeforeSmtp: boolean;
+  /** The client logged in with SMTP AUTH. */
+  readonly saslAuthenticated?: boolean;
 }
 
 /** The outcome for one recipient. */
@@ -59,7 +63,11 @@ export function relayDecision(
       case "permit_pop_before_smtp":
         if (client.popBeforeSmtp) return PERMIT;
         continue;
+      case "permit_sasl_authenticated":
+        if (client.saslAuthenticated) return PERMIT;
+        continue;
       case "reject_unauth_destination":
+      case "reject":
         return REJECT;
       default:
         return { verdict: "misconfigured", item: raw };

@@ -43,13 +43,23 @@
  *   to what the adapter learnt at connect: `mynetworks` membership, computed
  *   here, and a POP3 login within the window (`popBeforeSmtp` on `connect`).
  *
- *   Does NOT do STARTTLS, AUTH, DSN, CHUNKING, SMTPUTF8, DNS lookups or
- *   recipient restriction lists.
+ *   STARTTLS (`starttls.ts`): the session asks the adapter for the
+ *   handshake (`start-tls` → `tls-started`/`tls-failed`, phase
+ *   `starting-tls`) and then starts afresh, as RFC 3207 requires. AUTH
+ *   (`sasl_auth.ts`): 334 challenges read in phase `sasl-response`, the
+ *   password checked by the adapter (`authenticate` → `auth-result`,
+ *   phase `authenticating`). `tls` and `authenticatedUser` in the state
+ *   are what the relay restrictions read.
+ *
+ *   Does NOT do DSN, CHUNKING, SMTPUTF8, DNS lookups or recipient
+ *   restriction lists.
  */
 import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, relayRefusal } from "./commands.ts";
 import { type Reply, reply } from "./replies.ts";
 import { vrfyVerdict } from "./vrfy.ts";
+import { describeTls, tlsFailed, tlsRequired, tlsStarted } from "./starttls.ts";
+import { authResult, saslResponse } from "./sasl_auth.ts";
 import {
   addRecipient,
   answer,
@@ -79,10 +89,12 @@ export type {
   Phase,
   QueueFailure,
   RecipientVerdict,
+  SaslMechanism,
   SessionAction,
   SessionEvent,
   SessionPolicy,
   SmtpSession,
+  TlsInfo,
   Transaction,
   Transition,
 } from "./session_types.ts";
@@ -102,6 +114,12 @@ export function newSession(): SmtpSession {
     lastCommand: "CONNECT",
     counts: {},
     errors: 0,
+    tls: null,
+    tlsAvailable: false,
+    authenticatedUser: null,
+    saslMethod: null,
+    sasl: null,
+    authFailures: 0,
   };
 }
 
@@ -142,15 +160,27 @@ function dispatch(
       expectPhase(s, event, "connecting");
       return connect(s, event, policy);
     case "command":
-      expectPhase(s, event, "command");
+      expectPhase(s, event, "command", "sasl-response");
+      if (s.phase === "sasl-response") {
+        return saslResponse(s, event.line, policy);
+      }
       return command(s, event.line, policy);
     case "command-too-long":
-      expectPhase(s, event, "command");
+      expectPhase(s, event, "command", "sasl-response");
       return answer(
         { ...s, lastCommand: "UNKNOWN" },
         "unknown",
         reply(500, "5.5.0", "Error: line too long"),
       );
+    case "tls-started":
+      expectPhase(s, event, "starting-tls");
+      return tlsStarted(s, event.tls);
+    case "tls-failed":
+      expectPhase(s, event, "starting-tls");
+      return tlsFailed(s, event.reason);
+    case "auth-result":
+      expectPhase(s, event, "authenticating");
+      return authResult(s, event.outcome, policy);
     case "recipient-verdict":
       expectPhase(s, event, "verifying");
       return recipientVerdict(s, event.verdict, policy);
@@ -186,7 +216,7 @@ function dispatch(
         ],
       );
     case "timeout":
-      expectPhase(s, event, "command", "data");
+      expectPhase(s, event, "command", "data", "sasl-response");
       return closeSession(s, [
         ...abortIfReceiving(s),
         say(
@@ -195,7 +225,7 @@ function dispatch(
         logLine(`timeout after ${s.lastCommand} from ${clientLabel(s)}`),
       ]);
     case "eof":
-      expectPhase(s, event, "command", "data");
+      expectPhase(s, event, "command", "data", "sasl-response");
       return closeSession(s, [
         ...abortIfReceiving(s),
         logLine(
@@ -203,7 +233,7 @@ function dispatch(
         ),
       ]);
     case "shutdown":
-      expectPhase(s, event, "command", "data");
+      expectPhase(s, event, "command", "data", "sasl-response");
       return closeSession(s, [
         ...abortIfReceiving(s),
         say(reply(421, "4.3.2", `${policy.myhostname} Service shutting down`)),
@@ -233,8 +263,17 @@ function connect(
     client,
     clientInMynetworks: inNetworks(client.address, policy.mynetworks),
     clientPopBeforeSmtp: event.popBeforeSmtp ?? false,
+    tlsAvailable: event.tlsAvailable ?? false,
+    tls: event.tls ?? null,
   };
   const connected = logLine(`connect from ${clientLabel(session)}`);
+  const wrapped = session.tls === null ? [] : [
+    logLine(
+      `Anonymous TLS connection established from ${clientLabel(session)}: ${
+        describeTls(session.tls)
+      }`,
+    ),
+  ];
   if (activeSessions >= policy.default_process_limit) {
     return closeSession(session, [
       connected,
@@ -251,7 +290,11 @@ function connect(
   }
   return {
     session,
-    actions: [connected, say(reply(220, null, policy.smtpd_banner))],
+    actions: [
+      connected,
+      ...wrapped,
+      say(reply(220, null, policy.smtpd_banner)),
+    ],
   };
 }
 
@@ -282,7 +325,7 @@ function command(
   }
   const spec = COMMANDS[word];
   const session = { ...s, lastCommand: word };
-  const refusal = spec.check(session);
+  const refusal = tlsRequired(session, word, policy) ?? spec.check(session);
   if (refusal !== null) return answer(session, word.toLowerCase(), refusal);
   return spec.proceed(session, argument, policy);
 }
@@ -326,7 +369,7 @@ function dataBegun(s: SmtpSession, queueId: string): Transition {
   return {
     session: { ...s, phase: "data", transaction },
     actions: [
-      logLine(`${queueId}: client=${clientLabel(s)}`),
+      logLine(`${queueId}: client=${clientLabel(s)}${saslLogFields(s)}`),
       say(reply(354, null, "End data with <CR><LF>.<CR><LF>")),
       { type: "receive-data" },
     ],
@@ -384,6 +427,13 @@ function queueFailureReply(failure: QueueFailure): Reply {
   return failure === "no-space"
     ? reply(452, "4.3.1", "Insufficient system storage")
     : reply(451, "4.3.0", "Error: queue file write error");
+}
+
+/** `, sasl_method=PLAIN, sasl_username=alice@example.com`, as Postfix logs it. */
+function saslLogFields(s: SmtpSession): string {
+  return s.authenticatedUser === null
+    ? ""
+    : `, sasl_method=${s.saslMethod}, sasl_username=${s.authenticatedUser}`;
 }
 
 function endTransaction(s: SmtpSession): SmtpSession {

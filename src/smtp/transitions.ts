@@ -26,6 +26,8 @@ export const HARD_ERROR_LIMIT = 20;
 const COUNT_ORDER = [
   "helo",
   "ehlo",
+  "starttls",
+  "auth",
   "mail",
   "rcpt",
   "data",
@@ -96,6 +98,7 @@ export function closeSession(
       transaction: null,
       pendingRecipient: null,
       pendingVrfy: null,
+      sasl: null,
     },
     actions: [
       ...actions,

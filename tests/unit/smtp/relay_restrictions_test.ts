@@ -50,13 +50,23 @@ Deno.test("relayDecision: an empty or undecided list rejects (never an open rela
 
 Deno.test("relayDecision: an unknown item is a configuration error, items are case-blind", () => {
   const facts = { inMynetworks: true, popBeforeSmtp: false };
-  assert.deepEqual(relayDecision(["permit_sasl_authenticated"], facts), {
+  assert.deepEqual(relayDecision(["check_client_access"], facts), {
     verdict: "misconfigured",
-    item: "permit_sasl_authenticated",
+    item: "check_client_access",
   });
   assert.equal(relayDecision([" Permit_MyNetworks "], facts).verdict, "permit");
   assert.equal(usesPopBeforeSmtp(WITH_POP), true);
   assert.equal(usesPopBeforeSmtp(["permit_mynetworks"]), false);
+});
+
+Deno.test("relayDecision: permit_sasl_authenticated permits a logged-in client, reject rejects", () => {
+  const facts = { inMynetworks: false, popBeforeSmtp: false };
+  const list = ["permit_sasl_authenticated", "reject"];
+  assert.equal(relayDecision(list, facts).verdict, "reject");
+  assert.equal(
+    relayDecision(list, { ...facts, saslAuthenticated: true }).verdict,
+    "permit",
+  );
 });
 
 /** A session from `client` inside a transaction, with the connect flag. */
