@@ -4,15 +4,18 @@
  * DESCRIPTION
  *   A `[[listener]]` of kind `smtp`, `submission` or `smtps` may set any
  *   parameter of the SMTP server (the rows in `LISTENER_PARAMETERS`) for
- *   its own sessions, e.g. a submission listener that requires TLS and
- *   AUTH while port 25 does not:
+ *   its own sessions in an inline table, e.g. a submission listener that
+ *   requires TLS and AUTH while port 25 does not:
  *
  *     [[listener]]
  *     port = 587
  *     kind = "submission"
- *     smtpd_tls_security_level = "encrypt"
- *     smtpd_sasl_auth_enable = true
- *     smtpd_relay_restrictions = "permit_sasl_authenticated, reject"
+ *     options = { smtpd_tls_security_level = "encrypt", smtpd_sasl_auth_enable = true, smtpd_relay_restrictions = "permit_sasl_authenticated, reject" }
+ *
+ *   An inline table, not keys of the listener table, because TOML puts
+ *   every line below a table header into that table: a parameter
+ *   appended at the end of the file must be reported as misplaced, not
+ *   silently become an option of the last listener.
  *
  *   The values are read by the same rows as the top-level ones (kind,
  *   syntax, `$name` expansion), so they have the same types;
@@ -38,9 +41,12 @@ export type SmtpdOverrides = Partial<
   ParameterValues<typeof LISTENER_PARAMETERS>
 >;
 
-const NAMES: ReadonlySet<string> = new Set(
+/** The names of `LISTENER_PARAMETERS`. */
+export const LISTENER_PARAMETER_NAMES: readonly string[] = Object.freeze(
   LISTENER_PARAMETERS.map((row) => row.name),
 );
+
+const NAMES: ReadonlySet<string> = new Set(LISTENER_PARAMETER_NAMES);
 
 /** Whether a listener may set parameter `name`. */
 export function isListenerParameter(name: string): boolean {

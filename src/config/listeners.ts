@@ -6,8 +6,8 @@
  *   (1 to 65535) and a `kind` (the service: `smtp`, the default,
  *   `submission`, `smtps`, `pop3` or `pop3s`). They stand in for the
  *   service rows of Postfix's `master.cf`; an smtpd listener may also set
- *   smtpd parameters for its own sessions, as `master.cf -o` does
- *   (`listener_parameters.ts`).
+ *   smtpd parameters for its own sessions in `options = { … }`, as
+ *   `master.cf -o` does (`listener_parameters.ts`).
  *
  *   With a configuration file but no listener table, the SMTP service
  *   listens on port 25 of each `inet_interfaces` address, as Postfix's
@@ -34,6 +34,7 @@ import type { InetProtocols } from "./inet_protocols.ts";
 import {
   isListenerParameter,
   isSmtpdKind,
+  LISTENER_PARAMETER_NAMES,
   type SmtpdOverrides,
 } from "./listener_parameters.ts";
 
@@ -47,6 +48,12 @@ export const LISTENER_KEYS: readonly string[] = Object.freeze(
     "kind",
   ] satisfies (keyof Listener)[],
 );
+
+/** The keys a `[[listener]]` table may hold in the file. */
+const TABLE_KEYS: readonly string[] = Object.freeze([
+  ...LISTENER_KEYS,
+  "options",
+]);
 
 /** The well-known SMTP port, used by the default listeners. */
 export const SMTP_PORT = 25;
@@ -96,20 +103,13 @@ function readListener(
     table: { name: "listener", index },
   });
   const { address, port, kind = "smtp" } = table;
-  const overrides: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(table)) {
-    if (LISTENER_KEYS.includes(key)) continue;
-    // Only smtpd listeners take parameters: elsewhere a parameter is
-    // most likely a top-level line written below a table, which
-    // toml_mistakes.ts explains from this "unknown listener setting".
-    if (isListenerParameter(key) && isListenerKind(kind) && isSmtpdKind(kind)) {
-      overrides[key] = readOverride(key, value, at(key));
-      continue;
+  for (const key of Object.keys(table)) {
+    if (!TABLE_KEYS.includes(key)) {
+      fail(
+        `unknown listener setting${didYouMean(key, TABLE_KEYS)}`,
+        at(key),
+      );
     }
-    fail(
-      `unknown listener setting${didYouMean(key, LISTENER_KEYS)}`,
-      at(key),
-    );
   }
   if (address === undefined) fail("missing listener address", at("address"));
   if (typeof address !== "string") {
@@ -137,12 +137,56 @@ function readListener(
       at("kind"),
     );
   }
-  if (Object.keys(overrides).length === 0) {
-    return Object.freeze({ address, port, kind });
+  const overrides = readOptions(
+    table.options,
+    kind,
+    at("options"),
+    fail,
+    readOverride,
+  );
+  if (overrides === undefined) return Object.freeze({ address, port, kind });
+  return Object.freeze({ address, port, kind, smtpd: overrides });
+}
+
+/**
+ * Reads `options = { name = value, … }`: smtpd parameters for this
+ * listener's sessions. An inline table, closed on its own line, so that a
+ * parameter appended below a listener table is still reported as
+ * misplaced rather than taken for a listener option.
+ */
+function readOptions(
+  value: TomlValue | undefined,
+  kind: TomlValue,
+  place: KeyPlace,
+  fail: ListenerFailure,
+  readOverride: OverrideReader,
+): SmtpdOverrides | undefined {
+  if (value === undefined) return undefined;
+  if (!isListenerKind(kind) || !isSmtpdKind(kind)) {
+    fail("only smtp, submission and smtps listeners have options", place);
+  }
+  if (!isTable(value)) {
+    fail(
+      `expected an inline table of smtpd parameters, not ${
+        tomlTypeName(value)
+      }`,
+      place,
+    );
+  }
+  const overrides: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    if (!isListenerParameter(name)) {
+      fail(
+        `${name}: not an smtpd parameter a listener may set${
+          didYouMean(name, LISTENER_PARAMETER_NAMES)
+        }`,
+        place,
+      );
+    }
+    overrides[name] = readOverride(name, item, place);
   }
   // Each value was read by its own row, so it has that row's type.
-  const smtpd = Object.freeze(overrides) as SmtpdOverrides;
-  return Object.freeze({ address, port, kind, smtpd });
+  return Object.freeze(overrides) as SmtpdOverrides;
 }
 
 /**

@@ -152,7 +152,7 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
           value,
           effective,
           resolvePath,
-          (reason) => fail(reason, place),
+          (reason) => fail(`${name}: ${reason}`, place),
         ),
     ),
   };

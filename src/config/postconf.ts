@@ -125,8 +125,12 @@ function listenerBlock(listener: Listener): string[] {
     `port = ${formatTomlValue(listener.port)}`,
     `kind = ${formatTomlValue(listener.kind)}`,
     // The listener's own smtpd parameters, as read (seconds, bytes).
-    ...Object.entries(listener.smtpd ?? {}).map(([name, value]) =>
-      `${name} = ${formatTomlValue(value)}`
-    ),
+    ...(listener.smtpd === undefined ? [] : [
+      `options = { ${
+        Object.entries(listener.smtpd).map(([name, value]) =>
+          `${name} = ${formatTomlValue(value)}`
+        ).join(", ")
+      } }`,
+    ]),
   ];
 }

@@ -24,8 +24,9 @@ export const SMTPD_TLS_PARAMETERS = [
   {
     name: "smtpd_tls_key_file",
     kind: "path",
-    defaultValue: "$smtpd_tls_cert_file",
-    description: "PEM private key of smtpd_tls_cert_file.",
+    defaultValue: "",
+    description: "PEM private key of smtpd_tls_cert_file; empty: the key " +
+      "is in smtpd_tls_cert_file (Postfix's default $smtpd_tls_cert_file).",
   },
   {
     name: "smtpd_tls_chain_files",

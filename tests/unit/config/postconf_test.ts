@@ -43,9 +43,9 @@ Deno.test("postconf -n shows the parameters set, then the listeners", () => {
 
 Deno.test("postconf shows a listener's own smtpd parameters in its table", () => {
   const text = '[[listener]]\naddress = "0.0.0.0"\nport = 587\n' +
-    'kind = "submission"\nsmtpd_tls_security_level = "encrypt"\n' +
-    'smtpd_sasl_auth_enable = true\nsmtpd_timeout = "2m"\n' +
-    'smtpd_relay_restrictions = "permit_sasl_authenticated, reject"\n';
+    'kind = "submission"\noptions = { smtpd_tls_security_level = "encrypt", ' +
+    'smtpd_sasl_auth_enable = true, smtpd_timeout = "2m", ' +
+    'smtpd_relay_restrictions = "permit_sasl_authenticated, reject" }\n';
   assert.equal(
     renderParameters(viewOf(text), { nonDefault: true }),
     [
@@ -54,10 +54,7 @@ Deno.test("postconf shows a listener's own smtpd parameters in its table", () =>
       'address = "0.0.0.0"',
       "port = 587",
       'kind = "submission"',
-      'smtpd_tls_security_level = "encrypt"',
-      "smtpd_sasl_auth_enable = true",
-      "smtpd_timeout = 120",
-      'smtpd_relay_restrictions = [ "permit_sasl_authenticated", "reject" ]',
+      'options = { smtpd_tls_security_level = "encrypt", smtpd_sasl_auth_enable = true, smtpd_timeout = 120, smtpd_relay_restrictions = [ "permit_sasl_authenticated", "reject" ] }',
       "",
     ].join("\n"),
   );
