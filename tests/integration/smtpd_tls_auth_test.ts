@@ -251,16 +251,24 @@ print(reply()[0])
   });
 });
 
-/** Reads one SMTP or POP3 reply (up to a final line). */
+/**
+ * Reads one SMTP or POP3 reply (up to a final line); a server that never
+ * answers fails the test after a minute instead of hanging it.
+ */
 async function readReply(conn: Deno.Conn | Deno.TlsConn): Promise<string> {
   const buffer = new Uint8Array(4096);
   let text = "";
-  while (!/(^|\n)(\d{3} |\+OK|-ERR)[^\n]*\r\n$/.test(text)) {
-    const n = await conn.read(buffer);
-    if (n === null) throw new Error(`connection closed after "${text}"`);
-    text += new TextDecoder().decode(buffer.subarray(0, n));
+  const guard = setTimeout(() => conn.close(), 60_000);
+  try {
+    while (!/(^|\n)(\d{3} |\+OK|-ERR)[^\n]*\r\n$/.test(text)) {
+      const n = await conn.read(buffer);
+      if (n === null) throw new Error(`connection closed after "${text}"`);
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    return text;
+  } finally {
+    clearTimeout(guard);
   }
-  return text;
 }
 
 async function say(conn: Deno.Conn | Deno.TlsConn, line: string) {
