@@ -9,7 +9,9 @@
  */
 
 /** The service kinds a listener may have. */
-export const LISTENER_KINDS = Object.freeze(["smtp", "pop3", "pop3s"] as const);
+export const LISTENER_KINDS = Object.freeze(
+  ["smtp", "submission", "smtps", "pop3", "pop3s"] as const,
+);
 
 /** A listener's service kind. */
 export type ListenerKind = (typeof LISTENER_KINDS)[number];

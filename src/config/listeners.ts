@@ -3,8 +3,11 @@
  *
  * DESCRIPTION
  *   Each `[[listener]]` table names an `address` (an IP address), a `port`
- *   (1 to 65535) and a `kind` (the service; `smtp` for now, the default).
- *   They stand in for the service rows of Postfix's `master.cf`.
+ *   (1 to 65535) and a `kind` (the service: `smtp`, the default,
+ *   `submission`, `smtps`, `pop3` or `pop3s`). They stand in for the
+ *   service rows of Postfix's `master.cf`; an smtpd listener may also set
+ *   smtpd parameters for its own sessions in `options = { … }`, as
+ *   `master.cf -o` does (`listener_parameters.ts`).
  *
  *   With a configuration file but no listener table, the SMTP service
  *   listens on port 25 of each `inet_interfaces` address, as Postfix's
@@ -28,6 +31,12 @@ import type { KeyPlace } from "./toml_layout.ts";
 import { didYouMean } from "./suggest.ts";
 import { isIpAddress } from "../policy/networks.ts";
 import type { InetProtocols } from "./inet_protocols.ts";
+import {
+  isListenerParameter,
+  isSmtpdKind,
+  LISTENER_PARAMETER_NAMES,
+  type SmtpdOverrides,
+} from "./listener_parameters.ts";
 
 export { LISTENER_KINDS };
 
@@ -40,6 +49,12 @@ export const LISTENER_KEYS: readonly string[] = Object.freeze(
   ] satisfies (keyof Listener)[],
 );
 
+/** The keys a `[[listener]]` table may hold in the file. */
+const TABLE_KEYS: readonly string[] = Object.freeze([
+  ...LISTENER_KEYS,
+  "options",
+]);
+
 /** The well-known SMTP port, used by the default listeners. */
 export const SMTP_PORT = 25;
 
@@ -50,6 +65,16 @@ export const EMBEDDED_LISTENERS: readonly Listener[] = Object.freeze([
 
 /** Reports a problem at a key and does not return. */
 export type ListenerFailure = (reason: string, place: KeyPlace) => never;
+
+/**
+ * Reads a parameter set in a listener table as the parameter's row reads
+ * it (the config loader's reader); fails at `place` when it is wrong.
+ */
+export type OverrideReader = (
+  name: string,
+  value: TomlValue,
+  place: KeyPlace,
+) => unknown;
 
 function isTable(value: TomlValue): value is TomlTable {
   return typeof value === "object" && value !== null &&
@@ -71,20 +96,21 @@ function readListener(
   table: TomlTable,
   index: number,
   fail: ListenerFailure,
+  readOverride: OverrideReader,
 ): Listener {
   const at = (key: string): KeyPlace => ({
     key,
     table: { name: "listener", index },
   });
+  const { address, port, kind = "smtp" } = table;
   for (const key of Object.keys(table)) {
-    if (!LISTENER_KEYS.includes(key)) {
+    if (!TABLE_KEYS.includes(key)) {
       fail(
-        `unknown listener setting${didYouMean(key, LISTENER_KEYS)}`,
+        `unknown listener setting${didYouMean(key, TABLE_KEYS)}`,
         at(key),
       );
     }
   }
-  const { address, port, kind = "smtp" } = table;
   if (address === undefined) fail("missing listener address", at("address"));
   if (typeof address !== "string") {
     fail(`expected a string, not ${tomlTypeName(address)}`, at("address"));
@@ -111,16 +137,69 @@ function readListener(
       at("kind"),
     );
   }
-  return Object.freeze({ address, port, kind });
+  const overrides = readOptions(
+    table.options,
+    kind,
+    at("options"),
+    fail,
+    readOverride,
+  );
+  if (overrides === undefined) return Object.freeze({ address, port, kind });
+  return Object.freeze({ address, port, kind, smtpd: overrides });
+}
+
+/**
+ * Reads `options = { name = value, … }`: smtpd parameters for this
+ * listener's sessions. An inline table, closed on its own line, so that a
+ * parameter appended below a listener table is still reported as
+ * misplaced rather than taken for a listener option.
+ */
+function readOptions(
+  value: TomlValue | undefined,
+  kind: TomlValue,
+  place: KeyPlace,
+  fail: ListenerFailure,
+  readOverride: OverrideReader,
+): SmtpdOverrides | undefined {
+  if (value === undefined) return undefined;
+  if (!isListenerKind(kind) || !isSmtpdKind(kind)) {
+    fail("only smtp, submission and smtps listeners have options", place);
+  }
+  if (!isTable(value)) {
+    fail(
+      `expected an inline table of smtpd parameters, not ${
+        tomlTypeName(value)
+      }`,
+      place,
+    );
+  }
+  const overrides: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    if (!isListenerParameter(name)) {
+      fail(
+        `${name}: not an smtpd parameter a listener may set${
+          didYouMean(name, LISTENER_PARAMETER_NAMES)
+        }`,
+        place,
+      );
+    }
+    overrides[name] = readOverride(name, item, place);
+  }
+  // Each value was read by its own row, so it has that row's type.
+  return Object.freeze(overrides) as SmtpdOverrides;
 }
 
 /**
  * Reads the value of the `listener` key: an array of tables.
  * @param fail called with the reason and place of the first problem
+ * @param readOverride reads an smtpd parameter set in a table; absent:
+ *   none may be set
  */
 export function readListeners(
   value: TomlValue,
   fail: ListenerFailure,
+  readOverride: OverrideReader = (name, _value, place) =>
+    fail(`"${name}" cannot be set here`, place),
 ): Listener[] {
   if (!Array.isArray(value) || !value.every(isTable)) {
     fail("expected [[listener]] tables", { key: "listener" });
@@ -128,7 +207,12 @@ export function readListeners(
   const listeners: Listener[] = [];
   const bound = new Set<string>();
   value.forEach((table, index) => {
-    const listener = readListener(table as TomlTable, index, fail);
+    const listener = readListener(
+      table as TomlTable,
+      index,
+      fail,
+      readOverride,
+    );
     const endpoint = `${listener.address}:${listener.port}`;
     if (bound.has(endpoint)) {
       fail(`duplicate listener on ${endpoint}`, {

@@ -33,6 +33,8 @@ import type {
 import { SITE_PARAMETERS } from "./parameters/site.ts";
 import { SMTPD_PARAMETERS } from "./parameters/smtpd.ts";
 import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
+import { SMTPD_TLS_PARAMETERS } from "./parameters/smtpd_tls.ts";
+import { SMTPD_SASL_PARAMETERS } from "./parameters/smtpd_sasl.ts";
 import { LOCAL_DELIVERY_PARAMETERS } from "./parameters/local_delivery.ts";
 import { VIRTUAL_PARAMETERS } from "./parameters/virtual.ts";
 import { POP3_PARAMETERS } from "./parameters/pop3.ts";
@@ -61,6 +63,8 @@ const ROWS = [
   ...SITE_PARAMETERS,
   ...SMTPD_PARAMETERS,
   ...SMTPD_POLICY_PARAMETERS,
+  ...SMTPD_TLS_PARAMETERS,
+  ...SMTPD_SASL_PARAMETERS,
   ...LOCAL_DELIVERY_PARAMETERS,
   ...VIRTUAL_PARAMETERS,
   ...POP3_PARAMETERS,

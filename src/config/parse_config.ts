@@ -31,7 +31,7 @@
 import { resolve } from "node:path";
 import type { Config, Listener } from "./types.ts";
 import { ConfigError } from "./config_error.ts";
-import { createExpander, ExpansionError } from "./expand.ts";
+import { createExpander, expandText, ExpansionError } from "./expand.ts";
 import {
   defaultListeners,
   EMBEDDED_LISTENERS,
@@ -124,8 +124,8 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
     });
   };
 
-  const written = readWritten(readDocument(text, file), fail);
-  const { explicit } = written;
+  const document = readDocument(text, file);
+  const { explicit } = readWritten(document, fail);
   const resolvePath = (path: string) => absolutePath(base, path);
   const defaults = defaultTexts(system, embedded, resolvePath);
   const { effective, expanded } = expandAll(
@@ -142,6 +142,20 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
     },
   );
   const typed = readTyped(expanded, explicit, resolvePath, fail);
+  const written = {
+    listeners: document.listener === undefined ? [] : readListeners(
+      document.listener,
+      fail,
+      (name, value, place) =>
+        readOverride(
+          name,
+          value,
+          effective,
+          resolvePath,
+          (reason) => fail(`${name}: ${reason}`, place),
+        ),
+    ),
+  };
   checkBackoff(typed, explicit, fail);
   checkMailboxLimits(typed, explicit, fail);
   checkAddressFamilies(
@@ -201,21 +215,16 @@ function keyName(place: KeyPlace): string {
     : `${place.table.name}.${place.key}`;
 }
 
-/** What the file sets: parameter texts and listener tables. */
+/** What the file sets: parameter texts (listeners are read later). */
 interface Written {
   readonly explicit: Map<string, string>;
-  readonly listeners: Listener[];
 }
 
-/** Reads the top-level keys of the document. */
+/** Reads the top-level keys of the document, except the listener tables. */
 function readWritten(document: TomlTable, fail: Failure): Written {
   const explicit = new Map<string, string>();
-  let listeners: Listener[] = [];
   for (const [key, value] of Object.entries(document)) {
-    if (key === "listener") {
-      listeners = readListeners(value, fail);
-      continue;
-    }
+    if (key === "listener") continue;
     const parameter = parameterNamed(key);
     if (parameter === undefined) {
       const names = [...parameterNames(), ...TABLE_KEYS];
@@ -231,7 +240,33 @@ function readWritten(document: TomlTable, fail: Failure): Written {
       explicit.set(key, text);
     }
   }
-  return { explicit, listeners };
+  return { explicit };
+}
+
+/**
+ * Reads an smtpd parameter set in a `[[listener]]` table as its row reads
+ * a top-level value: TOML type, `$name` expansion against the values in
+ * effect, kind and syntax.
+ */
+function readOverride(
+  name: string,
+  value: TomlValue,
+  effective: ReadonlyMap<string, string>,
+  resolvePath: (path: string) => string,
+  fail: (reason: string) => never,
+): ParameterValue {
+  const parameter = parameterNamed(name);
+  if (parameter === undefined) return fail("unknown parameter");
+  const text = writtenText(parameter, value, fail);
+  try {
+    const expanded = expandText(text, (n) => effective.get(n));
+    return readParameterValue(parameter, expanded, resolvePath);
+  } catch (e) {
+    if (e instanceof ValueError || e instanceof ExpansionError) {
+      return fail(e.message);
+    }
+    throw e;
+  }
 }
 
 /**

@@ -124,5 +124,13 @@ function listenerBlock(listener: Listener): string[] {
     `address = ${formatTomlValue(listener.address)}`,
     `port = ${formatTomlValue(listener.port)}`,
     `kind = ${formatTomlValue(listener.kind)}`,
+    // The listener's own smtpd parameters, as read (seconds, bytes).
+    ...(listener.smtpd === undefined ? [] : [
+      `options = { ${
+        Object.entries(listener.smtpd).map(([name, value]) =>
+          `${name} = ${formatTomlValue(value)}`
+        ).join(", ")
+      } }`,
+    ]),
   ];
 }

@@ -15,6 +15,7 @@
  */
 import type { ListenerKind } from "./listener_kinds.ts";
 import type { ConfigParameters } from "./parameters.ts";
+import type { SmtpdOverrides } from "./listener_parameters.ts";
 
 /** One `[[listener]]` table: where a service accepts connections. */
 export interface Listener {
@@ -22,10 +23,17 @@ export interface Listener {
   readonly address: string;
   readonly port: number;
   /**
-   * Service kind: `smtp`, `pop3` (plain, STLS when a certificate is set) or
-   * `pop3s` (implicit TLS); later issues add `submission` and `smtps`.
+   * Service kind: `smtp`, `submission` (smtpd on 587, usually with
+   * overrides requiring TLS and AUTH), `smtps` (smtpd with implicit TLS),
+   * `pop3` (plain, STLS when a certificate is set) or `pop3s` (implicit
+   * TLS).
    */
   readonly kind: ListenerKind;
+  /**
+   * smtpd parameters set in the listener table (`master.cf -o`); only
+   * for the smtpd kinds, absent when none is set.
+   */
+  readonly smtpd?: SmtpdOverrides;
 }
 
 /** Policy for bare CR or bare LF in message content (see docs). */

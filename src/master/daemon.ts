@@ -53,6 +53,8 @@ import {
 import { VERSION } from "../version.ts";
 import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
 import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
+import { checkListenerTls } from "./tls_check.ts";
+import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
@@ -155,10 +157,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       void manager.flush({ site });
       return true;
     },
+    authenticate: createSaslAuthenticator(),
   };
   const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
     smtp: (listener) => startSmtpListener(listener, deps),
+    submission: (listener) => startSmtpListener(listener, deps),
+    smtps: (listener) => startSmtpListener(listener, deps),
     pop3: (listener) => startPop3Listener(listener, pop3Deps),
     pop3s: (listener) => startPop3Listener(listener, pop3Deps),
   };
@@ -182,16 +187,21 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       // Logging first: a log file that cannot be opened refuses the reload
       // before anything else changes; listeners that cannot bind put the
       // old logging back.
+      await checkListenerTls(next);
       await configureLogging(next, options.foreground);
+      // The new listeners start with the new configuration (a pop3s
+      // listener and its certificate may come in the same reload).
+      const previous = config;
+      config = next;
       let result;
       try {
         result = await reconcileServices(services, next.listeners, starters);
       } catch (e) {
+        config = previous;
         await configureLogging(config, options.foreground);
         throw e;
       }
       services = result.services;
-      config = next;
       manager?.reload(next);
       for (const old of result.retired) void old.drain(deadlineMs);
       log.info(

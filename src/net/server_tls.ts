@@ -10,7 +10,7 @@
  *
  *   `startServerTls` runs the server side of a TLS handshake over any
  *   `ByteStream` — a `Deno.Conn` at accept (pop3s), the same connection
- *   after the protocol's "go ahead" reply (POP3 STLS, later SMTP
+ *   after the protocol's "go ahead" reply (POP3 STLS, SMTP
  *   STARTTLS), or stdin/stdout under inetd — and resolves to a
  *   `ByteStream` of the decrypted bytes. `Deno.startTls` is client-only,
  *   so this wraps the stream in a node Duplex and hands it to `node:tls`
@@ -18,7 +18,11 @@
  *   socket is paused while decrypted bytes wait, so a client cannot make
  *   the session buffer more than one TLS record ahead.
  *
- *   Used by the pop3d listener and adapter. Needs --allow-read for the
+ *   `loadTlsChainFiles` reads Postfix's `smtpd_tls_chain_files` form
+ *   (key and chain in the same files). A handshake's protocol and cipher
+ *   are on the stream it returns (`tls`), for logs and Received:.
+ *
+ *   Used by the pop3d and smtpd listeners and adapters. Needs --allow-read for the
  *   certificate and key files.
  *
  * STANDARDS
@@ -36,6 +40,21 @@ import type { ByteStream } from "./byte_stream.ts";
 
 /** A loaded certificate and key, ready for handshakes. */
 export type TlsContext = tls.SecureContext;
+
+/** What a handshake agreed on, as Postfix logs it. */
+export interface TlsSessionInfo {
+  /** E.g. `TLSv1.3`. */
+  readonly protocol: string;
+  /** OpenSSL's name, e.g. `TLS_AES_256_GCM_SHA384`. */
+  readonly cipher: string;
+  /** Secret bits of the cipher, when its name tells (AES-256: 256). */
+  readonly bits?: number;
+}
+
+/** The plaintext side of a server TLS session, and what it agreed on. */
+export interface ServerTlsStream extends ByteStream {
+  readonly tls: TlsSessionInfo;
+}
 
 /** The parameter names the files came from, for error messages. */
 export interface TlsFileNames {
@@ -78,6 +97,50 @@ export async function loadTlsContext(
 }
 
 /**
+ * Loads a key and its certificate chain from PEM files that each hold
+ * both (Postfix's `smtpd_tls_chain_files`): every file's certificates, in
+ * order, and the first private key.
+ * @param parameter the parameter the files came from, for errors
+ * @throws Error naming the file when one cannot be read or used
+ */
+export async function loadTlsChainFiles(
+  files: readonly string[],
+  parameter: string,
+): Promise<TlsContext | null> {
+  if (files.length === 0) return null;
+  let pem = "";
+  for (const file of files) {
+    try {
+      pem += (await Deno.readTextFile(file)) + "\n";
+    } catch (e) {
+      throw new Error(
+        `cannot read ${parameter} "${file}": ${(e as Error).message}`,
+      );
+    }
+  }
+  const key = pem.match(
+    /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/,
+  )?.[0];
+  const cert = pem.match(
+    /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g,
+  );
+  if (key === undefined || cert === null) {
+    throw new Error(
+      `${parameter} "${
+        files.join(", ")
+      }" must hold a private key and its certificate`,
+    );
+  }
+  try {
+    return tls.createSecureContext({ cert: cert.join("\n"), key });
+  } catch (e) {
+    throw new Error(
+      `cannot use ${parameter} "${files.join(", ")}": ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
  * Runs a server-side TLS handshake over `stream`.
  * @returns the encrypted session as a stream of plaintext bytes; closing
  *   it closes `stream`
@@ -87,7 +150,7 @@ export function startServerTls(
   stream: ByteStream,
   context: TlsContext,
   timeoutMs: number,
-): Promise<ByteStream> {
+): Promise<ServerTlsStream> {
   const socket = new tls.TLSSocket(duplexOf(stream), {
     isServer: true,
     secureContext: context,
@@ -114,6 +177,21 @@ export function startServerTls(
       resolve(new TlsStream(socket));
     });
   });
+}
+
+/** The protocol and cipher a finished handshake agreed on. */
+function sessionInfo(socket: tls.TLSSocket): TlsSessionInfo {
+  const cipher = socket.getCipher()?.name ?? "unknown";
+  const bits = /AES_?256|CHACHA20/.test(cipher)
+    ? 256
+    : /AES_?128/.test(cipher)
+    ? 128
+    : undefined;
+  return {
+    protocol: socket.getProtocol() ?? "unknown",
+    cipher,
+    ...(bits === undefined ? {} : { bits }),
+  };
 }
 
 /** A node Duplex over a ByteStream (what TLSSocket reads and writes). */
@@ -145,14 +223,16 @@ function duplexOf(stream: ByteStream): Duplex {
 }
 
 /** The decrypted side of a TLS session, as a ByteStream. */
-class TlsStream implements ByteStream {
+class TlsStream implements ServerTlsStream {
   readonly #socket: tls.TLSSocket;
+  readonly tls: TlsSessionInfo;
   #pending: Uint8Array[] = [];
   #ended = false;
   #wake: (() => void) | null = null;
 
   constructor(socket: tls.TLSSocket) {
     this.#socket = socket;
+    this.tls = sessionInfo(socket);
     const wake = () => {
       this.#wake?.();
       this.#wake = null;

@@ -4,13 +4,9 @@
  * DESCRIPTION
  *   `createAuthenticator` gives the POP3 server its `Authenticate`:
  *
- *   1. the login is split into user and domain (`login_name.ts`); a
- *      domain is required, and the address resolver (src/resolve/) must
- *      find `user@domain` virtual (so a domain also in mydestination,
- *      which is local for delivery, has no POP3 users either);
- *   2. the user's hash comes from `<pop3_passwd_directory>/<domain>/passwd`
- *      (`passwd_file.ts`) and the password is verified against it
- *      (`password_hash.ts`);
+ *   1-2. the login and password are checked as src/auth/virtual_login.ts
+ *      does (vm-pop3d's per-domain passwd files; smtpd's SMTP AUTH
+ *      shares it);
  *   3. the mailbox is the one virtual delivery writes: virtual_mailbox_maps
  *      for `user@domain` (or the domain's catch-all), under
  *      virtual_mailbox_base, refused if it could leave the base or the
@@ -38,16 +34,9 @@ import {
   type VirtualMaps,
 } from "../resolve/virtual_maps.ts";
 import type { MapOptions } from "../maps/mod.ts";
-import {
-  type AddressResolver,
-  createAddressResolver,
-} from "../resolve/address_resolver.ts";
-import { splitLoginName } from "./login_name.ts";
-import { createPop3PasswdFiles, type Pop3PasswdFiles } from "./passwd_file.ts";
-import {
-  DUMMY_PASSWORD_HASH,
-  verifyPassword,
-} from "../common/password_hash.ts";
+import type { AddressResolver } from "../resolve/address_resolver.ts";
+import type { Pop3PasswdFiles } from "../auth/passwd_file.ts";
+import { createVirtualLogin } from "../auth/virtual_login.ts";
 import type { Authenticate, Pop3Account } from "./types.ts";
 
 /** Options for `createAuthenticator`. */
@@ -60,25 +49,6 @@ export interface AuthenticatorOptions {
   readonly passwdFiles?: Pop3PasswdFiles;
   /** Options for tables and files opened here. */
   readonly mapOptions?: MapOptions;
-}
-
-/** The hash to verify against: the user's, or the dummy when unknown. */
-async function hashFor(
-  login: string,
-  config: Config,
-  resolve: AddressResolver,
-  passwdFiles: Pop3PasswdFiles,
-): Promise<{ hash: string; user: string; domain: string } | undefined> {
-  const name = splitLoginName(login);
-  if (!name || name.domain === "") return undefined;
-  const resolved = await resolve(`${name.user}@${name.domain}`, config);
-  if (resolved.addressClass !== "virtual") return undefined;
-  const hash = await passwdFiles.find(
-    config.pop3_passwd_directory,
-    name.domain,
-    name.user,
-  );
-  return hash === undefined ? undefined : { hash, ...name };
 }
 
 /** The account of an authenticated user. */
@@ -123,17 +93,11 @@ export function createAuthenticator(
 ): Authenticate {
   const maps = options.maps ??
     createVirtualMaps({ mapOptions: options.mapOptions });
-  const passwdFiles = options.passwdFiles ??
-    createPop3PasswdFiles(options.mapOptions);
-  const resolve = options.resolve ?? createAddressResolver(maps);
+  const check = createVirtualLogin({ ...options, maps });
   return async (login, password) => {
     const current = config();
-    const entry = await hashFor(login, current, resolve, passwdFiles);
-    const verified = await verifyPassword(
-      password,
-      entry?.hash ?? DUMMY_PASSWORD_HASH,
-    );
-    if (!entry || !verified) return undefined;
-    return await accountOf(login, entry.user, entry.domain, current, maps);
+    const user = await check(login, password, current);
+    if (user === undefined) return undefined;
+    return await accountOf(login, user.user, user.domain, current, maps);
   };
 }

@@ -35,7 +35,7 @@ import {
 } from "../common/io_deadline.ts";
 import type { ByteStream } from "../net/byte_stream.ts";
 import type { DrainControl } from "../net/session_listener.ts";
-import { failedLogins } from "./failed_logins.ts";
+import { failedLogins } from "../auth/failed_logins.ts";
 import { maillog } from "../log/maillog.ts";
 import { clientName } from "../net/client_name.ts";
 import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";

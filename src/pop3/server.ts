@@ -7,7 +7,8 @@
  *   runs a session (`serveSession`) per accepted client. A `pop3` listener offers STLS when `pop3_tls_cert_file` is
  *   set; a `pop3s` listener needs it and starts TLS at once, in the
  *   session (a slow handshake never holds up the accept loop). The
- *   certificate is read when the listener starts.
+ *   certificate is read once per configuration: after a reload, new
+ *   sessions get the new certificate and running ones keep theirs.
  *
  *   `drain(deadlineMs)` stops accepting, closes sessions still in the
  *   AUTHORIZATION state, lets logged-in ones finish until the deadline,
@@ -20,12 +21,13 @@
  *
  *   Does NOT limit concurrent sessions or logins per client.
  */
-import type { Listener } from "../config/types.ts";
+import type { Config, Listener } from "../config/types.ts";
 import { listenForSessions, type Service } from "../net/session_listener.ts";
 import { maillog } from "../log/maillog.ts";
 import { clientAddress } from "../net/client_name.ts";
 import { serveSession } from "./connection.ts";
-import { loadTlsContext } from "../net/server_tls.ts";
+import type { TlsContext } from "../net/server_tls.ts";
+import { tlsContextFor } from "../net/tls_context_cache.ts";
 import type { Pop3Deps } from "./types.ts";
 
 export {
@@ -53,12 +55,7 @@ export async function startPop3Listener(
   if (listener.kind !== "pop3" && listener.kind !== "pop3s") {
     throw new Error(`not a POP3 listener: "${listener.kind}"`);
   }
-  const config = deps.config();
-  const context = await loadTlsContext(
-    config.pop3_tls_cert_file,
-    config.pop3_tls_key_file,
-    { cert: "pop3_tls_cert_file", key: "pop3_tls_key_file" },
-  );
+  const context = await pop3TlsContext(deps.config());
   const implicit = listener.kind === "pop3s";
   if (implicit && context === null) {
     throw new Error("a pop3s listener needs pop3_tls_cert_file");
@@ -66,13 +63,35 @@ export async function startPop3Listener(
   return listenForSessions(
     listener,
     log,
-    (conn, control) =>
-      serveSession(
+    async (conn, control) => {
+      // The certificate of the configuration in force now: a reload
+      // (a renewed certificate) reaches new sessions only.
+      let context: TlsContext | null = null;
+      try {
+        context = await pop3TlsContext(deps.config());
+      } catch (e) {
+        log.warning(`TLS is not available: ${(e as Error).message}`);
+      }
+      await serveSession(
         conn,
         deps,
         { address: clientAddress(conn.remoteAddr.hostname) },
         { context, implicit },
         control,
-      ),
+      );
+    },
   );
+}
+
+/**
+ * The certificate of `config` for POP3 sessions (read once per
+ * configuration); null when none is set.
+ * @throws Error naming the file when it cannot be read or used
+ */
+export function pop3TlsContext(config: Config): Promise<TlsContext | null> {
+  return tlsContextFor(config, {
+    cert: config.pop3_tls_cert_file,
+    key: config.pop3_tls_key_file,
+    names: { cert: "pop3_tls_cert_file", key: "pop3_tls_key_file" },
+  });
 }

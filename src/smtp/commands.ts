@@ -8,10 +8,11 @@
  *   argument and returns the transition, reply included. Replies follow
  *   Postfix's wording, so admins and log tools see what they know.
  *
- *   EHLO offers PIPELINING, SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES,
- *   8BITMIME and DSN (Postfix's order); MAIL and RCPT take the DSN
- *   parameters (`mail_parameters.ts`), which the envelope carries to the
- *   queue.
+ *   EHLO offers PIPELINING, SIZE, VRFY (unless disable_vrfy_command),
+ *   ETRN, STARTTLS and AUTH (when available, `starttls.ts`,
+ *   `sasl_auth.ts`), ENHANCEDSTATUSCODES, 8BITMIME and DSN (Postfix's
+ *   order); MAIL and RCPT take the DSN parameters (`mail_parameters.ts`),
+ *   which the envelope carries to the queue.
  *   HELO/EHLO end any transaction (RFC 5321 section 4.1.4). VRFY refuses
  *   an unknown local or virtual user as RCPT does, else answers 252
  *   (`vrfy.ts`). RCPT follows the address resolver (src/resolve/): for a
@@ -30,8 +31,8 @@
  *
  *   ETRN starts a flush of a site (`etrn.ts`, RFC 1985).
  *
- *   Does NOT implement EXPN, TURN, STARTTLS, AUTH or BDAT: they get 502
- *   like any unknown command.
+ *   Does NOT implement EXPN, TURN or BDAT: they get 502 like any unknown
+ *   command.
  */
 import type {
   SessionPolicy,
@@ -47,6 +48,20 @@ import { rewriteSender } from "../resolve/rewrite_address.ts";
 import { answer, closeSession, rejectLogLine } from "./transitions.ts";
 import { vrfy } from "./vrfy.ts";
 import { etrn, etrnCheck } from "./etrn.ts";
+import { offersStartTls, starttls } from "./starttls.ts";
+import { auth, offersAuth, SASL_MECHANISMS } from "./sasl_auth.ts";
+
+/**
+ * The protocol as Postfix names it in Received: and the queue file:
+ * `SMTP` after HELO; after EHLO `ESMTP`, plus `S` under TLS and `A` once
+ * authenticated (RFC 3848).
+ */
+export function protocolName(s: SmtpSession): string {
+  if (s.protocol === "SMTP") return "SMTP";
+  return `ESMTP${s.tls === null ? "" : "S"}${
+    s.authenticatedUser === null ? "" : "A"
+  }`;
+}
 
 /** The verbs smtpd knows. */
 export type Verb =
@@ -60,7 +75,9 @@ export type Verb =
   | "VRFY"
   | "ETRN"
   | "HELP"
-  | "QUIT";
+  | "QUIT"
+  | "STARTTLS"
+  | "AUTH";
 
 /** One row of the command table. */
 export interface CommandSpec {
@@ -123,8 +140,16 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
         : answer(s, "rset", ok("2.0.0"), { transaction: null }),
   },
   NOOP: { check: inOrder, proceed: (s) => answer(s, "noop", ok("2.0.0")) },
-  VRFY: { check: inOrder, proceed: vrfy },
+  VRFY: {
+    check: inOrder,
+    proceed: (s, arg, p) =>
+      p.disable_vrfy_command
+        ? answer(s, "vrfy", reply(502, "5.5.1", "VRFY command is disabled"))
+        : vrfy(s, arg, p),
+  },
   ETRN: { check: etrnCheck, proceed: etrn },
+  STARTTLS: { check: inOrder, proceed: starttls },
+  AUTH: { check: inOrder, proceed: auth },
   HELP: {
     check: inOrder,
     proceed: (s) =>
@@ -134,7 +159,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
         reply(
           214,
           "2.0.0",
-          "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY ETRN HELP QUIT",
+          "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP VRFY ETRN HELP QUIT",
         ),
       ),
   },
@@ -170,14 +195,17 @@ function hello(
   const size = policy.message_size_limit > 0
     ? `SIZE ${policy.message_size_limit}`
     : "SIZE";
+  // Postfix's order; VRFY is not offered when it is disabled.
   const keywords = reply(
     250,
     null,
     policy.myhostname,
     "PIPELINING",
     size,
-    "VRFY",
+    ...(policy.disable_vrfy_command ? [] : ["VRFY"]),
     "ETRN",
+    ...(offersStartTls(s, policy) ? ["STARTTLS"] : []),
+    ...(offersAuth(s, policy) ? [`AUTH ${SASL_MECHANISMS.join(" ")}`] : []),
     "ENHANCEDSTATUSCODES",
     "8BITMIME",
     "DSN",
@@ -305,7 +333,7 @@ export function openData(s: SmtpSession): Transition {
         clientName: s.client.name,
         clientAddress: s.client.address,
         helo: s.helo ?? "",
-        protocol: s.protocol,
+        protocol: protocolName(s),
         ...(t.bodyType === null ? {} : { bodyType: t.bodyType }),
         ...(t.ret === undefined ? {} : { ret: t.ret }),
         ...(t.envid === undefined ? {} : { envid: t.envid }),

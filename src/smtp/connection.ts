@@ -35,7 +35,15 @@
  *   `sendmail -bs` style use with any `SmtpStream`. Needs the permissions
  *   of whatever `enqueue` and `verifyRecipient` do; itself, none.
  *
- *   Does NOT listen or accept (see `server.ts`) or start TLS.
+ *   TLS: with `implicit` (smtps) the handshake comes before the greeting;
+ *   for STARTTLS the adapter sends the 220, drops whatever the client
+ *   pipelined after the command (RFC 3207 section 5, CVE-2011-0411) and
+ *   runs the handshake over the same connection (`net/server_tls.ts`).
+ *   AUTH passwords are checked by `SmtpDeps.authenticate`; a failed AUTH
+ *   pauses longer for each recent failure from the same client
+ *   (`auth/failed_logins.ts`, shared with pop3d).
+ *
+ *   Does NOT listen or accept (see `server.ts`) (`server.ts`).
  */
 import { createBufferPool } from "../common/buffer_pool.ts";
 import {
@@ -66,7 +74,15 @@ import { DotReader } from "./dot_reader.ts";
 import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
 import { receivedHeader } from "./received.ts";
-import { formatReply } from "./replies.ts";
+import { formatReply, printable } from "./replies.ts";
+import { describeTls } from "./starttls.ts";
+import { failedLogins } from "../auth/failed_logins.ts";
+import {
+  type ServerTlsStream,
+  startServerTls,
+  type TlsContext,
+  type TlsSessionInfo,
+} from "../net/server_tls.ts";
 import {
   inTransaction,
   newSession,
@@ -115,6 +131,23 @@ export interface SmtpDeps {
    * the queue manager took it. Absent (a lone session): ETRN gets 458.
    */
   readonly flushSite?: (site: string) => boolean;
+  /**
+   * Checks a SASL user name and password for AUTH: the user name to log,
+   * or undefined. Absent: every AUTH fails temporarily.
+   */
+  readonly authenticate?: (
+    username: string,
+    password: string,
+    config: Config,
+  ) => Promise<string | undefined>;
+}
+
+/** TLS for one session. */
+export interface SmtpTls {
+  /** Certificate and key; null: no STARTTLS. */
+  readonly context: TlsContext | null;
+  /** Handshake at once, before the greeting (smtps, wrapper mode). */
+  readonly implicit: boolean;
 }
 
 /** Tables opened by sessions whose deps bring no cache. */
@@ -171,9 +204,10 @@ export async function serveSmtpConnection(
   deps: SmtpDeps,
   clientAddress: string,
   control?: SessionControl,
+  tls: SmtpTls = { context: null, implicit: false },
 ): Promise<void> {
   const steering = control ?? LONE_SESSION;
-  const connection = new SmtpConnection(conn, deps, steering);
+  const connection = new SmtpConnection(conn, deps, steering, tls);
   const unsubscribe = steering.onDrain(() => connection.interrupt());
   try {
     await connection.run(clientAddress);
@@ -182,6 +216,7 @@ export async function serveSmtpConnection(
     await connection.abortMessage();
   } finally {
     unsubscribe();
+    connection.close();
     try {
       conn.close();
     } catch {
@@ -199,8 +234,10 @@ const LONE_SESSION: SessionControl = {
 
 /** One connection's I/O state around the pure session. */
 class SmtpConnection {
-  readonly #conn: SmtpStream;
+  /** The client's bytes: the connection, or the TLS session over it. */
+  #conn: SmtpStream;
   readonly #deps: SmtpDeps;
+  readonly #tls: SmtpTls;
   readonly #control: SessionControl;
   readonly #config: Config;
   readonly #buffers = takeBuffers();
@@ -216,9 +253,15 @@ class SmtpConnection {
   /** smtpd_timeout on each wait for the client. */
   readonly #deadline: IoDeadline;
 
-  constructor(conn: SmtpStream, deps: SmtpDeps, control: SessionControl) {
+  constructor(
+    conn: SmtpStream,
+    deps: SmtpDeps,
+    control: SessionControl,
+    tls: SmtpTls,
+  ) {
     this.#conn = conn;
     this.#deps = deps;
+    this.#tls = tls;
     this.#control = control;
     this.#config = deps.config();
     this.#deadline = openIoDeadline(this.#config.smtpd_timeout * 1000);
@@ -233,12 +276,22 @@ class SmtpConnection {
       )
       : { name: clientName(address), address };
     const limit = await this.#connectLimit(client);
+    let tls: TlsSessionInfo | null = null;
+    if (this.#tls.implicit) {
+      tls = await this.#wrap(`${client.name}[${address}]`);
+      if (tls === null) {
+        this.#releaseLimit();
+        return;
+      }
+    }
     await this.#step({
       type: "connect",
       client,
       activeSessions: this.#control.activeSessions,
       popBeforeSmtp: await this.#popBeforeSmtp(address),
       ...(limit === null ? {} : { limitRefusal: limit }),
+      tlsAvailable: this.#tls.context !== null,
+      tls,
     });
     while (this.#session.phase !== "closed") {
       if (this.#receiving) {
@@ -277,6 +330,15 @@ class SmtpConnection {
 
   /** Releases the client's connection slot (limits). */
   #releaseLimit: () => void = () => {};
+
+  /** Closes the TLS session, if one was started over the connection. */
+  close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
 
   /** Wakes an idle session blocked in a read, so it can say 421 and close. */
   interrupt(): void {
@@ -344,9 +406,98 @@ class SmtpConnection {
           site: action.site,
           queued: this.#flushSite(action.site),
         });
+      case "start-tls":
+        return await this.#startTls();
+      case "authenticate":
+        return await this.#authenticate(action.username, action.password);
+      case "auth-delay": {
+        // Repeated failures from the same client, across sessions and
+        // protocols, pause longer (auth/failed_logins.ts).
+        const factor = failedLogins.failed(this.#session.client.address);
+        await this.#deadline.wait(
+          new Promise((r) => setTimeout(r, action.seconds * factor * 1000)),
+          "timeout",
+          false,
+        );
+        return;
+      }
       case "close":
         return;
     }
+  }
+
+  /** Implicit TLS (smtps): the handshake before the greeting; null if it failed. */
+  async #wrap(label: string): Promise<TlsSessionInfo | null> {
+    const context = this.#tls.context;
+    try {
+      if (context === null) throw new Error("no TLS certificate");
+      const stream = await startServerTls(
+        this.#conn,
+        context,
+        this.#config.smtpd_timeout * 1000,
+      );
+      this.#conn = stream;
+      return stream.tls;
+    } catch (e) {
+      smtpdLog.info(`connect from ${label}`);
+      smtpdLog.info(`SSL_accept error from ${label}: ${describe(e)}`);
+      smtpdLog.info(`lost connection after CONNECT from ${label}`);
+      return null;
+    }
+  }
+
+  /**
+   * STARTTLS: the 220 goes out in clear, input the client sent after the
+   * command is dropped unread (RFC 3207 section 5; CVE-2011-0411), then
+   * the handshake.
+   */
+  async #startTls(): Promise<void> {
+    await this.#flush();
+    this.#lines.discard();
+    const context = this.#tls.context;
+    let stream: ServerTlsStream;
+    try {
+      if (context === null) throw new Error("no TLS certificate");
+      if (this.#lost) throw new Error("connection lost");
+      stream = await startServerTls(
+        this.#conn,
+        context,
+        this.#config.smtpd_timeout * 1000,
+      );
+    } catch (e) {
+      this.#lost = true;
+      return await this.#step({ type: "tls-failed", reason: describe(e) });
+    }
+    this.#conn = stream;
+    await this.#step({ type: "tls-started", tls: stream.tls });
+  }
+
+  async #authenticate(username: string, password: string): Promise<void> {
+    const check = this.#deps.authenticate;
+    let user: string | undefined;
+    try {
+      if (!check) throw new Error("no password check configured");
+      user = await check(username, password, this.#config);
+    } catch (e) {
+      smtpdLog.warning(
+        `SASL authentication of "${printable(username)}" failed: ${
+          describe(e)
+        }`,
+      );
+      return await this.#step({
+        type: "auth-result",
+        outcome: { ok: false, temporary: true },
+      });
+    }
+    if (user !== undefined) {
+      failedLogins.succeeded(this.#session.client.address);
+    }
+    await this.#step({
+      type: "auth-result",
+      outcome: user === undefined
+        ? { ok: false, temporary: false }
+        : { ok: true, username: user },
+    });
   }
 
   /** Counts the connection against the client limits; the refusal, if any. */
@@ -469,7 +620,13 @@ class SmtpConnection {
       });
     }
     this.#writer = writer;
+    const session = this.#session;
     const header = receivedHeader({
+      ...(session.tls === null ? {} : { tls: describeTls(session.tls) }),
+      ...(session.authenticatedUser !== null &&
+          this.#config.smtpd_sasl_authenticated_header
+        ? { authenticatedSender: session.authenticatedUser }
+        : {}),
       helo: envelope.helo,
       clientName: envelope.clientName,
       clientAddress: envelope.clientAddress,

@@ -8,6 +8,10 @@
  *             by MYHOSTNAME (mailsrv) with ESMTP id QUEUEID
  *             for <RCPT>; Mon, 25 Nov 2024 03:54:32 +0100
  *
+ *   Under TLS a line `(using TLSv1.3 with cipher … (256/256 bits))`
+ *   follows the first, and with smtpd_sasl_authenticated_header a line
+ *   `(Authenticated sender: NAME)`, as Postfix writes them.
+ *
  *   `for <RCPT>` appears only when the message has exactly one recipient
  *   (naming them all would disclose Bcc recipients); otherwise the date
  *   follows the queue ID on a line of its own. IPv6 client addresses are
@@ -46,6 +50,13 @@ export interface ReceivedFields {
   readonly recipients: readonly string[];
   /** Milliseconds since the epoch. */
   readonly date: number;
+  /**
+   * The TLS session as Postfix writes it (`TLSv1.3 with cipher … (256/256
+   * bits)`), or absent in plaintext.
+   */
+  readonly tls?: string;
+  /** The SASL user, named only with smtpd_sasl_authenticated_header. */
+  readonly authenticatedSender?: string;
   /** Minutes east of UTC; defaults to the local zone at `date`. */
   readonly zoneOffsetMinutes?: number;
 }
@@ -62,7 +73,13 @@ export function receivedHeader(fields: ReceivedFields): string {
   const date = rfc5322Date(fields.date, zone);
   const from = `Received: from ${
     printable(fields.helo)
-  } (${fields.clientName} ${addressLiteral(fields.clientAddress)})\n`;
+  } (${fields.clientName} ${addressLiteral(fields.clientAddress)})\n${
+    fields.tls === undefined ? "" : `\t(using ${fields.tls})\n`
+  }${
+    fields.authenticatedSender === undefined
+      ? ""
+      : `\t(Authenticated sender: ${printable(fields.authenticatedSender)})\n`
+  }`;
   const by =
     `\tby ${fields.myhostname} (mailsrv) with ${fields.protocol} id ${fields.queueId}`;
   if (fields.recipients.length === 1) {

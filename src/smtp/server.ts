@@ -14,18 +14,27 @@
  *   discarded; nothing unacknowledged is kept). It resolves at most a
  *   second after the deadline, even if a session hangs in a lookup.
  *
- *   Used by the master (one per smtp listener); the session adapter it
+ *   Each session runs with the configuration in force when it connected,
+ *   with the listener's own smtpd parameters laid over it (kinds smtp,
+ *   submission, smtps; smtps implies TLS wrapper mode), and the
+ *   certificate of that configuration: after a reload new sessions get
+ *   the new settings and certificate, running ones keep theirs. A
+ *   listener in wrapper mode needs a certificate to start.
+ *
+ *   Used by the master (one per smtpd listener); the session adapter it
  *   runs, `serveSmtpConnection`, is re-exported here. Needs --allow-net
  *   for the listening address.
  *
- *   Does NOT do TLS (smtps, STARTTLS), per-client connection limits or
- *   rate limits.
+ *   Does NOT do per-client connection limits or rate limits.
  */
 import type { Listener } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
 import { listenForSessions, type Service } from "../net/session_listener.ts";
 import { clientAddress } from "../net/client_name.ts";
 import { serveSmtpConnection, type SmtpDeps } from "./connection.ts";
+import { listenerConfig } from "../config/listener_parameters.ts";
+import type { TlsContext } from "../net/server_tls.ts";
+import { smtpdTlsContext } from "./smtpd_tls_context.ts";
 
 export {
   serveSmtpConnection,
@@ -43,22 +52,50 @@ const log = maillog("smtpd");
 
 /**
  * Binds `listener` and serves SMTP on it.
- * @throws Deno.errors.AddrInUse and the like when the address cannot be bound
+ * @throws Error when the certificate cannot be loaded, or a wrapper-mode
+ *   listener has none; Deno.errors.AddrInUse and the like when the
+ *   address cannot be bound
  */
-// deno-lint-ignore require-await
 export async function startSmtpListener(
   listener: Listener,
   deps: SmtpDeps,
 ): Promise<SmtpListener> {
+  // The listener's own parameters as the configuration now in force has
+  // them (a reload may change them for an address that stays bound).
+  const sessionConfig = () => {
+    const base = deps.config();
+    const current =
+      base.listeners.find((l) =>
+        l.kind === listener.kind && l.address === listener.address &&
+        l.port === listener.port
+      ) ?? listener;
+    return { base, config: listenerConfig(base, current) };
+  };
+  const first = sessionConfig();
+  const context = await smtpdTlsContext(first.base, first.config);
+  if (first.config.smtpd_tls_wrappermode && context === null) {
+    throw new Error(
+      `an ${listener.kind} listener with TLS wrapper mode needs smtpd_tls_cert_file`,
+    );
+  }
   return listenForSessions(
     listener,
     log,
-    (conn, control, activeSessions) =>
-      serveSmtpConnection(
+    async (conn, control, activeSessions) => {
+      const { base, config } = sessionConfig();
+      let context: TlsContext | null = null;
+      try {
+        context = await smtpdTlsContext(base, config);
+      } catch (e) {
+        log.warning(`TLS is not available: ${(e as Error).message}`);
+      }
+      await serveSmtpConnection(
         conn,
-        deps,
+        { ...deps, config: () => config },
         clientAddress(conn.remoteAddr.hostname),
         { ...control, activeSessions },
-      ),
+        { context, implicit: config.smtpd_tls_wrappermode },
+      );
+    },
   );
 }

@@ -44,10 +44,18 @@
  *   `check-restrictions` action at RCPT, DATA and the end of the message
  *   (`restriction_steps.ts`); the adapter answers `restriction-verdict`.
  *
+ *   STARTTLS (`starttls.ts`): the session asks the adapter for the
+ *   handshake (`start-tls` → `tls-started`/`tls-failed`, phase
+ *   `starting-tls`) and then starts afresh, as RFC 3207 requires. AUTH
+ *   (`sasl_auth.ts`): 334 challenges read in phase `sasl-response`, the
+ *   password checked by the adapter (`authenticate` → `auth-result`,
+ *   phase `authenticating`). `tls` and `authenticatedUser` in the state
+ *   are what the restriction lists read.
+ *
  *   ETRN (RFC 1985, `etrn.ts`) asks the adapter for a flush of a site
  *   (the `flush-site` action) and answers from its result.
  *
- *   Does NOT do STARTTLS, AUTH, CHUNKING or SMTPUTF8.
+ *   Does NOT do CHUNKING or SMTPUTF8.
  */
 import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, openData } from "./commands.ts";
@@ -60,6 +68,8 @@ import {
 import { type Reply, reply } from "./replies.ts";
 import { vrfyVerdict } from "./vrfy.ts";
 import { etrnResult } from "./etrn.ts";
+import { describeTls, tlsFailed, tlsRequired, tlsStarted } from "./starttls.ts";
+import { authResult, saslResponse } from "./sasl_auth.ts";
 import {
   addRecipient,
   answer,
@@ -88,10 +98,12 @@ export type {
   Phase,
   QueueFailure,
   RecipientVerdict,
+  SaslMechanism,
   SessionAction,
   SessionEvent,
   SessionPolicy,
   SmtpSession,
+  TlsInfo,
   Transaction,
   Transition,
 } from "./session_types.ts";
@@ -111,7 +123,12 @@ export function newSession(): SmtpSession {
     lastCommand: "CONNECT",
     counts: {},
     errors: 0,
+    tls: null,
+    tlsAvailable: false,
     authenticatedUser: null,
+    saslMethod: null,
+    sasl: null,
+    authFailures: 0,
     pendingCheck: null,
     pipelined: false,
   };
@@ -180,19 +197,31 @@ function dispatch(
       expectPhase(s, event, "connecting");
       return connect(s, event, policy);
     case "command":
-      expectPhase(s, event, "command");
+      expectPhase(s, event, "command", "sasl-response");
+      if (s.phase === "sasl-response") {
+        return saslResponse(s, event.line, policy);
+      }
       return command(
         { ...s, pipelined: event.pipelined ?? false },
         event.line,
         policy,
       );
     case "command-too-long":
-      expectPhase(s, event, "command");
+      expectPhase(s, event, "command", "sasl-response");
       return answer(
         { ...s, lastCommand: "UNKNOWN" },
         "unknown",
         reply(500, "5.5.0", "Error: line too long"),
       );
+    case "tls-started":
+      expectPhase(s, event, "starting-tls");
+      return tlsStarted(s, event.tls);
+    case "tls-failed":
+      expectPhase(s, event, "starting-tls");
+      return tlsFailed(s, event.reason);
+    case "auth-result":
+      expectPhase(s, event, "authenticating");
+      return authResult(s, event.outcome, policy);
     case "recipient-verdict":
       expectPhase(s, event, "verifying");
       return recipientVerdict(s, event.verdict);
@@ -238,7 +267,7 @@ function dispatch(
       expectPhase(s, event, "command");
       return etrnResult(s, event.site, event.queued);
     case "timeout":
-      expectPhase(s, event, "command", "data");
+      expectPhase(s, event, "command", "data", "sasl-response");
       return closeSession(s, [
         ...abortIfReceiving(s),
         say(
@@ -247,7 +276,7 @@ function dispatch(
         logLine(`timeout after ${s.lastCommand} from ${clientLabel(s)}`),
       ]);
     case "eof":
-      expectPhase(s, event, "command", "data");
+      expectPhase(s, event, "command", "data", "sasl-response");
       return closeSession(s, [
         ...abortIfReceiving(s),
         logLine(
@@ -255,7 +284,7 @@ function dispatch(
         ),
       ]);
     case "shutdown":
-      expectPhase(s, event, "command", "data");
+      expectPhase(s, event, "command", "data", "sasl-response");
       return closeSession(s, [
         ...abortIfReceiving(s),
         say(reply(421, "4.3.2", `${policy.myhostname} Service shutting down`)),
@@ -285,6 +314,8 @@ function connect(
     client,
     clientInMynetworks: inNetworks(client.address, policy.mynetworks),
     clientPopBeforeSmtp: event.popBeforeSmtp ?? false,
+    tlsAvailable: event.tlsAvailable ?? false,
+    tls: event.tls ?? null,
   };
   const connected = logLine(`connect from ${clientLabel(session)}`);
   if (event.limitRefusal !== undefined) {
@@ -294,6 +325,13 @@ function connect(
       say(reply(r.code, r.dsn, r.text)),
     ]);
   }
+  const wrapped = session.tls === null ? [] : [
+    logLine(
+      `Anonymous TLS connection established from ${clientLabel(session)}: ${
+        describeTls(session.tls)
+      }`,
+    ),
+  ];
   if (activeSessions >= policy.default_process_limit) {
     return closeSession(session, [
       connected,
@@ -310,7 +348,11 @@ function connect(
   }
   return {
     session,
-    actions: [connected, say(reply(220, null, policy.smtpd_banner))],
+    actions: [
+      connected,
+      ...wrapped,
+      say(reply(220, null, policy.smtpd_banner)),
+    ],
   };
 }
 
@@ -341,7 +383,7 @@ function command(
   }
   const spec = COMMANDS[word];
   const session = { ...s, lastCommand: word };
-  const refusal = spec.check(session);
+  const refusal = tlsRequired(session, word, policy) ?? spec.check(session);
   if (refusal !== null) return answer(session, word.toLowerCase(), refusal);
   return spec.proceed(session, argument, policy);
 }
@@ -384,7 +426,7 @@ function dataBegun(s: SmtpSession, queueId: string): Transition {
   return {
     session: { ...s, phase: "data", transaction },
     actions: [
-      logLine(`${queueId}: client=${clientLabel(s)}`),
+      logLine(`${queueId}: client=${clientLabel(s)}${saslLogFields(s)}`),
       say(reply(354, null, "End data with <CR><LF>.<CR><LF>")),
       { type: "receive-data" },
     ],
@@ -468,6 +510,13 @@ function queueFailureReply(failure: QueueFailure): Reply {
   return failure === "no-space"
     ? reply(452, "4.3.1", "Insufficient system storage")
     : reply(451, "4.3.0", "Error: queue file write error");
+}
+
+/** `, sasl_method=PLAIN, sasl_username=alice@example.com`, as Postfix logs it. */
+function saslLogFields(s: SmtpSession): string {
+  return s.authenticatedUser === null
+    ? ""
+    : `, sasl_method=${s.saslMethod}, sasl_username=${s.authenticatedUser}`;
 }
 
 function endTransaction(s: SmtpSession): SmtpSession {

@@ -43,7 +43,33 @@ export type SessionPolicy = Pick<
   | "smtpd_forbid_bare_newline"
   | "virtual_mailbox_domains"
   | "relay_domains"
+  | "disable_vrfy_command"
+  | "smtpd_tls_security_level"
+  | "smtpd_sasl_auth_enable"
+  | "smtpd_tls_auth_only"
+  | "smtpd_sasl_failed_auth_delay"
+  | "smtpd_sasl_max_failed_auths"
 >;
+
+/** The TLS session of a connection, as Received: and the log name it. */
+export interface TlsInfo {
+  /** E.g. `TLSv1.3`. */
+  readonly protocol: string;
+  /** E.g. `TLS_AES_256_GCM_SHA384`. */
+  readonly cipher: string;
+  /** Secret bits of the cipher, when known (256 for AES-256). */
+  readonly bits?: number;
+}
+
+/** SASL mechanisms smtpd offers. */
+export type SaslMechanism = "PLAIN" | "LOGIN";
+
+/** An AUTH exchange waiting for the client's next response line. */
+export interface SaslExchange {
+  readonly mechanism: SaslMechanism;
+  /** LOGIN: the user name once given (then the password is asked for). */
+  readonly username: string | null;
+}
 
 /** The SMTP client: its verified host name and IP. */
 export interface ClientIdentity {
@@ -82,6 +108,9 @@ export type Phase =
   | "command"
   | "verifying"
   | "checking"
+  | "starting-tls"
+  | "sasl-response"
+  | "authenticating"
   | "opening"
   | "data"
   | "committing"
@@ -123,8 +152,18 @@ export interface SmtpSession {
   readonly counts: Readonly<Record<string, CommandCount>>;
   /** Error replies (4xx, 5xx) sent so far. */
   readonly errors: number;
-  /** The SASL login name once AUTH succeeded, else null. */
+  /** The TLS session, or null in plaintext (read by the restrictions). */
+  readonly tls: { protocol: string; cipher: string; bits?: number } | null;
+  /** A certificate is loaded for this session: STARTTLS can be offered. */
+  readonly tlsAvailable: boolean;
+  /** The SASL user name after AUTH, or null (`permit_sasl_authenticated`). */
   readonly authenticatedUser: string | null;
+  /** The mechanism `authenticatedUser` logged in with, or null. */
+  readonly saslMethod: SaslMechanism | null;
+  /** The AUTH exchange under way (phases sasl-response, authenticating). */
+  readonly sasl: SaslExchange | null;
+  /** Failed AUTH commands in this session. */
+  readonly authFailures: number;
   /** The restriction check under way (phase `checking`), or null. */
   readonly pendingCheck: PendingCheck | null;
   /** The current command arrived before the previous reply was sent. */
@@ -194,6 +233,10 @@ export type SessionEvent =
     readonly activeSessions: number;
     /** The client's address logged in to POP3 within the window. */
     readonly popBeforeSmtp?: boolean;
+    /** A certificate is loaded: STARTTLS may be offered. */
+    readonly tlsAvailable?: boolean;
+    /** The TLS session already running (smtps, wrapper mode). */
+    readonly tls?: TlsInfo | null;
     /** The client is over a connection limit: refuse with this reply. */
     readonly limitRefusal?: {
       readonly code: number;
@@ -224,6 +267,17 @@ export type SessionEvent =
     readonly site: string;
     readonly queued: boolean;
   }
+  /** The STARTTLS handshake succeeded. */
+  | { readonly type: "tls-started"; readonly tls: TlsInfo }
+  /** The STARTTLS handshake failed; the connection is unusable. */
+  | { readonly type: "tls-failed"; readonly reason: string }
+  /** The password check's answer: the SASL user name, or why not. */
+  | {
+    readonly type: "auth-result";
+    readonly outcome:
+      | { readonly ok: true; readonly username: string }
+      | { readonly ok: false; readonly temporary: boolean };
+  }
   | { readonly type: "timeout" }
   | { readonly type: "shutdown" }
   | { readonly type: "eof" };
@@ -252,6 +306,19 @@ export type SessionAction =
   | { readonly type: "receive-data" }
   /** Make the message durable; answer with `queued` or `queue-failed`. */
   | { readonly type: "commit" }
+  /**
+   * Send the replies so far, discard unread input, run the TLS handshake;
+   * answer with `tls-started` or `tls-failed`.
+   */
+  | { readonly type: "start-tls" }
+  /** Check a SASL user name and password; answer with `auth-result`. */
+  | {
+    readonly type: "authenticate";
+    readonly username: string;
+    readonly password: string;
+  }
+  /** Send the replies so far, then pause (after a failed AUTH). */
+  | { readonly type: "auth-delay"; readonly seconds: number }
   /** Discard the open queue file. */
   | { readonly type: "abort" }
   /** ETRN: flush `site`'s deferred mail; answer with `flush-site-result`. */

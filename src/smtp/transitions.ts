@@ -24,6 +24,8 @@ import { printable, type Reply, replyLogText } from "./replies.ts";
 const COUNT_ORDER = [
   "helo",
   "ehlo",
+  "starttls",
+  "auth",
   "mail",
   "rcpt",
   "data",
@@ -94,6 +96,7 @@ export function closeSession(
       transaction: null,
       pendingRecipient: null,
       pendingVrfy: null,
+      sasl: null,
     },
     actions: [
       ...actions,

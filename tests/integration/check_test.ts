@@ -81,6 +81,8 @@ Deno.test("check reports tables, directories, TLS and listeners, and creates not
     const squatter = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const busy = (squatter.addr as Deno.NetAddr).port;
     const free = freePort();
+    const smtps = freePort();
+    const submission = freePort();
     const path = join(home, "mailsrv.toml");
     const config = (cert: string, key: string) =>
       `myhostname = "mx.example.test"
@@ -107,6 +109,17 @@ kind = "smtp"
 address = "127.0.0.1"
 port = ${free}
 kind = "pop3s"
+
+[[listener]]
+address = "127.0.0.1"
+port = ${smtps}
+kind = "smtps"
+
+[[listener]]
+address = "127.0.0.1"
+port = ${submission}
+kind = "submission"
+options = { smtpd_tls_cert_file = "${cert}", smtpd_tls_key_file = "${key}" }
 `;
     await Deno.writeTextFile(path, config(expired, certs.keyFile));
     const before = await tree(home);
@@ -127,6 +140,10 @@ kind = "pop3s"
       // TLS.
       /error: pop3_tls_cert_file: "\S+old\.pem" \(CN=old\.example\.test\) expired on Jan {2}2 00:00:00 2020 GMT/,
       /error: pop3_tls_key_file: "\S+server\.key" is not the key of the certificate in "\S+old\.pem"/,
+      new RegExp(
+        `error: smtpd_tls_cert_file: not set, but the smtps listener on port ${smtps} needs it`,
+      ),
+      /error: smtpd_tls_cert_file: "\S+old\.pem" \(CN=old\.example\.test\) expired/,
       // Listeners.
       new RegExp(
         `error: listener smtp 127\\.0\\.0\\.1:${busy}: cannot listen: address already in use`,
@@ -145,6 +162,11 @@ kind = "pop3s"
     await Deno.writeTextFile(path, config(certs.certFile, certs.keyFile));
     const good = await runMailsrv(["check", "--config", path]);
     assert.doesNotMatch(good.stderr, /error: pop3_tls/);
+    assert.doesNotMatch(good.stderr, /error: smtpd_tls_cert_file: "/);
+    assert.match(
+      good.stderr,
+      /warning: smtpd_tls_cert_file: "\S+chain\.pem" \(CN=localhost\) expires on /,
+    );
     assert.match(
       good.stderr,
       /warning: pop3_tls_cert_file: "\S+chain\.pem" \(CN=localhost\) expires on /,

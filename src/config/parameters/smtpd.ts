@@ -60,4 +60,11 @@ export const SMTPD_PARAMETERS = [
     description: "Who may relay, evaluated before " +
       "smtpd_recipient_restrictions (any restriction those take).",
   },
+  {
+    name: "disable_vrfy_command",
+    kind: "boolean",
+    defaultValue: "no",
+    description: "Answer VRFY with 502 5.5.1, so it cannot probe for " +
+      "user names.",
+  },
 ] as const satisfies readonly Parameter[];

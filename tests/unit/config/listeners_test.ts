@@ -24,7 +24,13 @@ Deno.test("readListeners reads tables and defaults the kind to smtp", () => {
     readListeners([{ address: "127.0.0.1", port: 2525 }], fail),
     [{ address: "127.0.0.1", port: 2525, kind: "smtp" }],
   );
-  assert.deepEqual(LISTENER_KINDS, ["smtp", "pop3", "pop3s"]);
+  assert.deepEqual(LISTENER_KINDS, [
+    "smtp",
+    "submission",
+    "smtps",
+    "pop3",
+    "pop3s",
+  ]);
 });
 
 Deno.test("readListeners reports the key and table of a problem", () => {

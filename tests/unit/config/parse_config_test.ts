@@ -434,6 +434,25 @@ Deno.test("minimal backoff may not exceed maximal backoff", () => {
   );
 });
 
+Deno.test("a listener's smtpd parameters are read by their rows", () => {
+  const { config } = parse(
+    'smtpd_tls_cert_file = "/etc/ssl/mail.pem"\n' +
+      '[[listener]]\naddress = "0.0.0.0"\nport = 25\n' +
+      '[[listener]]\naddress = "0.0.0.0"\nport = 587\nkind = "submission"\n' +
+      'options = { smtpd_tls_security_level = "encrypt", smtpd_sasl_auth_enable = true, ' +
+      'smtpd_relay_restrictions = "permit_sasl_authenticated, reject", ' +
+      'smtpd_timeout = "1m", smtpd_tls_key_file = "$smtpd_tls_cert_file" }\n',
+  );
+  assert.equal(config.listeners[0].smtpd, undefined);
+  assert.deepEqual(config.listeners[1].smtpd, {
+    smtpd_tls_security_level: "encrypt",
+    smtpd_sasl_auth_enable: true,
+    smtpd_relay_restrictions: ["permit_sasl_authenticated", "reject"],
+    smtpd_timeout: 60,
+    smtpd_tls_key_file: "/etc/ssl/mail.pem",
+  });
+});
+
 Deno.test("listener problems point into the right table", () => {
   const file = (listeners: string) =>
     `myhostname = "mx.example.com"\n${listeners}`;
@@ -448,7 +467,27 @@ Deno.test("listener problems point into the right table", () => {
     ],
     [
       '[[listener]]\naddress = "::1"\nport = 25\nkind = "imap"',
-      '5: listener.kind: "imap" is not a listener kind (allowed: smtp, pop3, pop3s)',
+      '5: listener.kind: "imap" is not a listener kind (allowed: smtp, submission, smtps, pop3, pop3s)',
+    ],
+    [
+      '[[listener]]\naddress = "::1"\nport = 587\nkind = "submission"\noptions = { smtpd_tls_security_level = "always" }',
+      '6: listener.options: smtpd_tls_security_level: "always" is not one of: none, may, encrypt',
+    ],
+    [
+      '[[listener]]\naddress = "::1"\nport = 587\nkind = "submission"\noptions = { smtpd_sasl_auth_enable = "maybe" }',
+      '6: listener.options: smtpd_sasl_auth_enable: "maybe" is not "yes" or "no"',
+    ],
+    [
+      '[[listener]]\naddress = "::1"\nport = 587\nkind = "submission"\noptions = { smtpd_sasl_auth_enabled = true }',
+      '6: listener.options: smtpd_sasl_auth_enabled: not an smtpd parameter a listener may set (did you mean "smtpd_sasl_auth_enable"?)',
+    ],
+    [
+      '[[listener]]\naddress = "::1"\nport = 110\nkind = "pop3"\noptions = { smtpd_sasl_auth_enable = true }',
+      "6: listener.options: only smtp, submission and smtps listeners have options",
+    ],
+    [
+      '[[listener]]\naddress = "::1"\nport = 25\nsmtpd_sasl_auth_enable = true',
+      "5: listener.smtpd_sasl_auth_enable: unknown listener setting",
     ],
     [
       '[[listener]]\nadress = "::1"\nport = 25',

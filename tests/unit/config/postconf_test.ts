@@ -41,6 +41,25 @@ Deno.test("postconf -n shows the parameters set, then the listeners", () => {
   assert.equal(renderParameters(viewOf(""), { nonDefault: true }), "");
 });
 
+Deno.test("postconf shows a listener's own smtpd parameters in its table", () => {
+  const text = '[[listener]]\naddress = "0.0.0.0"\nport = 587\n' +
+    'kind = "submission"\noptions = { smtpd_tls_security_level = "encrypt", ' +
+    'smtpd_sasl_auth_enable = true, smtpd_timeout = "2m", ' +
+    'smtpd_relay_restrictions = "permit_sasl_authenticated, reject" }\n';
+  assert.equal(
+    renderParameters(viewOf(text), { nonDefault: true }),
+    [
+      "",
+      "[[listener]]",
+      'address = "0.0.0.0"',
+      "port = 587",
+      'kind = "submission"',
+      'options = { smtpd_tls_security_level = "encrypt", smtpd_sasl_auth_enable = true, smtpd_timeout = 120, smtpd_relay_restrictions = [ "permit_sasl_authenticated", "reject" ] }',
+      "",
+    ].join("\n"),
+  );
+});
+
 Deno.test("postconf -n -x shows the set parameters expanded", () => {
   assert.equal(
     renderParameters(viewOf(TEXT), {

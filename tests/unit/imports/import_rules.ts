@@ -34,6 +34,7 @@ export const SHARED_LEAVES: readonly string[] = [
   "layout", // the mailbox guard: reserved names, files no mailbox may be
   "resolve", // the address resolver: local, virtual, relay, remote
   "net", // server plumbing without protocol: listener, lines, client names, TLS
+  "auth", // virtual users' logins (passwd files, login names, failed-login pauses) for pop3d and smtpd
 ];
 
 /** The roles, in the order a message meets them; then the admin commands. */

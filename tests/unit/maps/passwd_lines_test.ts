@@ -8,7 +8,7 @@ import {
   entryLines,
   vmPop3dUser,
 } from "../../../src/maps/passwd_lines.ts";
-import { parsePop3Passwd } from "../../../src/pop3/passwd_file.ts";
+import { parsePop3Passwd } from "../../../src/auth/passwd_file.ts";
 import {
   passwdUsers,
   removePasswdUser,

@@ -46,3 +46,20 @@ Deno.test("Received: tags IPv6 clients and defuses control characters in HELO", 
   );
   assert.equal(header.split("\n").length, 4);
 });
+
+Deno.test("Received: TLS and the authenticated sender, as Postfix writes them", () => {
+  assert.equal(
+    receivedHeader({
+      ...fields,
+      protocol: "ESMTPSA",
+      recipients: ["u@example.org"],
+      tls: "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+      authenticatedSender: "alice@example.org",
+    }),
+    "Received: from client.example (localhost [127.0.0.1])\n" +
+      "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\n" +
+      "\t(Authenticated sender: alice@example.org)\n" +
+      "\tby mx.example.org (mailsrv) with ESMTPSA id 4ABCDEF\n" +
+      "\tfor <u@example.org>; Mon, 25 Nov 2024 03:54:32 +0100\n",
+  );
+});

@@ -91,13 +91,15 @@ export class SessionDriver {
 
 /**
  * A stand-in for the evaluator with the default lists: a recipient
- * outside the local domains from a client outside mynetworks is refused.
+ * outside the local domains from a client outside mynetworks that has
+ * not authenticated is refused.
  */
 export function relayOnly(s: SmtpSession): RestrictionVerdict {
   const pending = s.pendingCheck;
   const stranger = pending?.stage === "rcpt" &&
     pending.addressClass !== "local" && !pending.verify &&
-    !s.clientInMynetworks && !s.clientPopBeforeSmtp;
+    !s.clientInMynetworks && !s.clientPopBeforeSmtp &&
+    s.authenticatedUser === null;
   return {
     refusal: stranger
       ? {

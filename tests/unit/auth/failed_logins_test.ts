@@ -3,7 +3,7 @@ import {
   createFailedLogins,
   FORGET_AFTER_MS,
   MAX_FACTOR,
-} from "../../../src/pop3/failed_logins.ts";
+} from "../../../src/auth/failed_logins.ts";
 
 Deno.test("failed logins: the pause doubles per client across sessions, capped", () => {
   let t = 0;

@@ -1,6 +1,6 @@
 /** Tests for login_name.ts: vm-pop3d's user/domain split. */
 import assert from "node:assert/strict";
-import { splitLoginName } from "../../../src/pop3/login_name.ts";
+import { splitLoginName } from "../../../src/auth/login_name.ts";
 
 const TABLE: [string, { user: string; domain: string } | undefined][] = [
   ["alice@one.test", { user: "alice", domain: "one.test" }],

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import {
   createPop3PasswdFiles,
   parsePop3Passwd,
-} from "../../../src/pop3/passwd_file.ts";
+} from "../../../src/auth/passwd_file.ts";
 import { LookupTableError } from "../../../src/maps/mod.ts";
 
 Deno.test("parsePop3Passwd: users, extra fields, comments, first line wins", () => {
