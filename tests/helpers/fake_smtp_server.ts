@@ -25,6 +25,8 @@ export interface FakeSmtpScript {
   silentAt?: string;
   /** PEM certificate chain and key: STARTTLS is offered and works. */
   tls?: { cert: string; key: string };
+  /** Speak TLS from the first byte (port 465) with `tls`'s certificate. */
+  implicitTls?: boolean;
   /** Close the connection right after each accepted message. */
   closeAfterMessage?: boolean;
   /** AUTH: the accepted user and password (offers PLAIN LOGIN). */
@@ -80,6 +82,14 @@ function serve(
   const transcript: string[] = [];
   transcripts.push(transcript);
   let socket: Socket = plain;
+  if (script.implicitTls && script.tls) {
+    const secure = new TLSSocket(plain, {
+      isServer: true,
+      secureContext: createSecureContext(script.tls),
+    });
+    secure.on("error", () => {});
+    socket = secure;
+  }
   let buffer = "";
   let inData = false;
   let data = "";
@@ -143,7 +153,9 @@ function serve(
           "fake.test",
           ...(script.extensions ?? ["PIPELINING", "8BITMIME"]),
         ];
-        if (script.tls && !tlsUp) lines.push("STARTTLS");
+        if (script.tls && !tlsUp && !script.implicitTls) {
+          lines.push("STARTTLS");
+        }
         if (script.auth) {
           lines.push(`AUTH ${script.auth.mechanisms ?? "PLAIN LOGIN"}`);
         }
@@ -238,6 +250,6 @@ function serve(
       if (!handle(line)) return;
     }
   }
-  plain.setEncoding("latin1");
-  plain.on("data", onData);
+  socket.setEncoding("latin1");
+  socket.on("data", onData);
 }

@@ -18,6 +18,7 @@ import { createDestinationScheduler } from "../../../../src/delivery/destination
 import { createTransactionBatcher } from "../../../../src/delivery/smtp/transaction_batcher.ts";
 import type { Config } from "../../../../src/config/types.ts";
 import { baseTestConfig } from "../../../helpers/test_config.ts";
+import { makeTestCertificates } from "../../../helpers/tls_certs.ts";
 import {
   startDnsServer,
   type TestDnsServer,
@@ -414,4 +415,46 @@ Deno.test("the next message to the same nexthop reuses the open session; a sessi
       assert.equal(server.messages.length, 2);
     },
   );
+});
+
+Deno.test("smtp_tls_wrappermode: TLS from the first byte, the certificate checked at verify", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const certs = await makeTestCertificates(dir);
+    const tls = {
+      cert: await Deno.readTextFile(certs.certFile),
+      key: await Deno.readTextFile(certs.keyFile),
+    };
+    await withWorld(
+      ZONE,
+      { tls, implicitTls: true },
+      async ({ server, agent, config }) => {
+        const settings = config({
+          smtp_tls_wrappermode: true,
+          smtp_tls_security_level: "verify",
+          smtp_tls_CAfile: certs.caFile,
+          smtp_host_lookup: ["native"],
+          smtp_connection_cache_time_limit: 0,
+        });
+        // Without the CA the certificate does not verify: nothing is sent.
+        const [refused] = await agent(
+          message(["bob@far.test"]),
+          `[localhost]:${server.port}`,
+          { ...settings, smtp_tls_CAfile: "" },
+        );
+        assert.equal(refused.outcome, "deferred");
+        assert.match(refused.reason, /certificate/);
+        assert.equal(server.messages.length, 0);
+        const [result] = await agent(
+          message(["bob@far.test"]),
+          `[localhost]:${server.port}`,
+          settings,
+        );
+        assert.equal(result.outcome, "sent", result.reason);
+        assert.equal(server.messages.length, 1);
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
