@@ -37,6 +37,7 @@ import type {
 } from "../policy/restrictions/mod.ts";
 import { clientKeys } from "../policy/restrictions/mod.ts";
 import type { RecipientVerdict } from "./session_types.ts";
+import { senderLoginOwners } from "./sender_login.ts";
 
 /** What the lookups are made of. */
 export interface RestrictionDeps {
@@ -122,6 +123,12 @@ export function createRestrictionLookups(
       // The verifier resolves with the tables: virtual and relay domains
       // are ours, anything else is "remote".
       return (await verify(recipient.address)).ok !== "remote";
+    },
+    senderOwners(sender) {
+      const tables = config.smtpd_sender_login_maps.map((spec) =>
+        deps.tables.open(spec)
+      );
+      return senderLoginOwners(sender, tables);
     },
     async unlistedRecipient(): Promise<RestrictionReply | null> {
       if (recipient === null || recipient.addressClass === "refused") {

@@ -400,6 +400,23 @@ async function applyOne(
       if (found === "tempfail") return deferIfPermit(e, reply, warnOnly);
       return found ? DUNNO : reject(reply);
     }
+    case "reject_sender_login_mismatch": {
+      // Postfix: a listed sender needs its owner logged in; a logged-in
+      // client may use only the senders it owns. The null sender passes.
+      if (r.sender === null || r.sender === "") return DUNNO;
+      const owners = await lookups.senderOwners(r.sender);
+      const user = r.authenticatedUser;
+      const owned = user !== null &&
+        (owners ?? []).some((o) => o.toLowerCase() === user.toLowerCase());
+      if (user === null ? owners === null : owned) return DUNNO;
+      return reject({
+        code: 553,
+        dsn: "5.7.1",
+        text: `<${r.sender}>: Sender address rejected: ${
+          user === null ? "not logged in" : `not owned by user ${user}`
+        }`,
+      });
+    }
     case "reject_unlisted_recipient": {
       if (r.recipient === null) return DUNNO;
       const refusal = await lookups.unlistedRecipient(r.recipient);

@@ -48,6 +48,7 @@ export const RESTRICTION_ARITY: Readonly<Record<string, number>> = {
   reject_invalid_helo_hostname: 0,
   reject_unknown_helo_hostname: 0,
   reject_non_fqdn_sender: 0,
+  reject_sender_login_mismatch: 0,
   reject_non_fqdn_recipient: 0,
   reject_unknown_sender_domain: 0,
   reject_unknown_recipient_domain: 0,

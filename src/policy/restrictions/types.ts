@@ -91,6 +91,11 @@ export interface RestrictionLookups {
    * system delivers: null; else the refusal (`reject_unlisted_recipient`).
    */
   unlistedRecipient(recipient: string): Promise<RestrictionReply | null>;
+  /**
+   * The SASL user names smtpd_sender_login_maps lists as owners of
+   * `sender` (full address, then `@domain`), or null when none is listed.
+   */
+  senderOwners(sender: string): Promise<readonly string[] | null>;
   /** Asks a policy service; resolves to its `action=` text. */
   policyService(endpoint: string, request: RestrictionRequest): Promise<string>;
   /** The built-in greylist: "pass", or "defer" for a new triplet. */

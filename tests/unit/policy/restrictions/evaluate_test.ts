@@ -597,3 +597,32 @@ Deno.test("openRelayProblem refuses relay rules without a guard", () => {
     null,
   );
 });
+
+Deno.test("reject_sender_login_mismatch: owners may send, others are refused as Postfix refuses them", async () => {
+  const world: FakeWorld = {
+    senderOwners: {
+      "alice@example.com": ["alice@example.com", "boss"],
+      "bob@example.com": ["admin"],
+    },
+  };
+  const lists = { smtpd_sender_restrictions: "reject_sender_login_mismatch" };
+  const as = (user: string | null, sender: string) =>
+    refusal(lists, { authenticatedUser: user, sender }, world);
+  assert.equal(await as("alice@example.com", "alice@example.com"), null);
+  assert.equal(await as("BOSS", "alice@example.com"), null);
+  assert.equal(
+    await as("admin", "alice@example.com"),
+    "553 5.7.1 <alice@example.com>: Sender address rejected: not owned by user admin",
+  );
+  assert.equal(
+    await as(null, "bob@example.com"),
+    "553 5.7.1 <bob@example.com>: Sender address rejected: not logged in",
+  );
+  // Unlisted: free for clients that did not log in, not for those that did.
+  assert.equal(await as(null, "carol@other.example"), null);
+  assert.equal(
+    await as("alice@example.com", "carol@other.example"),
+    "553 5.7.1 <carol@other.example>: Sender address rejected: not owned by user alice@example.com",
+  );
+  assert.equal(await as("alice@example.com", ""), null);
+});

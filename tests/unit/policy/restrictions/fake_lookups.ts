@@ -16,6 +16,8 @@ export interface FakeWorld {
   mynetworks?: boolean;
   ourDomains?: string[];
   unlisted?: Record<string, RestrictionReply>;
+  /** smtpd_sender_login_maps: sender → owners. */
+  senderOwners?: Record<string, readonly string[]>;
   policy?: (endpoint: string, r: RestrictionRequest) => string;
   greylist?: "pass" | "defer";
 }
@@ -56,6 +58,8 @@ export function fakeLookups(
       ),
     unlistedRecipient: (recipient) =>
       Promise.resolve(world.unlisted?.[recipient] ?? null),
+    senderOwners: (sender) =>
+      Promise.resolve(world.senderOwners?.[sender] ?? null),
     policyService: (endpoint, r) =>
       Promise.resolve(world.policy?.(endpoint, r) ?? "DUNNO"),
     greylist: () => Promise.resolve(world.greylist ?? "pass"),
