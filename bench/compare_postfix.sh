@@ -21,6 +21,7 @@ deno="$(command -v deno || echo "$root/tools/node_modules/.bin/deno")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/mailsrv-bench.XXXXXX")"
 chmod 755 "$work"   # the private Postfix runs as user postfix and must reach its state
 export BENCH_STATE="$work/state" RAW="$work/raw.tsv"
+printf 'nameserver 127.0.0.1:9\n' > "$work/resolv.conf"
 cat > "$work/mailsrv.toml" <<TOML
 myhostname = "mx.bench.test"
 mydestination = "bench.test, localhost"
@@ -34,6 +35,8 @@ default_process_limit = 200
 # as the private Postfix routes sink.test there (no TLS on either side).
 relayhost = "[127.0.0.1]:${SINK_PORT:-2526}"
 smtp_tls_security_level = "none"
+# No DNS leaves the machine: clients are on loopback, the sink an address.
+resolv_conf = "$work/resolv.conf"
 
 [[listener]]
 address = "127.0.0.1"
