@@ -5,7 +5,8 @@
 #   bench/compare_postfix.sh            # REPEATS=3 CONFIGS="5000:4096:10 20000:4096:50"
 #
 # Env: SHARED_BENCH (default ../shared/bench next to this checkout), REPEATS,
-#      CONFIGS (n:size:conc ...), TESTS (default "accept relay rss"), MAILSRV_PORT (2530)
+#      CONFIGS (n:size:conc ...), TESTS (default "accept relay rss"), MAILSRV_PORT (2530),
+#      MAILSRV_EXTRA (more lines for mailsrv's configuration)
 # Prints the summary table (medians); divide mailsrv's by Postfix's for the
 # ratio. Repetitions alternate the order of the two servers.
 set -euo pipefail
@@ -37,6 +38,7 @@ relayhost = "[127.0.0.1]:${SINK_PORT:-2526}"
 smtp_tls_security_level = "none"
 # No DNS leaves the machine: clients are on loopback, the sink an address.
 resolv_conf = "$work/resolv.conf"
+${MAILSRV_EXTRA:-}
 
 [[listener]]
 address = "127.0.0.1"
