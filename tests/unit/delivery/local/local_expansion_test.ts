@@ -7,7 +7,7 @@ import {
   privilegesOf,
   request,
   type Setup,
-} from "../local_expansion_fixture.ts";
+} from "./local_expansion_fixture.ts";
 
 function expand(localPart: string, setup: Setup = {}) {
   return expandLocalRecipient(

@@ -5,14 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { expandLocalRecipient } from "../../../src/delivery/local/local_expansion.ts";
-import type { LocalUser } from "../../../src/delivery/local/local_users.ts";
+import { expandLocalRecipient } from "../../../../src/delivery/local/local_expansion.ts";
+import type { LocalUser } from "../../../../src/delivery/local/local_users.ts";
 import {
   OWNED_FILE_LIMIT,
   readOwnedFile,
-} from "../../../src/delivery/local/owned_file.ts";
-import { createAliasTableCache } from "../../../src/maps/alias_table.ts";
-import { baseTestConfig } from "../../helpers/test_config.ts";
+} from "../../../../src/delivery/local/owned_file.ts";
+import { createAliasTableCache } from "../../../../src/maps/alias_table.ts";
+import { baseTestConfig } from "../../../helpers/test_config.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "mailsrv-expansion-" });

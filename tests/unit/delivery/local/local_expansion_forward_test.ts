@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { expandLocalRecipient } from "../../../src/delivery/local/local_expansion.ts";
-import { DeliveryError } from "../../../src/delivery/types.ts";
+import { expandLocalRecipient } from "../../../../src/delivery/local/local_expansion.ts";
+import { DeliveryError } from "../../../../src/delivery/types.ts";
 import {
   expansionContext,
   file,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   expandForwardPath,
   type ForwardPathAttributes,
-} from "../../../src/delivery/local/forward_path.ts";
+} from "../../../../src/delivery/local/forward_path.ts";
 
 const BOB: ForwardPathAttributes = {
   user: "bob",

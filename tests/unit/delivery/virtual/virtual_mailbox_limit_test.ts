@@ -1,9 +1,9 @@
 /** virtual_mailbox_limit in the virtual agent (Postfix virtual(8)). */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deliverVirtual } from "../../../src/delivery/virtual/virtual.ts";
-import { testMessage, withTempDir } from "./test_message.ts";
-import { virtualConfig } from "./virtual_fixture.ts";
+import { deliverVirtual } from "../../../../src/delivery/virtual/virtual.ts";
+import { testMessage, withTempDir } from "../test_message.ts";
+import { virtualConfig } from "../virtual_fixture.ts";
 
 /** Not root: no chown, so tests run anywhere. */
 const OPTIONS = { uid: 1000, clock: () => 1_700_000_000_000 };

@@ -4,19 +4,23 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deliverToMaildir } from "../../../src/delivery/mailbox/maildir.ts";
-import { deliverToMbox } from "../../../src/delivery/mailbox/mbox.ts";
+import { deliverToMaildir } from "../../../../src/delivery/mailbox/maildir.ts";
+import { deliverToMbox } from "../../../../src/delivery/mailbox/mbox.ts";
 import {
   DeliveryError,
   type DeliveryMessage,
-} from "../../../src/delivery/types.ts";
-import { havePython, readWithPython, unquoteMboxrd } from "./python_mailbox.ts";
+} from "../../../../src/delivery/types.ts";
+import {
+  havePython,
+  readWithPython,
+  unquoteMboxrd,
+} from "../python_mailbox.ts";
 import {
   bytes,
   concatBytes,
   testMessage,
   withTempDir,
-} from "./test_message.ts";
+} from "../test_message.ts";
 
 /** A mailbox writer as the suite sees it. */
 interface Writer {

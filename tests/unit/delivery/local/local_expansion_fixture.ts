@@ -1,21 +1,21 @@
 /**
  * In-memory passwd, alias tables and files for local expansion tests.
  */
-import type { Config } from "../../../src/config/types.ts";
+import type { Config } from "../../../../src/config/types.ts";
 import type {
   LocalExpansionContext,
   LocalExpansionRequest,
-} from "../../../src/delivery/local/local_expansion.ts";
-import type { LocalUser } from "../../../src/delivery/local/local_users.ts";
-import type { OwnedFile } from "../../../src/delivery/local/owned_file.ts";
+} from "../../../../src/delivery/local/local_expansion.ts";
+import type { LocalUser } from "../../../../src/delivery/local/local_users.ts";
+import type { OwnedFile } from "../../../../src/delivery/local/owned_file.ts";
 import type {
   AliasTable,
   AliasTableCache,
   AliasTableOwner,
-} from "../../../src/maps/alias_table.ts";
-import { parseAliasesFile } from "../../../src/maps/aliases_file.ts";
-import { LookupTableError } from "../../../src/maps/lookup_table.ts";
-import { baseTestConfig } from "../../helpers/test_config.ts";
+} from "../../../../src/maps/alias_table.ts";
+import { parseAliasesFile } from "../../../../src/maps/aliases_file.ts";
+import { LookupTableError } from "../../../../src/maps/lookup_table.ts";
+import { baseTestConfig } from "../../../helpers/test_config.ts";
 
 function user(name: string, uid: number): LocalUser {
   return { name, uid, gid: uid + 100, home: `/home/${name}`, shell: "/bin/sh" };
