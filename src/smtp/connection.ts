@@ -473,6 +473,19 @@ class SmtpConnection {
   }
 
   async #authenticate(username: string, password: string): Promise<void> {
+    // smtpd_client_auth_rate_limit (anvil): counted before the password.
+    const client = this.#session.client;
+    const limited = await this.#deps.limits?.auth(
+      client.address,
+      `${client.name}[${client.address}]`,
+    ).catch(() => null);
+    if (limited) {
+      smtpdLog.warning(limited.warning);
+      return await this.#step({
+        type: "auth-result",
+        outcome: { ok: false, temporary: true, refusal: limited },
+      });
+    }
     const check = this.#deps.authenticate;
     let user: string | undefined;
     try {

@@ -37,6 +37,7 @@ import { answer, clientLabel, closeSession, logLine } from "./transitions.ts";
 import type {
   SaslMechanism,
   SessionAction,
+  SessionEvent,
   SessionPolicy,
   SmtpSession,
   Transition,
@@ -164,9 +165,7 @@ export function saslResponse(
 /** The password check's answer. */
 export function authResult(
   s: SmtpSession,
-  outcome:
-    | { readonly ok: true; readonly username: string }
-    | { readonly ok: false; readonly temporary: boolean },
+  outcome: Extract<SessionEvent, { type: "auth-result" }>["outcome"],
   policy: SessionPolicy,
 ): Transition {
   const mechanism = s.sasl?.mechanism ?? "PLAIN";
@@ -178,6 +177,10 @@ export function authResult(
       reply(235, "2.7.0", "Authentication successful"),
       { authenticatedUser: outcome.username, saslMethod: mechanism },
     );
+  }
+  if (outcome.refusal) {
+    const r = outcome.refusal;
+    return answer(session, "auth", reply(r.code, r.dsn, r.text));
   }
   if (outcome.temporary) {
     return answer(

@@ -276,7 +276,16 @@ export type SessionEvent =
     readonly type: "auth-result";
     readonly outcome:
       | { readonly ok: true; readonly username: string }
-      | { readonly ok: false; readonly temporary: boolean };
+      | {
+        readonly ok: false;
+        readonly temporary: boolean;
+        /** The client is over smtpd_client_auth_rate_limit: this reply. */
+        readonly refusal?: {
+          readonly code: number;
+          readonly dsn: string;
+          readonly text: string;
+        };
+      };
   }
   | { readonly type: "timeout" }
   | { readonly type: "shutdown" }

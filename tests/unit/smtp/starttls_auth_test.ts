@@ -310,3 +310,24 @@ Deno.test("disable_vrfy_command: 502 5.5.1 and VRFY is not offered", () => {
     "502 5.5.1 VRFY command is disabled",
   ]);
 });
+
+Deno.test("AUTH over smtpd_client_auth_rate_limit gets the limit's reply, not a password check", () => {
+  const d = secured();
+  d.command(`AUTH PLAIN ${b64("\0alice\0pw")}`);
+  assert.deepEqual(
+    d.send({
+      type: "auth-result",
+      outcome: {
+        ok: false,
+        temporary: true,
+        refusal: {
+          code: 450,
+          dsn: "4.7.1",
+          text: "Error: too many AUTH commands from 192.0.2.9",
+        },
+      },
+    }),
+    ["450 4.7.1 Error: too many AUTH commands from 192.0.2.9"],
+  );
+  assert.equal(d.session.authenticatedUser, null);
+});
