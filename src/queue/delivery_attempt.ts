@@ -51,7 +51,7 @@ import {
   DeliveryError,
   type DeliveryMessage,
   type DeliveryResult,
-} from "../delivery/types.ts";
+} from "./delivery_contract.ts";
 import { maillog } from "../log/maillog.ts";
 import { isExpired, retryDelay } from "./backoff.ts";
 import { sendBounce } from "./bounce.ts";

@@ -20,7 +20,7 @@
  *
  *   Does not choose what to log or when; see delivery_attempt.ts.
  */
-import type { DeliveryResult } from "../delivery/types.ts";
+import type { DeliveryResult } from "./delivery_contract.ts";
 import { withoutControlCharacters } from "./queue_file.ts";
 import type { Envelope } from "./types.ts";
 

@@ -48,7 +48,7 @@
  *   `deliver` function (the delivery router) does.
  */
 import type { Config } from "../config/types.ts";
-import type { DeliveryMessage, DeliveryResult } from "../delivery/types.ts";
+import type { DeliveryMessage, DeliveryResult } from "./delivery_contract.ts";
 import { maillog } from "../log/maillog.ts";
 import {
   attemptDelivery,

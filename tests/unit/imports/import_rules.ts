@@ -72,26 +72,20 @@ export const FOLDER_RULES: Readonly<Record<string, FolderRule>> = {
   },
   queue: {
     may: SHARED_LEAVES,
-    files: [{
-      // The queue manager's routing hands messages to the agents and reads
-      // their verdicts: the delivery contract, never an agent.
-      from: [
-        "src/queue/manager.ts",
-        "src/queue/delivery_attempt.ts",
-        "src/queue/delivery_log.ts",
-      ],
-      to: ["src/delivery/types.ts"],
-    }],
     why:
-      "the queue imports shared leaves, and delivery/types.ts only from the manager's routing",
+      "the queue imports shared leaves only; the delivery contract is its own (queue/delivery_contract.ts)",
   },
   delivery: {
     may: SHARED_LEAVES,
-    // Forwarding and list expansion re-enter the queue through the gate
-    // they are handed: they may name its types, never open the queue.
-    files: [{ to: QUEUE_GATE, typeOnly: true }],
+    // The agents implement the queue's delivery contract; forwarding and
+    // list expansion re-enter the queue through the gate they are handed:
+    // they may name its types, never open the queue.
+    files: [
+      { to: ["src/queue/delivery_contract.ts"] },
+      { to: QUEUE_GATE, typeOnly: true },
+    ],
     why:
-      "delivery agents import shared leaves, and the queue gate's types with `import type`",
+      "delivery agents import shared leaves, the queue's delivery contract, and the gate's types with `import type`",
   },
   virtual: {
     may: SHARED_LEAVES,
