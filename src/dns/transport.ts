@@ -33,6 +33,48 @@ function label(server: NameServer): string {
     : `${server.address}:${server.port}`;
 }
 
+/** Ends a wait: with an error, or with the answer. */
+type Settle = (error: Error | null, answer?: Uint8Array) => void;
+
+/** What both socket kinds offer (node:dgram and node:net sockets). */
+interface AskingSocket {
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeAllListeners(): unknown;
+}
+
+/**
+ * One wait for one answer: the timeout, the socket's errors, a single
+ * settlement, then the socket closed and its late errors ignored.
+ * @param start sends the query and settles when the answer is whole
+ */
+function awaitAnswer(
+  server: NameServer,
+  timeout: number,
+  socket: AskingSocket,
+  close: () => void,
+  start: (settle: Settle) => void,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const settle: Settle = (error, answer) => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on("error", () => {});
+      close();
+      if (error) reject(error);
+      else resolve(answer!);
+    };
+    const timer = setTimeout(
+      () => settle(new DnsTransportError(`no answer from ${label(server)}`)),
+      timeout,
+    );
+    socket.on("error", (error) =>
+      settle(
+        new DnsTransportError(`cannot ask ${label(server)}: ${error.message}`),
+      ));
+    start(settle);
+  });
+}
+
 /**
  * Sends `query` over UDP and waits for an accepted answer.
  * @param accepts whether a datagram is the answer to this query
@@ -43,39 +85,29 @@ export function askUdp(
   timeout: number,
   accepts: (answer: Uint8Array) => boolean,
 ): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(isIPv6(server.address) ? "udp6" : "udp4");
-    const finish = (error: Error | null, answer?: Uint8Array) => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on("error", () => {});
-      socket.close();
-      if (error) reject(error);
-      else resolve(answer!);
-    };
-    const timer = setTimeout(
-      () => finish(new DnsTransportError(`no answer from ${label(server)}`)),
-      timeout,
-    );
-    socket.on("error", (error) =>
-      finish(
-        new DnsTransportError(`cannot ask ${label(server)}: ${error.message}`),
-      ));
-    socket.on("message", (message, from) => {
-      if (from.port !== server.port) return;
-      const answer = new Uint8Array(message);
-      if (accepts(answer)) finish(null, answer);
-    });
-    socket.send(query, server.port, server.address, (error) => {
-      if (error) {
-        finish(
-          new DnsTransportError(
-            `cannot ask ${label(server)}: ${error.message}`,
-          ),
-        );
-      }
-    });
-  });
+  const socket = createSocket(isIPv6(server.address) ? "udp6" : "udp4");
+  return awaitAnswer(
+    server,
+    timeout,
+    socket,
+    () => socket.close(),
+    (settle) => {
+      socket.on("message", (message, from) => {
+        if (from.port !== server.port) return;
+        const answer = new Uint8Array(message);
+        if (accepts(answer)) settle(null, answer);
+      });
+      socket.send(query, server.port, server.address, (error) => {
+        if (error) {
+          settle(
+            new DnsTransportError(
+              `cannot ask ${label(server)}: ${error.message}`,
+            ),
+          );
+        }
+      });
+    },
+  );
 }
 
 /** Sends `query` over TCP and reads one length-prefixed answer. */
@@ -84,49 +116,41 @@ export function askTcp(
   query: Uint8Array,
   timeout: number,
 ): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const socket = new Socket();
-    const chunks: Uint8Array[] = [];
-    let received = 0;
-    const finish = (error: Error | null, answer?: Uint8Array) => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on("error", () => {});
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(answer!);
-    };
-    const timer = setTimeout(
-      () => finish(new DnsTransportError(`no answer from ${label(server)}`)),
-      timeout,
-    );
-    socket.on("error", (error) =>
-      finish(
-        new DnsTransportError(`cannot ask ${label(server)}: ${error.message}`),
-      ));
-    socket.on("data", (data: Uint8Array) => {
-      chunks.push(data);
-      received += data.length;
-      if (received < 2) return;
-      const whole = concat(chunks, received);
-      const length = (whole[0] << 8) | whole[1];
-      if (received >= 2 + length) finish(null, whole.subarray(2, 2 + length));
-      else if (length > MAX_TCP_MESSAGE) {
-        finish(new DnsTransportError(`oversized answer from ${label(server)}`));
-      }
-    });
-    socket.on("end", () =>
-      finish(
-        new DnsTransportError(`${label(server)} closed the connection`),
-      ));
-    socket.connect(server.port, server.address, () => {
-      const framed = new Uint8Array(query.length + 2);
-      framed[0] = query.length >> 8;
-      framed[1] = query.length & 0xff;
-      framed.set(query, 2);
-      socket.write(framed);
-    });
-  });
+  const socket = new Socket();
+  return awaitAnswer(
+    server,
+    timeout,
+    socket,
+    () => socket.destroy(),
+    (settle) => {
+      const chunks: Uint8Array[] = [];
+      let received = 0;
+      socket.on("data", (data: Uint8Array) => {
+        chunks.push(data);
+        received += data.length;
+        if (received < 2) return;
+        const whole = concat(chunks, received);
+        const length = (whole[0] << 8) | whole[1];
+        if (received >= 2 + length) settle(null, whole.subarray(2, 2 + length));
+        else if (length > MAX_TCP_MESSAGE) {
+          settle(
+            new DnsTransportError(`oversized answer from ${label(server)}`),
+          );
+        }
+      });
+      socket.on("end", () =>
+        settle(
+          new DnsTransportError(`${label(server)} closed the connection`),
+        ));
+      socket.connect(server.port, server.address, () => {
+        const framed = new Uint8Array(query.length + 2);
+        framed[0] = query.length >> 8;
+        framed[1] = query.length & 0xff;
+        framed.set(query, 2);
+        socket.write(framed);
+      });
+    },
+  );
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {
