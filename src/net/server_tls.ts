@@ -34,9 +34,9 @@
  *   support SNI.
  */
 import tls from "node:tls";
-import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import type { ByteStream } from "./byte_stream.ts";
+import { socketStream } from "./socket_stream.ts";
 
 /** A loaded certificate and key, ready for handshakes. */
 export type TlsContext = tls.SecureContext;
@@ -174,7 +174,7 @@ export function startServerTls(
       clearTimeout(timer);
       socket.removeAllListeners("error");
       socket.removeAllListeners("close");
-      resolve(new TlsStream(socket));
+      resolve(tlsStream(socket));
     });
   });
 }
@@ -222,61 +222,17 @@ function duplexOf(stream: ByteStream): Duplex {
   });
 }
 
-/** The decrypted side of a TLS session, as a ByteStream. */
-class TlsStream implements ServerTlsStream {
-  readonly #socket: tls.TLSSocket;
-  readonly tls: TlsSessionInfo;
-  #pending: Uint8Array[] = [];
-  #ended = false;
-  #wake: (() => void) | null = null;
-
-  constructor(socket: tls.TLSSocket) {
-    this.#socket = socket;
-    this.tls = sessionInfo(socket);
-    const wake = () => {
-      this.#wake?.();
-      this.#wake = null;
-    };
-    socket.on("data", (chunk: Buffer) => {
-      this.#pending.push(chunk);
-      socket.pause();
-      wake();
-    });
-    const end = () => {
-      this.#ended = true;
-      wake();
-    };
-    socket.on("end", end);
-    socket.on("close", end);
-    socket.on("error", end);
-  }
-
-  async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#pending.length === 0) {
-      if (this.#ended) return null;
-      this.#socket.resume();
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-    const chunk = this.#pending[0];
-    const n = Math.min(chunk.length, buffer.length);
-    buffer.set(chunk.subarray(0, n));
-    if (n < chunk.length) this.#pending[0] = chunk.subarray(n);
-    else this.#pending.shift();
-    return n;
-  }
-
-  write(bytes: Uint8Array): Promise<number> {
-    if (this.#ended) return Promise.reject(new Error("TLS session closed"));
-    // A copy: the caller reuses its buffer once the write resolves.
-    const copy = Buffer.from(bytes);
-    return new Promise((resolve, reject) => {
-      this.#socket.write(copy, (e) => e ? reject(e) : resolve(bytes.length));
-    });
-  }
-
-  close(): void {
-    this.#ended = true;
-    this.#socket.destroy();
-    this.#wake?.();
-  }
+/**
+ * The decrypted side of a TLS session, as a ByteStream: the socket
+ * stream every server connection over a node socket uses, plus what the
+ * handshake agreed.
+ */
+function tlsStream(socket: tls.TLSSocket): ServerTlsStream {
+  const stream = socketStream(socket);
+  return {
+    tls: sessionInfo(socket),
+    read: (buffer) => stream.read(buffer),
+    write: (bytes) => stream.write(bytes),
+    close: () => stream.close(),
+  };
 }
