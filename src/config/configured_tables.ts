@@ -6,7 +6,9 @@
  *   table's `lookup-table` and `domain-or-table` syntaxes: alias_maps,
  *   local_recipient_maps, virtual_mailbox_domains, virtual_mailbox_maps,
  *   virtual_alias_maps, virtual_uid_maps, virtual_gid_maps, …) is listed
- *   here with its tables, so `mailsrv check` opens each one and `start`
+ *   here with its tables, and so is every access table a restriction list
+ *   names (`check_client_access hash:/etc/mailsrv/access`, in the main
+ *   lists and in listeners' overrides), so `mailsrv check` opens each one and `start`
  *   and `reload` refuse a type mailsrv does not have (`btree:`, `cdb:`,
  *   `mysql:`) instead of answering 451 to every recipient.
  *
@@ -38,6 +40,11 @@ import {
   openAliasTable,
 } from "../maps/alias_table.ts";
 import { openMap, SYSTEM_PASSWD_FILE } from "../maps/mod.ts";
+import { RESTRICTION_LISTS } from "./restriction_check.ts";
+import {
+  parseRestrictionList,
+  type Restriction,
+} from "../policy/restrictions/mod.ts";
 
 /** How a table is read: an aliases(5) file, a domain list, or a map. */
 export type TableKind = "alias" | "domain-list" | "map";
@@ -69,8 +76,54 @@ function itemsOf(config: Config, name: string): readonly string[] {
   return Array.isArray(value) ? value as string[] : [];
 }
 
+/**
+ * The access tables of the restriction lists (check_client_access,
+ * check_sender_access, …), the main ones and each listener's overrides.
+ * A list that does not parse names none (the loader reports it).
+ */
+function restrictionTables(config: Config): ConfiguredTable[] {
+  const tables: ConfiguredTable[] = [];
+  const settings = [
+    config,
+    ...config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []),
+  ];
+  for (const parameter of RESTRICTION_LISTS) {
+    for (const values of settings) {
+      const items = (values as Partial<Record<string, readonly string[]>>)[
+        parameter
+      ];
+      if (items === undefined) continue;
+      let restrictions: readonly Restriction[];
+      try {
+        restrictions = parseRestrictionList(parameter, items);
+      } catch {
+        continue;
+      }
+      for (const r of restrictions) {
+        if (!ACCESS_TABLE.test(r.name)) continue;
+        if (tables.some((t) => t.spec === r.args[0])) continue;
+        tables.push({
+          parameter,
+          spec: r.args[0],
+          kind: "map",
+          file: tableFile(r.args[0]),
+        });
+      }
+    }
+  }
+  return tables;
+}
+
+/** Restrictions whose argument is an access(5) table. */
+const ACCESS_TABLE = /^check_[a-z_]+_access$/;
+
 /** Every table the configuration names, in parameter order. */
 export function configuredTables(config: Config): ConfiguredTable[] {
+  return [...parameterTables(config), ...restrictionTables(config)];
+}
+
+/** The tables of the table-valued parameters. */
+function parameterTables(config: Config): ConfiguredTable[] {
   const tables: ConfiguredTable[] = [];
   for (const parameter of PARAMETERS) {
     if (

@@ -27,6 +27,7 @@ import type { ParameterValues } from "./parameter_row.ts";
 import { SMTPD_PARAMETERS } from "./parameters/smtpd.ts";
 import { SMTPD_TLS_PARAMETERS } from "./parameters/smtpd_tls.ts";
 import { SMTPD_SASL_PARAMETERS } from "./parameters/smtpd_sasl.ts";
+import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
 import type { ListenerKind } from "./listener_kinds.ts";
 
 /** The parameters a `[[listener]]` of an SMTP kind may override. */
@@ -34,6 +35,7 @@ export const LISTENER_PARAMETERS = [
   ...SMTPD_PARAMETERS,
   ...SMTPD_TLS_PARAMETERS,
   ...SMTPD_SASL_PARAMETERS,
+  ...SMTPD_POLICY_PARAMETERS,
 ] as const;
 
 /** One listener's overrides, typed by their rows. */

@@ -24,7 +24,10 @@
  */
 import { resolve } from "node:path";
 import { ConfigError } from "./config_error.ts";
-import { checkRestrictionLists } from "./restriction_check.ts";
+import {
+  checkListenerRestrictionLists,
+  checkRestrictionLists,
+} from "./restriction_check.ts";
 import type { Config } from "./types.ts";
 import { parseConfig, type ParsedConfig } from "./parse_config.ts";
 import { readSystemFacts, type SystemFacts } from "./system_facts.ts";
@@ -71,6 +74,7 @@ export async function loadConfigAndView(
   try {
     const parsed = parseConfig({ file, text, homeDirectory, system });
     checkRestrictionLists(parsed.config, file);
+    checkListenerRestrictionLists(parsed.config, file);
     return parsed;
   } catch (e) {
     throw explainTomlMistake(e, text);

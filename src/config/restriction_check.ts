@@ -5,7 +5,8 @@
  *   `checkRestrictionLists` parses every restriction list once, so a
  *   misspelt restriction or a missing table stops `mailsrv start` (and a
  *   reload) with the parameter named, and refuses relay rules that would
- *   make an open relay, as Postfix's smtpd refuses to run with them.
+ *   make an open relay, as Postfix's smtpd refuses to run with them — in
+ *   the main lists and in every SMTP listener's overrides.
  *
  *   Used by the config loader. Pure.
  */
@@ -18,6 +19,8 @@ import {
   type RestrictionListName,
 } from "../policy/restrictions/mod.ts";
 import type { ConfigParameters } from "./parameters.ts";
+import type { Config } from "./types.ts";
+import { isSmtpdKind, listenerConfig } from "./listener_parameters.ts";
 
 /** Every restriction list parameter. */
 export const RESTRICTION_LISTS: readonly RestrictionListName[] = [
@@ -43,6 +46,7 @@ export type ParsedRestrictionLists = Readonly<
 export function checkRestrictionLists(
   config: Pick<ConfigParameters, RestrictionListName>,
   file: string | null = null,
+  where = "",
 ): ParsedRestrictionLists {
   const lists = {} as Record<RestrictionListName, readonly Restriction[]>;
   for (const name of RESTRICTION_LISTS) {
@@ -50,13 +54,38 @@ export function checkRestrictionLists(
       lists[name] = parseRestrictionList(name, config[name]);
     } catch (e) {
       if (!(e instanceof RestrictionListError)) throw e;
-      throw new ConfigError(e.problem, { file, key: name });
+      throw new ConfigError(e.problem, { file, key: where + name });
     }
   }
   const problem = openRelayProblem(
     lists.smtpd_relay_restrictions,
     lists.smtpd_recipient_restrictions,
   );
-  if (problem !== null) throw new ConfigError(problem, { file });
+  if (problem !== null) {
+    throw new ConfigError(
+      where === "" ? problem : `${where.slice(0, -2)}: ${problem}`,
+      { file },
+    );
+  }
   return lists;
+}
+
+/**
+ * Checks the lists of every SMTP listener with its own overrides laid
+ * over the main ones (`master.cf -o`), so a listener cannot open a relay
+ * that the main lists close.
+ * @throws ConfigError naming the listener and the problem
+ */
+export function checkListenerRestrictionLists(
+  config: Config,
+  file: string | null = null,
+): void {
+  for (const listener of config.listeners) {
+    if (!isSmtpdKind(listener.kind) || listener.smtpd === undefined) continue;
+    checkRestrictionLists(
+      listenerConfig(config, listener),
+      file,
+      `listener ${listener.address}:${listener.port}: `,
+    );
+  }
 }

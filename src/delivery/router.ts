@@ -15,6 +15,10 @@
  *     retry:text    → deferred with the text
  *     none          → a refused address (a relay trick): deferred 4.4.1
  *
+ *   A message with a content filter (queue file `filter=`, from an access
+ *   map's FILTER action) goes to the filter's transport:nexthop whatever
+ *   the recipient's own route.
+ *
  *   A transport listed in defer_transports is deferred without an
  *   attempt ("deferred transport", 4.3.2) unless the attempt was asked
  *   for by a flush (the message's `flushRequested`: `mailsrv flush`,
@@ -52,6 +56,10 @@ import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
 import { createDestinationScheduler } from "./destination_scheduler.ts";
 import type { Resolver } from "../dns/resolver.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
+import { filterRoute } from "../resolve/routing.ts";
+import { maillog } from "../log/maillog.ts";
+
+const routerLog = maillog("qmgr");
 
 /** Options for `createRouter`: those of the local agent, minus the tables. */
 export type RouterOptions =
@@ -80,6 +88,25 @@ const TABLE_FAILURE: DeliveryResult = {
 function deferral(transport: Transport): DeliveryResult {
   const { dsn, text } = statusOfNexthop(transport.nexthop, "4.4.1");
   return { outcome: "deferred", dsn, reason: text, relay: "none" };
+}
+
+/**
+ * The recipient's transport, or the message's content filter instead
+ * (an access map's FILTER action): a refused address stays refused.
+ */
+function routeOfMessage(
+  message: DeliveryMessage,
+  resolved: ResolvedAddress,
+): Transport {
+  const own = resolved.transport ?? REFUSED_ADDRESS_TRANSPORT;
+  if (message.filter === undefined || resolved.transport === undefined) {
+    return own;
+  }
+  const route = filterRoute(own, message.filter, resolved.domain);
+  if (route.warning !== undefined) {
+    routerLog.warning(`${message.queueId}: ${route.warning}`);
+  }
+  return route.transport;
 }
 
 /**
@@ -127,7 +154,7 @@ export function createRouter(
       if (!(error instanceof LookupTableError)) throw error;
       return { ...TABLE_FAILURE, reason: error.message };
     }
-    const transport = resolved.transport ?? REFUSED_ADDRESS_TRANSPORT;
+    const transport = routeOfMessage(message, resolved);
     if (
       isDeferredTransport(transport.name, current) && !message.flushRequested
     ) {

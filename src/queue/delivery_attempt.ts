@@ -155,6 +155,7 @@ async function deliverRecipient(
     bodyType: envelope.bodyType,
     content: messageContent(store, "active", envelope.id, envelope),
     ...(dsn ? { dsn } : {}),
+    ...(envelope.filter === undefined ? {} : { filter: envelope.filter }),
     flushRequested,
   };
   const handoff = context.now();

@@ -83,6 +83,11 @@ export interface DeliveryMessage {
    * for defer_transports is delivered too (Postfix QMGR_FLUSH_DFXP).
    */
   readonly flushRequested?: boolean;
+  /**
+   * `transport:nexthop` the message goes to instead of the recipient's own
+   * route (an access map's FILTER action; Postfix's content filter).
+   */
+  readonly filter?: string;
 }
 
 /** Thrown by agents; `temporary` decides defer versus bounce. */

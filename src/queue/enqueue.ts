@@ -87,6 +87,7 @@ export function createEnqueue(
   const directories = {
     incoming: join(queue.queueDirectory, "incoming"),
     maildrop: join(queue.queueDirectory, "maildrop"),
+    hold: join(queue.queueDirectory, "hold"),
   };
   const announce = (id: string) => queue.announce(id);
   const quiet = () => {};
@@ -104,6 +105,7 @@ export function createEnqueue(
       stagingPath: spare?.path ?? join(tmp, id),
       queuePath: join(directories[into], id),
       queueDirectory: directories[into],
+      hold: { path: join(directories.hold, id), directory: directories.hold },
       createFile: spare ? () => spare.file : createFile,
       syncDirectory: syncQueueDirectory,
       committed: into === "incoming" ? announce : quiet,

@@ -1,5 +1,5 @@
 /**
- * The queue file format, versions 1 and 2: encode and parse (pure).
+ * The queue file format, versions 1, 2 and 3: encode and parse (pure).
  *
  * DESCRIPTION
  *   A queue file is a header of `name=value` lines, an empty line, and the
@@ -37,6 +37,10 @@
  *   does says version 2, which an older daemon refuses by name rather
  *   than misreads. The parser reads both, and takes version 2 features
  *   in a file that says 1 (see `markDelayWarned` in recipient_marks.ts).
+ *   Version 3 adds `filter=transport:nexthop` (an access map's FILTER
+ *   action, a listener's content_filter): every recipient goes there
+ *   instead of its own route. A version 2 daemon refuses such a file, so
+ *   filtered mail is never delivered unfiltered by an older daemon.
  *
  *   Values are text: '%', CR, LF, NUL and the other control characters are
  *   written as %XX, so no address or HELO argument can start a line of its
@@ -61,6 +65,8 @@ import type {
 export const QUEUE_FILE_MAGIC = "MAILSRV-QUEUE 1";
 /** First line of a version 2 queue file (DSN fields, `W` status). */
 export const QUEUE_FILE_MAGIC_V2 = "MAILSRV-QUEUE 2";
+/** First line of a version 3 queue file (a content `filter`). */
+export const QUEUE_FILE_MAGIC_V3 = "MAILSRV-QUEUE 3";
 const MAGIC_PREFIX = "MAILSRV-QUEUE ";
 /** Byte offset of the version digit in the first line. */
 export const VERSION_OFFSET = MAGIC_PREFIX.length;
@@ -186,6 +192,16 @@ function hasDsn(dsn: RecipientDsn | undefined): dsn is RecipientDsn {
     (dsn.notify !== undefined || dsn.orcpt !== undefined);
 }
 
+/**
+ * The first line of a new file for `envelope`: version 3 with a content
+ * filter (an older daemon must refuse it rather than deliver the message
+ * unfiltered), version 2 with DSN fields, else version 1.
+ */
+function magicFor(envelope: NewEnvelope): string {
+  if (envelope.filter !== undefined) return QUEUE_FILE_MAGIC_V3;
+  return needsVersion2(envelope) ? QUEUE_FILE_MAGIC_V2 : QUEUE_FILE_MAGIC;
+}
+
 /** Whether a new file for `envelope` needs version 2 (DSN fields). */
 function needsVersion2(envelope: NewEnvelope): boolean {
   if (envelope.ret !== undefined || envelope.envid !== undefined) return true;
@@ -230,7 +246,7 @@ export function encodeQueueFileHeader(
     throw new Error(`Queue file "${id}" needs at least one recipient`);
   }
   const before = [
-    needsVersion2(envelope) ? QUEUE_FILE_MAGIC_V2 : QUEUE_FILE_MAGIC,
+    magicFor(envelope),
     `id=${id}`,
     `arrival=${arrivalTime}`,
     "size=",
@@ -246,6 +262,9 @@ export function encodeQueueFileHeader(
     ...(envelope.ret ? [`ret=${envelope.ret}`] : []),
     ...(envelope.envid !== undefined
       ? [`envid=${encodeValue(envelope.envid)}`]
+      : []),
+    ...(envelope.filter !== undefined
+      ? [`filter=${encodeValue(envelope.filter)}`]
       : []),
     ...envelope.recipients.flatMap((address) =>
       recipientLines(address, envelope.recipientDsn?.get(address))
@@ -280,7 +299,7 @@ const REQUIRED = [
   "helo",
   "protocol",
 ] as const;
-const OPTIONAL = ["body", "ret", "envid"] as const;
+const OPTIONAL = ["body", "ret", "envid", "filter"] as const;
 type FieldName = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL]);
 
@@ -289,7 +308,10 @@ function checkMagic(bytes: Uint8Array): void {
   const first = new TextDecoder().decode(
     bytes.subarray(0, end < 0 ? Math.min(bytes.length, 64) : end),
   );
-  if (first === QUEUE_FILE_MAGIC || first === QUEUE_FILE_MAGIC_V2) return;
+  if (
+    first === QUEUE_FILE_MAGIC || first === QUEUE_FILE_MAGIC_V2 ||
+    first === QUEUE_FILE_MAGIC_V3
+  ) return;
   if (first.startsWith(MAGIC_PREFIX) && end >= 0) {
     throw new CorruptQueueFileError(
       `unsupported queue file version "${first.slice(MAGIC_PREFIX.length)}"`,
@@ -358,8 +380,8 @@ function parseNumber(name: string, text: string): number {
  * Parses a queue file from bytes that hold at least its whole header.
  * @param bytes the start of the file (the header, and perhaps content)
  * @param fileLength the length of the whole file, checked against `size`
- * @throws CorruptQueueFileError for anything but a valid version 1 or 2
- *   file
+ * @throws CorruptQueueFileError for anything but a valid version 1, 2 or
+ *   3 file
  */
 export function parseQueueFile(
   bytes: Uint8Array,
@@ -438,6 +460,10 @@ export function parseQueueFile(
     throw new CorruptQueueFileError(`bad ret "${ret}"`);
   }
   const envid = fields.get("envid");
+  const filter = fields.get("filter");
+  if (filter !== undefined && !/^[a-z0-9_.-]+:/i.test(filter)) {
+    throw new CorruptQueueFileError(`bad filter "${filter}"`);
+  }
   return {
     id,
     arrivalTime: parseNumber("arrival time", field("arrival")),
@@ -451,6 +477,7 @@ export function parseQueueFile(
     ...(body ? { bodyType: body } : {}),
     ...(ret ? { ret } : {}),
     ...(envid !== undefined ? { envid } : {}),
+    ...(filter !== undefined ? { filter } : {}),
     recipients,
   };
 }

@@ -10,7 +10,8 @@
  *   fills in the fixed-width size field, truncates the file to what was
  *   written (a spare may have held a longer message), fsyncs it, closes
  *   it, renames it into its queue (incoming/, or maildrop/ for local
- *   submission) and fsyncs that directory (group commit,
+ *   submission, or hold/ when the commit says so: an access map's or
+ *   policy service's HOLD) and fsyncs that directory (group commit,
  *   src/fs/sync_directory.ts). Only then does it resolve and tell the
  *   queue manager: a 250 reply after `commit()` promises a message that
  *   survives a crash.
@@ -66,6 +67,8 @@ export interface QueueWriterOptions {
   readonly queuePath: string;
   /** The directory of `queuePath`, fsynced after the rename. */
   readonly queueDirectory: string;
+  /** `hold/<id>` and its directory, for a commit that holds the message. */
+  readonly hold?: { readonly path: string; readonly directory: string };
   /** Creates the staging file exclusively, mode 0600. */
   readonly createFile: (path: string) => QueueFileHandle;
   readonly syncDirectory: (path: string) => Promise<void>;
@@ -163,7 +166,10 @@ export function createQueueWriter(
     size += chunk.length;
   };
 
-  const finish = async () => {
+  const finish = async (hold: boolean) => {
+    const into = hold
+      ? options.hold ?? missingHold()
+      : { path: options.queuePath, directory: options.queueDirectory };
     const sizeField = encodeSizeField(size);
     // A small message still has its header in the buffer: patch it there
     // and the whole file costs one write(2).
@@ -178,14 +184,14 @@ export function createQueueWriter(
     file.truncateSync(fileLength);
     await file.sync();
     close();
-    Deno.renameSync(options.stagingPath, options.queuePath);
+    Deno.renameSync(options.stagingPath, into.path);
     try {
-      await options.syncDirectory(options.queueDirectory);
+      await options.syncDirectory(into.directory);
     } catch (error) {
       // Not durable: withdraw it, so a failed reply never pairs with a
       // delivery the client will repeat. The manager may already hold it.
       try {
-        removeIfPresent(options.queuePath);
+        removeIfPresent(into.path);
       } catch {
         // The failure reported is the fsync's.
       }
@@ -224,19 +230,25 @@ export function createQueueWriter(
     return result;
   };
 
+  const missingHold = (): never => {
+    throw new Error(`Queue file "${options.id}" has no hold queue to go to`);
+  };
+
   return {
     id: options.id,
     get size() {
       return size;
     },
     write: (chunk) => serialized("write", () => append(chunk)),
-    commit: async () => {
+    commit: async (commitOptions) => {
+      const hold = commitOptions?.hold ?? false;
       await serialized("commit", async () => {
-        await finish();
+        await finish(hold);
         state = "committed";
         releaseBuffer();
       });
-      options.committed(options.id);
+      // A held message waits for the administrator, not the manager.
+      if (!hold) options.committed(options.id);
     },
     abort: () => {
       const run = () => {

@@ -12,7 +12,8 @@
  *
  *   `markDelayWarned` writes `W` the same way but without the fdatasync:
  *   losing it in a crash only repeats a delay notice. It first sets the
- *   file's version digit to 2, since `W` is a version 2 feature; a crash
+ *   file's version digit to 2 (when it is 1), since `W` is a version 2
+ *   feature; a crash
  *   that keeps the `W` but loses the digit leaves a file this parser
  *   still reads.
  *
@@ -87,7 +88,10 @@ export function markDelayWarned(
   if (offsets.length === 0) return;
   using file = Deno.openSync(path, { read: true, write: true });
   checkOffsets(file, id, offsets);
-  writeByte(file, id, VERSION_2_BYTE, [VERSION_OFFSET]);
+  // Raise the version to 2, never lower a version 3 file's.
+  if (readAt(file, VERSION_OFFSET, 1)[0] < VERSION_2_BYTE) {
+    writeByte(file, id, VERSION_2_BYTE, [VERSION_OFFSET]);
+  }
   writeByte(file, id, DELAY_WARNED_BYTE, offsets);
 }
 

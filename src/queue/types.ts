@@ -65,6 +65,11 @@ export interface NewEnvelope {
   readonly envid?: string;
   /** Per-recipient DSN parameters (RCPT TO NOTIFY=, ORCPT=), by address. */
   readonly recipientDsn?: ReadonlyMap<string, RecipientDsn>;
+  /**
+   * `transport:nexthop` every recipient is delivered to instead of its own
+   * route (Postfix's FILTER action and content_filter); version 3.
+   */
+  readonly filter?: string;
 }
 
 /** A parsed queue file header. */
@@ -101,10 +106,19 @@ export interface QueueWriter {
   write(chunk: Uint8Array): Promise<void>;
   /** Content bytes written so far. */
   readonly size: number;
-  /** Makes the message durable and hands it to the queue manager. */
-  commit(): Promise<void>;
+  /**
+   * Makes the message durable and hands it to the queue manager, or with
+   * `hold`, puts it in hold/ (Postfix's HOLD action) without telling it.
+   */
+  commit(options?: CommitOptions): Promise<void>;
   /** Discards the partial message (rejected, too big, client gone). */
   abort(): Promise<void>;
+}
+
+/** How a message is committed. */
+export interface CommitOptions {
+  /** Into hold/ rather than its queue: it waits for `queue release`. */
+  readonly hold?: boolean;
 }
 
 /** Where the gate puts a new message. */

@@ -139,3 +139,28 @@ export function routeOf(
     }`,
   };
 }
+
+/**
+ * The route of mail that carries a content filter (Postfix's FILTER action
+ * and content_filter): every recipient goes to `filter`'s transport and
+ * nexthop instead of `own`; an empty part keeps the recipient's own (so
+ * `smtp:` goes by MX to the recipient domain), as transport_maps values do.
+ * @param own the recipient's route without the filter
+ * @param filter `transport:nexthop`, as the queue file keeps it
+ * @param domain the recipient domain, folded
+ */
+export function filterRoute(
+  own: Transport,
+  filter: string,
+  domain: string,
+): Route {
+  const transport = applyTransportValue(own, filter, domain);
+  if (KNOWN_TRANSPORTS.includes(transport.name)) return { transport };
+  return {
+    transport: TRANSPORT_UNAVAILABLE,
+    warning: `unknown mail transport "${transport.name}" (from the content ` +
+      `filter "${filter}"): mail for ${domain} is deferred; mailsrv has ${
+        KNOWN_TRANSPORTS.join(", ")
+      }`,
+  };
+}

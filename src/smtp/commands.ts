@@ -34,6 +34,7 @@
  *   Does NOT implement EXPN, TURN or BDAT: they get 502 like any unknown
  *   command.
  */
+import { envelopeDispositions } from "./message_dispositions.ts";
 import type {
   SessionPolicy,
   SmtpSession,
@@ -323,13 +324,15 @@ function data(
 export function openData(s: SmtpSession): Transition {
   const t = s.transaction;
   if (t === null) throw new Error("DATA proceeded without a transaction");
+  const { redirect, filter } = envelopeDispositions(t.dispositions ?? []);
   return {
     session: { ...s, phase: "opening" },
     actions: [{
       type: "open-data",
       envelope: {
         sender: t.sender,
-        recipients: t.recipients,
+        recipients: redirect === undefined ? t.recipients : [redirect],
+        ...(filter === undefined ? {} : { filter }),
         clientName: s.client.name,
         clientAddress: s.client.address,
         helo: s.helo ?? "",
@@ -337,7 +340,7 @@ export function openData(s: SmtpSession): Transition {
         ...(t.bodyType === null ? {} : { bodyType: t.bodyType }),
         ...(t.ret === undefined ? {} : { ret: t.ret }),
         ...(t.envid === undefined ? {} : { envid: t.envid }),
-        ...(t.recipientDsn === undefined
+        ...(t.recipientDsn === undefined || redirect !== undefined
           ? {}
           : { recipientDsn: t.recipientDsn }),
       },

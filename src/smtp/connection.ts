@@ -397,7 +397,7 @@ class SmtpConnection {
         this.#receiving = true;
         return;
       case "commit":
-        return await this.#commit();
+        return await this.#commit(action.hold ?? false);
       case "abort":
         return await this.abortMessage();
       case "flush-site":
@@ -709,11 +709,11 @@ class SmtpConnection {
     }
   }
 
-  async #commit(): Promise<void> {
+  async #commit(hold: boolean): Promise<void> {
     const writer = this.#writer;
     if (writer === null) throw new Error("commit without an open queue file");
     try {
-      await writer.commit();
+      await writer.commit(hold ? { hold } : undefined);
     } catch (e) {
       smtpdLog.warning(
         `${writer.id}: cannot commit queue file: ${describe(e)}`,

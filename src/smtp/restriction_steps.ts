@@ -16,8 +16,8 @@
  *   A DISCARD disposition is honoured here: the message is acknowledged
  *   and thrown away, as Postfix's cleanup does; PREPEND headers are
  *   written above the Received: header by the adapter. HOLD, FILTER and
- *   REDIRECT are kept on the transaction and logged; the queue does not
- *   act on them yet.
+ *   REDIRECT are kept on the transaction, logged, and applied to the
+ *   envelope and the commit (message_dispositions.ts).
  *
  *   Used by the session (`session.ts`) and its command table. Pure.
  */
@@ -41,6 +41,7 @@ import {
   logLine,
   rejectLogLine,
 } from "./transitions.ts";
+import { shapesEnvelope } from "./message_dispositions.ts";
 
 /** The request for the restriction lists of `stage`. */
 export function restrictionRequest(
@@ -171,6 +172,14 @@ export function restrictionVerdict(
     : s.transaction;
   for (const d of verdict.dispositions) {
     logs.push(dispositionLine(session, verb, d.action, recipient));
+    if (pending.stage === "end-of-data" && shapesEnvelope(d)) {
+      logs.push(logLine(
+        `${s.transaction?.queueId}: ${d.action.toUpperCase()} action from ` +
+          "smtpd_end_of_data_restrictions ignored: the envelope is written " +
+          "at DATA; use it in an earlier restriction list",
+        "warning",
+      ));
+    }
   }
   const next = { ...session, transaction };
   if (pending.stage === "rcpt") {

@@ -57,6 +57,7 @@
  *
  *   Does NOT do CHUNKING or SMTPUTF8.
  */
+import { held } from "./message_dispositions.ts";
 import { inNetworks } from "../policy/networks.ts";
 import { COMMANDS, isVerb, openData } from "./commands.ts";
 import {
@@ -478,9 +479,10 @@ function commit(s: SmtpSession): Transition {
       ],
     );
   }
+  const hold = held(s.transaction?.dispositions ?? []);
   return {
     session: { ...s, phase: "committing" },
-    actions: [{ type: "commit" }],
+    actions: [hold ? { type: "commit", hold } : { type: "commit" }],
   };
 }
 

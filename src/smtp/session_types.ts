@@ -314,7 +314,7 @@ export type SessionAction =
   /** Read the content with a DotReader; answer with `data-end`. */
   | { readonly type: "receive-data" }
   /** Make the message durable; answer with `queued` or `queue-failed`. */
-  | { readonly type: "commit" }
+  | { readonly type: "commit"; readonly hold?: boolean }
   /**
    * Send the replies so far, discard unread input, run the TLS handshake;
    * answer with `tls-started` or `tls-failed`.

@@ -97,6 +97,7 @@ virtual_mailbox_maps = "hash:${join(etc, "vmail_mailbox")}"
 virtual_alias_maps = "btree:${join(etc, "vmail_aliases")}"
 virtual_uid_maps = "static:200"
 virtual_gid_maps = "static:200"
+smtpd_client_restrictions = "check_client_access btree:${join(etc, "access")}"
 pop3_tls_cert_file = "${cert}"
 pop3_tls_key_file = "${key}"
 
@@ -119,7 +120,9 @@ kind = "smtps"
 address = "127.0.0.1"
 port = ${submission}
 kind = "submission"
-options = { smtpd_tls_cert_file = "${cert}", smtpd_tls_key_file = "${key}" }
+options = { smtpd_tls_cert_file = "${cert}", smtpd_tls_key_file = "${key}", smtpd_sender_restrictions = "check_sender_access hash:${
+        join(etc, "senders")
+      }" }
 `;
     await Deno.writeTextFile(path, config(expired, certs.keyFile));
     const before = await tree(home);
@@ -133,6 +136,9 @@ options = { smtpd_tls_cert_file = "${cert}", smtpd_tls_key_file = "${key}" }
       /error: virtual_mailbox_domains: hash:\S+vmail_domains: no such file; every lookup fails with a temporary error \(451 4\.3\.0, mail waits in the queue\) until it is created \("mailsrv domain add" creates/,
       /error: virtual_mailbox_maps: hash:\S+vmail_mailbox: no such file/,
       /error: alias_maps: \S+aliases:2: missing ":" in "broken line" \(entry skipped\)/,
+      // Access tables of restriction lists, a listener's among them.
+      /error: smtpd_client_restrictions: unsupported lookup table type "btree" in "btree:/,
+      /error: smtpd_sender_restrictions: hash:\S+senders: no such file; every lookup fails with a temporary error/,
       // Directories.
       /error: queue_directory: "\S+\/spool\/mialsrv\/queue" cannot be created: its parent directory "\S+\/spool\/mialsrv" does not exist/,
       /error: virtual_mailbox_base: "\S+\/virtual" does not exist/,

@@ -196,8 +196,8 @@ Deno.test("every kind of corruption throws CorruptQueueFileError", async (t) => 
     ],
     [
       "future version",
-      (f) => f.replace("MAILSRV-QUEUE 1", "MAILSRV-QUEUE 3"),
-      /unsupported queue file version "3"/,
+      (f) => f.replace("MAILSRV-QUEUE 1", "MAILSRV-QUEUE 4"),
+      /unsupported queue file version "4"/,
     ],
     [
       "no empty line",
@@ -443,4 +443,28 @@ Deno.test("status byte W is a pending recipient whose delay notice went out", ()
     ["pending", undefined],
     ["pending", true],
   ]);
+});
+
+Deno.test("a content filter makes a version 3 file that round-trips", () => {
+  const envelope = testEnvelope(["bob@example.test"], {
+    filter: "smtp:[127.0.0.1]:10025",
+  });
+  const bytes = queueFile("x\n", envelope);
+  assert.match(text(bytes), /^MAILSRV-QUEUE 3\n/);
+  assert.match(text(bytes), /\nfilter=smtp:\[127\.0\.0\.1\]:10025\n/);
+  assert.equal(
+    parseQueueFile(bytes, bytes.length).filter,
+    "smtp:[127.0.0.1]:10025",
+  );
+});
+
+Deno.test("a filter that names no transport is corrupt", () => {
+  const bytes = queueFile(
+    "x\n",
+    testEnvelope(["bob@example.test"], { filter: "nothing" }),
+  );
+  assert.throws(
+    () => parseQueueFile(bytes, bytes.length),
+    (e) => e instanceof CorruptQueueFileError && /bad filter/.test(e.message),
+  );
 });
