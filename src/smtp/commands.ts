@@ -178,15 +178,35 @@ export function isVerb(word: string): word is Verb {
   return Object.hasOwn(COMMANDS, word);
 }
 
+/** HELO/EHLO once its restriction list permitted it. */
+export function helloChecked(
+  s: SmtpSession,
+  pending: { readonly argument: string; readonly protocol: "SMTP" | "ESMTP" },
+  policy: SessionPolicy,
+): Transition {
+  return hello(s, pending.argument, policy, pending.protocol, true);
+}
+
 function hello(
   s: SmtpSession,
   argument: string,
   policy: SessionPolicy,
   protocol: "SMTP" | "ESMTP",
+  checked = false,
 ): Transition {
   const verb = protocol === "ESMTP" ? "ehlo" : "helo";
   if (argument === "") {
     return answer(s, verb, syntax(`${verb.toUpperCase()} hostname`));
+  }
+  if (!checked && stageHasList("helo", policy)) {
+    // smtpd_delay_reject = no: the HELO list decides the reply now; the
+    // name is the one checked, and is dropped again if it is refused.
+    return checkRestrictions({ ...s, helo: printable(argument) }, {
+      stage: "helo",
+      argument,
+      protocol,
+      previousHelo: s.helo,
+    });
   }
   // The name goes into the envelope, logs and Received:; keep it printable.
   const changes = { helo: printable(argument), protocol, transaction: null };

@@ -5,7 +5,8 @@
  * DESCRIPTION
  *   The session cannot wait for tables, DNS or a policy service, so at
  *   RCPT TO (and DATA, and the end of the message, when those lists are
- *   set) it enters phase `checking` with a `check-restrictions` action
+ *   set; at connect, HELO and MAIL with `smtpd_delay_reject = no`) it
+ *   enters phase `checking` with a `check-restrictions` action
  *   carrying a `RestrictionRequest` built from its own state. The
  *   adapter evaluates the lists (src/policy/restrictions/) and answers
  *   with a `restriction-verdict` event; `restrictionVerdict` then logs
@@ -70,6 +71,12 @@ export function restrictionRequest(
   };
 }
 
+/** A permitted check whose command goes on elsewhere (session.ts). */
+export type ProceedingCheck = Exclude<
+  PendingCheck,
+  { readonly stage: "rcpt" | "mail" }
+>;
+
 /** Enters phase `checking` for `pending`, asking for the stage's lists. */
 export function checkRestrictions(
   s: SmtpSession,
@@ -87,20 +94,26 @@ export function checkRestrictions(
 }
 
 /**
- * Whether MAIL, DATA or end of data has something to check (else no round
- * trip): a list, or at MAIL the client message rate.
+ * Whether a stage has something to check (else no round trip): a list,
+ * or at MAIL the client message rate. With `smtpd_delay_reject = no` the
+ * client list runs at connect, the HELO list at HELO/EHLO and the sender
+ * list at MAIL, as in Postfix.
  */
 export function stageHasList(
-  stage: "mail" | "data" | "end-of-data",
+  stage: "connect" | "helo" | "mail" | "data" | "end-of-data",
   policy: SessionPolicy,
 ): boolean {
   switch (stage) {
+    case "connect":
+      return !policy.smtpd_delay_reject &&
+        policy.smtpd_client_restrictions.length > 0;
+    case "helo":
+      return !policy.smtpd_delay_reject &&
+        policy.smtpd_helo_restrictions.length > 0;
     case "mail":
       return policy.smtpd_client_message_rate_limit > 0 ||
         (!policy.smtpd_delay_reject &&
-          (policy.smtpd_client_restrictions.length > 0 ||
-            policy.smtpd_helo_restrictions.length > 0 ||
-            policy.smtpd_sender_restrictions.length > 0));
+          policy.smtpd_sender_restrictions.length > 0);
     case "data":
       return policy.smtpd_data_restrictions.length > 0;
     case "end-of-data":
@@ -130,12 +143,13 @@ const STAGE_COUNTER: Readonly<Record<RestrictionStage, string>> = {
 
 /**
  * Acts on a verdict: refuses, or resumes what was pending.
- * @param proceed how a permitted DATA or end of data goes on
+ * @param proceed how a permitted connection, HELO, DATA or end of data
+ *   goes on
  */
 export function restrictionVerdict(
   s: SmtpSession,
   verdict: RestrictionVerdict,
-  proceed: (s: SmtpSession, stage: "data" | "end-of-data") => Transition,
+  proceed: (s: SmtpSession, pending: ProceedingCheck) => Transition,
 ): Transition {
   const pending = s.pendingCheck;
   if (pending === null) throw new Error("restriction verdict without a check");
@@ -156,6 +170,10 @@ export function restrictionVerdict(
       ? { phase: "command" as const, transaction: null }
       : pending.stage === "data"
       ? { transaction: s.transaction }
+      : pending.stage === "connect"
+      ? { accessDenied: true }
+      : pending.stage === "helo"
+      ? { helo: pending.previousHelo }
       : {};
     return answer(session, STAGE_COUNTER[pending.stage], refusal, aborted, [
       ...logs,
@@ -208,11 +226,8 @@ export function restrictionVerdict(
   if (pending.stage === "mail") {
     return answer(next, "mail", reply(250, "2.1.0", "Ok"), {}, logs);
   }
-  if (pending.stage === "data" || pending.stage === "end-of-data") {
-    const t = proceed(next, pending.stage);
-    return { session: t.session, actions: [...logs, ...t.actions] };
-  }
-  return { session: next, actions: logs };
+  const t = proceed(next, pending);
+  return { session: t.session, actions: [...logs, ...t.actions] };
 }
 
 /** Whether the message is to be thrown away after its 250. */

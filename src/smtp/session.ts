@@ -59,7 +59,7 @@
  */
 import { held } from "./message_dispositions.ts";
 import { inNetworks } from "../policy/networks.ts";
-import { COMMANDS, isVerb, openData } from "./commands.ts";
+import { COMMANDS, helloChecked, isVerb, openData } from "./commands.ts";
 import {
   checkRestrictions,
   discarded,
@@ -228,11 +228,18 @@ function dispatch(
       return recipientVerdict(s, event.verdict);
     case "restriction-verdict":
       expectPhase(s, event, "checking");
-      return restrictionVerdict(
-        s,
-        event.verdict,
-        (next, stage) => stage === "data" ? openData(next) : commit(next),
-      );
+      return restrictionVerdict(s, event.verdict, (next, pending) => {
+        switch (pending.stage) {
+          case "connect":
+            return greet(next, policy);
+          case "helo":
+            return helloChecked(next, pending, policy);
+          case "data":
+            return openData(next);
+          case "end-of-data":
+            return commit(next);
+        }
+      });
     case "data-begun":
       expectPhase(s, event, "opening");
       return dataBegun(s, event.queueId);
@@ -347,14 +354,24 @@ function connect(
       ),
     ]);
   }
+  if (stageHasList("connect", policy)) {
+    // smtpd_delay_reject = no: the client list decides before the banner.
+    const checking = checkRestrictions(session, { stage: "connect" });
+    return {
+      session: checking.session,
+      actions: [connected, ...wrapped, ...checking.actions],
+    };
+  }
+  const greeting = greet(session, policy);
   return {
-    session,
-    actions: [
-      connected,
-      ...wrapped,
-      say(reply(220, null, policy.smtpd_banner)),
-    ],
+    session: greeting.session,
+    actions: [connected, ...wrapped, ...greeting.actions],
   };
+}
+
+/** The 220 banner. */
+function greet(s: SmtpSession, policy: SessionPolicy): Transition {
+  return { session: s, actions: [say(reply(220, null, policy.smtpd_banner))] };
 }
 
 function command(
@@ -384,6 +401,13 @@ function command(
   }
   const spec = COMMANDS[word];
   const session = { ...s, lastCommand: word };
+  if (s.accessDenied && word !== "QUIT") {
+    return answer(
+      session,
+      word.toLowerCase(),
+      reply(503, "5.7.0", `Error: access denied for ${clientLabel(s)}`),
+    );
+  }
   const refusal = tlsRequired(session, word, policy) ?? spec.check(session);
   if (refusal !== null) return answer(session, word.toLowerCase(), refusal);
   return spec.proceed(session, argument, policy);

@@ -168,6 +168,11 @@ export interface SmtpSession {
   readonly pendingCheck: PendingCheck | null;
   /** The current command arrived before the previous reply was sent. */
   readonly pipelined: boolean;
+  /**
+   * The client restrictions refused the connection (`smtpd_delay_reject =
+   * no`): every command but QUIT gets 503 5.7.0, as in Postfix.
+   */
+  readonly accessDenied?: boolean;
 }
 
 /** What the session does once the restrictions of a stage permit. */
@@ -188,7 +193,18 @@ export type PendingCheck =
      */
     readonly addressClass: "local" | "refused" | "remote";
   }
-  | { readonly stage: Exclude<RestrictionStage, "rcpt"> };
+  | {
+    readonly stage: "helo";
+    /** The HELO/EHLO argument being checked, and which it was. */
+    readonly argument: string;
+    readonly protocol: "SMTP" | "ESMTP";
+    /** The HELO name before this command, kept when it is refused. */
+    readonly previousHelo: string | null;
+  }
+  | { readonly stage: "connect" }
+  | { readonly stage: "mail" }
+  | { readonly stage: "data" }
+  | { readonly stage: "end-of-data" };
 
 /**
  * A recipient verifier's answer (see `SmtpDeps.verifyRecipient`):

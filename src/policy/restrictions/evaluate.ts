@@ -8,11 +8,10 @@
  *
  *     smtpd_delay_reject = yes (default)   at RCPT: client, helo, sender,
  *                                          relay, recipient lists
- *     smtpd_delay_reject = no              at MAIL: client, helo, sender
- *                                          lists; at RCPT: relay, recipient
- *                                          (Postfix would refuse a client
- *                                          or HELO already at connect or
- *                                          HELO; mailsrv does at MAIL)
+ *     smtpd_delay_reject = no              at connect: client list; at
+ *                                          HELO/EHLO: helo list; at MAIL:
+ *                                          sender list; at RCPT: relay,
+ *                                          recipient
  *     always                               data at DATA, end-of-data at
  *                                          the end of the message
  *
@@ -73,14 +72,11 @@ export function listsForStage(
 ): RestrictionListName[] {
   switch (stage) {
     case "connect":
+      return delayReject ? [] : ["smtpd_client_restrictions"];
     case "helo":
-      return [];
+      return delayReject ? [] : ["smtpd_helo_restrictions"];
     case "mail":
-      return delayReject ? [] : [
-        "smtpd_client_restrictions",
-        "smtpd_helo_restrictions",
-        "smtpd_sender_restrictions",
-      ];
+      return delayReject ? [] : ["smtpd_sender_restrictions"];
     case "rcpt":
       return [
         ...(delayReject

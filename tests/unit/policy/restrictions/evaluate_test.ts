@@ -125,8 +125,27 @@ Deno.test("smtpd_delay_reject: client, helo and sender lists run at RCPT, or at 
     replyText((await run(lists, { stage: "rcpt" })).refusal!),
     /Client host rejected/,
   );
-  const mail = await run(lists, { stage: "mail" }, {}, false);
-  assert.match(replyText(mail.refusal!), /Client host rejected/);
+  // Without delay (Postfix's smtpd_delay_reject = no): the client list
+  // at connect, the HELO list at HELO, the sender list at MAIL.
+  const connect = await run(lists, { stage: "connect" }, {}, false);
+  assert.match(replyText(connect.refusal!), /Client host rejected/);
+  const helo = await run(
+    { smtpd_helo_restrictions: "reject" },
+    { stage: "helo" },
+    {},
+    false,
+  );
+  assert.match(replyText(helo.refusal!), /Helo command rejected/);
+  assert.equal(
+    (await run(
+      { smtpd_helo_restrictions: "reject" },
+      { stage: "mail" },
+      {},
+      false,
+    ))
+      .refusal,
+    null,
+  );
   const sender = await run(
     { smtpd_sender_restrictions: "reject" },
     { stage: "mail" },
