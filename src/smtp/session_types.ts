@@ -14,7 +14,6 @@ import type { Reply } from "./replies.ts";
 import type {
   MessageDisposition,
   RestrictionRequest,
-  RestrictionStage,
   RestrictionVerdict,
 } from "../policy/restrictions/mod.ts";
 
