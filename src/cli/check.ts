@@ -26,6 +26,7 @@ import { checkTables } from "./check/tables.ts";
 import { checkDirectories } from "./check/directories.ts";
 import { checkTls } from "./check/tls.ts";
 import { checkListeners } from "./check/listeners.ts";
+import { dkimKeyProblems } from "../dkim/signing_key.ts";
 
 /** The `check` subcommand. */
 export const checkCommand: Command = {
@@ -38,7 +39,8 @@ what it names: every lookup table (its type is supported, its file exists, is
 readable and parses; alias files entry by entry), the queue, spool, virtual
 mailbox and log directories (they exist or start can create them, owners and
 modes), the TLS certificate and key (they load, belong together and have not
-expired), and that every listener can bind (ports held by this configuration's
+expired), the DKIM keys (readable by mailsrv only, RSA or Ed25519), and
+that every listener can bind (ports held by this configuration's
 running daemon are reported as such). Creates nothing. Exit 0 when no error
 was found, 1 otherwise.`,
   options: {},
@@ -49,6 +51,9 @@ was found, 1 otherwise.`,
     await checkDirectories(config, findings);
     await checkTls(config, findings);
     await checkListeners(config, findings);
+    for (const problem of dkimKeyProblems(config.dkim)) {
+      findings.error(problem);
+    }
     for (const { level, text } of findings.all) {
       if (level === "note") context.print(`mailsrv: ${text}\n`);
       else context.warn(`mailsrv: ${level}: ${text}`);

@@ -27,6 +27,7 @@ import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
+import { dkimCommand } from "./dkim.ts";
 import { domainCommand } from "./domain.ts";
 import { userCommand } from "./user.ts";
 import { createPop3Command } from "./pop3.ts";
@@ -57,6 +58,7 @@ const COMMANDS: readonly Command[] = [
   checkCommand,
   postconfCommand,
   newaliasesCommand,
+  dkimCommand,
   deliverFileCommand,
   helpCommand(() => COMMANDS),
 ];

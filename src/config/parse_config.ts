@@ -38,6 +38,7 @@ import {
   readListeners,
   tomlTypeName,
 } from "./listeners.ts";
+import { readDkimTables } from "./dkim_tables.ts";
 import {
   type ConfigParameters,
   type DefaultContext,
@@ -104,7 +105,7 @@ export interface ParsedConfig {
 }
 
 /** Top-level keys that are not parameters. */
-const TABLE_KEYS = ["listener"];
+const TABLE_KEYS = ["listener", "dkim"];
 
 /** Reports a problem at a key (or nowhere in particular) and throws. */
 type Failure = (reason: string, place?: KeyPlace) => never;
@@ -176,11 +177,15 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
   const listeners = written.listeners.length > 0
     ? written.listeners
     : fallbackListeners;
+  const dkim = document.dkim === undefined
+    ? []
+    : readDkimTables(document.dkim, fail, resolvePath);
   const config: Config = {
     configFile: file,
     homeDirectory: base,
     ...typed,
     listeners,
+    dkim,
   };
   const view: ConfigView = {
     configFile: file,
@@ -224,7 +229,7 @@ interface Written {
 function readWritten(document: TomlTable, fail: Failure): Written {
   const explicit = new Map<string, string>();
   for (const [key, value] of Object.entries(document)) {
-    if (key === "listener") continue;
+    if (TABLE_KEYS.includes(key)) continue;
     const parameter = parameterNamed(key);
     if (parameter === undefined) {
       const names = [...parameterNames(), ...TABLE_KEYS];

@@ -50,4 +50,16 @@ export interface Config extends ConfigParameters {
   /** Base for relative paths: `$MAILSRV_HOME` or cwd (embedded default). */
   readonly homeDirectory: string;
   readonly listeners: readonly Listener[];
+  /** The `[[dkim]]` signing keys (empty: nothing is signed). */
+  readonly dkim: readonly DkimKeyConfig[];
+}
+
+/** One `[[dkim]]` table: a signing key of a domain. */
+export interface DkimKeyConfig {
+  /** The signing domain (`d=`), lower case. */
+  readonly domain: string;
+  /** The selector (`s=`), lower case. */
+  readonly selector: string;
+  /** Absolute path of the PEM private key. */
+  readonly privateKeyFile: string;
 }

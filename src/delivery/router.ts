@@ -19,6 +19,9 @@
  *   map's FILTER action) goes to the filter's transport:nexthop whatever
  *   the recipient's own route.
  *
+ *   Mail for the SMTP client is DKIM-signed first when its origin and
+ *   From: domain say so (`dkim_signing.ts`).
+ *
  *   A transport listed in defer_transports is deferred without an
  *   attempt ("deferred transport", 4.3.2) unless the attempt was asked
  *   for by a flush (the message's `flushRequested`: `mailsrv flush`,
@@ -57,6 +60,7 @@ import { createDestinationScheduler } from "./destination_scheduler.ts";
 import type { Resolver } from "../dns/resolver.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 import { filterRoute } from "../resolve/routing.ts";
+import { createDkimSigning } from "./dkim_signing.ts";
 import { maillog } from "../log/maillog.ts";
 
 const routerLog = maillog("qmgr");
@@ -132,6 +136,7 @@ export function createRouter(
     deadFor: () => config().minimal_backoff_time * 1000,
     flushing: options.flushing,
   });
+  const dkim = createDkimSigning();
   const smtp = createTransactionBatcher(
     createSmtpAgent({ maps, resolver: options.dns }),
     scheduler,
@@ -189,7 +194,11 @@ export function createRouter(
         });
       case "smtp":
       case "relay":
-        return smtp(message, transport.nexthop, current);
+        return smtp(
+          await dkim(message, current),
+          transport.nexthop,
+          current,
+        );
       case "error": {
         const { dsn, text } = statusOfNexthop(transport.nexthop, "5.0.0");
         return { outcome: "bounced", dsn, reason: text, relay: "none" };

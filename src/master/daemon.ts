@@ -45,6 +45,7 @@ import { lockQueueForDaemon } from "./queue_lock.ts";
 import { createStarterFiles } from "./starter_files.ts";
 import { prepareQueueDirectory } from "./queue_directory.ts";
 import { refuseUnusableTables } from "../config/configured_tables.ts";
+import { refuseUnusableDkimKeys } from "./dkim_check.ts";
 import {
   reconcileServices,
   type Services,
@@ -117,6 +118,7 @@ const log = maillog("master");
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config = await loadConfig({ path: options.configPath });
   refuseUnusableTables(config);
+  refuseUnusableDkimKeys(config);
   // Before the queue is opened: opening it empties tmp/.
   await refuseIfRunning(config.queue_directory);
   await prepareQueueDirectory(config);
@@ -179,6 +181,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     try {
       const next = await loadConfig({ path: options.configPath });
       refuseUnusableTables(next);
+      refuseUnusableDkimKeys(next);
       if (next.queue_directory !== config.queue_directory) {
         throw new Error(
           "queue_directory cannot change on reload; stop and start mailsrv",

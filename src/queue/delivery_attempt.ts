@@ -156,6 +156,10 @@ async function deliverRecipient(
     content: messageContent(store, "active", envelope.id, envelope),
     ...(dsn ? { dsn } : {}),
     ...(envelope.filter === undefined ? {} : { filter: envelope.filter }),
+    origin: {
+      clientAddress: envelope.clientAddress,
+      protocol: envelope.protocol,
+    },
     flushRequested,
   };
   const handoff = context.now();

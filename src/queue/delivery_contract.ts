@@ -88,6 +88,15 @@ export interface DeliveryMessage {
    * route (an access map's FILTER action; Postfix's content filter).
    */
   readonly filter?: string;
+  /**
+   * Where the message came from, as the queue file records it: the
+   * client's address and the protocol (`ESMTPSA`, `LOCAL`, …). The SMTP
+   * agent signs (DKIM) only mail from trusted or authenticated clients.
+   */
+  readonly origin?: {
+    readonly clientAddress: string;
+    readonly protocol: string;
+  };
 }
 
 /** Thrown by agents; `temporary` decides defer versus bounce. */

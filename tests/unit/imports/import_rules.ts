@@ -35,6 +35,7 @@ export const SHARED_LEAVES: readonly string[] = [
   "resolve", // the address resolver: local, virtual, relay, remote
   "net", // server plumbing without protocol: listener, lines, client names, TLS
   "auth", // virtual users' logins (passwd files, login names, failed-login pauses) for pop3d and smtpd
+  "dkim", // DKIM keys (read, checked, made) and signing through mailauth
 ];
 
 /** The roles, in the order a message meets them; then the admin commands. */
