@@ -88,7 +88,11 @@ export function fuzz<T>(
     );
   }
   if (details.failed) {
-    throw new Error(`${name}:\n${fc.defaultReportMessage(details)}`);
+    const error = details.errorInstance;
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `${name}:\n${fc.defaultReportMessage(details)}\nCause: ${cause}`,
+    );
   }
 }
 
