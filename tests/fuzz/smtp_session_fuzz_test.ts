@@ -216,7 +216,6 @@ const WAITING = new Set([
   "committing",
 ]);
 
-// deno-lint-ignore no-control-regex
 const BAD_TEXT = /[\r\n\0]/;
 
 function checkActions(actions: readonly SessionAction[]): void {
