@@ -79,6 +79,40 @@ export function fuzz<T>(
       markInterruptAsFailure: false,
     }),
   });
+  report(name, details, seed, runs, started);
+}
+
+/** `fuzz` for a property whose checks await (`fc.asyncProperty`). */
+export async function fuzzAsync<T>(
+  name: string,
+  property: fc.IAsyncPropertyWithHooks<T>,
+  settings: FuzzSettings,
+): Promise<void> {
+  const runs = envNumber("FUZZ_RUNS");
+  const seed = envNumber("FUZZ_SEED") ??
+    (runs === undefined ? settings.seed : randomSeed());
+  const seconds = envNumber("FUZZ_SECONDS");
+  const path = Deno.env.get("FUZZ_PATH");
+  const started = performance.now();
+  const details = await fc.check(property, {
+    seed,
+    numRuns: runs ?? settings.numRuns,
+    ...(path ? { path } : {}),
+    ...(seconds === undefined ? {} : {
+      interruptAfterTimeLimit: seconds * 1000,
+      markInterruptAsFailure: false,
+    }),
+  });
+  report(name, details, seed, runs, started);
+}
+
+function report<T>(
+  name: string,
+  details: fc.RunDetails<T>,
+  seed: number,
+  runs: number | undefined,
+  started: number,
+): void {
   if (runs !== undefined) {
     const took = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
