@@ -9,15 +9,16 @@
  *   test, so every run checks the same inputs and a failure reproduces
  *   as it is. The environment changes that:
  *
- *     FUZZ_RUNS=N      runs N inputs per property, with a random seed
- *                      (unless FUZZ_SEED is set)
+ *     FUZZ=1           the fuzz task: 10^6 inputs per property, with a
+ *                      random seed (unless FUZZ_SEED is set)
+ *     FUZZ_RUNS=N      runs N inputs per property instead, likewise
  *     FUZZ_SEED=S      uses seed S (to replay a failure the fuzz task
  *                      printed, with FUZZ_PATH for the shrunk case)
  *     FUZZ_PATH=P      replays the counterexample path fast-check printed
  *     FUZZ_SECONDS=T   stops each property after T seconds (the runs so
  *                      far count; stopping is not a failure)
  *
- *   With FUZZ_RUNS set, each property prints one line: its name, the
+ *   When fuzzing, each property prints one line: its name, the
  *   runs done, the seed and the time taken. A failure throws fast-check's
  *   report, which names the seed, the path and the shrunk counterexample.
  *
@@ -44,9 +45,11 @@ function envNumber(name: string): number | undefined {
   return value;
 }
 
-/** Whether the fuzz task runs (many runs, random seeds). */
-export function fuzzing(): boolean {
-  return envNumber("FUZZ_RUNS") !== undefined;
+/** Inputs per property when fuzzing (FUZZ=1 or FUZZ_RUNS), else undefined. */
+function fuzzRuns(): number | undefined {
+  const runs = envNumber("FUZZ_RUNS");
+  if (runs !== undefined) return runs;
+  return Deno.env.get("FUZZ") ? 1_000_000 : undefined;
 }
 
 /** Random seed in fast-check's range. */
@@ -64,7 +67,7 @@ export function fuzz<T>(
   property: fc.IPropertyWithHooks<T>,
   settings: FuzzSettings,
 ): void {
-  const runs = envNumber("FUZZ_RUNS");
+  const runs = fuzzRuns();
   const seed = envNumber("FUZZ_SEED") ??
     (runs === undefined ? settings.seed : randomSeed());
   const seconds = envNumber("FUZZ_SECONDS");
@@ -88,7 +91,7 @@ export async function fuzzAsync<T>(
   property: fc.IAsyncPropertyWithHooks<T>,
   settings: FuzzSettings,
 ): Promise<void> {
-  const runs = envNumber("FUZZ_RUNS");
+  const runs = fuzzRuns();
   const seed = envNumber("FUZZ_SEED") ??
     (runs === undefined ? settings.seed : randomSeed());
   const seconds = envNumber("FUZZ_SECONDS");
