@@ -57,5 +57,22 @@ export function formatConfigError(
       : `${location.file}:${location.line}: `;
   }
   const key = location.key === undefined ? "" : `${location.key}: `;
-  return `${where}${key}${reason}`;
+  return `${where}${key}${oneLine(reason)}`;
+}
+
+/**
+ * The reason with control characters written as `\n`, `\x00`, …: a
+ * value quoted from a multi-line TOML string keeps the error on one line.
+ */
+function oneLine(reason: string): string {
+  return reason.replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f]/g,
+    (c) =>
+      c === "\n"
+        ? "\\n"
+        : c === "\t"
+        ? "\\t"
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }

@@ -107,6 +107,17 @@ async function confirmName(
     (ptr.records[0] as { data?: unknown } | undefined)?.data ?? "",
   ).replace(/\.$/, "")
     .toLowerCase();
+  // A DNS server may put any octets in a name; one that is no host name
+  // (Postfix's valid_hostname) would carry them into Received:, replies
+  // and logs.
+  if (!isHostName(name)) {
+    return {
+      name: "unknown",
+      address,
+      reverseName: "unknown",
+      nameTempfail: false,
+    };
+  }
   const forward = await resolver.lookup(
     name,
     parsed.family === 4 ? "A" : "AAAA",
@@ -133,4 +144,12 @@ export function reverseName(address: string): string | null {
   }
   const nibbles = parsed.bytes.flatMap((b) => [b >> 4, b & 15]);
   return `${nibbles.reverse().map((n) => n.toString(16)).join(".")}.ip6.arpa`;
+}
+
+const HOST_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/** Letters, digits, `-` and `_` in dot-separated labels, as Postfix checks. */
+function isHostName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 &&
+    name.split(".").every((label) => HOST_LABEL.test(label));
 }

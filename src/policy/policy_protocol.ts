@@ -130,8 +130,9 @@ export function parsePolicyReply(text: string): PolicyReply | undefined {
   const end = normalized.startsWith("\n") ? 0 : normalized.indexOf("\n\n");
   if (end === -1) return undefined;
   const attributes = decodePolicyRequest(normalized.slice(0, end + 1));
-  const action = attributes.get("action");
-  return {
-    action: action === undefined || action.trim() === "" ? null : action.trim(),
-  };
+  // A bare CR or a NUL would reach the SMTP reply made from the action.
+  // deno-lint-ignore no-control-regex
+  const action = attributes.get("action")?.replace(/[\x00-\x1f\x7f]/g, " ")
+    .trim();
+  return { action: action === undefined || action === "" ? null : action };
 }

@@ -235,7 +235,10 @@ function parseAddressLiteral(text: string): Parsed<string> {
   }
   if (/^ipv6:/i.test(body)) {
     const address = body.slice(5).toLowerCase();
-    if (address.includes(":") && isIpAddress(address)) {
+    // RFC 5321 IPv6-addr has no zone index: `%…` would take any text, `@` too.
+    if (
+      address.includes(":") && !address.includes("%") && isIpAddress(address)
+    ) {
       return { ok: true, value: `[IPv6:${address}]` };
     }
   }
