@@ -10,7 +10,7 @@
  *   `dkim/DOMAIN.SELECTOR.key` beside the configuration file (or under
  *   $MAILSRV_HOME for the embedded default).
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type Command, EXIT, UsageError } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 import {
@@ -70,7 +70,7 @@ DKIM.`,
       : dirname(config.configFile);
     const keyFile = context.values["key-file"] === undefined
       ? join(base, "dkim", `${domain}.${selector}.key`)
-      : join(Deno.cwd(), String(context.values["key-file"]));
+      : resolve(String(context.values["key-file"]));
     const pem = generateSigningKey(type as KeyType);
     try {
       await Deno.mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });

@@ -33,7 +33,11 @@ import {
   type SigningKey,
   SigningKeyError,
 } from "../dkim/signing_key.ts";
-import { type DkimResult, dkimSignature, type DomainKey } from "../dkim/signer.ts";
+import {
+  type DkimResult,
+  dkimSignature,
+  type DomainKey,
+} from "../dkim/signer.ts";
 
 const log = maillog("dkim");
 
@@ -74,7 +78,11 @@ export function createDkimSigning(
         cached = { mtime, key: readSigningKey(table.privateKeyFile) };
         keys.set(table.privateKeyFile, cached);
       }
-      return { domain: table.domain, selector: table.selector, key: cached.key };
+      return {
+        domain: table.domain,
+        selector: table.selector,
+        key: cached.key,
+      };
     } catch (e) {
       const reason = e instanceof SigningKeyError ? e.message : String(e);
       log.warning(`cannot use DKIM key: ${reason}`);

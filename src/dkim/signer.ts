@@ -153,9 +153,9 @@ export async function dkimSignature(
   } as unknown as Parameters<typeof dkimSign>[1];
   const result = await dkimSign(input, options);
   const failed = new Set(
-    (result.errors ?? []).map((e: { selector?: string; signingDomain?: string }) =>
-      `${e.selector}/${e.signingDomain}`
-    ),
+    (result.errors ?? []).map((
+      e: { selector?: string; signingDomain?: string },
+    ) => `${e.selector}/${e.signingDomain}`),
   );
   return {
     header: (result.signatures ?? "").replace(/\r\n/g, "\n"),

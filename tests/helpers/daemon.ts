@@ -115,6 +115,8 @@ export interface DaemonSetup {
     port: number;
     settings?: Readonly<Record<string, string | number | boolean>>;
   }>;
+  /** More TOML tables, written after the listeners (e.g. `[[dkim]]`). */
+  readonly tables?: string;
 }
 
 /**
@@ -167,7 +169,7 @@ export async function startDaemon(
             ).join(", ")
           } }\n`
           : "")
-      ).join("\n"),
+      ).join("\n") + (setup.tables ? `\n${setup.tables}` : ""),
   );
   const [cmd, ...args] = mailsrvCommand(["run", "--config", configPath]);
   const process = new Deno.Command(cmd, {

@@ -70,7 +70,8 @@ for (const embedded of [false, true]) {
     const fields = new Map(Object.entries(config));
     assert.deepEqual(
       [...fields.keys()].sort(),
-      [...parameterNames(), "configFile", "homeDirectory", "listeners"].sort(),
+      [...parameterNames(), "configFile", "homeDirectory", "listeners", "dkim"]
+        .sort(),
     );
     const base = embedded ? HOME : "/etc/mailsrv";
     for (const row of PARAMETERS) {
