@@ -27,6 +27,7 @@ import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
+import { sendmailCommand } from "./sendmail.ts";
 import { domainCommand } from "./domain.ts";
 import { userCommand } from "./user.ts";
 import { createPop3Command } from "./pop3.ts";
@@ -35,6 +36,8 @@ import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
 import { describeUserError } from "./user_error.ts";
 import { VERSION } from "../version.ts";
+
+export { commandLineFor, invokedName } from "./invoked_as.ts";
 
 const COMMANDS: readonly Command[] = [
   runCommand,
@@ -57,6 +60,7 @@ const COMMANDS: readonly Command[] = [
   checkCommand,
   postconfCommand,
   newaliasesCommand,
+  sendmailCommand,
   deliverFileCommand,
   helpCommand(() => COMMANDS),
 ];
@@ -105,6 +109,16 @@ function firstPass(argv: readonly string[]): {
   return { configPath, help, version, name: argv[i], rest: argv.slice(i + 1) };
 }
 
+/** The arguments of a command that parses its own (`sendmail`). */
+function rawArguments(rest: readonly string[]): {
+  values: Record<string, boolean>;
+  operands: string[];
+} {
+  return rest[0] === "--help"
+    ? { values: { help: true }, operands: [] }
+    : { values: {}, operands: [...rest] };
+}
+
 /**
  * Runs the CLI.
  * @returns the process exit code
@@ -128,7 +142,9 @@ export async function main(
     if (!command) {
       throw new UsageError(`unknown command "${first.name}"`);
     }
-    const { values, operands } = parseCommandArgs(command, first.rest);
+    const { values, operands } = command.rawArguments
+      ? rawArguments(first.rest)
+      : parseCommandArgs(command, first.rest);
     if (first.help || values.help) {
       output.print(commandHelp(command));
       return EXIT.ok;
