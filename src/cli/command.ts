@@ -47,7 +47,7 @@ export interface Command {
   readonly maxOperands?: number;
   /**
    * Takes its arguments as they are, all as operands (sendmail's own
-   * getopt rules); only a first `--help` is still help.
+   * getopt rules); only `--help` (before any `--`) is still help.
    */
   readonly rawArguments?: boolean;
   /** Runs the command; resolves to the process exit code. */

@@ -23,14 +23,27 @@ import { basename } from "node:path";
 
 const VARIABLE = "MAILSRV_INVOKED_AS";
 
+const NAMES = ["sendmail", "mailq", "newaliases"];
+
+/** The name messages start with: the invoked name, else `mailsrv`. */
+let program = "mailsrv";
+
 /** The base name this process was invoked by (see the module comment). */
 export function invokedName(): string {
   const given = Deno.env.get(VARIABLE);
-  if (given !== undefined) {
-    Deno.env.delete(VARIABLE);
-    return basename(given);
-  }
-  return basename(process.argv0 || Deno.execPath());
+  if (given !== undefined) Deno.env.delete(VARIABLE);
+  const name = basename(given ?? (process.argv0 || Deno.execPath()));
+  if (NAMES.includes(name)) program = name;
+  return name;
+}
+
+/**
+ * The program name for diagnostics, as Postfix's sendmail prefixes them
+ * with its argv[0]: `sendmail: fatal: …` when invoked as sendmail,
+ * `mailsrv: fatal: …` as `mailsrv sendmail`.
+ */
+export function programName(): string {
+  return program;
 }
 
 /** The mailsrv command line that invocation by `name` stands for. */

@@ -109,12 +109,18 @@ function firstPass(argv: readonly string[]): {
   return { configPath, help, version, name: argv[i], rest: argv.slice(i + 1) };
 }
 
-/** The arguments of a command that parses its own (`sendmail`). */
+/**
+ * The arguments of a command that parses its own (`sendmail`): all
+ * operands, unless `--help` comes before any `--`.
+ */
 function rawArguments(rest: readonly string[]): {
   values: Record<string, boolean>;
   operands: string[];
 } {
-  return rest[0] === "--help"
+  const options = rest.indexOf("--") < 0
+    ? rest
+    : rest.slice(0, rest.indexOf("--"));
+  return options.includes("--help")
     ? { values: { help: true }, operands: [] }
     : { values: {}, operands: [...rest] };
 }

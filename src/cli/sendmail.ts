@@ -19,7 +19,8 @@
  *     -q, -qRsite    `mailsrv flush` (`--site`)
  *     -bh, -bH, -qINTERVAL  nothing, successfully
  *
- *   Errors are one line `sendmail: fatal: …` on standard error and a
+ *   Errors are one line `sendmail: fatal: …` on standard error (the
+ *   name invoked by: `mailsrv: fatal: …` as `mailsrv sendmail`) and a
  *   sysexits(3) status, as mail programs expect: EX_USAGE (64) a bad
  *   command line, EX_DATAERR (65) a bad address, EX_TEMPFAIL (75) when
  *   the configuration cannot be read or the queue written (Postfix's
@@ -35,6 +36,7 @@ import { flushCommand } from "./flush.ts";
 import { checkAliasFiles, newaliasesCommand } from "./newaliases.ts";
 import { queueCommand } from "./queue.ts";
 import { describeUserError } from "./user_error.ts";
+import { programName } from "./invoked_as.ts";
 import { notifyPickup, submitMessage } from "./sendmail/local_submission.ts";
 import {
   parseSendmailArgs,
@@ -108,7 +110,7 @@ async function runMode(
         input: Deno.stdin.readable,
       });
       await notifyPickup(config.queue_directory);
-      if (options.verbose) context.warn(`sendmail: ${id}: queued`);
+      if (options.verbose) context.warn(`${programName()}: ${id}: queued`);
       return EX.OK;
     }
   }
@@ -159,7 +161,7 @@ message_size_limit, 75 configuration or queue unusable (try again later).`,
     try {
       options = parseSendmailArgs(context.operands);
       for (const warning of options.warnings) {
-        context.warn(`sendmail: warning: ${warning}`);
+        context.warn(`${programName()}: warning: ${warning}`);
       }
       const configPath = options.configPath === undefined
         ? context.configPath
@@ -167,12 +169,12 @@ message_size_limit, 75 configuration or queue unusable (try again later).`,
       return await runMode(options, { ...context, configPath });
     } catch (error) {
       if (error instanceof SendmailError) {
-        context.warn(`sendmail: fatal: ${error.message}`);
+        context.warn(`${programName()}: fatal: ${error.message}`);
         return error.exitCode;
       }
       const mistake = describeUserError(error);
       if (mistake === undefined) throw error;
-      context.warn(`sendmail: fatal: ${mistake}`);
+      context.warn(`${programName()}: fatal: ${mistake}`);
       return EX.TEMPFAIL;
     }
   },
