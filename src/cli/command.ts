@@ -45,6 +45,11 @@ export interface Command {
    * is refused rather than silently ignored (`mailsrv flush example.com`).
    */
   readonly maxOperands?: number;
+  /**
+   * Takes its arguments as they are, all as operands (sendmail's own
+   * getopt rules); only `--help` (before any `--`) is still help.
+   */
+  readonly rawArguments?: boolean;
   /** Runs the command; resolves to the process exit code. */
   run(context: CommandContext): Promise<number>;
 }

@@ -28,6 +28,7 @@ import { postconfCommand } from "./postconf.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
 import { dkimCommand } from "./dkim.ts";
+import { sendmailCommand } from "./sendmail.ts";
 import { domainCommand } from "./domain.ts";
 import { userCommand } from "./user.ts";
 import { createPop3Command } from "./pop3.ts";
@@ -36,6 +37,8 @@ import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
 import { describeUserError } from "./user_error.ts";
 import { VERSION } from "../version.ts";
+
+export { commandLineFor, invokedName } from "./invoked_as.ts";
 
 const COMMANDS: readonly Command[] = [
   runCommand,
@@ -59,6 +62,7 @@ const COMMANDS: readonly Command[] = [
   postconfCommand,
   newaliasesCommand,
   dkimCommand,
+  sendmailCommand,
   deliverFileCommand,
   helpCommand(() => COMMANDS),
 ];
@@ -108,6 +112,22 @@ function firstPass(argv: readonly string[]): {
 }
 
 /**
+ * The arguments of a command that parses its own (`sendmail`): all
+ * operands, unless `--help` comes before any `--`.
+ */
+function rawArguments(rest: readonly string[]): {
+  values: Record<string, boolean>;
+  operands: string[];
+} {
+  const options = rest.indexOf("--") < 0
+    ? rest
+    : rest.slice(0, rest.indexOf("--"));
+  return options.includes("--help")
+    ? { values: { help: true }, operands: [] }
+    : { values: {}, operands: [...rest] };
+}
+
+/**
  * Runs the CLI.
  * @returns the process exit code
  */
@@ -130,7 +150,9 @@ export async function main(
     if (!command) {
       throw new UsageError(`unknown command "${first.name}"`);
     }
-    const { values, operands } = parseCommandArgs(command, first.rest);
+    const { values, operands } = command.rawArguments
+      ? rawArguments(first.rest)
+      : parseCommandArgs(command, first.rest);
     if (first.help || values.help) {
       output.print(commandHelp(command));
       return EXIT.ok;

@@ -19,7 +19,7 @@
 import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
 import { closeLogging, maillog } from "../log/maillog.ts";
-import { createEnqueue, QueueStore } from "../queue/mod.ts";
+import { createEnqueue, createPickup, QueueStore } from "../queue/mod.ts";
 import { createRecipientVerifier } from "../delivery/local/local_recipient.ts";
 import {
   createVirtualRecipientVerifier,
@@ -63,6 +63,7 @@ import {
   type QueueManagerThread,
   startQueueManagerThread,
 } from "./qmgr_thread.ts";
+import { watchMaildrop } from "./maildrop_watch.ts";
 
 /**
  * smtpd's recipient check: the address resolver decides the class; local
@@ -71,7 +72,7 @@ import {
  * from any client); anything else is `remote` and left to the relay
  * restrictions.
  */
-function createSmtpdVerifier(
+export function createSmtpdVerifier(
   config: () => Config,
 ): (address: string) => Promise<RecipientVerdict> {
   const maps = createVirtualMaps();
@@ -141,6 +142,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   });
   // The gate smtpd writes through; the store stays with the master.
   const enqueue = createEnqueue(store);
+  // sendmail's maildrop/ (Postfix pickup): what came while we were down.
+  const pickup = createPickup(store);
+  await pickup.run();
+  let stopMaildropWatch = () => {};
   let manager: QueueManagerThread | undefined;
   const sharedState = openSqliteState(
     sharedStatePath(config.queue_directory),
@@ -226,6 +231,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     stopping ??= (async () => {
       log.info(`stopping: ${why}`);
       for (const s of services.values()) s.stopAccepting();
+      stopMaildropWatch();
       await Promise.all([
         ...[...services.values()].map((s) => s.drain(deadlineMs)),
         manager?.stop(deadlineMs),
@@ -276,6 +282,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       });
       return request.wait ? { ok: true, report: await run } : { ok: true };
     },
+    pickup: async () => ({ ok: true, moved: await pickup.run() }),
     stop: async () => {
       await stop("stop command");
       return { ok: true };
@@ -317,6 +324,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     throw e;
   }
   await writePidFile(config.queue_directory);
+  const maildropWatch = watchMaildrop(config.queue_directory, pickup);
+  stopMaildropWatch = () => maildropWatch.close();
   let commits = 0;
   store.subscribe(() => commits++);
   const stopTrim = startMemoryTrim(quietWhen(() => commits, () => {

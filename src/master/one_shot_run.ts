@@ -28,6 +28,7 @@ import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { closeLogging, maillog } from "../log/maillog.ts";
 import {
   createEnqueue,
+  createPickup,
   createQueueManager,
   createResubmit,
   type FlushReport,
@@ -86,6 +87,8 @@ export async function runQueueOnce(
       clearStaging: false,
     });
     const enqueue = createEnqueue(store);
+    // sendmail's submissions first: they go in this run too.
+    await createPickup(store).run();
     const current = () => config;
     const manager: QueueManager = createQueueManager({
       store,

@@ -87,3 +87,4 @@ export {
 } from "./bounce_message.ts";
 export { type BounceRequest, sendBounce } from "./bounce.ts";
 export { createResubmit } from "./resubmit.ts";
+export { createPickup, type Pickup } from "./pickup.ts";

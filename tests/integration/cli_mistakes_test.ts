@@ -41,6 +41,7 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   check: [["check", "everything"]],
   postconf: [["postconf", "-e", "myhostname"], ["postconf", "no_such_name"]],
   newaliases: [["newaliases", "/etc/aliases"]],
+  sendmail: [["sendmail", "-Z"], ["sendmail", "-bp", "root"]],
   "deliver-file": [
     ["deliver-file"],
     ["deliver-file", "--sender=a", "--recipient=b", "--", "/x"],
