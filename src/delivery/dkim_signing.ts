@@ -6,12 +6,13 @@
  *   `sign(message, config)`. A message is signed when
  *
  *     - it came from a client in mynetworks, or one that authenticated
- *       (protocol ESMTPA, ESMTPSA), or it is mailsrv's own notice (a
- *       bounce: protocol LOCAL, null sender), and
+ *       (protocol ESMTPA, ESMTPSA), or it was submitted on this machine
+ *       (`mailsrv sendmail`) or is mailsrv's own notice (a bounce), both
+ *       protocol LOCAL, and
  *     - its From: domain, or a parent of it, has `[[dkim]]` keys.
  *
- *   Mail forwarded by aliases and .forward (protocol LOCAL with a sender)
- *   is not signed: its author is elsewhere, and a signature would vouch
+ *   Mail forwarded by aliases and .forward (protocol FORWARD) is not
+ *   signed: its author is elsewhere, and a signature would vouch
  *   for a From: that mailsrv never checked.
  *
  *   The signature is made once per message and attempt (the recipients
@@ -57,7 +58,7 @@ export function signsOrigin(
 ): boolean {
   const origin = message.origin;
   if (origin === undefined) return false;
-  if (origin.protocol === "LOCAL") return message.sender === "";
+  if (origin.protocol === "LOCAL") return true;
   if (/^E?SMTPS?A$/.test(origin.protocol)) return true;
   return inNetworks(origin.clientAddress, mynetworks);
 }

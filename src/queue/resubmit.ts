@@ -27,6 +27,13 @@ import { maillog } from "../log/maillog.ts";
 import type { Enqueue, Resubmit } from "./types.ts";
 
 /**
+ * The protocol recorded for mail that aliases, lists and .forward send on:
+ * not `LOCAL`, so that nothing mistakes a forwarded stranger's message for
+ * a local user's own submission (the DKIM signer does not sign it).
+ */
+export const FORWARDED_PROTOCOL = "FORWARD";
+
+/**
  * The `Resubmit` of the delivery agents, writing through `enqueue`.
  * @param helo the HELO recorded in the new queue files (`myhostname`)
  */
@@ -41,7 +48,7 @@ export function createResubmit(
       clientName: "localhost",
       clientAddress: "127.0.0.1",
       helo,
-      protocol: "LOCAL",
+      protocol: FORWARDED_PROTOCOL,
       bodyType: request.bodyType,
     });
     try {

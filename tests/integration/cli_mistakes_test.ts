@@ -42,6 +42,13 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   postconf: [["postconf", "-e", "myhostname"], ["postconf", "no_such_name"]],
   newaliases: [["newaliases", "/etc/aliases"]],
   sendmail: [["sendmail", "-Z"], ["sendmail", "-bp", "root"]],
+  dkim: [["dkim"], ["dkim", "keygen"], ["dkim", "keygen", "not a domain"], [
+    "dkim",
+    "keygen",
+    "example.com",
+    "--type",
+    "dsa",
+  ]],
   "deliver-file": [
     ["deliver-file"],
     ["deliver-file", "--sender=a", "--recipient=b", "--", "/x"],

@@ -162,7 +162,8 @@ Deno.test("who is signed for: trusted and authenticated clients and mailsrv's no
   assert.equal(signsOrigin(at("198.51.100.1", "ESMTPSA"), nets), true);
   assert.equal(signsOrigin(at("198.51.100.1", "ESMTPA"), nets), true);
   assert.equal(signsOrigin(at("127.0.0.1", "LOCAL", ""), nets), true);
-  assert.equal(signsOrigin(at("127.0.0.1", "LOCAL"), nets), false);
+  assert.equal(signsOrigin(at("127.0.0.1", "LOCAL"), nets), true);
+  assert.equal(signsOrigin(at("127.0.0.1", "FORWARD"), nets), false);
   assert.equal(signsOrigin({ sender: "" }, nets), false);
 });
 

@@ -56,7 +56,7 @@ Deno.test("resubmit streams the content byte for byte and commits through the ga
       ["far@example.org", "pending"],
       ["near@example.test", "pending"],
     ]);
-    assert.equal(envelope.protocol, "LOCAL");
+    assert.equal(envelope.protocol, "FORWARD");
     assert.equal(envelope.helo, "mx.example.test");
     const stored = new Uint8Array(
       await new Response(
