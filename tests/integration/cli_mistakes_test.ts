@@ -39,7 +39,7 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   user: [["user", "frob"], ["user", "add", "--maildir", "--mbox", "a@b"]],
   queue: [["queue", "deferred"]],
   check: [["check", "everything"]],
-  postconf: [["postconf", "-e", "myhostname"], ["postconf", "no_such_name"]],
+  postconf: [["postconf", "-e", "myhostname"], ["postconf", "-n", "-d"]],
   newaliases: [["newaliases", "/etc/aliases"]],
   "deliver-file": [
     ["deliver-file"],
