@@ -25,6 +25,8 @@ import { flushCommand } from "./flush.ts";
 import { checkCommand } from "./check.ts";
 import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
+import { postmapCommand } from "./postmap.ts";
+import { postaliasCommand } from "./postalias.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
 import { domainCommand } from "./domain.ts";
@@ -56,6 +58,8 @@ const COMMANDS: readonly Command[] = [
   queueCommand,
   checkCommand,
   postconfCommand,
+  postmapCommand,
+  postaliasCommand,
   newaliasesCommand,
   deliverFileCommand,
   helpCommand(() => COMMANDS),

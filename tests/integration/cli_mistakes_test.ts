@@ -40,6 +40,8 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   queue: [["queue", "deferred"]],
   check: [["check", "everything"]],
   postconf: [["postconf", "-e", "myhostname"], ["postconf", "-n", "-d"]],
+  postmap: [["postmap"], ["postmap", "-q"]],
+  postalias: [["postalias"], ["postalias", "-z", "/etc/aliases"]],
   newaliases: [["newaliases", "/etc/aliases"]],
   "deliver-file": [
     ["deliver-file"],
