@@ -27,6 +27,7 @@ import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
 import { postmapCommand } from "./postmap.ts";
 import { postaliasCommand } from "./postalias.ts";
+import { importPostfixCommand } from "./import_postfix.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
 import { domainCommand } from "./domain.ts";
@@ -60,6 +61,7 @@ const COMMANDS: readonly Command[] = [
   postconfCommand,
   postmapCommand,
   postaliasCommand,
+  importPostfixCommand,
   newaliasesCommand,
   deliverFileCommand,
   helpCommand(() => COMMANDS),
