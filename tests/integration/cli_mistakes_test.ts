@@ -42,6 +42,10 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   postconf: [["postconf", "-e", "myhostname"], ["postconf", "-n", "-d"]],
   postmap: [["postmap"], ["postmap", "-q"]],
   postalias: [["postalias"], ["postalias", "-z", "/etc/aliases"]],
+  "import-postfix": [
+    ["import-postfix", "/nonexistent/postfix"],
+    ["import-postfix", "a", "b"],
+  ],
   newaliases: [["newaliases", "/etc/aliases"]],
   "deliver-file": [
     ["deliver-file"],
