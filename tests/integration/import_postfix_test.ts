@@ -144,10 +144,10 @@ queue_directory = /var/spool/postfix
       /master\.cf: pickup, cleanup, qmgr, rewrite, bounce, defer, smtp, local, virtual: note: /,
     );
     const text = await Deno.readTextFile(config);
-    assert.match(text, /^alias_maps = "hash:.*\/aliases"  # main\.cf:8$/m);
+    assert.match(text, /^alias_maps = "hash:.*\/aliases" {2}# main\.cf:8$/m);
     assert.match(
       text,
-      /^\[\[listener\]\]  # master\.cf:3\naddress = "0\.0\.0\.0"\nport = 25\n/m,
+      /^\[\[listener\]\] {2}# master\.cf:3\naddress = "0\.0\.0\.0"\nport = 25\n/m,
     );
     const { daemon } = await startTranslated(config);
     try {
@@ -312,7 +312,7 @@ scan      unix  -       -       n       -       16      smtp
     const text = await Deno.readTextFile(config);
     assert.match(
       text,
-      /^\[\[listener\]\]  # master\.cf:18\naddress = "127\.0\.0\.1"\nport = 10026\nkind = "smtp"$/m,
+      /^\[\[listener\]\] {2}# master\.cf:18\naddress = "127\.0\.0\.1"\nport = 10026\nkind = "smtp"$/m,
     );
     const { daemon, ports } = await startTranslated(config);
     try {
