@@ -5,6 +5,7 @@ import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
 import {
   type ControlReply,
+  type ControlRequest,
   controlRequest,
   DaemonNotRunningError,
 } from "../master/control.ts";
@@ -21,7 +22,7 @@ export function configFor(context: CommandContext): Promise<Config> {
  */
 export async function askDaemon(
   context: CommandContext,
-  command: string,
+  command: string | ControlRequest,
   timeoutMs?: number,
 ): Promise<ControlReply | undefined> {
   const config = await configFor(context);

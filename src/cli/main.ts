@@ -25,6 +25,9 @@ import { flushCommand } from "./flush.ts";
 import { checkCommand } from "./check.ts";
 import { queueCommand } from "./queue.ts";
 import { postconfCommand } from "./postconf.ts";
+import { postmapCommand } from "./postmap.ts";
+import { postaliasCommand } from "./postalias.ts";
+import { importPostfixCommand } from "./import_postfix.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
 import { dkimCommand } from "./dkim.ts";
@@ -60,6 +63,9 @@ const COMMANDS: readonly Command[] = [
   queueCommand,
   checkCommand,
   postconfCommand,
+  postmapCommand,
+  postaliasCommand,
+  importPostfixCommand,
   newaliasesCommand,
   dkimCommand,
   sendmailCommand,

@@ -11,10 +11,17 @@
  *   - `defaults` (`-d`): the defaults (the embedded defaults when there is
  *     no file);
  *   - `expand` (`-x`): values with `$name` references expanded;
- *   - `names`: just those parameters, in the order given.
+ *   - `names`: just those parameters, in the order given;
+ *   - `valuesOnly` (`-h`): the values alone, without `name = `.
+ *
+ *   `unknownParameterNames` picks out the names no row has, which the
+ *   CLI reports with Postfix's warning before showing the rest.
  *
  *   Without `names`, the listeners follow as TOML `[[listener]]` blocks,
  *   ready to paste into a configuration file.
+ *
+ *   `renderMasterCf` (`-M`) shows the listeners as master.cf service
+ *   lines (`master_cf_lines.ts`).
  *
  *   `editConfigFile` (`-e`) is in `edit_config_file.ts` and re-exported
  *   here. The CLI wrapper (option parsing, output) is `src/cli/postconf.ts`.
@@ -28,6 +35,7 @@ import { parameterNamed, parameterNames } from "./parameters.ts";
 import type { ConfigView } from "./parse_config.ts";
 import { didYouMean } from "./suggest.ts";
 import { formatTomlValue } from "./toml.ts";
+import { masterCfLines } from "./master_cf_lines.ts";
 
 export { editConfigFile } from "./edit_config_file.ts";
 
@@ -41,6 +49,13 @@ export interface RenderOptions {
   readonly expand?: boolean;
   /** Only these parameters, in this order. */
   readonly names?: readonly string[];
+  /** `-h`: values only, without `name = ` (and without the listeners). */
+  readonly valuesOnly?: boolean;
+}
+
+/** The names in `names` that are no parameter of mailsrv's, in order. */
+export function unknownParameterNames(names: readonly string[]): string[] {
+  return names.filter((name) => parameterNamed(name) === undefined);
 }
 
 /**
@@ -67,11 +82,11 @@ export function renderParameters(
   const lines: string[] = [];
   for (const name of names) {
     const value = values.get(name);
-    if (value !== undefined) {
-      lines.push(value === "" ? `${name} =` : `${name} = ${value}`);
-    }
+    if (value === undefined) continue;
+    if (options.valuesOnly) lines.push(value);
+    else lines.push(value === "" ? `${name} =` : `${name} = ${value}`);
   }
-  if (options.names === undefined) {
+  if (options.names === undefined && !options.valuesOnly) {
     for (const listener of shownListeners(view, options)) {
       lines.push("", ...listenerBlock(listener));
     }
@@ -106,6 +121,23 @@ function shownValues(
     );
   }
   return options.expand ? view.expanded : view.effective;
+}
+
+/**
+ * The listeners as master.cf lines (`-M`): those in effect, or with
+ * `nonDefault` the ones in the file, with `defaults` the default ones;
+ * `names` keeps the services named (`smtp`, `submission/inet`,
+ * `127.0.0.1:10026`).
+ */
+export function renderMasterCf(
+  view: ConfigView,
+  options: RenderOptions = {},
+): string {
+  const wanted = options.names?.map((name) => name.replace(/\/inet$/, ""));
+  const lines = masterCfLines(shownListeners(view, options)).filter((line) =>
+    wanted === undefined || wanted.includes(line.split(" ")[0])
+  );
+  return lines.map((line) => `${line}\n`).join("");
 }
 
 function shownListeners(

@@ -32,6 +32,15 @@ import {
   takeDotlock,
 } from "./dotlock.ts";
 
+/**
+ * The lock methods taken on every mbox, in Postfix's names
+ * (`postconf -l`); fcntl is not among them: Deno has no fcntl locks.
+ */
+export const MBOX_LOCK_METHODS: readonly string[] = Object.freeze([
+  "flock",
+  "dotlock",
+]);
+
 /** How hard to try for the mailbox locks. */
 export interface MboxLockOptions extends DotlockOptions {
   /** Tries per lock (default 1: do not wait). */

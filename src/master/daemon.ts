@@ -14,7 +14,10 @@
  *
  *   A stop first stops accepting, then lets in-flight SMTP transactions and
  *   deliveries finish until a deadline; anything unfinished stays in the
- *   queue and is recovered by the next start.
+ *   queue and is recovered by the next start. An abort (`mailsrv stop
+ *   --abort`, Postfix's `postfix abort`) grants no time: sessions are
+ *   dropped at once (an unfinished transaction is never acknowledged) and
+ *   deliveries in flight are left for the next start.
  */
 import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
@@ -227,14 +230,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   };
 
-  const stop = (why: string): Promise<void> => {
+  // `abort` (postfix abort): no time for sessions or deliveries in flight.
+  const stop = (why: string, abort = false): Promise<void> => {
     stopping ??= (async () => {
       log.info(`stopping: ${why}`);
+      const grantedMs = abort ? 0 : deadlineMs;
       for (const s of services.values()) s.stopAccepting();
       stopMaildropWatch();
       await Promise.all([
-        ...[...services.values()].map((s) => s.drain(deadlineMs)),
-        manager?.stop(deadlineMs),
+        ...[...services.values()].map((s) => s.drain(grantedMs)),
+        manager?.stop(grantedMs),
       ]);
       control.close();
       await removePidFile(config.queue_directory);
@@ -283,8 +288,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       return request.wait ? { ok: true, report: await run } : { ok: true };
     },
     pickup: async () => ({ ok: true, moved: await pickup.run() }),
-    stop: async () => {
-      await stop("stop command");
+    stop: async (request) => {
+      await stop(
+        request.abort ? "abort command" : "stop command",
+        request.abort === true,
+      );
       return { ok: true };
     },
   });

@@ -39,7 +39,13 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   user: [["user", "frob"], ["user", "add", "--maildir", "--mbox", "a@b"]],
   queue: [["queue", "deferred"]],
   check: [["check", "everything"]],
-  postconf: [["postconf", "-e", "myhostname"], ["postconf", "no_such_name"]],
+  postconf: [["postconf", "-e", "myhostname"], ["postconf", "-n", "-d"]],
+  postmap: [["postmap"], ["postmap", "-q"]],
+  postalias: [["postalias"], ["postalias", "-z", "/etc/aliases"]],
+  "import-postfix": [
+    ["import-postfix", "/nonexistent/postfix"],
+    ["import-postfix", "a", "b"],
+  ],
   newaliases: [["newaliases", "/etc/aliases"]],
   sendmail: [["sendmail", "-Z"], ["sendmail", "-bp", "root"]],
   dkim: [["dkim"], ["dkim", "keygen"], ["dkim", "keygen", "not a domain"], [

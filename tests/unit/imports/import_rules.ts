@@ -45,6 +45,7 @@ export const ROLES: readonly string[] = [
   "queue",
   "delivery",
   "virtual",
+  "postfix_import",
 ];
 
 const leafRules: Record<string, FolderRule> = Object.fromEntries(
@@ -91,6 +92,10 @@ export const FOLDER_RULES: Readonly<Record<string, FolderRule>> = {
   virtual: {
     may: SHARED_LEAVES,
     why: "the virtual-domain admin code imports shared leaves only",
+  },
+  postfix_import: {
+    may: SHARED_LEAVES,
+    why: "the Postfix configuration translator imports shared leaves only",
   },
   master: {
     may: [...SHARED_LEAVES, ...ROLES],
