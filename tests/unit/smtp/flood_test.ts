@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Config } from "../../../src/config/types.ts";
 import { startSmtpListener } from "../../../src/smtp/server.ts";
+import { smtpdRefusal } from "../../../src/smtp/admission.ts";
 import { collectMaillog, FakeQueue, verifierFor } from "./fakes.ts";
 import { testConfig } from "./test_config.ts";
 
@@ -164,5 +165,31 @@ Deno.test("stress: near default_process_limit idle sessions are shed by smtpd_st
         .test(l)
     ),
     logs.join("\n"),
+  );
+});
+
+Deno.test("smtpd admission: clients in smtpd_client_event_limit_exceptions have no count limit, but the process limit holds", () => {
+  const config = testConfig({
+    default_process_limit: 10,
+    smtpd_client_connection_count_limit: 2,
+    smtpd_client_event_limit_exceptions: ["192.0.2.0/24"],
+  });
+  assert.equal(
+    smtpdRefusal(config, { address: "192.0.2.7", sessions: 5, total: 5 }),
+    null,
+  );
+  assert.equal(
+    smtpdRefusal(config, { address: "198.51.100.7", sessions: 2, total: 5 })
+      ?.warning,
+    "Connection concurrency limit exceeded: 3 from unknown[198.51.100.7] for service smtp",
+  );
+  assert.deepEqual(
+    smtpdRefusal(config, { address: "192.0.2.7", sessions: 5, total: 10 }),
+    {
+      reply:
+        "421 4.7.0 mx.example.org Error: too many connections from 192.0.2.7\r\n",
+      warning:
+        "too many connections (default_process_limit 10), refusing unknown[192.0.2.7]",
+    },
   );
 });
