@@ -9,6 +9,14 @@
  *   one shared clock per thread, ticking while any connection is open,
  *   expires the waits that are overdue. A wait may end up to one tick
  *   late: a tenth of the timeout, at most TICK_MAX_MS.
+ *
+ *   The timeout bounds a whole request, not each read: between
+ *   `startRequest` and `endRequest` (a command line, a reply, a line of
+ *   message content) every wait ends when the request's time is up, so a
+ *   client sending a byte a second cannot stretch it (Postfix's
+ *   smtpd_per_request_deadline). Outside a request each wait is timed
+ *   afresh. The timeout is read when a wait is checked, so a shorter
+ *   timeout under stress also ends waits already under way.
  */
 
 /** The longest pause between checks. */
@@ -24,6 +32,13 @@ export interface IoDeadline {
    * comes first. One wait at a time.
    */
   wait<T>(work: Promise<T>, expired: T, interruptible?: boolean): Promise<T>;
+  /**
+   * Starts a request: from now until `endRequest` (or the next
+   * `startRequest`), waits end when one timeout has passed since now.
+   */
+  startRequest(): void;
+  /** Ends the request: each later wait is timed afresh. */
+  endRequest(): void;
   /** Ends the current interruptible wait, if any, with `value`. */
   interrupt(value: unknown): void;
   /** The connection is done: it no longer keeps the clock ticking. */
@@ -31,7 +46,8 @@ export interface IoDeadline {
 }
 
 interface Pending {
-  readonly due: number;
+  /** When the wait (or the request it is part of) began. */
+  readonly since: number;
   readonly expired: unknown;
   readonly interruptible: boolean;
   readonly settle: (value: unknown) => void;
@@ -39,6 +55,7 @@ interface Pending {
 
 interface Entry {
   readonly tickMs: number;
+  readonly timeoutMs: () => number;
   pending: Pending | null;
 }
 
@@ -50,7 +67,7 @@ function tick(): void {
   const now = Date.now();
   for (const entry of open) {
     const pending = entry.pending;
-    if (pending && pending.due <= now) {
+    if (pending && pending.since + entry.timeoutMs() <= now) {
       entry.pending = null;
       pending.settle(pending.expired);
     }
@@ -74,12 +91,26 @@ function tickStillNeeded(): boolean {
   return false;
 }
 
-/** Opens a deadline for one connection whose waits last `timeoutMs`. */
-export function openIoDeadline(timeoutMs: number): IoDeadline {
+/**
+ * Opens a deadline for one connection whose waits (or requests) last
+ * `timeoutMs`.
+ * @param timeoutMs the timeout, or a function giving the one in force
+ *   (read at every check)
+ * @param shortestMs the shortest timeout the function can give (sets how
+ *   often waits are checked); default: its value now
+ */
+export function openIoDeadline(
+  timeoutMs: number | (() => number),
+  shortestMs?: number,
+): IoDeadline {
+  const limit = typeof timeoutMs === "number" ? () => timeoutMs : timeoutMs;
+  const finest = Math.min(shortestMs ?? Infinity, limit());
   const entry: Entry = {
-    tickMs: Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, timeoutMs / 10)),
+    tickMs: Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, finest / 10)),
+    timeoutMs: limit,
     pending: null,
   };
+  let requestSince: number | null = null;
   open.add(entry);
   if (entry.tickMs < tickerMs) retune();
   let closed = false;
@@ -87,7 +118,7 @@ export function openIoDeadline(timeoutMs: number): IoDeadline {
     wait<T>(work: Promise<T>, expired: T, interruptible = false): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         const pending: Pending = {
-          due: Date.now() + timeoutMs,
+          since: requestSince ?? Date.now(),
           expired,
           interruptible,
           settle: resolve as (value: unknown) => void,
@@ -104,6 +135,12 @@ export function openIoDeadline(timeoutMs: number): IoDeadline {
           },
         );
       });
+    },
+    startRequest() {
+      requestSince = Date.now();
+    },
+    endRequest() {
+      requestSince = null;
     },
     interrupt(value) {
       const pending = entry.pending;

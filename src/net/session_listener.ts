@@ -9,6 +9,18 @@
  *   A failed accept (e.g. out of file descriptors) is logged and retried
  *   after a pause.
  *
+ *   Before a session exists, the service's `SessionAdmission` sees the
+ *   client's address, its running sessions and the service's: a client
+ *   over a cap (the process limit, a per-client count) is sent the
+ *   refusal at once and closed, so a flood costs no session, buffer or
+ *   lookup per refused connection. A service with
+ *   STRESS_PERCENT of its process limit in use is under stress (Postfix's
+ *   `stress`): sessions see it through `DrainControl.stressed` and use
+ *   their stress-adaptive limits, so idle clients are shed and new ones
+ *   served. Entering stress and reaching the limit are logged as
+ *   warnings, each at most once per STRESS_WARNING_INTERVAL_MS, as
+ *   Postfix's master does.
+ *
  *   `drain(deadlineMs)` stops accepting and tells every session through
  *   its `DrainControl` (each protocol decides what an idle session says),
  *   waits up to the deadline for the sessions, then closes the rest and
@@ -19,6 +31,7 @@
  */
 import type { Listener } from "../config/types.ts";
 import type { Maillog } from "../log/maillog.ts";
+import { clientAddress } from "./client_name.ts";
 
 /** A listening service, as the master manages it. */
 export interface Service {
@@ -32,8 +45,44 @@ export interface Service {
   drain(deadlineMs: number): Promise<void>;
 }
 
-/** How a session learns that its service is draining. */
+/** A client as admission sees it, before its session. */
+export interface ClientSessions {
+  /** The client's IP address, as logged. */
+  readonly address: string;
+  /** Sessions this client has running on the service now. */
+  readonly sessions: number;
+  /** Sessions the service has running now. */
+  readonly total: number;
+}
+
+/** Why a client is not served: sent at once, then the connection closes. */
+export interface AdmissionRefusal {
+  /** The reply line(s), CRLF included. */
+  readonly reply: string;
+  /** The warning to log. */
+  readonly warning: string;
+}
+
+/** What a service admits; read per connection (a reload applies). */
+export interface SessionAdmission {
+  /** The service as warnings name it: `smtp`, `pop3`. */
+  readonly service: string;
+  /** The most sessions at once, and the parameter that says so. */
+  readonly processLimit: () => {
+    readonly name: string;
+    readonly value: number;
+  };
+  /** Null to serve the client, else why not. */
+  readonly refuse: (client: ClientSessions) => AdmissionRefusal | null;
+}
+
+/** How a session learns that its service is draining or under stress. */
 export interface DrainControl {
+  /**
+   * True while the service has STRESS_PERCENT of its process limit in
+   * use; absent: never (a lone session).
+   */
+  readonly stressed?: () => boolean;
   /** True once the service is draining. */
   readonly draining: () => boolean;
   /** Calls `wake` when the service starts draining; returns the unsubscriber. */
@@ -44,6 +93,11 @@ export interface DrainControl {
 const ACCEPT_RETRY_MS = 100;
 /** How long drain waits for dropped sessions to clean up. */
 const DROP_GRACE_MS = 1000;
+/** The share of the process limit in use from which a service is under stress. */
+export const STRESS_PERCENT = 80;
+/** Postfix's master warns about a busy service at most this often. */
+const STRESS_WARNING_INTERVAL_MS = 1000 * 1000;
+const encoder = new TextEncoder();
 
 /** Whether `work` settled within `ms` milliseconds. */
 async function settledWithin(
@@ -61,6 +115,60 @@ async function settledWithin(
   }
 }
 
+/**
+ * Sends a refused client its reply and closes the connection, without a
+ * session: a reply this short fits the socket's send buffer at once.
+ */
+function refuse(
+  conn: Deno.TcpConn,
+  refusal: AdmissionRefusal,
+  log: Maillog,
+): void {
+  log.warning(refusal.warning);
+  conn.write(encoder.encode(refusal.reply)).catch(() => 0).finally(() =>
+    closeQuietly(conn)
+  );
+}
+
+/**
+ * Whether the service is under stress now; logs entering stress and
+ * reaching the process limit (at most once per interval each).
+ */
+function stressWatch(
+  admission: SessionAdmission,
+  where: string,
+  log: Maillog,
+  running: () => number,
+): () => boolean {
+  let warnedStress = -Infinity;
+  let warnedFull = -Infinity;
+  let stressed = false;
+  return () => {
+    const limit = admission.processLimit();
+    const n = running();
+    const was = stressed;
+    stressed = limit.value > 0 && n * 100 >= limit.value * STRESS_PERCENT;
+    const service = `service "${admission.service}" (${where})`;
+    const at = Date.now();
+    if (stressed && !was && at - warnedStress >= STRESS_WARNING_INTERVAL_MS) {
+      warnedStress = at;
+      log.warning(
+        `${service} is under stress: ${n} of ${limit.name} ${limit.value} sessions in use; stress-adaptive limits apply`,
+      );
+    }
+    if (
+      limit.value > 0 && n >= limit.value &&
+      at - warnedFull >= STRESS_WARNING_INTERVAL_MS
+    ) {
+      warnedFull = at;
+      log.warning(
+        `${service} has reached its process limit "${limit.value}": new clients are refused until sessions end`,
+      );
+    }
+    return stressed;
+  };
+}
+
 function closeQuietly(closable: { close(): void }): void {
   try {
     closable.close();
@@ -72,6 +180,7 @@ function closeQuietly(closable: { close(): void }): void {
 /**
  * Binds `listener` and runs `serve` per client.
  * @param serve runs one session; `activeSessions` counts the others
+ * @param admission the service's caps; absent: every client is served
  * @throws Deno.errors.AddrInUse and the like when the address cannot be bound
  */
 export function listenForSessions(
@@ -82,6 +191,7 @@ export function listenForSessions(
     control: DrainControl,
     activeSessions: number,
   ) => Promise<void>,
+  admission?: SessionAdmission,
 ): Service {
   const server = Deno.listen({
     hostname: listener.address,
@@ -93,7 +203,20 @@ export function listenForSessions(
   const wakers = new Set<() => void>();
   let accepting = true;
   let draining = false;
+  const perClient = new Map<string, number>();
+  // Re-evaluated when a session starts or ends, the only times it changes.
+  const watch = admission === undefined ? () => false : stressWatch(
+    admission,
+    `${listener.address}:${(server.addr as Deno.NetAddr).port}`,
+    log,
+    () => sessions.size,
+  );
+  let stressed = false;
+  const stress = () => {
+    stressed = watch();
+  };
   const control: DrainControl = {
+    stressed: () => stressed,
     draining: () => draining,
     onDrain: (wake) => {
       wakers.add(wake);
@@ -102,10 +225,25 @@ export function listenForSessions(
   };
 
   const start = (conn: Deno.TcpConn): void => {
+    const address = clientAddress(conn.remoteAddr.hostname);
+    const refusal = admission?.refuse({
+      address,
+      sessions: perClient.get(address) ?? 0,
+      total: sessions.size,
+    });
+    if (refusal) return refuse(conn, refusal, log);
     conn.setNoDelay(true);
+    perClient.set(address, (perClient.get(address) ?? 0) + 1);
     const done = serve(conn, control, sessions.size)
-      .finally(() => sessions.delete(conn));
+      .finally(() => {
+        sessions.delete(conn);
+        const left = (perClient.get(address) ?? 1) - 1;
+        if (left <= 0) perClient.delete(address);
+        else perClient.set(address, left);
+        stress();
+      });
     sessions.set(conn, done);
+    stress();
   };
 
   const acceptLoop = (async () => {

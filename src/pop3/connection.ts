@@ -13,7 +13,10 @@
  *
  *   Replies are collected and written in one write when no complete
  *   command is left in the input (RFC 2449 section 6.6, PIPELINING).
- *   Every read and write is bounded by `pop3_timeout`. When its service
+ *   `pop3_timeout` bounds each whole command line with the replies before
+ *   it, not each read (a byte a second does not extend it), and
+ *   `pop3_stress_timeout` replaces it while the listener is under stress,
+ *   also for a wait already under way. When its service
  *   drains, a session still in the AUTHORIZATION state is told
  *   `-ERR [SYS/TEMP]` and closed; one in TRANSACTION may finish until the
  *   listener's deadline.
@@ -147,7 +150,14 @@ class Pop3Connection {
     this.#control = control;
     this.#config = deps.config();
     this.#timeoutMs = this.#config.pop3_timeout * 1000;
-    this.#deadline = openIoDeadline(this.#timeoutMs);
+    const stressMs = Math.min(
+      this.#timeoutMs,
+      this.#config.pop3_stress_timeout * 1000,
+    );
+    this.#deadline = openIoDeadline(
+      () => control.stressed?.() ? stressMs : this.#timeoutMs,
+      stressMs,
+    );
   }
 
   async run(): Promise<void> {
@@ -176,13 +186,15 @@ class Pop3Connection {
       tlsAvailable: this.#tls.context !== null,
     });
     while (this.#session.phase !== "closed") {
-      await this.#step(
-        await nextCommandEvent(
-          this.#lines,
-          this.#buffer,
-          () => this.#waitForInput(),
-        ),
+      // One pop3_timeout for the replies and the whole next line.
+      this.#deadline.startRequest();
+      const event = await nextCommandEvent(
+        this.#lines,
+        this.#buffer,
+        () => this.#waitForInput(),
       );
+      this.#deadline.endRequest();
+      await this.#step(event);
     }
     await this.#flush();
   }

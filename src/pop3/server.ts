@@ -19,7 +19,11 @@
  *   `serveSession` is re-exported for inetd use. Needs --allow-net for the
  *   listening address and --allow-read for the certificate.
  *
- *   Does NOT limit concurrent sessions or logins per client.
+ *   A client beyond `pop3_process_limit` sessions, or beyond
+ *   `pop3_client_connection_count_limit` of its own, gets
+ *   `-ERR [SYS/TEMP]` at accept, without a session (`admission.ts`).
+ *
+ *   Does NOT limit logins per user.
  */
 import type { Config, Listener } from "../config/types.ts";
 import { listenForSessions, type Service } from "../net/session_listener.ts";
@@ -29,6 +33,7 @@ import { serveSession } from "./connection.ts";
 import type { TlsContext } from "../net/server_tls.ts";
 import { tlsContextFor } from "../net/tls_context_cache.ts";
 import type { Pop3Deps } from "./types.ts";
+import { pop3dAdmission } from "./admission.ts";
 
 export {
   type Pop3Stream,
@@ -80,6 +85,7 @@ export async function startPop3Listener(
         control,
       );
     },
+    pop3dAdmission(deps.config),
   );
 }
 

@@ -16,7 +16,11 @@
  *   Replies are collected and written in one write when no complete
  *   command is left in the input (RFC 2920 section 3.1: the server may
  *   batch replies, and must send them before it waits for more input).
- *   Every read and write is bounded by `smtpd_timeout`. When its service
+ *   `smtpd_timeout` bounds each whole command line with the replies
+ *   before it, and each line of message content, not each read: a client
+ *   sending a byte a second is cut off all the same. While the listener
+ *   is under stress the session uses the stress-adaptive settings
+ *   (`stress.ts`), also for a wait already under way. When its service
  *   drains, a session that is not inside a mail transaction is told
  *   421 4.3.2 and closed at its next read.
  *
@@ -77,6 +81,7 @@ import { receivedHeader } from "./received.ts";
 import { formatReply, printable } from "./replies.ts";
 import { describeTls } from "./starttls.ts";
 import { failedLogins } from "../auth/failed_logins.ts";
+import { stressAdapted } from "./stress.ts";
 import {
   type ServerTlsStream,
   startServerTls,
@@ -166,6 +171,7 @@ const READ_BUFFER_SIZE = 32 * 1024;
 /** Idle buffers of each kind kept for the next sessions. */
 const BUFFER_POOL_LIMIT = 64;
 const EMPTY = new Uint8Array(0);
+const LF = 10;
 const encoder = new TextEncoder();
 const smtpdLog = maillog("smtpd");
 const cleanupLog = maillog("cleanup");
@@ -240,6 +246,8 @@ class SmtpConnection {
   readonly #tls: SmtpTls;
   readonly #control: SessionControl;
   readonly #config: Config;
+  /** The configuration with the stress-adaptive values (stress.ts). */
+  readonly #stressConfig: Config;
   readonly #buffers = takeBuffers();
   readonly #buffer = this.#buffers.read;
   readonly #lines = new CommandLineReader();
@@ -264,7 +272,16 @@ class SmtpConnection {
     this.#tls = tls;
     this.#control = control;
     this.#config = deps.config();
-    this.#deadline = openIoDeadline(this.#config.smtpd_timeout * 1000);
+    this.#stressConfig = stressAdapted(this.#config);
+    this.#deadline = openIoDeadline(
+      () => this.#policy().smtpd_timeout * 1000,
+      this.#stressConfig.smtpd_timeout * 1000,
+    );
+  }
+
+  /** The settings in force now: stress-adaptive while the listener is stressed. */
+  #policy(): Config {
+    return this.#control.stressed?.() ? this.#stressConfig : this.#config;
   }
 
   async run(address: string): Promise<void> {
@@ -302,11 +319,14 @@ class SmtpConnection {
       // A command read while replies are still unsent came before the
       // previous reply: pipelining (reject_unauth_pipelining).
       const unsent = this.#replies !== "";
+      // One smtpd_timeout for the replies and the whole next line.
+      this.#deadline.startRequest();
       const event = await nextCommandEvent(
         this.#lines,
         this.#buffer,
         () => this.#waitForInput(),
       );
+      this.#deadline.endRequest();
       await this.#step(
         event.type === "command" ? { ...event, pipelined: unsent } : event,
       );
@@ -360,7 +380,7 @@ class SmtpConnection {
   }
 
   async #step(event: SessionEvent): Promise<void> {
-    const { session, actions } = step(this.#session, event, this.#config);
+    const { session, actions } = step(this.#session, event, this.#policy());
     this.#session = session;
     for (const action of actions) await this.#perform(action);
   }
@@ -676,13 +696,17 @@ class SmtpConnection {
     const scanner = new MessageIdScanner();
     let failure: QueueFailure | null = null;
     let chunk = this.#lines.takeRest();
+    // smtpd_timeout per line of content: restarted when a line ends.
+    this.#deadline.startRequest();
     for (;;) {
       if (chunk.length === 0) {
         const outcome = await this.#waitForInput();
         if (typeof outcome !== "number") {
+          this.#deadline.endRequest();
           return await this.#step({ type: outcome });
         }
         chunk = this.#buffer.subarray(0, outcome);
+        if (chunk.includes(LF)) this.#deadline.startRequest();
       }
       const { content, done, rest } = dot.feed(chunk);
       if (content.length > 0 && failure === null && this.#writer !== null) {
@@ -697,6 +721,7 @@ class SmtpConnection {
         }
       }
       if (done) {
+        this.#deadline.endRequest();
         this.#lines.push(rest);
         const summary = {
           ...dot.summary,

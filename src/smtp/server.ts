@@ -5,8 +5,10 @@
  *   `startSmtpListener` binds one `[[listener]]` (the accept loop and
  *   drain are src/net/session_listener.ts) and runs a session
  *   (`serveSmtpConnection`) per accepted client. A client beyond
- *   `default_process_limit` concurrent sessions is told
- *   `421 4.7.0 <myhostname> Error: too many connections` by its session.
+ *   `default_process_limit` concurrent sessions, or beyond
+ *   `smtpd_client_connection_count_limit` of its own, is told
+ *   `421 4.7.0 <myhostname> Error: too many connections from ADDRESS`
+ *   at accept, without a session (`admission.ts`).
  *
  *   `drain(deadlineMs)` stops accepting, asks idle sessions to close
  *   (421 4.3.2), lets sessions inside a mail transaction finish for up to
@@ -25,7 +27,7 @@
  *   runs, `serveSmtpConnection`, is re-exported here. Needs --allow-net
  *   for the listening address.
  *
- *   Does NOT do per-client connection limits or rate limits.
+ *   Does NOT do rate limits (the session asks anvil, `policy/client_rates.ts`).
  */
 import type { Listener } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
@@ -35,6 +37,7 @@ import { serveSmtpConnection, type SmtpDeps } from "./connection.ts";
 import { listenerConfig } from "../config/listener_parameters.ts";
 import type { TlsContext } from "../net/server_tls.ts";
 import { smtpdTlsContext } from "./smtpd_tls_context.ts";
+import { smtpdAdmission } from "./admission.ts";
 
 export {
   serveSmtpConnection,
@@ -97,5 +100,6 @@ export async function startSmtpListener(
         { context, implicit: config.smtpd_tls_wrappermode },
       );
     },
+    smtpdAdmission(() => sessionConfig().config),
   );
 }

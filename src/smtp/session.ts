@@ -31,6 +31,8 @@
  *   After `smtpd_hard_error_limit` error replies in one session the client
  *   is disconnected with 421 4.7.0; past `smtpd_soft_error_limit` each
  *   error reply is preceded by a `pause` of `smtpd_error_sleep_time`.
+ *   NOOP, VRFY, ETRN and RSET past `smtpd_junk_command_limit` count as
+ *   errors (`junk_commands.ts`).
  *
  *   Used by the smtpd role through its adapter (`connection.ts`); pure,
  *   so it needs no permissions.
@@ -59,6 +61,7 @@
  */
 import { held } from "./message_dispositions.ts";
 import { inNetworks } from "../policy/networks.ts";
+import { countJunkCommand } from "./junk_commands.ts";
 import { COMMANDS, helloChecked, isVerb, openData } from "./commands.ts";
 import {
   checkRestrictions,
@@ -150,7 +153,11 @@ export function step(
   event: SessionEvent,
   policy: SessionPolicy,
 ): Transition {
-  const result = dispatch(session, event, policy);
+  const result = countJunkCommand(
+    session,
+    dispatch(session, event, policy),
+    policy.smtpd_junk_command_limit,
+  );
   const s = result.session;
   if (s.phase === "command" && s.errors >= policy.smtpd_hard_error_limit) {
     return closeSession(s, [

@@ -34,6 +34,7 @@ export type SessionPolicy = Pick<
   | "smtpd_client_message_rate_limit"
   | "smtpd_delay_reject"
   | "smtpd_hard_error_limit"
+  | "smtpd_junk_command_limit"
   | "smtpd_soft_error_limit"
   | "smtpd_error_sleep_time"
   | "message_size_limit"

@@ -29,7 +29,33 @@ export const POP3_PARAMETERS = [
     name: "pop3_timeout",
     kind: "duration",
     defaultValue: "300s",
-    description: "How long a POP3 client may stay idle.",
+    description: "How long a POP3 client may take over a whole command " +
+      "line or reading a reply (not each read: a byte a second does not " +
+      "extend it).",
+  },
+  {
+    name: "pop3_stress_timeout",
+    kind: "duration",
+    defaultValue: "10s",
+    description: "pop3_timeout while the listener is under stress (80% " +
+      "of pop3_process_limit in use), so idle clients are shed.",
+  },
+  {
+    name: "pop3_process_limit",
+    kind: "integer",
+    defaultValue: "100",
+    minimum: 1,
+    description: "The most POP3 sessions served at once per listener; " +
+      "more get -ERR [SYS/TEMP] at once.",
+  },
+  {
+    name: "pop3_client_connection_count_limit",
+    kind: "integer",
+    defaultValue: "10",
+    minimum: 0,
+    description: "Simultaneous POP3 connections one client address may " +
+      "have on a listener (Dovecot's mail_max_userip_connections, per " +
+      "address); more get -ERR [SYS/TEMP] at once (0: no limit).",
   },
   {
     name: "pop3_failed_login_delay",

@@ -29,8 +29,17 @@ export const SMTPD_PARAMETERS = [
     name: "smtpd_timeout",
     kind: "duration",
     defaultValue: "300s",
-    description: "How long the SMTP server waits for a client's command " +
-      "or data.",
+    description: "How long a client may take over a whole command line, " +
+      "a line of message content or reading a reply (not each read: a " +
+      "byte a second does not extend it).",
+  },
+  {
+    name: "smtpd_stress_timeout",
+    kind: "duration",
+    defaultValue: "10s",
+    description: "smtpd_timeout while the listener is under stress " +
+      "(80% of default_process_limit in use; Postfix's " +
+      "${stress?{10}:{300}}s), so idle clients are shed.",
   },
   {
     name: "smtpd_banner",
@@ -42,8 +51,10 @@ export const SMTPD_PARAMETERS = [
     name: "default_process_limit",
     kind: "integer",
     defaultValue: "100",
-    description: "The most SMTP sessions served at once, and the most " +
-      "deliveries in progress at once over all destinations.",
+    description: "The most SMTP sessions served at once per listener " +
+      "(more get 421 4.7.0 at once; from 80% on the listener is under " +
+      "stress), and the most deliveries in progress at once over all " +
+      "destinations.",
   },
   {
     name: "smtpd_forbid_bare_newline",

@@ -142,12 +142,38 @@ export const SMTPD_POLICY_PARAMETERS = [
     description: "Errors after which the client is disconnected.",
   },
   {
+    name: "smtpd_stress_hard_error_limit",
+    kind: "integer",
+    defaultValue: "1",
+    minimum: 1,
+    description: "smtpd_hard_error_limit while the listener is under " +
+      "stress (80% of default_process_limit in use; Postfix's " +
+      "${stress?{1}:{20}}).",
+  },
+  {
+    name: "smtpd_junk_command_limit",
+    kind: "integer",
+    defaultValue: "100",
+    minimum: 1,
+    description: "NOOP, VRFY, ETRN and RSET commands a client may send " +
+      "before each further one counts as an error.",
+  },
+  {
+    name: "smtpd_stress_junk_command_limit",
+    kind: "integer",
+    defaultValue: "1",
+    minimum: 1,
+    description: "smtpd_junk_command_limit while the listener is under " +
+      "stress (80% of default_process_limit in use; Postfix's " +
+      "${stress?{1}:{100}}).",
+  },
+  {
     name: "smtpd_client_connection_count_limit",
     kind: "integer",
     defaultValue: "50",
     minimum: 0,
-    description: "Simultaneous connections one client may have " +
-      "(0: no limit).",
+    description: "Simultaneous connections one client may have on a " +
+      "listener; more get 421 4.7.0 at once (0: no limit).",
   },
   {
     name: "smtpd_client_connection_rate_limit",

@@ -92,3 +92,42 @@ Deno.test("io deadline: writeAllWithin loops over short writes; a failed or stal
     deadline.close();
   }
 });
+
+Deno.test("io deadline: waits inside a request share one deadline, however often data comes", async () => {
+  const deadline = openIoDeadline(100);
+  try {
+    deadline.startRequest();
+    const started = Date.now();
+    // A byte every 30 ms: each read alone is in time, the request is not.
+    let outcome = "";
+    for (let i = 0; i < 100 && outcome !== "timeout"; i++) {
+      outcome = await deadline.wait(after(30, "byte"), "timeout");
+    }
+    assert.equal(outcome, "timeout");
+    const took = Date.now() - started;
+    assert.ok(took < 1000, `the request lasted ${took} ms`);
+    deadline.endRequest();
+    // After the request, a wait is timed afresh.
+    assert.equal(await deadline.wait(after(30, "line"), "timeout"), "line");
+  } finally {
+    deadline.close();
+  }
+});
+
+Deno.test("io deadline: a shorter timeout in force ends a wait already under way", async () => {
+  let stressed = false;
+  const deadline = openIoDeadline(() => stressed ? 30 : 60_000, 30);
+  try {
+    const idle = deadline.wait(never(), "timeout");
+    await new Promise((r) => setTimeout(r, 50));
+    stressed = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<string>((r) => {
+      timer = setTimeout(() => r("still waiting"), 2000);
+    });
+    assert.equal(await Promise.race([idle, hung]), "timeout");
+    clearTimeout(timer);
+  } finally {
+    deadline.close();
+  }
+});

@@ -230,14 +230,14 @@ Deno.test("a command line over 512 octets is refused and the session goes on", a
   });
 });
 
-Deno.test("clients beyond default_process_limit get 421 4.7.0", async () => {
+Deno.test("clients beyond default_process_limit get 421 4.7.0 at accept", async () => {
   await withServer({ default_process_limit: 1 }, async ({ port, server }) => {
     const first = await Client.connect(port);
     assert.match(await first.reply(), /^220 /);
     const second = await Client.connect(port);
     assert.equal(
       await second.reply(),
-      "421 4.7.0 mx.example.org Error: too many connections\r\n",
+      "421 4.7.0 mx.example.org Error: too many connections from 127.0.0.1\r\n",
     );
     assert.ok(await second.closedByServer());
     second.close();
