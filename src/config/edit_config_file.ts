@@ -76,13 +76,27 @@ export async function editConfigFile(
       }
       text = setParameter(text, name, tomlValueText(parameter, value));
     }
-    try {
-      parseConfig({ file, text, homeDirectory: dirname(file), system });
-    } catch (e) {
-      throw explainTomlMistake(e, text);
-    }
-    return text === original ? null : text;
+    return checkedEdit(file, original, text, system);
   }, { createMode: 0o644 });
+}
+
+/**
+ * The edited text of a configuration file once it loads, or null when
+ * the edit changed nothing (the file is then left alone).
+ * @throws ConfigError naming the file, line and key of what the edit broke
+ */
+export function checkedEdit(
+  file: string,
+  original: string | null,
+  text: string,
+  system: SystemFacts,
+): string | null {
+  try {
+    parseConfig({ file, text, homeDirectory: dirname(file), system });
+  } catch (e) {
+    throw explainTomlMistake(e, text);
+  }
+  return text === original ? null : text;
 }
 
 /** The TOML text for a value given as on the command line. */

@@ -15,12 +15,11 @@
  *   Used by `mailsrv postconf`. Needs read and write permission on the
  *   file's directory.
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { editFileAtomically } from "../fs/atomic_replace.ts";
-import { parseConfig } from "./parse_config.ts";
+import { checkedEdit } from "./edit_config_file.ts";
 import { readSystemFacts, type SystemFacts } from "./system_facts.ts";
 import { scanTomlLayout } from "./toml_layout.ts";
-import { explainTomlMistake } from "./toml_mistakes.ts";
 
 /** What happens to each parameter's lines. */
 export type Removal = "remove" | "comment";
@@ -63,12 +62,11 @@ export async function removeParameters(
   const system = options.system ?? readSystemFacts();
   await editFileAtomically(file, (original) => {
     if (original === null) return null;
-    const text = removeFromText(original, names, how);
-    try {
-      parseConfig({ file, text, homeDirectory: dirname(file), system });
-    } catch (e) {
-      throw explainTomlMistake(e, text);
-    }
-    return text === original ? null : text;
+    return checkedEdit(
+      file,
+      original,
+      removeFromText(original, names, how),
+      system,
+    );
   }, { createMode: 0o644 });
 }
