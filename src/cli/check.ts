@@ -13,6 +13,8 @@
  *                     (or creatable by start), owners and modes
  *     tls.ts          certificate and key load, match, are not expired
  *     listeners.ts    every listener can bind (or the daemon holds it)
+ *     queue_space.ts  the queue file system has the room queue_minfree
+ *                     and message_size_limit ask for (a warning)
  *
  *   Every problem is printed as `mailsrv: error: …` or
  *   `mailsrv: warning: …` on stderr, notes as `mailsrv: …` on stdout.
@@ -26,6 +28,7 @@ import { checkTables } from "./check/tables.ts";
 import { checkDirectories } from "./check/directories.ts";
 import { checkTls } from "./check/tls.ts";
 import { checkListeners } from "./check/listeners.ts";
+import { checkQueueSpace } from "./check/queue_space.ts";
 
 /** The `check` subcommand. */
 export const checkCommand: Command = {
@@ -47,6 +50,7 @@ was found, 1 otherwise.`,
     const findings = new Findings();
     await checkTables(config, findings);
     await checkDirectories(config, findings);
+    checkQueueSpace(config, findings);
     await checkTls(config, findings);
     await checkListeners(config, findings);
     for (const { level, text } of findings.all) {

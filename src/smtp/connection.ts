@@ -140,6 +140,11 @@ export interface SmtpDeps {
     password: string,
     config: Config,
   ) => Promise<string | undefined>;
+  /**
+   * Free bytes of the queue file system (a cached statfs, fs/free_space.ts)
+   * for queue_minfree at MAIL FROM; absent or undefined: not checked.
+   */
+  readonly queueFreeSpace?: () => number | undefined;
 }
 
 /** TLS for one session. */
@@ -308,7 +313,13 @@ class SmtpConnection {
         () => this.#waitForInput(),
       );
       await this.#step(
-        event.type === "command" ? { ...event, pipelined: unsent } : event,
+        event.type === "command"
+          ? {
+            ...event,
+            pipelined: unsent,
+            queueFreeSpace: this.#deps.queueFreeSpace?.(),
+          }
+          : event,
       );
     }
     await this.#flush();

@@ -202,7 +202,11 @@ function dispatch(
         return saslResponse(s, event.line, policy);
       }
       return command(
-        { ...s, pipelined: event.pipelined ?? false },
+        {
+          ...s,
+          pipelined: event.pipelined ?? false,
+          queueFreeSpace: event.queueFreeSpace,
+        },
         event.line,
         policy,
       );
