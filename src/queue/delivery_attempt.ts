@@ -55,12 +55,8 @@ import {
 import { maillog } from "../log/maillog.ts";
 import { isExpired, retryDelay } from "./backoff.ts";
 import { sendBounce } from "./bounce.ts";
-import {
-  dsnParameters,
-  noticeRecipients,
-  notifySuccess,
-  warnDelay,
-} from "./dsn_notices.ts";
+import { dsnParameters, notifySuccess, warnDelay } from "./dsn_notices.ts";
+import { failedTargetNotices } from "./failed_targets.ts";
 import type { DeferReason } from "./defer_reasons.ts";
 import {
   deliveryLogLines,
@@ -217,7 +213,7 @@ async function returnToSender(
     await sendBounce(context.enqueue, {
       envelope,
       content: () => context.store.openContent("active", envelope.id, envelope),
-      failures: noticeRecipients(returned),
+      failures: failedTargetNotices(returned),
       config: context.config(),
       now: context.now(),
     });

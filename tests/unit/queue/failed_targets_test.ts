@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { failedTargetNotices } from "../../../src/queue/failed_targets.ts";
+import type { QueuedRecipient } from "../../../src/queue/types.ts";
+
+const staff = {
+  address: "staff@localhost",
+  status: "pending",
+  statusOffset: 0,
+} as unknown as QueuedRecipient;
+
+Deno.test("a bounce names the failed members of an expansion, never the delivered ones", () => {
+  const notices = failedTargetNotices([{
+    recipient: staff,
+    result: {
+      dsn: "5.1.3",
+      reason: "unsafe",
+      relay: "local",
+      targets: [
+        {
+          recipient: "bob@localhost",
+          outcome: "sent",
+          dsn: "2.0.0",
+          reason: "delivered to maildir",
+          relay: "local",
+        },
+        {
+          recipient: "bad@localhost",
+          outcome: "bounced",
+          dsn: "5.1.3",
+          reason: "unsafe local part",
+          relay: "local",
+        },
+        {
+          recipient: "staff@localhost",
+          outcome: "bounced",
+          dsn: "5.7.1",
+          reason: "mail to file is restricted",
+          relay: "local",
+        },
+      ],
+    },
+  }]);
+  assert.deepEqual(notices, [
+    {
+      recipient: "bad@localhost",
+      dsn: "5.1.3",
+      reason: "unsafe local part",
+      relay: "local",
+      expandedFrom: "staff@localhost",
+      originalRecipient: { type: "rfc822", address: "staff@localhost" },
+    },
+    {
+      recipient: "staff@localhost",
+      dsn: "5.7.1",
+      reason: "mail to file is restricted",
+      relay: "local",
+    },
+  ]);
+});
+
+Deno.test("a recipient that was not expanded is named as itself", () => {
+  const [notice] = failedTargetNotices([{
+    recipient: staff,
+    result: { dsn: "5.1.1", reason: "unknown user", relay: "local" },
+  }]);
+  assert.equal(notice.recipient, "staff@localhost");
+  assert.equal(notice.expandedFrom, undefined);
+});
