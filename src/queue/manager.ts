@@ -33,8 +33,8 @@
  *                 once the run is over (flush_run.ts). A flush
  *                 also rescans active/ for messages left there.
  *
- *   At start, at every timer run and at every flush, defer/ records whose message no
- *   longer exists are removed (stale_defer_logfiles.ts).
+ *   At start, at every timer run and at every flush, defer/ records
+ *   whose message no longer exists are removed (stale_defer_logfiles.ts).
  *
  *   With `queueRuns: false` (a one-shot run, `mailsrv flush` with the
  *   daemon stopped) there is no periodic deferred/ run: deferred mail is
@@ -399,11 +399,13 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
 
   /** Removes the defer/ records of messages that are gone. */
   function sweepDeferLogfiles(): void {
-    removeStaleDeferLogfiles(store.queueDirectory).then(
-      (ids) =>
-        ids.forEach((id) => qmgr.info(`${id}: stale defer logfile removed`)),
-      (error) => qmgr.warning(`cannot sweep defer/: ${errorText(error)}`),
-    );
+    try {
+      for (const id of removeStaleDeferLogfiles(store.queueDirectory)) {
+        qmgr.info(`${id}: stale defer logfile removed`);
+      }
+    } catch (error) {
+      qmgr.warning(`cannot sweep defer/: ${errorText(error)}`);
+    }
   }
 
   function scheduleDeferredRun(): void {

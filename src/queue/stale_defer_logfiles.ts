@@ -10,9 +10,9 @@
  *   when it starts and at every deferred queue run: a file named by a
  *   queue ID that no queue directory holds is removed.
  *
- *   Each name is checked with a handful of stat(2) calls in one
- *   synchronous step, so no move made by the queue manager's own thread
- *   can slip in between; a move by another process (an administrator's
+ *   The sweep is one synchronous step (a directory read and a handful of
+ *   stat(2) calls per name), so no move made by the queue manager's own
+ *   thread can slip in between; a move by another process (an administrator's
  *   command) at that very instant could cost that message its
  *   informational record, never the message. defer/ holds one file per
  *   deferred message, so a sweep costs about what a deferred queue run
@@ -44,12 +44,10 @@ function messageExists(queueDirectory: string, id: string): boolean {
  * @param queueDirectory the queue's directory (holding defer/)
  * @returns the queue IDs whose logfile was removed
  */
-export async function removeStaleDeferLogfiles(
-  queueDirectory: string,
-): Promise<string[]> {
+export function removeStaleDeferLogfiles(queueDirectory: string): string[] {
   const defer = join(queueDirectory, "defer");
   const removed: string[] = [];
-  for await (const entry of Deno.readDir(defer)) {
+  for (const entry of Deno.readDirSync(defer)) {
     if (!entry.isFile || !isQueueId(entry.name)) continue;
     if (messageExists(queueDirectory, entry.name)) continue;
     try {
