@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { failedTargetNotices } from "../../../src/queue/failed_targets.ts";
 import type { QueuedRecipient } from "../../../src/queue/types.ts";
+import { buildBounce } from "../../../src/queue/bounce_message.ts";
+import { baseTestConfig } from "../../helpers/test_config.ts";
 
 const staff = {
   address: "staff@localhost",
@@ -65,4 +67,41 @@ Deno.test("a recipient that was not expanded is named as itself", () => {
   }]);
   assert.equal(notice.recipient, "staff@localhost");
   assert.equal(notice.expandedFrom, undefined);
+});
+
+Deno.test("the notice says which recipient a failed member was expanded from", () => {
+  const [failure] = failedTargetNotices([{
+    recipient: staff,
+    result: {
+      dsn: "5.1.3",
+      reason: "x",
+      relay: "local",
+      targets: [{
+        recipient: "bad@localhost",
+        outcome: "bounced",
+        dsn: "5.1.3",
+        reason: "unsafe local part",
+        relay: "local",
+      }],
+    },
+  }]);
+  const notice = buildBounce({
+    envelope: {
+      id: "8DsBw0lSIIgfQSJ",
+      sender: "alice@localhost",
+      arrivalTime: 0,
+      size: 0,
+    },
+    failures: [failure],
+    config: baseTestConfig({ myhostname: "mx.example.test" }),
+    now: 0,
+    queueId: "8DsBw0lSIIgfQSK",
+  });
+  const head = new TextDecoder().decode(notice.head);
+  assert.match(
+    head,
+    /<bad@localhost> \(expanded from <staff@localhost>\): unsafe local part/,
+  );
+  assert.match(head, /Original-Recipient: rfc822; ?staff@localhost/);
+  assert.match(head, /Final-Recipient: rfc822; ?bad@localhost/);
 });
