@@ -59,6 +59,8 @@ cat > ${outside}/delivered
           alias_maps: `hash:${join(outside, "aliases")}`,
           maillog_file: join(outside, "maillog"),
           command_time_limit: "60s",
+          // Small enough for queue_minfree's 1.5 x rule on this tmpfs.
+          message_size_limit: 1_000_000,
         },
       });
       const maillog = () =>
