@@ -13,6 +13,8 @@
  *                     (or creatable by start), owners and modes
  *     tls.ts          certificate and key load, match, are not expired
  *     listeners.ts    every listener can bind (or the daemon holds it)
+ *     queue_space.ts  the queue file system has the room queue_minfree
+ *                     and message_size_limit ask for (a warning)
  *
  *   Every problem is printed as `mailsrv: error: …` or
  *   `mailsrv: warning: …` on stderr, notes as `mailsrv: …` on stdout.
@@ -27,6 +29,7 @@ import { checkDirectories } from "./check/directories.ts";
 import { checkTls } from "./check/tls.ts";
 import { checkListeners } from "./check/listeners.ts";
 import { dkimKeyProblems } from "../dkim/signing_key.ts";
+import { checkQueueSpace } from "./check/queue_space.ts";
 
 /** The `check` subcommand. */
 export const checkCommand: Command = {
@@ -49,6 +52,7 @@ was found, 1 otherwise.`,
     const findings = new Findings();
     await checkTables(config, findings);
     await checkDirectories(config, findings);
+    checkQueueSpace(config, findings);
     await checkTls(config, findings);
     await checkListeners(config, findings);
     for (const problem of dkimKeyProblems(config.dkim)) {

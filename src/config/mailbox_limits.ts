@@ -38,6 +38,9 @@ export function checkMailboxLimits(
     names.push("virtual_mailbox_limit");
   }
   const message = typed.message_size_limit;
+  // No message limit: nothing to compare with (Postfix checks only when
+  // both are set).
+  if (message === 0) return;
   for (const name of names) {
     const limit = typed[name];
     if (limit === 0 || limit >= message) continue;

@@ -60,6 +60,8 @@ import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { checkListenerTls } from "./tls_check.ts";
 import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
+import { createFreeSpaceProbe, freeSpace } from "../fs/free_space.ts";
+import { queueSpaceWarning } from "../config/queue_space.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import {
@@ -168,7 +170,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       return true;
     },
     authenticate: createSaslAuthenticator(),
+    queueFreeSpace: createFreeSpaceProbe(config.queue_directory),
   };
+  const shortOfSpace = queueSpaceWarning(
+    config.queue_directory,
+    freeSpace(config.queue_directory),
+    config,
+  );
+  if (shortOfSpace) log.warning(shortOfSpace);
   const pop3Deps = createPop3Deps(current, popBeforeSmtp);
   const starters: ServiceStarters = {
     smtp: (listener) => startSmtpListener(listener, deps),

@@ -80,6 +80,8 @@ export interface BounceFailure {
   readonly relay: string;
   /** The `Action:`; by default the notice kind's (failed, delayed, …). */
   readonly action?: DsnAction;
+  /** The queue recipient an alias or list member was expanded from. */
+  readonly expandedFrom?: string;
 }
 
 /** What a notice says, and about which message. */
@@ -251,7 +253,11 @@ function notification(
     lines.push(
       "",
       ...wrap(
-        `<${failure.recipient}>: ${failure.reason}`,
+        `<${failure.recipient}>${
+          failure.expandedFrom === undefined
+            ? ""
+            : ` (expanded from <${failure.expandedFrom}>)`
+        }: ${failure.reason}`,
         "    ",
         TEXT_WORD_LIMIT,
       ),

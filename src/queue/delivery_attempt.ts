@@ -55,12 +55,8 @@ import {
 import { maillog } from "../log/maillog.ts";
 import { isExpired, retryDelay } from "./backoff.ts";
 import { sendBounce } from "./bounce.ts";
-import {
-  dsnParameters,
-  noticeRecipients,
-  notifySuccess,
-  warnDelay,
-} from "./dsn_notices.ts";
+import { dsnParameters, notifySuccess, warnDelay } from "./dsn_notices.ts";
+import { failedTargetNotices } from "./failed_targets.ts";
 import type { DeferReason } from "./defer_reasons.ts";
 import {
   deliveryLogLines,
@@ -222,7 +218,7 @@ async function returnToSender(
     await sendBounce(context.enqueue, {
       envelope,
       content: () => context.store.openContent("active", envelope.id, envelope),
-      failures: noticeRecipients(returned),
+      failures: failedTargetNotices(returned),
       config: context.config(),
       now: context.now(),
     });
@@ -261,7 +257,16 @@ async function defer(
     recipient: d.recipient.address,
     reason: d.result.reason,
   }));
-  await store.writeDeferReasons(envelope.id, reasons);
+  try {
+    await store.writeDeferReasons(envelope.id, reasons);
+  } catch (error) {
+    // Informational only: a full disk must not keep the message from
+    // deferred/. What was half written goes, so no record misleads.
+    qmgr.warning(
+      `${envelope.id}: cannot write the defer logfile: ${errorText(error)}`,
+    );
+    await store.removeDeferReasons(envelope.id).catch(() => {});
+  }
   await store.setRetryTime(
     "active",
     envelope.id,
@@ -371,7 +376,10 @@ async function readOrSetAside(
 /**
  * Runs one delivery attempt for message `id`, already in active/. Never
  * rejects: a failure to update the queue is logged, and the file stays
- * where it is for the next start.
+ * where it is; the queue manager's next queue run or flush rescans
+ * active/ and tries it again. A defer logfile that cannot be written is
+ * no such failure: it is informational, so the message is deferred
+ * without it.
  * @param activeSince when the message entered the active queue (ms)
  * @param flushRequested the attempt is made for a flush (defer_transports
  *   do not hold it back)
@@ -426,7 +434,7 @@ export async function attemptDelivery(
     qmgr.warning(
       `${id}: queue file update failed: ${
         errorText(error)
-      }; left in active/ until the next start`,
+      }; left in active/ until the next queue run`,
     );
     return undefined;
   }

@@ -19,7 +19,10 @@
  *                 room; otherwise it waits on disk and an incoming/ scan
  *                 picks it up when room frees
  *     timer       every queue_run_delay, a scan of deferred/ takes the
- *                 files whose mtime (the retry time) has come
+ *                 files whose mtime (the retry time) has come, and a
+ *                 scan of active/ takes any message an attempt left
+ *                 there because the queue could not be updated (a full
+ *                 disk): Postfix's qmgr rescans active/ the same way
  *     flush       `mailsrv flush`: incoming/ and all of deferred/ now,
  *                 retry times ignored (Postfix `postqueue -f`); with a
  *                 site (`flush --site`, ETRN), the deferred messages
@@ -27,7 +30,11 @@
  *                 -s`). Flushed mail is delivered even when its
  *                 transport is in defer_transports (the attempt says
  *                 `flushRequested`), as in Postfix. `flush` resolves
- *                 once the run is over (flush_run.ts).
+ *                 once the run is over (flush_run.ts). A flush
+ *                 also rescans active/ for messages left there.
+ *
+ *   At start, at every timer run and at every flush, defer/ records
+ *   whose message no longer exists are removed (stale_defer_logfiles.ts).
  *
  *   With `queueRuns: false` (a one-shot run, `mailsrv flush` with the
  *   daemon stopped) there is no periodic deferred/ run: deferred mail is
@@ -67,6 +74,7 @@ import {
   type QueueScan,
   type ScanCandidate,
 } from "./queue_scan.ts";
+import { removeStaleDeferLogfiles } from "./stale_defer_logfiles.ts";
 import type { QueueStore } from "./store.ts";
 import type { Enqueue } from "./types.ts";
 
@@ -389,9 +397,23 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     }
   }
 
+  /** Removes the defer/ records of messages that are gone. */
+  function sweepDeferLogfiles(): void {
+    try {
+      for (const id of removeStaleDeferLogfiles(store.queueDirectory)) {
+        qmgr.info(`${id}: stale defer logfile removed`);
+      }
+    } catch (error) {
+      qmgr.warning(`cannot sweep defer/: ${errorText(error)}`);
+    }
+  }
+
   function scheduleDeferredRun(): void {
     cancelTimer = schedule(() => {
       if (state !== "running") return;
+      // Also what an attempt could not move out of active/ (a full disk).
+      recovery.request();
+      sweepDeferLogfiles();
       deferred.request();
       pump();
       scheduleDeferredRun();
@@ -419,6 +441,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       unsubscribe = store.subscribe(committed);
       recovery.request();
       incoming.request();
+      sweepDeferLogfiles();
       if (queueRuns) {
         deferred.request();
         scheduleDeferredRun();
@@ -428,14 +451,17 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     },
     flush(request = {}) {
       if (state !== "running") return Promise.resolve(NOT_RUNNING);
-      const run = createFlushRun(2, request.progress);
+      // incoming/, deferred/, and active/ for what an attempt left there.
+      const run = createFlushRun(3, request.progress);
       openRuns.add(run);
       void run.report.then(() => openRuns.delete(run));
       const scope = request.site === undefined
         ? { flush: true, run }
         : { site: request.site, run };
+      recovery.request(scope);
       incoming.request(scope);
       deferred.request(scope);
+      sweepDeferLogfiles();
       pump();
       return run.report;
     },

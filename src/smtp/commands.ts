@@ -46,7 +46,8 @@ import { printable, type Reply, reply } from "./replies.ts";
 import { checkRestrictions, stageHasList } from "./restriction_steps.ts";
 import { resolveAddress } from "../resolve/resolve_address.ts";
 import { rewriteSender } from "../resolve/rewrite_address.ts";
-import { answer, closeSession, rejectLogLine } from "./transitions.ts";
+import { answer, closeSession, logLine, rejectLogLine } from "./transitions.ts";
+import { queueSpaceShortfall } from "../config/queue_space.ts";
 import { vrfy } from "./vrfy.ts";
 import { etrn, etrnCheck } from "./etrn.ts";
 import { offersStartTls, starttls } from "./starttls.ts";
@@ -256,6 +257,18 @@ function mail(
     const refusal = parameters.reply;
     const log = refusal.code === 552 ? [rejectLogLine(s, "MAIL", refusal)] : [];
     return answer(s, "mail", refusal, {}, log);
+  }
+  const shortfall = queueSpaceShortfall(
+    s.queueFreeSpace,
+    policy,
+    parameters.value.size,
+  );
+  if (shortfall !== undefined) {
+    const refusal = reply(452, "4.3.1", "Insufficient system storage");
+    return answer(s, "mail", refusal, {}, [
+      logLine(shortfall, "warning"),
+      rejectLogLine(s, "MAIL", refusal),
+    ]);
   }
   const transaction = {
     sender: parsed.path.mailbox === null

@@ -145,6 +145,11 @@ export interface SmtpDeps {
     password: string,
     config: Config,
   ) => Promise<string | undefined>;
+  /**
+   * Free bytes of the queue file system (a cached statfs, fs/free_space.ts)
+   * for queue_minfree at MAIL FROM; absent or undefined: not checked.
+   */
+  readonly queueFreeSpace?: () => number | undefined;
 }
 
 /** TLS for one session. */
@@ -328,7 +333,13 @@ class SmtpConnection {
       );
       this.#deadline.endRequest();
       await this.#step(
-        event.type === "command" ? { ...event, pipelined: unsent } : event,
+        event.type === "command"
+          ? {
+            ...event,
+            pipelined: unsent,
+            queueFreeSpace: this.#deps.queueFreeSpace?.(),
+          }
+          : event,
       );
     }
     await this.#flush();

@@ -210,7 +210,11 @@ function dispatch(
         return saslResponse(s, event.line, policy);
       }
       return command(
-        { ...s, pipelined: event.pipelined ?? false },
+        {
+          ...s,
+          pipelined: event.pipelined ?? false,
+          queueFreeSpace: event.queueFreeSpace,
+        },
         event.line,
         policy,
       );

@@ -38,6 +38,7 @@ export type SessionPolicy = Pick<
   | "smtpd_soft_error_limit"
   | "smtpd_error_sleep_time"
   | "message_size_limit"
+  | "queue_minfree"
   | "smtpd_recipient_limit"
   | "default_process_limit"
   | "smtpd_forbid_bare_newline"
@@ -173,6 +174,8 @@ export interface SmtpSession {
    * no`): every command but QUIT gets 503 5.7.0, as in Postfix.
    */
   readonly accessDenied?: boolean;
+  /** Free bytes of the queue file system when the command came, if known. */
+  readonly queueFreeSpace?: number;
 }
 
 /** What the session does once the restrictions of a stage permit. */
@@ -265,6 +268,8 @@ export type SessionEvent =
     readonly line: string;
     /** More input followed the line before its reply was sent. */
     readonly pipelined?: boolean;
+    /** Free bytes of the queue file system (queue_minfree), if known. */
+    readonly queueFreeSpace?: number;
   }
   | { readonly type: "command-too-long" }
   | { readonly type: "recipient-verdict"; readonly verdict: RecipientVerdict }

@@ -20,6 +20,15 @@ export const QUEUE_PARAMETERS = [
     description: "The directory of the mail queue.",
   },
   {
+    name: "queue_minfree",
+    kind: "size",
+    defaultValue: "0",
+    minimum: 0,
+    description: "Free bytes the queue file system must keep: MAIL FROM " +
+      "gets 452 4.3.1 below the larger of this and 1.5 x " +
+      "message_size_limit.",
+  },
+  {
     name: "bounce_size_limit",
     kind: "size",
     defaultValue: "50000",

@@ -17,7 +17,8 @@ export const SMTPD_PARAMETERS = [
     name: "message_size_limit",
     kind: "size",
     defaultValue: "10240000",
-    description: "The largest message accepted, in bytes.",
+    minimum: 0,
+    description: "The largest message accepted, in bytes (0: no limit).",
   },
   {
     name: "smtpd_recipient_limit",

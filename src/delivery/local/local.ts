@@ -125,9 +125,12 @@ async function refuseProtectedFile(
   if (refusal) throw new DeliveryError(refusal.reason, true, "4.3.5");
 }
 
+/** A target that is delivered here (not forwarded, not refused). */
+type DeliveredTarget = Exclude<LocalTarget, { kind: "forward" | "refused" }>;
+
 /** Delivers one target; returns its maillog reason. */
 async function deliverTarget(
-  target: Exclude<LocalTarget, { kind: "forward" }>,
+  target: DeliveredTarget,
   delivery: Delivery,
   message: DeliveryMessage,
 ): Promise<string> {
@@ -187,7 +190,7 @@ async function deliverTarget(
 
 /** The address a target is logged for (`to=`). */
 function targetRecipient(
-  target: Exclude<LocalTarget, { kind: "forward" }>,
+  target: DeliveredTarget,
   delivery: Delivery,
 ): string {
   if (target.kind !== "mailbox") return target.recipient;
@@ -210,6 +213,10 @@ async function deliverTargets(
   for (const target of targets) {
     if (target.kind === "forward") {
       forwards.push(target.address);
+      continue;
+    }
+    if (target.kind === "refused") {
+      results.push(targetFailed(target.recipient, "local", target.error));
       continue;
     }
     const recipient = targetRecipient(target, delivery);

@@ -37,9 +37,13 @@
  *
  *   A member of a list that turns out to be no local user is forwarded
  *   (resubmitted) rather than failing the whole list, so it bounces on its
- *   own, to the list owner. Other errors fail the whole recipient:
- *   permanent ones (loop, restricted command or file, bad target) bounce,
- *   temporary ones (an unreadable table, include or `.forward` file) defer.
+ *   own, to the list owner. A member refused for good (a restricted
+ *   command or file, a bad target, an unsafe name) becomes a `refused`
+ *   target: it bounces alone and every other target is delivered, as in
+ *   Postfix, where each member is a delivery of its own. Loops fail the
+ *   whole recipient (5.4.6), and so do temporary errors (an unreadable
+ *   table, include or `.forward` file: deferred, so that the retry does
+ *   not deliver the other members twice).
  *
  *   The `LocalExpansion.sender` is decided by the recipient's own alias;
  *   owners of nested lists are not told apart. Address extensions are not
@@ -264,6 +268,43 @@ function checkAllowed(walk: Walk, kind: "command" | "file", origin: Origin) {
   }
 }
 
+/** The address a refused member is logged and bounced as. */
+function refusedRecipient(walk: Walk, raw: string, origin: Origin): string {
+  const target = classifyAliasTarget(raw);
+  if (target.kind === "address") {
+    return target.address.includes("@")
+      ? target.address
+      : qualify(walk, target.address);
+  }
+  if (target.kind === "mailbox") return qualify(walk, target.user);
+  return origin.recipient;
+}
+
+/**
+ * Expands one member of an alias, list or `.forward`; one refused for
+ * good becomes a `refused` target instead of failing the others.
+ */
+async function expandMember(
+  walk: Walk,
+  raw: string,
+  origin: Origin,
+): Promise<void> {
+  try {
+    await expandTarget(walk, raw, origin);
+  } catch (error) {
+    if (
+      !(error instanceof DeliveryError) || error.temporary ||
+      error.dsn === "5.4.6"
+    ) throw error;
+    const recipient = refusedRecipient(walk, raw, origin);
+    add(
+      walk,
+      { kind: "refused", recipient, error },
+      `refused:${recipient}:${raw}`,
+    );
+  }
+}
+
 /** Expands one raw target written at `origin`. */
 async function expandTarget(
   walk: Walk,
@@ -385,7 +426,7 @@ async function expandInclude(
       ownerPrivileges(owner, walk.context, walk.defaults)
     ),
   };
-  for (const raw of list.targets) await expandTarget(inner, raw, included);
+  for (const raw of list.targets) await expandMember(inner, raw, included);
 }
 
 /** Expands a local name (`user` or `user+ext`): alias, .forward, mailbox. */
@@ -409,7 +450,7 @@ async function expandName(walk: Walk, localPart: string): Promise<void> {
         )
       ),
     };
-    for (const raw of alias.values) await expandTarget(inner, raw, origin);
+    for (const raw of alias.values) await expandMember(inner, raw, origin);
     return;
   }
   await expandUser(walk, localPart, user, extension);
@@ -507,7 +548,7 @@ async function expandUser(
       forwardUser: { name: user, extension },
       privileges: memoize(() => userPrivileges(account, walk.defaults)),
     };
-    for (const raw of targets) await expandTarget(inner, raw, origin);
+    for (const raw of targets) await expandMember(inner, raw, origin);
     return;
   }
   const config = walk.context.config;

@@ -9,6 +9,8 @@
  * mailbox) and the resubmission of forwarded addresses do the delivery.
  */
 
+import type { DeliveryError } from "../types.ts";
+
 /** Where a target was written; decides allow_mail_to_commands/files. */
 export type TargetSource = "alias" | "forward" | "include";
 
@@ -53,7 +55,18 @@ export type LocalTarget =
     readonly recipient: string;
   }
   /** Send on to another address (remote, or another local name): resubmitted. */
-  | { readonly kind: "forward"; readonly address: string };
+  | { readonly kind: "forward"; readonly address: string }
+  /**
+   * A member of an alias, list or `.forward` that was refused for good
+   * (a restricted command or file, a bad target): it bounces alone, and
+   * every other target is still delivered (Postfix).
+   */
+  | {
+    readonly kind: "refused";
+    /** Logged as `to=`: the member's address, or whose list named it. */
+    readonly recipient: string;
+    readonly error: DeliveryError;
+  };
 
 /** The result of expanding one local recipient. */
 export interface LocalExpansion {

@@ -34,6 +34,10 @@
  *   created when its queued size already says so, and stopped (tmp file
  *   removed) otherwise: bounced 5.2.2 (`mailbox_limit.ts`).
  *
+ *   Before writing, files in tmp/ older than 36 hours (what a crash left
+ *   between steps 2 and 4) are removed, at most once an hour per Maildir
+ *   (`maildir_tmp_cleanup.ts`).
+ *
  *   Errors are `DeliveryError`s, classified by `mailbox_error.ts`.
  *   This module does not parse the message, quote anything, or enforce
  *   quotas (maildirsize).
@@ -42,6 +46,7 @@ import { dirname, join } from "node:path";
 import { syncDirectory } from "../../fs/sync_directory.ts";
 import { writeAllSync } from "../../fs/write_all.ts";
 import { copyContent } from "./copy_content.ts";
+import { removeStaleTmpFiles } from "./maildir_tmp_cleanup.ts";
 import { deliveryHeaders } from "../delivery_headers.ts";
 import { mailboxError } from "../mailbox_error.ts";
 import { type MailboxLimit, refuseOverLimit } from "../mailbox_limit.ts";
@@ -193,6 +198,8 @@ export async function deliverToMaildir(
     const headers = deliveryHeaders(message);
     const limit = options.sizeLimit;
     refuseOverLimit(limit, headers.length + message.size);
+    // What a crash left in tmp/ 36 hours ago goes (at most hourly).
+    removeStaleTmpFiles(dir, Date.now());
     const tmp = createInMaildir(dir, options);
     tmpPath = tmp.path;
     let size: number;

@@ -401,6 +401,82 @@ Deno.test("flush delivers deferred mail at once, ignoring retry times", async ()
   assert.deepEqual(await h.names("deferred"), []);
 });
 
+/** Makes the next move from active/ to deferred/ fail as a full disk does. */
+function failNextDeferral(h: Harness): void {
+  const move = h.store.move.bind(h.store);
+  let failed = false;
+  h.store.move = (id, from, to) => {
+    if (!failed && from === "active" && to === "deferred") {
+      failed = true;
+      return Promise.reject(new Error("No space left on device (os error 28)"));
+    }
+    return move(id, from, to);
+  };
+}
+
+Deno.test("a message an attempt could not move out of active/ is retried by a flush", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["busy@x.test"]);
+  h.answer = () => BUSY;
+  failNextDeferral(h);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.deepEqual(await h.names("active"), [id]);
+  assert.ok(h.logged(new RegExp(`${id}: queue file update failed`)));
+  h.answer = () => SENT;
+  const report = await manager.flush();
+  await manager.whenIdle();
+  assert.equal(report.sent, 1);
+  assert.deepEqual(await h.names("active"), []);
+  assert.deepEqual(await h.names("defer"), []);
+  assert.equal(h.calls.length, 2);
+});
+
+Deno.test("a message an attempt could not move out of active/ is retried at the next queue run", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["busy@x.test"]);
+  h.answer = () => BUSY;
+  failNextDeferral(h);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.deepEqual(await h.names("active"), [id]);
+  // New mail does not disturb it; the queue run takes it.
+  h.answer = () => SENT;
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.deepEqual(await h.names("active"), []);
+  assert.deepEqual(await h.names("deferred"), []);
+  assert.equal(h.calls.length, 2);
+});
+
+Deno.test("defer/ records of messages that no longer exist are removed at start and on queue runs", async () => {
+  await using h = await Harness.create();
+  const kept = await h.enqueue(["later@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", kept, T0 + 86_400_000);
+  await h.store.writeDeferReasons(kept, [{
+    recipient: "later@x.test",
+    reason: "busy",
+  }]);
+  await Deno.writeTextFile(h.store.path("defer", "000000001stale1"), "a: b\n");
+  const manager = h.manager();
+  await manager.start();
+  await until(
+    "the stale record removed at start",
+    async () => !(await h.names("defer")).includes("000000001stale1"),
+  );
+  await Deno.writeTextFile(h.store.path("defer", "000000001stale2"), "a: b\n");
+  h.fireTimer();
+  await until(
+    "the stale record removed by the queue run",
+    async () => !(await h.names("defer")).includes("000000001stale2"),
+  );
+  await manager.whenIdle();
+  assert.deepEqual(await h.names("defer"), [kept]);
+  assert.ok(h.logged(/000000001stale1: stale defer logfile removed/));
+});
+
 Deno.test("a message older than maximal_queue_lifetime bounces what is deferred", async () => {
   await using h = await Harness.create({ maximal_queue_lifetime: 86400 });
   const id = await h.enqueue(["ok@x.test", "busy@x.test"], "deferred");
