@@ -62,6 +62,7 @@ import { readParameterValue } from "./parameter_value.ts";
 import { checkMailboxLimits } from "./mailbox_limits.ts";
 import { checkAddressFamilies } from "./address_families.ts";
 import { INET_PROTOCOLS, type InetProtocols } from "./inet_protocols.ts";
+import { readTransports } from "./transports.ts";
 
 /** What `parseConfig` reads. */
 export interface ConfigSource {
@@ -104,7 +105,7 @@ export interface ParsedConfig {
 }
 
 /** Top-level keys that are not parameters. */
-const TABLE_KEYS = ["listener"];
+const TABLE_KEYS = ["listener", "transport"];
 
 /** Reports a problem at a key (or nowhere in particular) and throws. */
 type Failure = (reason: string, place?: KeyPlace) => never;
@@ -156,6 +157,18 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
         ),
     ),
   };
+  const transports = document.transport === undefined ? [] : readTransports(
+    document.transport,
+    fail,
+    (name, value, place) =>
+      readOverride(
+        name,
+        value,
+        effective,
+        resolvePath,
+        (reason) => fail(`${name}: ${reason}`, place),
+      ),
+  );
   checkBackoff(typed, explicit, fail);
   checkMailboxLimits(typed, explicit, fail);
   checkAddressFamilies(
@@ -181,6 +194,7 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
     homeDirectory: base,
     ...typed,
     listeners,
+    transports,
   };
   const view: ConfigView = {
     configFile: file,
@@ -224,7 +238,7 @@ interface Written {
 function readWritten(document: TomlTable, fail: Failure): Written {
   const explicit = new Map<string, string>();
   for (const [key, value] of Object.entries(document)) {
-    if (key === "listener") continue;
+    if (TABLE_KEYS.includes(key)) continue;
     const parameter = parameterNamed(key);
     if (parameter === undefined) {
       const names = [...parameterNames(), ...TABLE_KEYS];

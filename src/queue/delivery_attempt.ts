@@ -156,6 +156,12 @@ async function deliverRecipient(
     content: messageContent(store, "active", envelope.id, envelope),
     ...(dsn ? { dsn } : {}),
     ...(envelope.filter === undefined ? {} : { filter: envelope.filter }),
+    client: {
+      name: envelope.clientName,
+      address: envelope.clientAddress,
+      helo: envelope.helo,
+      protocol: envelope.protocol,
+    },
     flushRequested,
   };
   const handoff = context.now();

@@ -88,6 +88,20 @@ export interface DeliveryMessage {
    * route (an access map's FILTER action; Postfix's content filter).
    */
   readonly filter?: string;
+  /**
+   * The client that sent the message, as the queue file keeps it: for
+   * XFORWARD to a content filter and pipe(8)'s ${client_…} macros.
+   */
+  readonly client?: MessageClient;
+}
+
+/** The client a message came from (queue file client_name, …). */
+export interface MessageClient {
+  readonly name: string;
+  readonly address: string;
+  readonly helo: string;
+  /** `SMTP`, `ESMTP`, `LOCAL`, … */
+  readonly protocol: string;
 }
 
 /** Thrown by agents; `temporary` decides defer versus bounce. */

@@ -70,7 +70,13 @@ for (const embedded of [false, true]) {
     const fields = new Map(Object.entries(config));
     assert.deepEqual(
       [...fields.keys()].sort(),
-      [...parameterNames(), "configFile", "homeDirectory", "listeners"].sort(),
+      [
+        ...parameterNames(),
+        "configFile",
+        "homeDirectory",
+        "listeners",
+        "transports",
+      ].sort(),
     );
     const base = embedded ? HOME : "/etc/mailsrv";
     for (const row of PARAMETERS) {
