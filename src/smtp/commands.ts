@@ -319,11 +319,16 @@ function rcpt(
     (policy.virtual_mailbox_domains.length > 0 ||
       policy.relay_domains.length > 0);
   const local = recipient.addressClass === "local" && !recipient.postmaster;
+  // A content filter's reinjection listener takes recipients checked
+  // before the filter (receive_override_options).
+  const unchecked = policy.receive_override_options.includes(
+    "no_unknown_recipient_checks",
+  );
   return checkRestrictions(s, {
     stage: "rcpt",
     given: formatMailbox(mailbox),
     address: recipient.address,
-    verify: local || mayBeOurs,
+    verify: (local || mayBeOurs) && !unchecked,
     dsn: parameters.value,
     addressClass: recipient.addressClass === "local" ||
         recipient.addressClass === "refused"

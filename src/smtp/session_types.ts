@@ -50,6 +50,7 @@ export type SessionPolicy = Pick<
   | "smtpd_sasl_max_failed_auths"
   | "content_filter"
   | "smtpd_authorized_xforward_hosts"
+  | "receive_override_options"
 >;
 
 /**
