@@ -195,3 +195,20 @@ Deno.test("the macro names the loader accepts are the ones the pipe agent fills 
   }, "");
   assert.deepEqual(Object.keys(values).sort(), [...PIPE_MACRO_NAMES].sort());
 });
+
+Deno.test("the README's content filter recipes load", async () => {
+  const readme = await Deno.readTextFile(
+    new URL("../../../README.md", import.meta.url),
+  );
+  const section = readme.split("## Content filters")[1].split("\n## ")[0];
+  const blocks = [...section.matchAll(/^```toml\n([\s\S]*?)^```$/gm)].map((
+    m,
+  ) => m[1]);
+  assert.equal(blocks.length, 3);
+  const clamsmtpd = parse(blocks[0]);
+  assert.equal(clamsmtpd.content_filter, "scan:[127.0.0.1]:10025");
+  assert.deepEqual(clamsmtpd.listeners[1].smtpd?.mynetworks, ["127.0.0.0/8"]);
+  const amavis = parse(blocks[1]);
+  assert.equal(amavis.transports[0].options?.smtp_data_done_timeout, 1200);
+  assert.equal(parse(blocks[2]).transports[0].kind, "pipe");
+});
