@@ -177,6 +177,24 @@ options = { content_filter = "", mynetworks = "127.0.0.0/8", smtpd_recipient_res
   assert.deepEqual(config.mynetworks, ["192.0.2.0/24"]);
   assert.deepEqual(config.listeners[0].smtpd?.mynetworks, ["127.0.0.0/8"]);
   assert.equal(config.listeners[0].smtpd?.content_filter, "");
+  // A table in a listener's mynetworks is read as at the top level.
+  const tabled = parse(`[[listener]]
+address = "127.0.0.1"
+port = 10026
+options = { mynetworks = "127.0.0.0/8, cidr:filters.cidr" }
+`);
+  assert.deepEqual(tabled.listeners[0].smtpd?.mynetworks, [
+    "127.0.0.0/8",
+    "cidr:/etc/mailsrv/filters.cidr",
+  ]);
+  assert.match(
+    errorOf(`[[listener]]
+address = "127.0.0.1"
+port = 10026
+options = { mynetworks = "127.0.0.300/8" }
+`),
+    /:4: listener\.options: mynetworks: "127\.0\.0\.300\/8" is not a valid network/,
+  );
   assert.deepEqual(config.listeners[0].smtpd?.receive_override_options, [
     "no_unknown_recipient_checks",
     "no_address_mappings",
