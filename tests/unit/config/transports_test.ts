@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../../src/config/config_error.ts";
+import { explainTomlMistake } from "../../../src/config/toml_mistakes.ts";
 import { parseConfig } from "../../../src/config/parse_config.ts";
 import {
   namedTransport,
@@ -229,4 +230,22 @@ Deno.test("the README's content filter recipes load", async () => {
   const amavis = parse(blocks[1]);
   assert.equal(amavis.transports[0].options?.smtp_data_done_timeout, 1200);
   assert.equal(parse(blocks[2]).transports[0].kind, "pipe");
+});
+
+Deno.test("a parameter after a [[transport]] table is told to move above it", () => {
+  const text = '[[transport]]\nname = "scan"\nkind = "smtp"\n' +
+    'content_filter = "scan:[127.0.0.1]:10025"\n';
+  let error: unknown;
+  try {
+    parse(text);
+  } catch (e) {
+    error = explainTomlMistake(e, text);
+  }
+  assert.ok(error instanceof ConfigError);
+  assert.equal(
+    error.message,
+    `${FILE}:4: content_filter: this parameter is inside a [[transport]] ` +
+      "table: in TOML every line after a table header belongs to that " +
+      "table; move it above the first [[transport]] line (line 1)",
+  );
 });
