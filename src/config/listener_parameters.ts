@@ -29,6 +29,20 @@ import { SMTPD_TLS_PARAMETERS } from "./parameters/smtpd_tls.ts";
 import { SMTPD_SASL_PARAMETERS } from "./parameters/smtpd_sasl.ts";
 import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
 import type { ListenerKind } from "./listener_kinds.ts";
+import { CONTENT_FILTER_SMTPD_PARAMETERS } from "./parameters/content_filter.ts";
+import { SITE_PARAMETERS } from "./parameters/site.ts";
+import { RECEIVE_OVERRIDE_PARAMETERS } from "./parameters/receive_override.ts";
+
+type SiteRow = typeof SITE_PARAMETERS[number];
+type MynetworksRow = Extract<SiteRow, { readonly name: "mynetworks" }>;
+
+/**
+ * mynetworks: the content filter recipes trust only the filter on the
+ * reinjection listener (`-o mynetworks=127.0.0.0/8`).
+ */
+const MYNETWORKS_ROWS = SITE_PARAMETERS.filter((row): row is MynetworksRow =>
+  row.name === "mynetworks"
+);
 
 /** The parameters a `[[listener]]` of an SMTP kind may override. */
 export const LISTENER_PARAMETERS = [
@@ -36,6 +50,9 @@ export const LISTENER_PARAMETERS = [
   ...SMTPD_TLS_PARAMETERS,
   ...SMTPD_SASL_PARAMETERS,
   ...SMTPD_POLICY_PARAMETERS,
+  ...CONTENT_FILTER_SMTPD_PARAMETERS,
+  ...MYNETWORKS_ROWS,
+  ...RECEIVE_OVERRIDE_PARAMETERS,
 ] as const;
 
 /** One listener's overrides, typed by their rows. */

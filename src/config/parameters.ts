@@ -43,6 +43,11 @@ import { COMPATIBILITY_PARAMETERS } from "./parameters/compatibility.ts";
 import { SMTP_CLIENT_PARAMETERS } from "./parameters/smtp_client.ts";
 import { ROUTING_PARAMETERS } from "./parameters/routing.ts";
 import { SCHEDULER_PARAMETERS } from "./parameters/scheduler.ts";
+import {
+  CONTENT_FILTER_SMTPD_PARAMETERS,
+  TRANSPORT_OPTION_PARAMETERS,
+} from "./parameters/content_filter.ts";
+import { RECEIVE_OVERRIDE_PARAMETERS } from "./parameters/receive_override.ts";
 
 export type {
   DefaultContext,
@@ -73,6 +78,9 @@ const ROWS = [
   ...SMTP_CLIENT_PARAMETERS,
   ...ROUTING_PARAMETERS,
   ...SCHEDULER_PARAMETERS,
+  ...CONTENT_FILTER_SMTPD_PARAMETERS,
+  ...TRANSPORT_OPTION_PARAMETERS,
+  ...RECEIVE_OVERRIDE_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 

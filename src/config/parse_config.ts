@@ -63,6 +63,7 @@ import { readParameterValue } from "./parameter_value.ts";
 import { checkMailboxLimits } from "./mailbox_limits.ts";
 import { checkAddressFamilies } from "./address_families.ts";
 import { INET_PROTOCOLS, type InetProtocols } from "./inet_protocols.ts";
+import { readTransports } from "./transports.ts";
 
 /** What `parseConfig` reads. */
 export interface ConfigSource {
@@ -105,7 +106,7 @@ export interface ParsedConfig {
 }
 
 /** Top-level keys that are not parameters. */
-const TABLE_KEYS = ["listener", "dkim"];
+const TABLE_KEYS = ["listener", "dkim", "transport"];
 
 /** Reports a problem at a key (or nowhere in particular) and throws. */
 type Failure = (reason: string, place?: KeyPlace) => never;
@@ -157,6 +158,18 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
         ),
     ),
   };
+  const transports = document.transport === undefined ? [] : readTransports(
+    document.transport,
+    fail,
+    (name, value, place) =>
+      readOverride(
+        name,
+        value,
+        effective,
+        resolvePath,
+        (reason) => fail(`${name}: ${reason}`, place),
+      ),
+  );
   checkBackoff(typed, explicit, fail);
   checkMailboxLimits(typed, explicit, fail);
   checkAddressFamilies(
@@ -186,6 +199,7 @@ export function parseConfig(source: ConfigSource): ParsedConfig {
     ...typed,
     listeners,
     dkim,
+    transports,
   };
   const view: ConfigView = {
     configFile: file,

@@ -10,7 +10,7 @@
  *
  *   - an unquoted value, `myhostname = mail.home.example`: TOML needs
  *     text in quotes, so the message shows the line with them;
- *   - a parameter written after a `[[listener]]` table (appending a line
+ *   - a parameter written after a `[[listener]]` or `[[transport]]` table (appending a line
  *     at the end of the file): TOML puts every key after a table header
  *     into that table, so the message says to move it above the first
  *     `[[listener]]` line.
@@ -67,20 +67,27 @@ function quoted(value: string): string {
     : formatTomlValue(value);
 }
 
-/** A parameter name where a `[[listener]]` table expected its own keys. */
+/**
+ * A parameter name where a `[[listener]]` or `[[transport]]` table
+ * expected its own keys.
+ */
 function parameterInListener(
   error: ConfigError,
   text: string,
 ): ConfigError | null {
-  const name = /^listener\.(.+)$/.exec(error.key ?? "")?.[1];
-  if (name === undefined || parameterNamed(name) === undefined) return null;
-  if (!error.reason.startsWith("unknown listener setting")) return null;
-  const first = scanTomlLayout(text).tables.find((t) => t.name === "listener");
+  const match = /^(listener|transport)\.(.+)$/.exec(error.key ?? "");
+  if (match === null) return null;
+  const [, table, name] = match;
+  if (parameterNamed(name) === undefined) return null;
+  if (!/^unknown (listener|\w+ transport) setting/.test(error.reason)) {
+    return null;
+  }
+  const first = scanTomlLayout(text).tables.find((t) => t.name === table);
   const where = first === undefined ? "" : ` (line ${first.line})`;
   return new ConfigError(
-    "this parameter is inside a [[listener]] table: in TOML every line " +
+    `this parameter is inside a [[${table}]] table: in TOML every line ` +
       "after a table header belongs to that table; move it above the " +
-      `first [[listener]] line${where}`,
+      `first [[${table}]] line${where}`,
     { file: error.file, line: error.line, key: name },
   );
 }

@@ -16,6 +16,7 @@
 import type { ListenerKind } from "./listener_kinds.ts";
 import type { ConfigParameters } from "./parameters.ts";
 import type { SmtpdOverrides } from "./listener_parameters.ts";
+import type { TransportService } from "./transports.ts";
 
 /** One `[[listener]]` table: where a service accepts connections. */
 export interface Listener {
@@ -50,6 +51,8 @@ export interface Config extends ConfigParameters {
   /** Base for relative paths: `$MAILSRV_HOME` or cwd (embedded default). */
   readonly homeDirectory: string;
   readonly listeners: readonly Listener[];
+  /** The `[[transport]]` tables: named smtp, lmtp and pipe services. */
+  readonly transports: readonly TransportService[];
   /** The `[[dkim]]` signing keys (empty: nothing is signed). */
   readonly dkim: readonly DkimKeyConfig[];
 }

@@ -53,14 +53,14 @@ const MEMO_SIZE = 32;
 
 /** Whether mailsrv vouches for the message's origin (module comment). */
 export function signsOrigin(
-  message: Pick<DeliveryMessage, "origin" | "sender">,
+  message: Pick<DeliveryMessage, "client">,
   mynetworks: readonly string[],
 ): boolean {
-  const origin = message.origin;
-  if (origin === undefined) return false;
-  if (origin.protocol === "LOCAL") return true;
-  if (/^E?SMTPS?A$/.test(origin.protocol)) return true;
-  return inNetworks(origin.clientAddress, mynetworks);
+  const client = message.client;
+  if (client === undefined) return false;
+  if (client.protocol === "LOCAL") return true;
+  if (/^E?SMTPS?A$/.test(client.protocol)) return true;
+  return inNetworks(client.address, mynetworks);
 }
 
 /** Creates the signer with its key cache and signature memo. */

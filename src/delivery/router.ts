@@ -16,8 +16,14 @@
  *     none          → a refused address (a relay trick): deferred 4.4.1
  *
  *   A message with a content filter (queue file `filter=`, from an access
- *   map's FILTER action) goes to the filter's transport:nexthop whatever
- *   the recipient's own route.
+ *   map's FILTER action or a listener's content_filter) goes to the
+ *   filter's transport:nexthop whatever the recipient's own route.
+ *
+ *   A transport named by a `[[transport]]` table (Postfix's master.cf
+ *   services: `scan`, `smtp-amavis`, `spamfilter`) runs its kind with its
+ *   own options: smtp and lmtp through the SMTP client (its sessions and
+ *   destination slots kept apart, maxproc as its concurrency), pipe
+ *   through `pipe/pipe_agent.ts` (at most maxproc commands at once).
  *
  *   Mail for the SMTP client is DKIM-signed first when its origin and
  *   From: domain say so (`dkim_signing.ts`).
@@ -61,6 +67,12 @@ import type { Resolver } from "../dns/resolver.ts";
 import { createVirtualMaps } from "../resolve/virtual_maps.ts";
 import { filterRoute } from "../resolve/routing.ts";
 import { createDkimSigning } from "./dkim_signing.ts";
+import {
+  namedTransport,
+  transportConfig,
+  type TransportService,
+} from "../config/transports.ts";
+import { deliverPipe } from "./pipe/pipe_agent.ts";
 import { maillog } from "../log/maillog.ts";
 
 const routerLog = maillog("qmgr");
@@ -101,12 +113,13 @@ function deferral(transport: Transport): DeliveryResult {
 function routeOfMessage(
   message: DeliveryMessage,
   resolved: ResolvedAddress,
+  config: Config,
 ): Transport {
   const own = resolved.transport ?? REFUSED_ADDRESS_TRANSPORT;
   if (message.filter === undefined || resolved.transport === undefined) {
     return own;
   }
-  const route = filterRoute(own, message.filter, resolved.domain);
+  const route = filterRoute(own, message.filter, resolved.domain, config);
   if (route.warning !== undefined) {
     routerLog.warning(`${message.queueId}: ${route.warning}`);
   }
@@ -159,7 +172,7 @@ export function createRouter(
       if (!(error instanceof LookupTableError)) throw error;
       return { ...TABLE_FAILURE, reason: error.message };
     }
-    const transport = routeOfMessage(message, resolved);
+    const transport = routeOfMessage(message, resolved, current);
     if (
       isDeferredTransport(transport.name, current) && !message.flushRequested
     ) {
@@ -210,8 +223,43 @@ export function createRouter(
           reason: transport.nexthop || "discarded",
           relay: "none",
         };
-      default:
-        return deferral(transport);
+      default: {
+        const service = namedTransport(current.transports, transport.name);
+        if (service === undefined) return deferral(transport);
+        return await named(service, message, transport.nexthop, current);
+      }
     }
   };
+
+  /** A `[[transport]]`: its kind, with its options and maxproc. */
+  async function named(
+    service: TransportService,
+    message: DeliveryMessage,
+    nexthop: string,
+    current: Config,
+  ): Promise<DeliveryResult> {
+    const config = transportConfig(current, service);
+    if (service.kind !== "pipe") {
+      const limited = service.maxproc === undefined ? config : {
+        ...config,
+        smtp_destination_concurrency_limit: service.maxproc,
+      };
+      return smtp(message, nexthop, limited, {
+        name: service.name,
+        lmtp: service.kind === "lmtp",
+      });
+    }
+    const slot = await scheduler.acquire(
+      `pipe:${service.name}`,
+      service.maxproc ?? current.default_process_limit,
+    );
+    if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
+    try {
+      return await deliverPipe(message, service, nexthop, config, {
+        clock: options.clock,
+      });
+    } finally {
+      slot.release({ kind: "neither" });
+    }
+  }
 }

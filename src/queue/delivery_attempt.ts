@@ -152,8 +152,10 @@ async function deliverRecipient(
     content: messageContent(store, "active", envelope.id, envelope),
     ...(dsn ? { dsn } : {}),
     ...(envelope.filter === undefined ? {} : { filter: envelope.filter }),
-    origin: {
-      clientAddress: envelope.clientAddress,
+    client: {
+      name: envelope.clientName,
+      address: envelope.clientAddress,
+      helo: envelope.helo,
       protocol: envelope.protocol,
     },
     flushRequested,

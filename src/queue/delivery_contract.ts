@@ -89,14 +89,19 @@ export interface DeliveryMessage {
    */
   readonly filter?: string;
   /**
-   * Where the message came from, as the queue file records it: the
-   * client's address and the protocol (`ESMTPSA`, `LOCAL`, …). The SMTP
-   * agent signs (DKIM) only mail from trusted or authenticated clients.
+   * The client that sent the message, as the queue file keeps it: for
+   * XFORWARD to a content filter and pipe(8)'s ${client_…} macros.
    */
-  readonly origin?: {
-    readonly clientAddress: string;
-    readonly protocol: string;
-  };
+  readonly client?: MessageClient;
+}
+
+/** The client a message came from (queue file client_name, …). */
+export interface MessageClient {
+  readonly name: string;
+  readonly address: string;
+  readonly helo: string;
+  /** `SMTP`, `ESMTP`, `LOCAL`, … */
+  readonly protocol: string;
 }
 
 /** Thrown by agents; `temporary` decides defer versus bounce. */

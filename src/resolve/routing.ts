@@ -20,7 +20,8 @@
  *   for every class, local and virtual included.
  *
  *   The transport must be one mailsrv has: local, virtual, smtp, relay,
- *   error, discard or retry. Any other name (a Postfix master.cf service
+ *   error, discard or retry, or one a `[[transport]]` table names (an
+ *   smtp, lmtp or pipe service, as master.cf defines). Any other name (a Postfix master.cf service
  *   such as `uucp` or `lmtp`) defers the mail "4.3.0 mail transport
  *   unavailable", as Postfix's queue manager does when a transport has no
  *   service, and the resolution carries a warning for the log.
@@ -53,6 +54,20 @@ export interface RoutingConfig {
   readonly relay_transport?: string;
   readonly default_transport?: string;
   readonly relayhost?: string;
+  /** The `[[transport]]` tables: named services (`config/transports.ts`). */
+  readonly transports?: readonly { readonly name: string }[];
+}
+
+/** Whether mailsrv has a transport called `name` (built in or named). */
+export function isKnownTransport(name: string, config: RoutingConfig): boolean {
+  return KNOWN_TRANSPORTS.includes(name) ||
+    (config.transports ?? []).some((t) => t.name === name);
+}
+
+/** The transports mailsrv has, for the warning. */
+function knownNames(config: RoutingConfig): string {
+  return [...KNOWN_TRANSPORTS, ...(config.transports ?? []).map((t) => t.name)]
+    .join(", ");
 }
 
 /** What the tables said that bears on the transport. */
@@ -129,14 +144,12 @@ export function routeOf(
   const transport = facts.transportEntry
     ? applyTransportValue(own, facts.transportEntry.value, domain)
     : own;
-  if (KNOWN_TRANSPORTS.includes(transport.name)) return { transport };
+  if (isKnownTransport(transport.name, config)) return { transport };
   return {
     transport: TRANSPORT_UNAVAILABLE,
     warning: `unknown mail transport "${transport.name}" (from ${
       sourceOf(addressClass, facts)
-    }): mail for ${domain} is deferred; mailsrv has ${
-      KNOWN_TRANSPORTS.join(", ")
-    }`,
+    }): mail for ${domain} is deferred; mailsrv has ${knownNames(config)}`,
   };
 }
 
@@ -148,19 +161,21 @@ export function routeOf(
  * @param own the recipient's route without the filter
  * @param filter `transport:nexthop`, as the queue file keeps it
  * @param domain the recipient domain, folded
+ * @param config where named transports are defined
  */
 export function filterRoute(
   own: Transport,
   filter: string,
   domain: string,
+  config: RoutingConfig = {},
 ): Route {
   const transport = applyTransportValue(own, filter, domain);
-  if (KNOWN_TRANSPORTS.includes(transport.name)) return { transport };
+  if (isKnownTransport(transport.name, config)) return { transport };
   return {
     transport: TRANSPORT_UNAVAILABLE,
     warning: `unknown mail transport "${transport.name}" (from the content ` +
       `filter "${filter}"): mail for ${domain} is deferred; mailsrv has ${
-        KNOWN_TRANSPORTS.join(", ")
+        knownNames(config)
       }`,
   };
 }

@@ -52,6 +52,7 @@ import { vrfy } from "./vrfy.ts";
 import { etrn, etrnCheck } from "./etrn.ts";
 import { offersStartTls, starttls } from "./starttls.ts";
 import { auth, offersAuth, SASL_MECHANISMS } from "./sasl_auth.ts";
+import { forwardedClient, xforward, xforwardKeywords } from "./xforward.ts";
 
 /**
  * The protocol as Postfix names it in Received: and the queue file:
@@ -79,7 +80,8 @@ export type Verb =
   | "HELP"
   | "QUIT"
   | "STARTTLS"
-  | "AUTH";
+  | "AUTH"
+  | "XFORWARD";
 
 /** One row of the command table. */
 export interface CommandSpec {
@@ -152,6 +154,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
   ETRN: { check: etrnCheck, proceed: etrn },
   STARTTLS: { check: inOrder, proceed: starttls },
   AUTH: { check: inOrder, proceed: auth },
+  XFORWARD: { check: inOrder, proceed: xforward },
   HELP: {
     check: inOrder,
     proceed: (s) =>
@@ -228,6 +231,7 @@ function hello(
     "ETRN",
     ...(offersStartTls(s, policy) ? ["STARTTLS"] : []),
     ...(offersAuth(s, policy) ? [`AUTH ${SASL_MECHANISMS.join(" ")}`] : []),
+    ...xforwardKeywords(s, policy),
     "ENHANCEDSTATUSCODES",
     "8BITMIME",
     "DSN",
@@ -328,11 +332,16 @@ function rcpt(
     (policy.virtual_mailbox_domains.length > 0 ||
       policy.relay_domains.length > 0);
   const local = recipient.addressClass === "local" && !recipient.postmaster;
+  // A content filter's reinjection listener takes recipients checked
+  // before the filter (receive_override_options).
+  const unchecked = policy.receive_override_options.includes(
+    "no_unknown_recipient_checks",
+  );
   return checkRestrictions(s, {
     stage: "rcpt",
     given: formatMailbox(mailbox),
     address: recipient.address,
-    verify: local || mayBeOurs,
+    verify: (local || mayBeOurs) && !unchecked,
     dsn: parameters.value,
     addressClass: recipient.addressClass === "local" ||
         recipient.addressClass === "refused"
@@ -350,14 +359,21 @@ function data(
   if (stageHasList("data", policy)) {
     return checkRestrictions(s, { stage: "data" });
   }
-  return openData(s);
+  return openData(s, policy);
 }
 
-/** Opens the queue file for the transaction (DATA, once permitted). */
-export function openData(s: SmtpSession): Transition {
+/**
+ * Opens the queue file for the transaction (DATA, once permitted). The
+ * message gets the listener's content_filter unless an access FILTER
+ * chose another; the client is the one XFORWARD named, if any.
+ */
+export function openData(s: SmtpSession, policy: SessionPolicy): Transition {
   const t = s.transaction;
   if (t === null) throw new Error("DATA proceeded without a transaction");
-  const { redirect, filter } = envelopeDispositions(t.dispositions ?? []);
+  const dispositions = envelopeDispositions(t.dispositions ?? []);
+  const { redirect } = dispositions;
+  const filter = dispositions.filter ?? contentFilter(policy);
+  const client = forwardedClient(s);
   return {
     session: { ...s, phase: "opening" },
     actions: [{
@@ -366,10 +382,10 @@ export function openData(s: SmtpSession): Transition {
         sender: t.sender,
         recipients: redirect === undefined ? t.recipients : [redirect],
         ...(filter === undefined ? {} : { filter }),
-        clientName: s.client.name,
-        clientAddress: s.client.address,
-        helo: s.helo ?? "",
-        protocol: protocolName(s),
+        clientName: client.name,
+        clientAddress: client.address,
+        helo: client.helo ?? s.helo ?? "",
+        protocol: client.protocol ?? protocolName(s),
         ...(t.bodyType === null ? {} : { bodyType: t.bodyType }),
         ...(t.ret === undefined ? {} : { ret: t.ret }),
         ...(t.envid === undefined ? {} : { envid: t.envid }),
@@ -379,4 +395,10 @@ export function openData(s: SmtpSession): Transition {
       },
     }],
   };
+}
+
+/** content_filter, or undefined when it is empty. */
+function contentFilter(policy: SessionPolicy): string | undefined {
+  const filter = policy.content_filter.trim();
+  return filter === "" ? undefined : filter;
 }

@@ -72,6 +72,7 @@ import {
 import { type Reply, reply } from "./replies.ts";
 import { vrfyVerdict } from "./vrfy.ts";
 import { etrnResult } from "./etrn.ts";
+import { clientLogField } from "./xforward.ts";
 import { describeTls, tlsFailed, tlsRequired, tlsStarted } from "./starttls.ts";
 import { authResult, saslResponse } from "./sasl_auth.ts";
 import {
@@ -246,7 +247,7 @@ function dispatch(
           case "helo":
             return helloChecked(next, pending, policy);
           case "data":
-            return openData(next);
+            return openData(next, policy);
           case "end-of-data":
             return commit(next);
         }
@@ -460,9 +461,10 @@ function recipientVerdict(
 function dataBegun(s: SmtpSession, queueId: string): Transition {
   const transaction = s.transaction && { ...s.transaction, queueId };
   return {
-    session: { ...s, phase: "data", transaction },
+    // XFORWARD attributes serve one transaction, as in Postfix.
+    session: { ...s, phase: "data", transaction, xforward: undefined },
     actions: [
-      logLine(`${queueId}: client=${clientLabel(s)}${saslLogFields(s)}`),
+      logLine(`${queueId}: client=${clientLogField(s)}${saslLogFields(s)}`),
       say(reply(354, null, "End data with <CR><LF>.<CR><LF>")),
       { type: "receive-data" },
     ],

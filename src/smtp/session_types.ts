@@ -50,7 +50,24 @@ export type SessionPolicy = Pick<
   | "smtpd_tls_auth_only"
   | "smtpd_sasl_failed_auth_delay"
   | "smtpd_sasl_max_failed_auths"
+  | "content_filter"
+  | "smtpd_authorized_xforward_hosts"
+  | "receive_override_options"
 >;
+
+/**
+ * What a content filter forwarded with XFORWARD (`xforward.ts`): the
+ * attributes given, lower-case names, values decoded and checked.
+ */
+export interface XforwardAttributes {
+  readonly name?: string;
+  readonly addr?: string;
+  readonly port?: string;
+  readonly proto?: string;
+  readonly helo?: string;
+  readonly ident?: string;
+  readonly source?: string;
+}
 
 /** The TLS session of a connection, as Received: and the log name it. */
 export interface TlsInfo {
@@ -176,6 +193,8 @@ export interface SmtpSession {
   readonly accessDenied?: boolean;
   /** Free bytes of the queue file system when the command came, if known. */
   readonly queueFreeSpace?: number;
+  /** XFORWARD attributes for the next transaction (`xforward.ts`). */
+  readonly xforward?: XforwardAttributes;
 }
 
 /** What the session does once the restrictions of a stage permit. */

@@ -115,8 +115,8 @@ export interface DaemonSetup {
     port: number;
     settings?: Readonly<Record<string, string | number | boolean>>;
   }>;
-  /** More TOML tables, written after the listeners (e.g. `[[dkim]]`). */
-  readonly tables?: string;
+  /** TOML appended after the listener tables (e.g. `[[transport]]` tables). */
+  readonly extraToml?: string;
 }
 
 /**
@@ -169,7 +169,7 @@ export async function startDaemon(
             ).join(", ")
           } }\n`
           : "")
-      ).join("\n") + (setup.tables ? `\n${setup.tables}` : ""),
+      ).join("\n") + (setup.extraToml ? `\n${setup.extraToml}\n` : ""),
   );
   const [cmd, ...args] = mailsrvCommand(["run", "--config", configPath]);
   const process = new Deno.Command(cmd, {

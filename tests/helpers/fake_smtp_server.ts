@@ -31,6 +31,13 @@ export interface FakeSmtpScript {
   closeAfterMessage?: boolean;
   /** AUTH: the accepted user and password (offers PLAIN LOGIN). */
   auth?: { user: string; password: string; mechanisms?: string };
+  /**
+   * Speak LMTP (RFC 2033): LHLO as EHLO, and after the data one reply
+   * per accepted recipient (by address; default 250 2.0.0 Ok).
+   */
+  lmtp?: { finals?: Record<string, string> };
+  /** Reply to XFORWARD (default 250 2.0.0 Ok). */
+  xforward?: string;
 }
 
 /** One message the server accepted. */
@@ -107,7 +114,11 @@ function serve(
       if (line === ".") {
         inData = false;
         messages.push({ sender, recipients, data });
-        send(script.final ?? "250 2.0.0 Ok: queued as FAKE");
+        if (script.lmtp) {
+          for (const r of recipients) {
+            send(script.lmtp.finals?.[r] ?? "250 2.0.0 Ok");
+          }
+        } else send(script.final ?? "250 2.0.0 Ok: queued as FAKE");
         if (script.closeAfterMessage) {
           socket.end();
           return false;
@@ -143,9 +154,12 @@ function serve(
       socket.destroy();
       return false;
     }
-    switch (verb) {
+    switch (script.lmtp && verb === "LHLO" ? "EHLO" : verb) {
+      case "XFORWARD":
+        send(script.xforward ?? "250 2.0.0 Ok");
+        break;
       case "EHLO": {
-        if (script.extensions === null) {
+        if (script.extensions === null || (script.lmtp && verb === "EHLO")) {
           send("502 5.5.2 Error: command not recognized");
           break;
         }

@@ -83,7 +83,7 @@ Deno.test("mail relayed for a trusted client is DKIM-signed (RSA and Ed25519); d
   const daemon = await startDaemon({
     home,
     params: { relayhost: `[127.0.0.1]:${peer.port}` },
-    tables: tables.join("\n"),
+    extraToml: tables.join("\n"),
   });
   try {
     const [sent] = await sendWithSmtplib(

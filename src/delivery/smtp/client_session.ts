@@ -24,6 +24,16 @@
  *
  *   Every wait has its own limit (Postfix's smtp_*_timeout parameters).
  *
+ *   LMTP (RFC 2033, `settings.lmtp`): LHLO instead of EHLO (no HELO
+ *   fallback), and after the content one reply per accepted recipient,
+ *   in RCPT order, each deciding its own recipient.
+ *
+ *   XFORWARD (Postfix's XFORWARD_README): when the envelope carries the
+ *   original client's attributes and the server offers XFORWARD, they
+ *   are sent before MAIL FROM (only the attributes it offers, xtext
+ *   encoded, lines of at most 512 bytes); a refusal decides every
+ *   recipient as MAIL's would.
+ *
  *   Used by the SMTP delivery agent. Does no DNS and chooses no host;
  *   see `smtp_agent.ts`.
  */
@@ -40,6 +50,7 @@ import {
   replyText,
   type SmtpReply,
 } from "./reply.ts";
+import { xforwardCommands } from "./xforward_client.ts";
 import {
   chooseMechanism,
   loginResponse,
@@ -98,6 +109,8 @@ export interface SessionSettings {
     readonly plain: ReadonlySet<string>;
     readonly tls: ReadonlySet<string>;
   };
+  /** Speak LMTP (RFC 2033): LHLO, one final reply per recipient. */
+  readonly lmtp?: boolean;
 }
 
 /** The session could not get to its first transaction. */
@@ -137,6 +150,11 @@ export interface Envelope {
   readonly body?: "7BIT" | "8BITMIME";
   readonly ret?: "FULL" | "HDRS";
   readonly envid?: string;
+  /**
+   * The original client for XFORWARD (NAME, ADDR, PROTO, HELO, IDENT,
+   * SOURCE: decoded values), when smtp_send_xforward_command is set.
+   */
+  readonly xforward?: Readonly<Record<string, string>>;
   /** The content with LF line ends. */
   readonly content: () => ReadableStream<Uint8Array>;
 }
@@ -250,14 +268,23 @@ async function greet(
   settings: SessionSettings,
 ): Promise<EhloOffers> {
   const { peer, timeouts } = settings;
+  const hello = settings.lmtp ? "LHLO" : "EHLO";
   const ehlo = await ask(
     connection,
-    `EHLO ${settings.heloName}`,
+    `${hello} ${settings.heloName}`,
     timeouts.helo,
-    "while performing the EHLO handshake",
+    `while performing the ${hello} handshake`,
     peer,
   );
   if (ehlo.code === 250) return ehloOffers(ehlo);
+  if (settings.lmtp) {
+    throw new SessionFailure(
+      said(peer, ehlo, "LHLO"),
+      ehlo.code < 500,
+      dsnOf(ehlo),
+      true,
+    );
+  }
   const helo = await ask(
     connection,
     `HELO ${settings.heloName}`,
@@ -500,6 +527,23 @@ function createSession(
       clean = true;
     }
     clean = false;
+    for (const line of xforwardCommands(envelope.xforward, offers.xforward)) {
+      const forwarded = await ask(
+        connection,
+        line,
+        timeouts.mail,
+        "while sending XFORWARD",
+        peer,
+      );
+      if (forwarded.code !== 250) {
+        return everyone(
+          envelope,
+          statusOf(forwarded),
+          dsnOf(forwarded),
+          said(peer, forwarded, "XFORWARD"),
+        );
+      }
+    }
     const mail = mailCommand(envelope, offers);
     const rcpts = envelope.recipients.map((r) => rcptCommand(r, offers));
     if (offers.pipelining) {
@@ -607,6 +651,7 @@ function createSession(
       );
     }
     await sendContent(envelope);
+    if (settings.lmtp) return await lmtpReplies(envelope, outcomes);
     const final = await expect(
       connection,
       timeouts.dataDone,
@@ -624,6 +669,37 @@ function createSession(
           : said(peer, final, "end of DATA"),
       }
     );
+  }
+
+  /** LMTP: one final reply per accepted recipient, in RCPT order. */
+  async function lmtpReplies(
+    envelope: Envelope,
+    outcomes: readonly (RecipientOutcome | undefined)[],
+  ): Promise<RecipientOutcome[]> {
+    const results: RecipientOutcome[] = [];
+    for (let i = 0; i < outcomes.length; i++) {
+      const known = outcomes[i];
+      if (known !== undefined) {
+        results.push(known);
+        continue;
+      }
+      const final = await expect(
+        connection,
+        timeouts.dataDone,
+        "while sending end of data -- message may be sent more than once",
+        peer,
+      );
+      results.push({
+        address: envelope.recipients[i].address,
+        status: final.code === 250 ? "sent" : statusOf(final),
+        dsn: dsnOf(final),
+        reason: final.code === 250
+          ? replyText(final)
+          : said(peer, final, "end of DATA"),
+      });
+    }
+    clean = true;
+    return results;
   }
 
   async function sendContent(envelope: Envelope): Promise<void> {

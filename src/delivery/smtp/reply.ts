@@ -98,6 +98,8 @@ export interface EhloOffers {
   readonly enhancedStatusCodes: boolean;
   /** SASL mechanisms, upper case. */
   readonly auth: readonly string[];
+  /** XFORWARD attributes the server takes (upper case); absent: none. */
+  readonly xforward?: readonly string[];
 }
 
 /** Reads the extension lines of an EHLO reply (all but the greeting line). */
@@ -122,5 +124,8 @@ export function ehloOffers(reply: SmtpReply): EhloOffers {
     smtpUtf8: words.has("SMTPUTF8"),
     enhancedStatusCodes: words.has("ENHANCEDSTATUSCODES"),
     auth: (words.get("AUTH") ?? []).map((m) => m.toUpperCase()),
+    ...(words.has("XFORWARD")
+      ? { xforward: words.get("XFORWARD")!.map((a) => a.toUpperCase()) }
+      : {}),
   };
 }

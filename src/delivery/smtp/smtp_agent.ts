@@ -36,6 +36,10 @@
  *   After a transaction the session is kept open for the next message to
  *   the same nexthop (`session_cache.ts`, smtp_connection_cache_time_limit).
  *
+ *   A named `[[transport]]` (`service`) keeps its own sessions; of kind
+ *   `lmtp` it speaks LMTP (RFC 2033), port 24 by default, and a nexthop
+ *   may be written `inet:host:port` as Postfix's lmtp(8) takes it.
+ *
  *   Does NOT limit concurrency per destination or remember dead hosts
  *   (`../destination_scheduler.ts` does, around it).
  */
@@ -98,6 +102,16 @@ export interface SmtpMessage {
   readonly ret?: "FULL" | "HDRS";
   readonly envid?: string;
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
+  /** The original client for XFORWARD (`client_session.ts` Envelope). */
+  readonly xforward?: Readonly<Record<string, string>>;
+}
+
+/** A named SMTP or LMTP transport (a `[[transport]]` table). */
+export interface SmtpService {
+  /** The transport's name (its sessions are kept apart). */
+  readonly name: string;
+  /** Speak LMTP instead of SMTP. */
+  readonly lmtp: boolean;
 }
 
 /** The results of one delivery, and whether the destination answered. */
@@ -118,6 +132,7 @@ export type SmtpAgent = (
   message: SmtpMessage,
   nexthop: string,
   config: Config,
+  service?: SmtpService,
 ) => Promise<SmtpDelivery>;
 
 /** What the agent uses; tests replace the DNS. */
@@ -129,6 +144,9 @@ export interface SmtpAgentOptions {
 }
 
 const log = maillog("smtp");
+
+/** LMTP's port when the nexthop names none (RFC 2033 section 7). */
+const LMTP_PORT = 24;
 
 /** A host address to try. */
 interface Target {
@@ -355,7 +373,7 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     return resolver;
   }
 
-  return async (message, nexthop, config) => {
+  return async (message, nexthop, config, service) => {
     const everyone = (failure: Failure): SmtpDelivery => ({
       results: message.recipients.map(() => toResult(failure)),
       reached: false,
@@ -363,7 +381,11 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
         ? { dsn: failure.dsn, reason: failure.reason }
         : undefined,
     });
-    const hop = parseNextHop(nexthop);
+    const lmtp = service?.lmtp ?? false;
+    const hop = parseNextHop(
+      lmtp ? nexthop.replace(/^inet:/, "") : nexthop,
+      lmtp ? LMTP_PORT : 25,
+    );
     if (!hop) {
       return {
         ...everyone({
@@ -385,8 +407,13 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
       ret: message.ret,
       envid: message.envid,
       content: () => streamOf(message.content),
+      ...(message.xforward === undefined ? {} : { xforward: message.xforward }),
     };
-    const cached = cache.take(nexthop);
+    // A named transport's sessions are its own (other options, LMTP).
+    const cacheKey = service === undefined
+      ? nexthop
+      : `${service.name}\0${nexthop}`;
+    const cached = cache.take(cacheKey);
     if (cached) {
       const outcomes = await cached.session.send(envelope);
       // A cached connection the server closed meanwhile fails at once;
@@ -403,7 +430,7 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
           cached.peer,
         );
         await cache.keep(
-          nexthop,
+          cacheKey,
           cached,
           config.smtp_connection_cache_time_limit * 1000,
           config.smtp_connection_reuse_time_limit * 1000,
@@ -415,7 +442,15 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     let last: Failure | undefined;
     let sessions = 0;
     for (const target of plan.targets) {
-      const attempt = await tryTarget(target, hop, nexthop, config, envelope);
+      const attempt = await tryTarget(
+        target,
+        hop,
+        nexthop,
+        config,
+        envelope,
+        lmtp,
+        cacheKey,
+      );
       if (attempt.kind === "done") {
         return { results: attempt.results, reached: true };
       }
@@ -436,6 +471,8 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     nexthop: string,
     config: Config,
     envelope: Envelope,
+    lmtp: boolean,
+    cacheKey: string,
     plaintextRetry = false,
   ): Promise<
     | { kind: "done"; results: DeliveryResult[] }
@@ -520,6 +557,7 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
         plain: securityOptions(config.smtp_sasl_security_options.join(" ")),
         tls: securityOptions(config.smtp_sasl_tls_security_options.join(" ")),
       },
+      lmtp,
     };
     let session;
     try {
@@ -532,7 +570,16 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
         error.message.startsWith("Cannot start TLS")
       ) {
         log.info(`${error.message}; trying again without TLS`);
-        return tryTarget(target, hop, nexthop, config, envelope, true);
+        return tryTarget(
+          target,
+          hop,
+          nexthop,
+          config,
+          envelope,
+          lmtp,
+          cacheKey,
+          true,
+        );
       }
       const failure: Failure = {
         outcome: error.temporary ? "deferred" : "bounced",
@@ -551,7 +598,7 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     const outcomes = await session.send(envelope);
     const results = resultsOf(outcomes, envelope, session, peer);
     await cache.keep(
-      nexthop,
+      cacheKey,
       { session, peer, openedAt },
       config.smtp_connection_cache_time_limit * 1000,
       config.smtp_connection_reuse_time_limit * 1000,

@@ -11,15 +11,17 @@
  *   smtp_destination_recipient_limit recipients, Postfix's 50), and
  *   answers each call with its recipient's result.
  *
- *   Each transaction takes a slot of its destination (`smtp:NEXTHOP`) from
- *   the scheduler (`../destination_scheduler.ts`): at most the
- *   destination's window at once, and none while it is dead.
+ *   Each transaction takes a slot of its destination (`smtp:NEXTHOP`, or
+ *   `NAME:NEXTHOP` for a named `[[transport]]`) from the scheduler
+ *   (`../destination_scheduler.ts`): at most the destination's window at
+ *   once, and none while it is dead. With smtp_send_xforward_command the
+ *   message's client goes along for XFORWARD.
  *
  *   Used by the router. Holds calls for one turn of the event loop.
  */
 import type { Config } from "../../config/types.ts";
 import type { DeliveryMessage, DeliveryResult } from "../types.ts";
-import type { SmtpAgent } from "./smtp_agent.ts";
+import type { SmtpAgent, SmtpService } from "./smtp_agent.ts";
 import type { EnvelopeRecipient } from "./client_session.ts";
 import { encodeXtext, orcptParameter } from "../../common/xtext.ts";
 import type { DestinationScheduler } from "../destination_scheduler.ts";
@@ -29,6 +31,7 @@ export type BatchedSmtp = (
   message: DeliveryMessage,
   nexthop: string,
   config: Config,
+  service?: SmtpService,
 ) => Promise<DeliveryResult>;
 
 interface Waiting {
@@ -40,7 +43,24 @@ interface Waiting {
 interface Batch {
   readonly nexthop: string;
   readonly config: Config;
+  readonly service?: SmtpService;
   readonly waiting: Waiting[];
+}
+
+/** XFORWARD attributes of a message (Postfix's smtp_send_xforward_command). */
+function xforwardOf(
+  message: DeliveryMessage,
+): Readonly<Record<string, string>> | undefined {
+  const client = message.client;
+  if (client === undefined) return undefined;
+  return {
+    NAME: client.name,
+    ADDR: client.address,
+    PROTO: client.protocol,
+    HELO: client.helo,
+    IDENT: message.queueId,
+    SOURCE: client.protocol === "LOCAL" ? "LOCAL" : "REMOTE",
+  };
 }
 
 /** A recipient with its DSN parameters as RCPT TO carries them. */
@@ -63,7 +83,7 @@ export function createTransactionBatcher(
   async function send(batch: Batch): Promise<void> {
     const first = batch.waiting[0].message;
     const granted = await scheduler.acquire(
-      `smtp:${batch.nexthop}`,
+      `${batch.service?.name ?? "smtp"}:${batch.nexthop}`,
       batch.config.smtp_destination_concurrency_limit,
     );
     if (granted.kind === "dead") {
@@ -90,9 +110,13 @@ export function createTransactionBatcher(
             ? undefined
             : encodeXtext(first.dsn.envid),
           content: first.content,
+          ...(batch.config.smtp_send_xforward_command
+            ? { xforward: xforwardOf(first) }
+            : {}),
         },
         batch.nexthop,
         batch.config,
+        batch.service,
       );
       granted.release(
         delivery.unreachable
@@ -108,9 +132,9 @@ export function createTransactionBatcher(
     }
   }
 
-  return (message, nexthop, config) =>
+  return (message, nexthop, config, service) =>
     new Promise((answer, fail) => {
-      const key = `${message.queueId}\0${nexthop}`;
+      const key = `${message.queueId}\0${service?.name ?? ""}\0${nexthop}`;
       let batch = open.get(key);
       const limit = config.smtp_destination_recipient_limit;
       if (batch && limit > 0 && batch.waiting.length >= limit) {
@@ -118,7 +142,7 @@ export function createTransactionBatcher(
         batch = undefined;
       }
       if (!batch) {
-        const fresh: Batch = { nexthop, config, waiting: [] };
+        const fresh: Batch = { nexthop, config, service, waiting: [] };
         open.set(key, fresh);
         setTimeout(() => {
           if (open.get(key) === fresh) open.delete(key);

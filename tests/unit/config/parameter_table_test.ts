@@ -70,8 +70,14 @@ for (const embedded of [false, true]) {
     const fields = new Map(Object.entries(config));
     assert.deepEqual(
       [...fields.keys()].sort(),
-      [...parameterNames(), "configFile", "homeDirectory", "listeners", "dkim"]
-        .sort(),
+      [
+        ...parameterNames(),
+        "configFile",
+        "homeDirectory",
+        "listeners",
+        "transports",
+        "dkim",
+      ].sort(),
     );
     const base = embedded ? HOME : "/etc/mailsrv";
     for (const row of PARAMETERS) {

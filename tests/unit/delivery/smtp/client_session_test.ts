@@ -335,3 +335,99 @@ Deno.test("a server greeting with my own hostname is a mail loop", async () => {
     },
   );
 });
+
+Deno.test("LMTP: LHLO, then one final reply per accepted recipient", async () => {
+  await withServer({
+    lmtp: {
+      finals: {
+        "full@far.test": "452 4.2.2 <full@far.test>: Mailbox full",
+        "gone@far.test": "550 5.1.1 <gone@far.test>: no such user",
+      },
+    },
+    rcpt: { "refused@far.test": "550 5.7.1 refused at RCPT" },
+  }, async (server, settings) => {
+    const session = await openClientSession(await connect(server), {
+      ...settings,
+      lmtp: true,
+    });
+    const outcomes = await session.send(
+      envelope([
+        "bob@far.test",
+        "refused@far.test",
+        "full@far.test",
+        "gone@far.test",
+      ]),
+    );
+    // The next transaction starts clean: every final reply was read.
+    const [again] = await session.send(envelope(["carol@far.test"]));
+    await session.quit();
+    assert.equal(server.transcripts[0][0], "LHLO home.test");
+    assert.deepEqual(outcomes.map((o) => [o.address, o.status, o.dsn]), [
+      ["bob@far.test", "sent", "2.0.0"],
+      ["refused@far.test", "bounced", "5.7.1"],
+      ["full@far.test", "deferred", "4.2.2"],
+      ["gone@far.test", "bounced", "5.1.1"],
+    ]);
+    assert.match(outcomes[3].reason, /said: 550 5\.1\.1 .*end of DATA/);
+    assert.equal(again.status, "sent");
+    assert.ok(!server.transcripts[0].includes("RSET"));
+  });
+});
+
+Deno.test("LMTP: a server that refuses LHLO fails the session (no HELO)", async () => {
+  await withServer({ extensions: null }, async (server, settings) => {
+    await assert.rejects(
+      openClientSession(await connect(server), { ...settings, lmtp: true }),
+      (e) => e instanceof SessionFailure && /LHLO/.test(e.message),
+    );
+  });
+});
+
+Deno.test("XFORWARD: the offered attributes go before MAIL FROM, xtext encoded", async () => {
+  await withServer({
+    extensions: ["PIPELINING", "XFORWARD NAME ADDR PROTO HELO SOURCE"],
+  }, async (server, settings) => {
+    const session = await openClientSession(await connect(server), settings);
+    const [outcome] = await session.send({
+      ...envelope(["bob@far.test"]),
+      xforward: {
+        NAME: "unknown",
+        ADDR: "192.0.2.1",
+        PROTO: "ESMTP",
+        HELO: "odd=name",
+        IDENT: "8DsBw0lSIIgfQSJ",
+        SOURCE: "REMOTE",
+      },
+    });
+    await session.quit();
+    assert.equal(outcome.status, "sent");
+    assert.deepEqual(server.transcripts[0].slice(1, 3), [
+      "XFORWARD NAME=[UNAVAILABLE] ADDR=192.0.2.1 PROTO=ESMTP HELO=odd+3Dname SOURCE=REMOTE",
+      "MAIL FROM:<alice@home.test>",
+    ]);
+  });
+  // Not offered: not sent.
+  await withServer({}, async (server, settings) => {
+    const session = await openClientSession(await connect(server), settings);
+    await session.send({
+      ...envelope(["bob@far.test"]),
+      xforward: { NAME: "mx.example.com" },
+    });
+    await session.quit();
+    assert.ok(!server.transcripts[0].some((l) => l.startsWith("XFORWARD")));
+  });
+  // Refused: the recipients get the refusal.
+  await withServer({
+    extensions: ["XFORWARD NAME ADDR"],
+    xforward: "550 5.7.0 Error: insufficient authorization",
+  }, async (server, settings) => {
+    const session = await openClientSession(await connect(server), settings);
+    const [outcome] = await session.send({
+      ...envelope(["bob@far.test"]),
+      xforward: { NAME: "mx.example.com" },
+    });
+    await session.quit();
+    assert.equal(outcome.status, "bounced");
+    assert.match(outcome.reason, /in reply to XFORWARD command/);
+  });
+});

@@ -458,3 +458,21 @@ Deno.test("smtp_tls_wrappermode: TLS from the first byte, the certificate checke
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a named lmtp transport: inet: nexthop, LHLO, per-recipient replies, its own sessions", async () => {
+  await withWorld(ZONE, {
+    lmtp: { finals: { "gone@far.test": "550 5.1.1 no such user" } },
+  }, async ({ server, agent, config }) => {
+    const results = await agent(
+      message(["bob@far.test", "gone@far.test"]),
+      `inet:[127.0.0.1]:${server.port}`,
+      config(),
+      { name: "lmtp-amavis", lmtp: true },
+    );
+    assert.deepEqual(results.map((r) => [r.outcome, r.dsn]), [
+      ["sent", "2.0.0"],
+      ["bounced", "5.1.1"],
+    ]);
+    assert.equal(server.transcripts[0][0], "LHLO home.test");
+  });
+});
