@@ -24,6 +24,8 @@ import { reloadCommand } from "./reload.ts";
 import { flushCommand } from "./flush.ts";
 import { checkCommand } from "./check.ts";
 import { queueCommand } from "./queue.ts";
+import { postsuperCommand } from "./postsuper.ts";
+import { postcatCommand } from "./postcat.ts";
 import { postconfCommand } from "./postconf.ts";
 import { deliverFileCommand } from "./deliver_file.ts";
 import { newaliasesCommand } from "./newaliases.ts";
@@ -54,6 +56,8 @@ const COMMANDS: readonly Command[] = [
   domainCommand,
   userCommand,
   queueCommand,
+  postsuperCommand,
+  postcatCommand,
   checkCommand,
   postconfCommand,
   newaliasesCommand,

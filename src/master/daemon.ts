@@ -62,6 +62,7 @@ import {
   type QueueManagerThread,
   startQueueManagerThread,
 } from "./qmgr_thread.ts";
+import { answerSurgery } from "./surgery_control.ts";
 
 /**
  * smtpd's recipient check: the address resolver decides the class; local
@@ -273,6 +274,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       });
       return request.wait ? { ok: true, report: await run } : { ok: true };
     },
+    // postsuper: the queue manager's thread owns the active queue.
+    "queue-surgery": (request) => answerSurgery(manager, request),
     stop: async () => {
       await stop("stop command");
       return { ok: true };
