@@ -16,6 +16,7 @@ export function parsePostcatArgs(args: readonly string[]): {
   operands: string[];
 } {
   const values: Record<string, string | boolean | string[]> = {};
+  const operands: string[] = [];
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i];
@@ -30,7 +31,11 @@ export function parsePostcatArgs(args: readonly string[]): {
       }
       continue;
     }
-    if (!arg.startsWith("-") || arg === "-") break;
+    if (!arg.startsWith("-") || arg === "-") {
+      // GNU getopt order: options may follow operands.
+      operands.push(arg);
+      continue;
+    }
     for (let j = 1; j < arg.length; j++) {
       const flag = arg[j];
       if (flag === "c") {
@@ -47,7 +52,7 @@ export function parsePostcatArgs(args: readonly string[]): {
       else throw new UsageError(`unknown option "-${flag}"`);
     }
   }
-  return { values, operands: args.slice(i) };
+  return { values, operands };
 }
 
 /** The `postcat` subcommand. */

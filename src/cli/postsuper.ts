@@ -41,12 +41,13 @@ export function parsePostsuperArgs(args: readonly string[]): {
   operands: string[];
 } {
   const values: Record<string, string | boolean | string[]> = {};
+  const operands: string[] = [];
   const wanted: string[] = [];
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") {
-      i++;
+      operands.push(...args.slice(i + 1));
       break;
     }
     if (arg === "--help") {
@@ -64,7 +65,11 @@ export function parsePostsuperArgs(args: readonly string[]): {
       values.config = args[++i];
       continue;
     }
-    if (!arg.startsWith("-") || arg === "-") break;
+    if (!arg.startsWith("-") || arg === "-") {
+      // GNU getopt order: options may follow operands.
+      operands.push(arg);
+      continue;
+    }
     for (let j = 1; j < arg.length; j++) {
       const flag = arg[j];
       if (flag === "c" || flag in FLAG_OPERATION) {
@@ -83,7 +88,6 @@ export function parsePostsuperArgs(args: readonly string[]): {
     }
   }
   values.wanted = wanted;
-  const operands = args.slice(i);
   for (const queue of operands) {
     if (!SURGERY_QUEUE_NAMES.includes(queue as QueueName)) {
       throw new UsageError(`invalid directory name "${queue}"`);
