@@ -9,12 +9,12 @@
  *
  *   {"queue_name": "deferred", "queue_id": "0Ab3xYz12kLmN9q",
  *    "arrival_time": 1700000000, "message_size": 1234,
- *    "force_expired": false, "sender": "alice@example.org",
+ *    "forced_expire": false, "sender": "alice@example.org",
  *    "recipients": [{"address": "bob@example.net",
  *    "delay_reason": "connect to ...: Connection refused"}]}
  *
  *   (on one line). `arrival_time` is in seconds; `delay_reason` appears
- *   only for a recipient that has one; `force_expired` is always false
+ *   only for a recipient that has one; `forced_expire` is always false
  *   (mailsrv has no `postsuper -e`). The null sender is `MAILER-DAEMON`,
  *   as in the text listing. Strings are quoted as Postfix quotes them:
  *   `"` and `\` escaped, control characters as `\b \f \n \r \t` or
@@ -49,7 +49,7 @@ export function formatListingJson(entry: QueueListingEntry): string {
   ).join(", ");
   return `{"queue_name": "${entry.queue}", "queue_id": "${entry.id}", ` +
     `"arrival_time": ${Math.floor(entry.arrivalTime / 1000)}, ` +
-    `"message_size": ${entry.size}, "force_expired": false, ` +
+    `"message_size": ${entry.size}, "forced_expire": false, ` +
     `"sender": "${jsonQuote(sender)}", "recipients": [${recipients}]}\n`;
 }
 

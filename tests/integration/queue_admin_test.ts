@@ -151,7 +151,7 @@ Deno.test("queue surgery with the daemon stopped acts on the files under the que
   const objects = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(objects.map((o) => o.queue_id), [...ids].sort());
   assert.equal(objects[0].queue_name, "deferred");
-  assert.equal(objects[0].force_expired, false);
+  assert.equal(objects[0].forced_expire, false);
   assert.equal(objects[0].recipients[0].address, "link@localhost");
   assert.ok(objects[0].recipients[0].delay_reason);
 
