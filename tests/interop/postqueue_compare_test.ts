@@ -4,7 +4,8 @@
  * reasons, one in delivery (active, to a next hop that never answers) and
  * one on hold (after a deferral, so with reasons too). Its `postqueue -j`
  * records, given to mailsrv's formatters, must print exactly what its
- * `postqueue -p` and `postqueue -j` print.
+ * `postqueue -p` and `postqueue -j` print, and the same table as its
+ * `qshape` (recipient and sender domains).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -15,8 +16,10 @@ import {
   run,
 } from "../helpers/private_postfix.ts";
 import {
+  collectShape,
   formatListingJson,
   formatQueueListing,
+  formatShape,
   type QueueListingEntry,
   type QueueName,
 } from "../../src/queue/mod.ts";
@@ -161,6 +164,22 @@ Deno.test("mailsrv's listing formats print real postqueue -p and -j output byte 
     }));
     assert.equal(formatQueueListing(entries, { utc: true }), text);
     assert.equal(entries.map((e) => formatListingJson(e)).join(""), json);
+
+    // qshape over the same queues: every message is under 5 minutes old.
+    const spool = join(dir, "spool");
+    const queues = ["active", "deferred", "hold"].map((q) => join(spool, q));
+    for (const senders of [false, true]) {
+      const shape = await output("qshape", [
+        "-c",
+        etc,
+        ...(senders ? ["-s"] : []),
+        ...queues,
+      ]);
+      assert.equal(
+        formatShape(collectShape(entries, { now: Date.now(), senders })),
+        shape,
+      );
+    }
   } finally {
     await run("postfix", ["-c", etc, "stop"]).catch(() => {});
     silent.close();
