@@ -17,9 +17,7 @@
 import { type Command, EXIT, UsageError } from "./command.ts";
 import { configFor } from "./daemon_client.ts";
 import {
-  formatQueueListingJson,
-  formatQueueListingStream,
-  queueListing,
+  printQueueListing,
   type QueueName,
   QueueStore,
   SURGERY_QUEUE_NAMES,
@@ -120,11 +118,10 @@ older ones), for incoming and active by default, or the queues named.`,
       const store = await QueueStore.open(config.queue_directory, {
         clearStaging: false,
       });
-      const entries = queueListing(store);
-      const pieces = context.values.json
-        ? formatQueueListingJson(entries)
-        : formatQueueListingStream(entries);
-      for (const text of pieces) context.print(text);
+      await printQueueListing(store, {
+        json: context.values.json === true,
+        print: context.print,
+      });
       return EXIT.ok;
     }
     if (SURGERY.includes(action as SurgeryOperation)) {

@@ -81,7 +81,7 @@ const REASON_COLUMN = 78;
 const FLAG: Partial<Record<QueueName, string>> = { active: "*", hold: "!" };
 
 /** The defer logfiles present now: one directory read, not an open each. */
-function deferLogfileIds(store: QueueStore): Set<string> {
+export function deferLogfileIds(store: QueueStore): Set<string> {
   const ids = new Set<string>();
   try {
     for (const entry of Deno.readDirSync(store.directory("defer"))) {

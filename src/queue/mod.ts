@@ -115,3 +115,8 @@ export {
   type ShowParts,
 } from "./message_show.ts";
 export { collectShape, formatShape } from "./shape.ts";
+export {
+  PARALLEL_FROM,
+  type PrintListingOptions,
+  printQueueListing,
+} from "./listing_pool.ts";
