@@ -220,6 +220,33 @@ Deno.test("queue surgery with the daemon stopped acts on the files under the que
   assert.match(shape.stdout, /^ +TOTAL +3 +3 +0/m);
   assert.match(shape.stdout, /^ +localhost +3 +3 +0/m);
 
+  // Upkeep with the daemon stopped: a stray file and an unreadable one go
+  // to corrupt/, an old temporary file goes.
+  await Deno.writeTextFile(join(q, "deferred", "notes"), "mine");
+  const bogus = "8E9aaaaaaaaaaaa";
+  await Deno.writeTextFile(join(q, "hold", bogus), "garbage");
+  const old = new Date(Date.now() - 2 * 86_400_000);
+  await Deno.writeTextFile(join(q, "tmp", "8E9bbbbbbbbbbbb"), "x");
+  await Deno.utime(join(q, "tmp", "8E9bbbbbbbbbbbb"), old, old);
+  const repaired = await cli(daemon, ["postsuper", "-s", "-p"]);
+  assert.equal(repaired.code, 0, repaired.stderr);
+  assert.match(
+    repaired.stderr,
+    /^postsuper: warning: deferred\/notes: bogus file name; moved to corrupt\/notes$/m,
+  );
+  assert.match(
+    repaired.stderr,
+    new RegExp(
+      `^postsuper: warning: hold/${bogus}: .*; moved to corrupt/${bogus}$`,
+      "m",
+    ),
+  );
+  assert.deepEqual(
+    await listFiles(join(q, "corrupt")),
+    [bogus, "notes"].sort(),
+  );
+  assert.deepEqual(await listFiles(join(q, "tmp")), []);
+
   // The daemon, started again, delivers what was released and requeued,
   // and never the deleted message.
   await unflag(home, "fail");
@@ -355,6 +382,19 @@ Deno.test("surgery while the manager delivers: acted on after the attempt, never
       return counts.every((n) => n === 1) || undefined;
     });
     assert.equal(await deliveries(home, "a"), 0);
+
+    // Upkeep beside the running daemon leaves its spare files alone.
+    const spares = (await listFiles(join(q, "tmp"))).filter((n) =>
+      n.startsWith("spare.")
+    );
+    assert.ok(spares.length > 0);
+    const purged = await cli(daemon, ["queue", "purge"]);
+    assert.equal(purged.code, 0, purged.stderr);
+    const repaired = await cli(daemon, ["queue", "repair"]);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.equal(repaired.stderr, "");
+    const left = await listFiles(join(q, "tmp"));
+    for (const spare of spares) assert.ok(left.includes(spare), spare);
   } finally {
     await unflag(home, "hold");
     await daemon.stop();
