@@ -58,8 +58,7 @@ export const queueCommand: Command = {
   name: "queue",
   summary: "list and manage the mail queue (postqueue, postsuper, postcat)",
   usage: "queue [--json] | queue delete|hold|release|requeue ID…|ALL|- " +
-    "[QUEUE…] | queue purge|repair | queue show ID [--envelope] " +
-    "[--headers] [--body] | queue shape [-s] [QUEUE…]",
+    "[QUEUE…] | queue purge|repair|show ID|shape [QUEUE…]",
   description:
     `Without a subcommand, lists every queued message — ID, size, arrival
 time, sender and the recipients not yet delivered — in the layout of

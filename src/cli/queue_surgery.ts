@@ -28,8 +28,8 @@ import { besideDaemonOrLocked, viaDaemonOrLocked } from "./queue_access.ts";
 import { surgeryLines, surgeryTotalLine, TOTAL_ORDER } from "./surgery_text.ts";
 import { EXIT } from "./command.ts";
 
-/** Queue IDs per control request: a request line is at most 4 KiB. */
-const BATCH = 150;
+/** Bytes of queue IDs per control request: a request line is at most 4 KiB. */
+const BATCH_BYTES = 3000;
 
 /** One operation as given: IDs (or "-", or "ALL") and queues. */
 export interface SurgeryWanted {
@@ -84,12 +84,24 @@ async function requestsFor(
       if (name === "-") ids.push(...(stdin ??= await readStdinIds()));
       else ids.push(name);
     }
-    for (let i = 0; i < ids.length; i += BATCH) {
-      byId.push({
-        request: { operation, ids: ids.slice(i, i + BATCH), ...limit },
-        byId: true,
-      });
+    let batch: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (batch.length === 0) return;
+      byId.push({ request: { operation, ids: batch, ...limit }, byId: true });
+      batch = [];
+      size = 0;
+    };
+    for (const id of ids) {
+      // A name longer than a queue ID is refused anyway: shortened, it
+      // cannot swell the request.
+      const name = id.length > 64 ? id.slice(0, 64) + "…" : id;
+      const bytes = new TextEncoder().encode(name).length + 3;
+      if (size + bytes > BATCH_BYTES) flush();
+      batch.push(name);
+      size += bytes;
     }
+    flush();
   }
   return [...all, ...byId];
 }
@@ -130,7 +142,7 @@ export async function runSurgery(
     if (report.failed.length > 0) failed = true;
     totals.set(
       request.operation,
-      (totals.get(request.operation) ?? 0) + report.done.length,
+      (totals.get(request.operation) ?? 0) + report.count,
     );
   }
   for (const operation of TOTAL_ORDER) {

@@ -54,7 +54,12 @@ export async function answerSurgery(
   const surgery = surgeryRequestOf(request);
   if (typeof surgery === "string") return { ok: false, error: surgery };
   try {
-    return { ok: true, report: await manager.surgery(surgery) };
+    const report = await manager.surgery(surgery);
+    // ALL prints only the total: its IDs could outgrow a reply line.
+    return {
+      ok: true,
+      report: surgery.ids === "ALL" ? { ...report, done: [] } : report,
+    };
   } catch (error) {
     return {
       ok: false,

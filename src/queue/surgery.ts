@@ -81,8 +81,10 @@ export interface SurgeryRequest {
 /** What a request did. */
 export interface SurgeryReport {
   readonly operation: SurgeryOperation;
-  /** The IDs acted on, in request order. */
+  /** The IDs acted on, in request order (may be left out for ALL). */
   readonly done: readonly string[];
+  /** How many messages were acted on. */
+  readonly count: number;
   /** Names that are not queue IDs. */
   readonly invalid: readonly string[];
   /** Messages that could not be acted on, with why. */
@@ -257,9 +259,11 @@ export function createQueueSurgeon(
           })
         ),
       );
+      const done = ids.filter((_, i) => outcomes[i]);
       return {
         operation: request.operation,
-        done: ids.filter((_, i) => outcomes[i]),
+        done,
+        count: done.length,
         invalid,
         failed,
       };

@@ -55,6 +55,7 @@ Deno.test("postsuper's lines, word for word", () => {
   const report = {
     operation: "delete" as const,
     done: ["8DsBw0lSIIgfQSJ"],
+    count: 1,
     invalid: ["all"],
     failed: [],
   };
