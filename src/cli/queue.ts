@@ -117,10 +117,16 @@ older ones), for incoming and active by default, or the queues named.`,
       const store = await QueueStore.open(config.queue_directory, {
         clearStaging: false,
       });
-      await printQueueListing(store, {
-        json: context.values.json === true,
-        print: context.print,
-      });
+      try {
+        await printQueueListing(store, {
+          json: context.values.json === true,
+          print: context.print,
+        });
+      } catch (error) {
+        // `mailsrv queue | head`: the reader has seen enough (Postfix
+        // stops quietly on EPIPE too).
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      }
       return EXIT.ok;
     }
     if (SURGERY.includes(action as SurgeryOperation)) {

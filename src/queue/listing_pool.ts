@@ -57,6 +57,14 @@ export async function printQueueListing(
     options.threads ?? navigator.hardwareConcurrency ?? 1,
     MAX_THREADS,
   );
+  const inThread = () => {
+    const entries = queueListing(store);
+    const pieces = options.json
+      ? formatQueueListingJson(entries)
+      : formatQueueListingStream(entries, { utc });
+    for (const piece of pieces) options.print(piece);
+  };
+  if (threads < 2) return inThread();
   const reasons = deferLogfileIds(store);
   const slices: ListingSlice[] = [];
   let total = 0;
@@ -75,14 +83,8 @@ export async function printQueueListing(
       });
     }
   }
-  if (total < PARALLEL_FROM || threads < 2) {
-    const entries = queueListing(store);
-    const pieces = options.json
-      ? formatQueueListingJson(entries)
-      : formatQueueListingStream(entries, { utc });
-    for (const piece of pieces) options.print(piece);
-    return;
-  }
+  // A small queue costs less than starting threads (read again: cheap).
+  if (total < PARALLEL_FROM) return inThread();
   const results = slices.map(() => Promise.withResolvers<ListedSlice>());
   const workers: Worker[] = [];
   let next = 0;
