@@ -50,6 +50,15 @@ export interface Command {
    * getopt rules); only `--help` (before any `--`) is still help.
    */
   readonly rawArguments?: boolean;
+  /**
+   * Parses the arguments itself instead of `options` (for Postfix-style
+   * flags that clash with the common ones, as `postsuper -h`); throws
+   * UsageError on a bad command line.
+   */
+  readonly parse?: (args: readonly string[]) => {
+    values: Record<string, string | boolean | string[]>;
+    operands: string[];
+  };
   /** Runs the command; resolves to the process exit code. */
   run(context: CommandContext): Promise<number>;
 }
@@ -80,6 +89,7 @@ export function parseCommandArgs(
   values: Record<string, string | boolean | string[]>;
   operands: string[];
 } {
+  if (command.parse) return command.parse(args);
   try {
     const { values, positionals } = parseArgs({
       args: [...args],

@@ -24,6 +24,8 @@ import { reloadCommand } from "./reload.ts";
 import { flushCommand } from "./flush.ts";
 import { checkCommand } from "./check.ts";
 import { queueCommand } from "./queue.ts";
+import { postsuperCommand } from "./postsuper.ts";
+import { postcatCommand } from "./postcat.ts";
 import { postconfCommand } from "./postconf.ts";
 import { postmapCommand } from "./postmap.ts";
 import { postaliasCommand } from "./postalias.ts";
@@ -61,6 +63,8 @@ const COMMANDS: readonly Command[] = [
   domainCommand,
   userCommand,
   queueCommand,
+  postsuperCommand,
+  postcatCommand,
   checkCommand,
   postconfCommand,
   postmapCommand,

@@ -69,6 +69,7 @@ import {
   startQueueManagerThread,
 } from "./qmgr_thread.ts";
 import { watchMaildrop } from "./maildrop_watch.ts";
+import { answerSurgery } from "./surgery_control.ts";
 
 /**
  * smtpd's recipient check: the address resolver decides the class; local
@@ -297,6 +298,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       return request.wait ? { ok: true, report: await run } : { ok: true };
     },
     pickup: async () => ({ ok: true, moved: await pickup.run() }),
+    // postsuper: the queue manager's thread owns the active queue.
+    "queue-surgery": (request) => answerSurgery(manager, request),
     stop: async (request) => {
       await stop(
         request.abort ? "abort command" : "stop command",

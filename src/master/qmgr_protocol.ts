@@ -6,7 +6,12 @@
  * share is the queue on disk and these messages (structured clones).
  */
 import type { Config } from "../config/types.ts";
-import type { FlushedMessage, FlushReport } from "../queue/mod.ts";
+import type {
+  FlushedMessage,
+  FlushReport,
+  SurgeryReport,
+  SurgeryRequest,
+} from "../queue/mod.ts";
 
 /** From the master to the queue manager's thread. */
 export type ToQueueManager =
@@ -36,6 +41,16 @@ export type ToQueueManager =
     readonly config: Config;
     readonly foreground: boolean;
   }
+  /**
+   * Delete, hold, release or requeue messages (postsuper); answered with
+   * `surgery-report` for the same `request`, once every message is dealt
+   * with (one being delivered after its attempt).
+   */
+  | {
+    readonly kind: "surgery";
+    readonly request: number;
+    readonly surgery: SurgeryRequest;
+  }
   /** How many messages are active? Answered with the same `request`. */
   | { readonly kind: "status"; readonly request: number }
   /** Take no new work; finish deliveries until the deadline; answer. */
@@ -64,6 +79,13 @@ export type FromQueueManager =
     readonly kind: "flushed";
     readonly request: number;
     readonly message: FlushedMessage;
+  }
+  /** Surgery `request` is done (or failed: `error`). */
+  | {
+    readonly kind: "surgery-report";
+    readonly request: number;
+    readonly report?: SurgeryReport;
+    readonly error?: string;
   }
   /** Flush `request` is over. */
   | {

@@ -3,8 +3,8 @@
  *
  * DESCRIPTION
  *   Starts the Worker, forwards each commit of the master's queue store to
- *   it, takes back spent queue files as spares, and relays flush, reload,
- *   status and stop. A flush resolves with its run's report (and passes
+ *   it, takes back spent queue files as spares, and relays flush, queue
+ *   surgery (postsuper), reload, status and stop. A flush resolves with its run's report (and passes
  *   on a progress event per message); a thread with a flush under way is
  *   not retired, and a flush whose thread dies is reported interrupted.
  *   The thread's life:
@@ -28,6 +28,8 @@ import type {
   FlushReport,
   FlushRequest,
   QueueStore,
+  SurgeryReport,
+  SurgeryRequest,
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 
@@ -44,6 +46,13 @@ export interface QueueManagerThread {
    * resolves when that run is over.
    */
   flush(request?: FlushRequest): Promise<FlushReport>;
+  /**
+   * Deletes, holds, releases or requeues messages in the queue manager's
+   * thread (started for it when dormant); resolves once every message is
+   * dealt with.
+   * @throws when the thread stops or fails first
+   */
+  surgery(request: SurgeryRequest): Promise<SurgeryReport>;
   /** Hands over a new, validated configuration. */
   reload(config: Config): void;
   /** Messages in the active set. */
@@ -86,6 +95,13 @@ interface FlushWaiter {
   readonly resolve: (report: FlushReport) => void;
 }
 
+/** A surgery asked of the thread, and who waits for its report. */
+interface SurgeryWaiter {
+  readonly message: Extract<ToQueueManager, { kind: "surgery" }>;
+  readonly resolve: (report: SurgeryReport) => void;
+  readonly reject: (error: Error) => void;
+}
+
 /**
  * Starts the queue manager's thread on `store`'s queue and resolves once
  * it has recovered the queue and is delivering (at once when dormant).
@@ -110,6 +126,9 @@ export function startQueueManagerThread(
   let flushesWanted: FlushWaiter[] = [];
   /** Flushes the current thread has taken and not yet reported. */
   const flushesPosted = new Map<number, FlushWaiter>();
+  /** Surgeries waiting for a thread, and those posted to the current one. */
+  let surgeriesWanted: SurgeryWaiter[] = [];
+  const surgeriesPosted = new Map<number, SurgeryWaiter>();
   let requests = 0;
   const statusWaiters = new Map<number, (active: number) => void>();
   let onStopped: (() => void) | undefined;
@@ -129,6 +148,15 @@ export function startQueueManagerThread(
     answerStatusWaiters();
     for (const waiter of flushesPosted.values()) waiter.resolve(INTERRUPTED);
     flushesPosted.clear();
+    for (const waiter of surgeriesPosted.values()) {
+      waiter.reject(new Error("the queue manager stopped before it was done"));
+    }
+    surgeriesPosted.clear();
+  };
+
+  const postSurgery = (waiter: SurgeryWaiter) => {
+    surgeriesPosted.set(waiter.message.request, waiter);
+    post(waiter.message);
   };
 
   const postFlush = (waiter: FlushWaiter) => {
@@ -147,6 +175,9 @@ export function startQueueManagerThread(
     const flushes = flushesWanted;
     flushesWanted = [];
     for (const waiter of flushes) postFlush(waiter);
+    const surgeries = surgeriesWanted;
+    surgeriesWanted = [];
+    for (const waiter of surgeries) postSurgery(waiter);
   };
 
   /** Starts a thread for work that came in while there was none. */
@@ -177,8 +208,9 @@ export function startQueueManagerThread(
   const retired = () => {
     onStopped = undefined;
     end();
-    if (wanted || flushesWanted.length > 0) wake();
-    else state = "dormant";
+    if (wanted || flushesWanted.length > 0 || surgeriesWanted.length > 0) {
+      wake();
+    } else state = "dormant";
   };
 
   const received = (event: MessageEvent<FromQueueManager>) => {
@@ -196,6 +228,13 @@ export function startQueueManagerThread(
         return;
       case "flushed":
         return flushesPosted.get(message.request)?.progress?.(message.message);
+      case "surgery-report": {
+        const waiter = surgeriesPosted.get(message.request);
+        surgeriesPosted.delete(message.request);
+        if (message.report) waiter?.resolve(message.report);
+        else waiter?.reject(new Error(message.error ?? "surgery failed"));
+        return;
+      }
       case "flush-report":
         flushesPosted.get(message.request)?.resolve(message.report);
         flushesPosted.delete(message.request);
@@ -204,7 +243,7 @@ export function startQueueManagerThread(
         // Only if no commit or flush is on its way to it.
         if (
           state === "running" && message.committed === posted &&
-          flushesPosted.size === 0
+          flushesPosted.size === 0 && surgeriesPosted.size === 0
         ) {
           state = "retiring";
           onStopped = retired;
@@ -253,6 +292,23 @@ export function startQueueManagerThread(
         }
       });
     },
+    surgery(request) {
+      if (state === "stopped") {
+        return Promise.reject(new Error("the daemon is stopping"));
+      }
+      return new Promise<SurgeryReport>((resolve, reject) => {
+        const waiter: SurgeryWaiter = {
+          message: { kind: "surgery", request: ++requests, surgery: request },
+          resolve,
+          reject,
+        };
+        if (state === "running") postSurgery(waiter);
+        else {
+          surgeriesWanted.push(waiter);
+          if (state === "dormant") wake();
+        }
+      });
+    },
     reload(next) {
       config = next;
       if (state === "running") {
@@ -275,6 +331,10 @@ export function startQueueManagerThread(
       clearTimeout(restartTimer);
       for (const waiter of flushesWanted) waiter.resolve(INTERRUPTED);
       flushesWanted = [];
+      for (const waiter of surgeriesWanted) {
+        waiter.reject(new Error("the daemon is stopping"));
+      }
+      surgeriesWanted = [];
       if (was !== "running" && was !== "retiring") {
         end();
         return Promise.resolve();

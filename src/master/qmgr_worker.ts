@@ -26,11 +26,13 @@ import { closeLogging } from "../log/maillog.ts";
 import {
   createEnqueue,
   createQueueManager,
+  createQueueSurgeon,
   createResubmit,
   type FlushedMessage,
   type FlushReport,
   type QueueManager,
   QueueStore,
+  type QueueSurgeon,
 } from "../queue/mod.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
@@ -45,6 +47,7 @@ const thread = self as unknown as {
 let config: Config | undefined;
 let store: QueueStore | undefined;
 let manager: QueueManager | undefined;
+let surgeon: QueueSurgeon | undefined;
 let stopTrim = () => {};
 let stopIdleWatch = () => {};
 /** `committed` messages received from the master. */
@@ -105,6 +108,19 @@ async function start(next: Config, foreground: boolean): Promise<void> {
     const current = () => config!;
     // Bounces and forwarded mail enter through this thread's own gate.
     const enqueue = createEnqueue(store);
+    const queue = store;
+    // postsuper's work: a message being delivered is acted on after its
+    // attempt; a deleted file becomes a spare of this thread's gate.
+    surgeon = createQueueSurgeon(queue, {
+      isBusy: (id) => manager?.isActive(id) ?? false,
+      requeued: (id) => manager?.take(id),
+    }, {
+      discard: (from, id) => {
+        const spare = `spare.${id}`;
+        Deno.renameSync(queue.path(from, id), queue.path("tmp", spare));
+        queue.adoptSpare(spare);
+      },
+    });
     manager = createQueueManager({
       store,
       enqueue,
@@ -113,6 +129,7 @@ async function start(next: Config, foreground: boolean): Promise<void> {
         resubmit: createResubmit(enqueue, next.myhostname),
         flushing: () => manager?.flushing() ?? false,
       }),
+      attemptOver: (id) => surgeon?.attemptOver(id),
     });
     await manager.start();
     let commits = 0;
@@ -153,6 +170,29 @@ async function handle(message: ToQueueManager): Promise<void> {
       // Answered when the run is over; the next messages go on meanwhile.
       void report.then((done) =>
         thread.postMessage({ kind: "flush-report", request, report: done })
+      );
+      return;
+    }
+    case "surgery": {
+      const { request } = message;
+      if (!surgeon) {
+        return thread.postMessage({
+          kind: "surgery-report",
+          request,
+          error: "the queue manager is not running",
+        });
+      }
+      // Answered when done; a message being delivered waits for its
+      // attempt, and the next messages go on meanwhile.
+      void surgeon.perform(message.surgery).then(
+        (report) =>
+          thread.postMessage({ kind: "surgery-report", request, report }),
+        (error) =>
+          thread.postMessage({
+            kind: "surgery-report",
+            request,
+            error: error instanceof Error ? error.message : String(error),
+          }),
       );
       return;
     }

@@ -24,7 +24,8 @@ import { DaemonRunningError } from "./control.ts";
 
 /** Who holds the queue. */
 export interface QueueHolder {
-  readonly kind: "daemon" | "flush";
+  /** `postsuper`: queue surgery with the daemon stopped (cli/). */
+  readonly kind: "daemon" | "flush" | "postsuper";
   readonly pid: number;
 }
 
@@ -90,7 +91,7 @@ export async function readQueueHolder(
   } catch {
     return undefined;
   }
-  const match = /^(daemon|flush) (\d+)\n?$/.exec(text);
+  const match = /^(daemon|flush|postsuper) (\d+)\n?$/.exec(text);
   if (!match) return undefined;
   return { kind: match[1] as QueueHolder["kind"], pid: Number(match[2]) };
 }

@@ -3,8 +3,9 @@
  *
  * DESCRIPTION
  *   `queueListing(store)` walks maildrop/, incoming/, active/, deferred/
- *   and hold/ (in that order, each sorted by queue ID, which is arrival
- *   order) and reads only each file's header, never its content. Files
+ *   and hold/ (in that order, as Postfix's showq, each sorted by queue
+ *   ID, which is arrival order) and reads only each file's header, never
+ *   its content (listing_reader.ts). Files
  *   that vanish meanwhile (delivered) or do not parse are skipped: the
  *   listing is a snapshot of a live queue and must not fail on one file.
  *
@@ -19,7 +20,8 @@
  *   `*` marks a message in the active queue, `!` one on hold. Only pending
  *   recipients are shown. For deferred mail, the reason from defer/<id>
  *   is printed right-aligned in parentheses above the recipients it
- *   applies to, once per run of equal reasons. The null sender shows as
+ *   applies to, once per run of equal reasons (defer/<id> is read in
+ *   every queue: a held message keeps its last reasons). The null sender shows as
  *   MAILER-DAEMON. A summary `-- N Kbytes in M Requests.` ends the
  *   listing, or `Mail queue is empty` stands alone.
  *
@@ -29,7 +31,10 @@ import {
   DAY_NAMES as DAYS,
   MONTH_NAMES as MONTHS,
 } from "../common/calendar.ts";
+import { parseDeferReasons } from "./defer_reasons.ts";
+import { readListingEnvelope } from "./listing_reader.ts";
 import { CorruptQueueFileError } from "./queue_file.ts";
+import { isQueueId } from "./queue_id.ts";
 import type { QueueStore } from "./store.ts";
 import type { QueueName } from "./types.ts";
 
@@ -75,16 +80,44 @@ const RECIPIENT_INDENT = " ".repeat(ID_WIDTH + SIZE_WIDTH + TIME_WIDTH + 3);
 const REASON_COLUMN = 78;
 const FLAG: Partial<Record<QueueName, string>> = { active: "*", hold: "!" };
 
-async function readEntry(
+/** The defer logfiles present now: one directory read, not an open each. */
+export function deferLogfileIds(store: QueueStore): Set<string> {
+  const ids = new Set<string>();
+  try {
+    for (const entry of Deno.readDirSync(store.directory("defer"))) {
+      if (entry.isFile) ids.add(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return ids;
+}
+
+function readReasons(store: QueueStore, id: string): Map<string, string> {
+  try {
+    return parseDeferReasons(Deno.readTextFileSync(store.path("defer", id)));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    throw error;
+  }
+}
+
+/**
+ * One message as listed, or undefined when its file vanished (delivered)
+ * or cannot be read as a queue file. Reasons come from defer/<id> in
+ * every queue, as Postfix's showq reads the defer logfile of any message
+ * (a held or active message keeps the reasons of its last deferral).
+ */
+export function readListingEntry(
   store: QueueStore,
   queue: QueueName,
   id: string,
-): Promise<QueueListingEntry | undefined> {
+  hasReasons: boolean,
+  path = store.path(queue, id),
+): QueueListingEntry | undefined {
   try {
-    const envelope = await store.readEnvelope(queue, id);
-    const reasons = queue === "deferred"
-      ? await store.readDeferReasons(id)
-      : new Map<string, string>();
+    const envelope = readListingEnvelope(path, id);
+    const reasons = hasReasons ? readReasons(store, id) : undefined;
     return {
       id,
       queue,
@@ -93,7 +126,7 @@ async function readEntry(
       sender: envelope.sender,
       recipients: envelope.recipients
         .filter((r) => r.status === "pending")
-        .map((r) => ({ address: r.address, reason: reasons.get(r.address) })),
+        .map((r) => ({ address: r.address, reason: reasons?.get(r.address) })),
     };
   } catch (error) {
     if (
@@ -104,19 +137,40 @@ async function readEntry(
   }
 }
 
+/** The queue IDs in `queue`, sorted (arrival order); [] if it is absent. */
+export function sortedQueueIds(store: QueueStore, queue: QueueName): string[] {
+  const ids: string[] = [];
+  try {
+    for (const entry of Deno.readDirSync(store.directory(queue))) {
+      if (entry.isFile && isQueueId(entry.name)) ids.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return ids.sort();
+}
+
 /**
- * The messages in the listed queues, one header read at a time; memory
- * holds one queue's IDs and one envelope.
+ * The messages in `queues` (default: the listed queues), one header read
+ * at a time; memory holds one queue's IDs and one envelope. Reads are
+ * synchronous: each costs microseconds, less than a trip through the
+ * thread pool (see store.ts).
  */
-export async function* queueListing(
+export function* queueListing(
   store: QueueStore,
-): AsyncIterableIterator<QueueListingEntry> {
-  for (const queue of LISTED_QUEUES) {
-    const ids: string[] = [];
-    for await (const id of store.list(queue)) ids.push(id);
-    ids.sort();
-    for (const id of ids) {
-      const entry = await readEntry(store, queue, id);
+  queues: readonly QueueName[] = LISTED_QUEUES,
+): IterableIterator<QueueListingEntry> {
+  const deferred = deferLogfileIds(store);
+  for (const queue of queues) {
+    const directory = store.directory(queue) + "/";
+    for (const id of sortedQueueIds(store, queue)) {
+      const entry = readListingEntry(
+        store,
+        queue,
+        id,
+        deferred.has(id),
+        directory + id,
+      );
       if (entry) yield entry;
     }
   }
@@ -178,20 +232,31 @@ export function formatListingSummary(count: number, bytes: number): string {
   }.\n`;
 }
 
-/** Formats a listing piece by piece, for writing as it is produced. */
-export async function* formatQueueListingStream(
-  entries: AsyncIterable<QueueListingEntry> | Iterable<QueueListingEntry>,
+/** Output is handed on in pieces of about this many characters. */
+const PIECE = 64 * 1024;
+
+/**
+ * Formats a listing piece by piece (about 64 KiB each), for writing as
+ * it is produced.
+ */
+export function* formatQueueListingStream(
+  entries: Iterable<QueueListingEntry>,
   options: ListingFormatOptions = {},
-): AsyncIterableIterator<string> {
+): IterableIterator<string> {
   let count = 0;
   let bytes = 0;
-  for await (const entry of entries) {
-    yield (count === 0 ? formatListingHeading() : "\n") +
+  let piece = "";
+  for (const entry of entries) {
+    piece += (count === 0 ? formatListingHeading() : "\n") +
       formatListingEntry(entry, options);
     count++;
     bytes += entry.size;
+    if (piece.length >= PIECE) {
+      yield piece;
+      piece = "";
+    }
   }
-  yield formatListingSummary(count, bytes);
+  yield piece + formatListingSummary(count, bytes);
 }
 
 /** Formats a whole listing (pure). */

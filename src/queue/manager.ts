@@ -98,6 +98,11 @@ export interface QueueManagerOptions {
    * (default true); a one-shot run passes false.
    */
   readonly queueRuns?: boolean;
+  /**
+   * Told when the attempt on a message is over, before the manager takes
+   * more work (queue surgery waits for it: surgery.ts).
+   */
+  readonly attemptOver?: (id: string) => void;
 }
 
 /** A running queue manager. */
@@ -117,6 +122,10 @@ export interface QueueManager {
   flushing(): boolean;
   /** Resolves when no message is active and no scan has work left. */
   whenIdle(): Promise<void>;
+  /** Whether message `id` is in the active set (being delivered). */
+  isActive(id: string): boolean;
+  /** Message `id` was put (back) into incoming/: take it as a new one. */
+  take(id: string): void;
 }
 
 type Source = "active" | "incoming" | "deferred";
@@ -352,6 +361,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         active.delete(id);
         attempts.delete(attempt);
         for (const run of runs) run.attempted(id, tally);
+        options.attemptOver?.(id);
         pump();
         settle();
       });
@@ -487,6 +497,8 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       return stopping;
     },
     activeCount: () => active.size,
+    isActive: (id) => active.has(id),
+    take: committed,
     flushing: () => openRuns.size > 0,
     whenIdle() {
       return new Promise<void>((resolve) => {

@@ -10,7 +10,9 @@
  *   the producers: smtpd, the queue manager's bounces, and (through
  *   `createResubmit`) the delivery agents that forward. The daemon runs
  *   one `createQueueManager`; `mailsrv queue` prints `queueListing` with
- *   `formatQueueListingStream`.
+ *   `formatQueueListingStream` (or `formatQueueListingJson`), and its
+ *   surgery (postsuper) goes through `createQueueSurgeon`, in the queue
+ *   manager's thread while the daemon runs.
  *
  *   The producers themselves import only the gate, enqueue.ts, which
  *   carries their types. Formats and recovery rules:
@@ -78,6 +80,8 @@ export {
   type ListingFormatOptions,
   queueListing,
   type QueueListingEntry,
+  readListingEntry,
+  sortedQueueIds,
 } from "./listing.ts";
 export {
   type BounceFailure,
@@ -88,3 +92,32 @@ export {
 export { type BounceRequest, sendBounce } from "./bounce.ts";
 export { createResubmit } from "./resubmit.ts";
 export { createPickup, type Pickup } from "./pickup.ts";
+export {
+  createQueueSurgeon,
+  type QueueSurgeon,
+  SURGERY_QUEUE_NAMES,
+  SURGERY_QUEUES,
+  type SurgeryOperation,
+  type SurgeryOwner,
+  type SurgeryReport,
+  type SurgeryRequest,
+} from "./surgery.ts";
+export { formatListingJson, formatQueueListingJson } from "./listing_json.ts";
+export {
+  checkStructure,
+  MAX_TEMP_AGE_MS,
+  purgeStaleFiles,
+  type StructureReport,
+} from "./queue_repair.ts";
+export {
+  findQueuedMessage,
+  formatQueuedMessage,
+  type QueuedMessage,
+  type ShowParts,
+} from "./message_show.ts";
+export { collectShape, formatShape } from "./shape.ts";
+export {
+  PARALLEL_FROM,
+  type PrintListingOptions,
+  printQueueListing,
+} from "./listing_pool.ts";

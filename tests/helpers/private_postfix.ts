@@ -43,7 +43,8 @@ export function canRunPrivatePostfix(): boolean {
   return true;
 }
 
-async function run(command: string, args: string[], stdin?: string) {
+/** Runs a command to completion; throws with its output when it fails. */
+export async function run(command: string, args: string[], stdin?: string) {
   const child = new Deno.Command(command, {
     args,
     stdin: stdin === undefined ? "null" : "piped",
@@ -64,7 +65,7 @@ async function run(command: string, args: string[], stdin?: string) {
 }
 
 /** The packaged master.cf with smtpd on `listen` and no chroot. */
-async function masterCf(listen: string): Promise<string> {
+export async function masterCf(listen: string): Promise<string> {
   const dist = await Deno.readTextFile("/usr/share/postfix/master.cf.dist");
   return dist.split("\n").map((line) => {
     if (/^[#\s]/.test(line) || line === "") return line;

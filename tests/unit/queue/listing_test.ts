@@ -164,3 +164,24 @@ Deno.test("queueListing reads headers from the listed queues, pending recipients
   assert.ok(!text.includes("done@x.test"));
   assert.match(text, /-- 0 Kbytes in 5 Requests\.\n$/);
 });
+
+Deno.test("a reason longer than the line starts at column 0, as in Postfix", () => {
+  const reason = "host mx.example.net[192.0.2.9] said: 451 4.7.1 Greylisted, " +
+    "please try again in 300 seconds (in reply to RCPT TO)";
+  const text = formatQueueListing([{
+    id: "8DsBw0lvcKzZF9R",
+    queue: "deferred",
+    size: 1,
+    arrivalTime: 0,
+    sender: "a@example.org",
+    recipients: [{ address: "b@example.net", reason }],
+  }], { utc: true });
+  assert.match(
+    text,
+    new RegExp(
+      `\\n\\(${
+        reason.replace(/[.()[\]]/g, "\\$&")
+      }\\)\\n {47}b@example\\.net\\n`,
+    ),
+  );
+});
