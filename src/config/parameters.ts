@@ -43,6 +43,7 @@ import { COMPATIBILITY_PARAMETERS } from "./parameters/compatibility.ts";
 import { SMTP_CLIENT_PARAMETERS } from "./parameters/smtp_client.ts";
 import { ROUTING_PARAMETERS } from "./parameters/routing.ts";
 import { SCHEDULER_PARAMETERS } from "./parameters/scheduler.ts";
+import { CONTENT_CHECK_PARAMETERS } from "./parameters/content_checks.ts";
 
 export type {
   DefaultContext,
@@ -73,6 +74,7 @@ const ROWS = [
   ...SMTP_CLIENT_PARAMETERS,
   ...ROUTING_PARAMETERS,
   ...SCHEDULER_PARAMETERS,
+  ...CONTENT_CHECK_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 
