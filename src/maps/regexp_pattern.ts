@@ -18,6 +18,11 @@
  *         (whitespace outside a bracket class and `#` comments are
  *         dropped, so a long pattern can span continuation lines)
  *
+ *   Case-insensitive matching is done by folding ASCII letters into the
+ *   pattern (`a` → `[aA]`) rather than with the `i` flag, which V8's
+ *   linear-time fallback engine does not take (see SECURITY); a pattern
+ *   with non-ASCII characters keeps the flag.
+ *
  *   POSIX regular expressions (regexp:) are translated where JavaScript
  *   differs: without `m`, "." matches a newline (JavaScript's `s` flag),
  *   as in regcomp(3) without REG_NEWLINE; bracket classes such as
@@ -43,7 +48,9 @@
  *   limit would only show up as slow mail. The matching itself is bounded
  *   too: V8 runs with --enable-experimental-regexp-engine-on-excessive-
  *   backtracks (`common/self_command.ts`), which moves a match that
- *   backtracks too much to a linear-time engine, and the inputs are
+ *   backtracks too much to a linear-time engine (for patterns without
+ *   backreferences, lookaround or a non-ASCII case-insensitive text), so
+ *   a polynomial pattern such as `.*a.*a.*a.*b` stays fast; the inputs are
  *   bounded (header_size_limit, and body lines by the 1000-octet SMTP
  *   line limit).
  *
@@ -129,11 +136,15 @@ export function compilePattern(
     : extended
     ? withoutLayout(source)
     : source;
+  // V8's linear-time fallback does not take the "i" flag: ASCII letters
+  // are folded in the pattern instead (non-ASCII patterns keep the flag).
+  const folded = caseless && !/[^\p{ASCII}]/u.test(translated);
   let regexp: RegExp;
   try {
     regexp = new RegExp(
-      translated,
-      (caseless ? "i" : "") + (multiline ? "m" : "") + (dotAll ? "s" : ""),
+      folded ? foldCase(translated) : translated,
+      (caseless && !folded ? "i" : "") + (multiline ? "m" : "") +
+        (dotAll ? "s" : ""),
     );
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
@@ -151,6 +162,67 @@ export function compilePattern(
     };
   }
   return { ok: true, regexp };
+}
+
+/**
+ * The pattern matching both cases of every ASCII letter without the "i"
+ * flag: `a` becomes `[aA]`, `[a-c]` becomes `[a-cA-C]`; escapes (`\w`,
+ * `\x41`), group syntax (`(?:`, `(?<name>`) and `\k<name>` are kept.
+ */
+export function foldCase(source: string): string {
+  let out = "";
+  let inClass = false;
+  const swap = (c: string) =>
+    c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase();
+  const letter = (c: string | undefined) =>
+    c !== undefined && /[A-Za-z]/.test(c);
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") {
+      const next = source[i + 1] ?? "";
+      const width = next === "x"
+        ? 3
+        : next === "u"
+        ? 5
+        : next === "c"
+        ? 2
+        : next === "k" && source[i + 2] === "<"
+        ? source.indexOf(">", i) - i
+        : 1;
+      out += source.slice(i, i + 1 + Math.max(width, 1));
+      i += Math.max(width, 1);
+    } else if (!inClass && c === "(" && source[i + 1] === "?") {
+      const named = source[i + 2] === "<" && !/[=!]/.test(source[i + 3] ?? "");
+      const end = named ? source.indexOf(">", i) : i + 2;
+      out += source.slice(i, end + 1);
+      i = end;
+    } else if (!inClass && c === "[") {
+      inClass = true;
+      out += c;
+      if (source[i + 1] === "^") out += source[++i];
+      if (source[i + 1] === "]") out += source[++i];
+    } else if (inClass && c === "]") {
+      inClass = false;
+      out += c;
+    } else if (
+      inClass && source[i + 1] === "-" && source[i + 2] !== "]" &&
+      i + 2 < source.length && source[i + 2] !== "\\"
+    ) {
+      const high = source[i + 2];
+      out += c + "-" + high;
+      i += 2;
+      for (const [from, to] of [["a", "z"], ["A", "Z"]]) {
+        const lo = c > from ? c : from;
+        const hi = high < to ? high : to;
+        if (lo <= hi) out += swap(lo) + "-" + swap(hi);
+      }
+    } else if (inClass && letter(c)) {
+      out += c + swap(c);
+    } else if (letter(c)) {
+      out += `[${c}${swap(c)}]`;
+    } else out += c;
+  }
+  return out;
 }
 
 /** PCRE_EXTENDED: unescaped whitespace and `#` comments dropped. */

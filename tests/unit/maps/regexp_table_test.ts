@@ -4,6 +4,7 @@ import {
   regexpLookup,
 } from "../../../src/maps/regexp_table.ts";
 import { openMap } from "../../../src/maps/mod.ts";
+import { compilePattern, foldCase } from "../../../src/maps/regexp_pattern.ts";
 
 /** Parses `text` as /etc/t and returns a lookup and the warnings. */
 function table(text: string, dialect: "regexp" | "pcre" = "regexp") {
@@ -200,4 +201,18 @@ Deno.test("openMap opens regexp: and pcre: files and re-reads them", async () =>
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("case-insensitivity is folded into the pattern, so V8's linear-time fallback can run it", () => {
+  assert.equal(
+    foldCase(String.raw`^Subject: [a-c_]\w\x41(?:ab)(?<n>q)\k<n>[^z]`),
+    String
+      .raw`^[Ss][uU][bB][jJ][eE][cC][tT]: [a-cA-C_]\w\x41(?:[aA][bB])(?<n>[qQ])\k<n>[^zZ]`,
+  );
+  const ascii = compilePattern("^subject: .*a.*b$", "", "regexp");
+  assert.ok(ascii.ok && !ascii.regexp.flags.includes("i"));
+  assert.ok(ascii.ok && ascii.regexp.test("SUBJECT: xAyB"));
+  const accented = compilePattern("^subject: é", "", "regexp");
+  assert.ok(accented.ok && accented.regexp.flags.includes("i"));
+  assert.ok(accented.ok && accented.regexp.test("Subject: É"));
 });
