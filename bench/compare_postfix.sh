@@ -51,7 +51,7 @@ TOML
 [ -f /etc/postfix/main.cf ] || cp /etc/postfix/main.cf.proto /etc/postfix/main.cf
 bash "$SHARED_BENCH/peers/postfix.sh" setup >/dev/null
 "$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv \
-  --v8-flags=--max-semi-space-size=1 "$root/main.ts" \
+  --v8-flags=--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks "$root/main.ts" \
   run --quiet --config "$work/mailsrv.toml" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT

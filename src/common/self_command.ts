@@ -9,7 +9,10 @@
  *   V8_FLAGS cap the young generation at 1 MiB per semi-space (V8's
  *   default grows it to 16 MiB in each isolate under load, and keeps it):
  *   the daemon's garbage is short-lived and small, so scavenges stay cheap
- *   while the resident size stays low. deno.json's start and compile
+ *   while the resident size stays low. The second moves a regular
+ *   expression match that backtracks excessively to V8's linear-time
+ *   engine, so no header_checks pattern can stall smtpd on a crafted
+ *   header (`maps/regexp_pattern.ts`). deno.json's start and compile
  *   tasks pass the same flags (a test keeps them equal).
  *
  *   Used by `mailsrv start` (the daemon), the file delivery agent (its
@@ -19,7 +22,8 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 
 /** V8 options the daemon runs with (see the module comment). */
-export const V8_FLAGS = "--max-semi-space-size=1";
+export const V8_FLAGS =
+  "--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks";
 
 /** The executable and leading arguments that run `mailsrv ARGS…`. */
 export function selfCommand(args: readonly string[]): {

@@ -28,10 +28,10 @@ import { SMTPD_PARAMETERS } from "./parameters/smtpd.ts";
 import { SMTPD_TLS_PARAMETERS } from "./parameters/smtpd_tls.ts";
 import { SMTPD_SASL_PARAMETERS } from "./parameters/smtpd_sasl.ts";
 import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
+import { CONTENT_CHECK_PARAMETERS } from "./parameters/content_checks.ts";
 import type { ListenerKind } from "./listener_kinds.ts";
 import { CONTENT_FILTER_SMTPD_PARAMETERS } from "./parameters/content_filter.ts";
 import { SITE_PARAMETERS } from "./parameters/site.ts";
-import { RECEIVE_OVERRIDE_PARAMETERS } from "./parameters/receive_override.ts";
 
 type SiteRow = typeof SITE_PARAMETERS[number];
 type MynetworksRow = Extract<SiteRow, { readonly name: "mynetworks" }>;
@@ -52,7 +52,7 @@ export const LISTENER_PARAMETERS = [
   ...SMTPD_POLICY_PARAMETERS,
   ...CONTENT_FILTER_SMTPD_PARAMETERS,
   ...MYNETWORKS_ROWS,
-  ...RECEIVE_OVERRIDE_PARAMETERS,
+  ...CONTENT_CHECK_PARAMETERS,
 ] as const;
 
 /** One listener's overrides, typed by their rows. */

@@ -42,7 +42,8 @@ export type ItemSyntax =
   | "interface"
   | "lookup-table"
   | "domain-or-table"
-  | "relative-path";
+  | "relative-path"
+  | "receive-override";
 
 /** What a computed default may depend on. */
 export interface DefaultContext {

@@ -14,6 +14,7 @@
  *   Does NOT expand `$name` references; that happens before.
  */
 import type { Parameter, ParameterValue, ValueOf } from "./parameter_row.ts";
+import { RECEIVE_OVERRIDE_OPTIONS } from "./parameters/content_checks.ts";
 import {
   parseBoolean,
   parseDomainName,
@@ -151,6 +152,11 @@ function listItem(
     case "lookup-table":
       if (LOOKUP_TABLE.test(item)) return absoluteTable(item, resolvePath);
       throw new ValueError(`"${item}" is not a lookup table (type:name)`);
+    case "receive-override":
+      if (RECEIVE_OVERRIDE_OPTIONS.includes(item)) return item;
+      throw new ValueError(
+        `"${item}" is not one of: ${RECEIVE_OVERRIDE_OPTIONS.join(", ")}`,
+      );
     default:
       return item;
   }

@@ -47,7 +47,7 @@ import {
   CONTENT_FILTER_SMTPD_PARAMETERS,
   TRANSPORT_OPTION_PARAMETERS,
 } from "./parameters/content_filter.ts";
-import { RECEIVE_OVERRIDE_PARAMETERS } from "./parameters/receive_override.ts";
+import { CONTENT_CHECK_PARAMETERS } from "./parameters/content_checks.ts";
 
 export type {
   DefaultContext,
@@ -80,7 +80,7 @@ const ROWS = [
   ...SCHEDULER_PARAMETERS,
   ...CONTENT_FILTER_SMTPD_PARAMETERS,
   ...TRANSPORT_OPTION_PARAMETERS,
-  ...RECEIVE_OVERRIDE_PARAMETERS,
+  ...CONTENT_CHECK_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 

@@ -9,6 +9,7 @@
  *     unix:passwd.byname           the system password file
  *     inline:{ k=v, … }            pairs written in the configuration
  *     cidr:/path                   networks, first match (cidr_table(5))
+ *     regexp:/path, pcre:/path     patterns, first match (regexp_table(5))
  *
  *   Opening is cheap and does no I/O; files are read at the first lookup.
  *   An unknown type or a malformed spec throws at once, naming the spec, so
@@ -17,6 +18,7 @@
 import type { LookupTable, MapOptions } from "./lookup_table.ts";
 import { openCidrMap } from "./cidr_map.ts";
 import { openInlineMap } from "./inline_map.ts";
+import { openRegexpMap } from "./regexp_map.ts";
 import { openStaticMap } from "./static_map.ts";
 import { openTextMap } from "./text_map.ts";
 import { openUnixMap } from "./unix_map.ts";
@@ -29,6 +31,8 @@ export const MAP_TYPES = [
   "unix",
   "inline",
   "cidr",
+  "regexp",
+  "pcre",
 ] as const;
 
 /**
@@ -60,6 +64,9 @@ export function openMap(spec: string, options: MapOptions = {}): LookupTable {
       return openInlineMap(spec, name);
     case "cidr":
       return openCidrMap(spec, name, options);
+    case "regexp":
+    case "pcre":
+      return openRegexpMap(spec, name, type, options);
     default:
       throw new Error(
         `unsupported lookup table type "${type}" in "${spec}" (supported: ${

@@ -107,6 +107,7 @@ export function createEnqueue(
       queueDirectory: directories[into],
       hold: { path: join(directories.hold, id), directory: directories.hold },
       createFile: spare ? () => spare.file : createFile,
+      createRewriteFile: createFile,
       syncDirectory: syncQueueDirectory,
       committed: into === "incoming" ? announce : quiet,
     });

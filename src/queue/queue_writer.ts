@@ -12,7 +12,11 @@
  *   it, renames it into its queue (incoming/, or maildrop/ for local
  *   submission, or hold/ when the commit says so: an access map's or
  *   policy service's HOLD) and fsyncs that directory (group commit,
- *   src/fs/sync_directory.ts). Only then does it resolve and tell the
+ *   src/fs/sync_directory.ts). A commit that brings a new envelope (the
+ *   content checks' REDIRECT, BCC or FILTER, decided after the header
+ *   was written) renames a second staging file instead, written with the
+ *   new header and a copy of the content (`envelope_rewrite.ts`); the
+ *   first is removed. Either way, only then does it resolve and tell the
  *   queue manager: a 250 reply after `commit()` promises a message that
  *   survives a crash.
  *
@@ -30,6 +34,7 @@
 import { createBufferPool } from "../common/buffer_pool.ts";
 import { writeAllSync } from "../fs/write_all.ts";
 import { encodeQueueFileHeader, encodeSizeField } from "./queue_file.ts";
+import { rewriteEnvelope } from "./envelope_rewrite.ts";
 import type { NewEnvelope, QueueWriter } from "./types.ts";
 
 /** Content is gathered up to this many bytes before a write(2). */
@@ -71,6 +76,11 @@ export interface QueueWriterOptions {
   readonly hold?: { readonly path: string; readonly directory: string };
   /** Creates the staging file exclusively, mode 0600. */
   readonly createFile: (path: string) => QueueFileHandle;
+  /**
+   * Creates the second staging file of an envelope rewrite (default:
+   * `createFile`; a spare's `createFile` only hands back the spare).
+   */
+  readonly createRewriteFile?: (path: string) => QueueFileHandle;
   readonly syncDirectory: (path: string) => Promise<void>;
   /** Called once the message is durable in its queue. */
   readonly committed: (id: string) => void;
@@ -166,7 +176,7 @@ export function createQueueWriter(
     size += chunk.length;
   };
 
-  const finish = async (hold: boolean) => {
+  const finish = async (hold: boolean, envelope?: NewEnvelope) => {
     const into = hold
       ? options.hold ?? missingHold()
       : { path: options.queuePath, directory: options.queueDirectory };
@@ -182,9 +192,30 @@ export function createQueueWriter(
     }
     // A reused spare may be longer than this message: cut its old tail.
     file.truncateSync(fileLength);
-    await file.sync();
-    close();
-    Deno.renameSync(options.stagingPath, into.path);
+    let staged = options.stagingPath;
+    if (envelope !== undefined) {
+      // The envelope changed after the header was written: a new file
+      // with the new header (no fsync of the old one: it is dropped).
+      const replacement = encodeQueueFileHeader(
+        options.id,
+        options.arrivalTime,
+        envelope,
+      );
+      replacement.bytes.set(encodeSizeField(size), replacement.sizeOffset);
+      staged = await rewriteEnvelope({
+        stagingPath: options.stagingPath,
+        contentOffset: header.bytes.length,
+        contentLength: size,
+        header: replacement.bytes,
+        createFile: options.createRewriteFile ?? options.createFile,
+      });
+      close();
+      removeIfPresent(options.stagingPath);
+    } else {
+      await file.sync();
+      close();
+    }
+    Deno.renameSync(staged, into.path);
     try {
       await options.syncDirectory(into.directory);
     } catch (error) {
@@ -243,7 +274,7 @@ export function createQueueWriter(
     commit: async (commitOptions) => {
       const hold = commitOptions?.hold ?? false;
       await serialized("commit", async () => {
-        await finish(hold);
+        await finish(hold, commitOptions?.envelope);
         state = "committed";
         releaseBuffer();
       });

@@ -119,6 +119,11 @@ export interface QueueWriter {
 export interface CommitOptions {
   /** Into hold/ rather than its queue: it waits for `queue release`. */
   readonly hold?: boolean;
+  /**
+   * The envelope to commit instead of the one the writer was opened with
+   * (content checks' REDIRECT, BCC, FILTER); the file is rewritten.
+   */
+  readonly envelope?: NewEnvelope;
 }
 
 /** Where the gate puts a new message. */

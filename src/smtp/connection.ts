@@ -77,6 +77,12 @@ import {
 import { DotReader } from "./dot_reader.ts";
 import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
+import {
+  checkedEnvelope,
+  type ContentVerdict,
+  type MessageChecks,
+  startMessageChecks,
+} from "./content_checks/message_checks.ts";
 import { receivedHeader } from "./received.ts";
 import { formatReply, printable } from "./replies.ts";
 import { describeTls } from "./starttls.ts";
@@ -259,6 +265,11 @@ class SmtpConnection {
   #session: SmtpSession = newSession();
   #replies = "";
   #writer: QueueWriter | null = null;
+  /** header_checks and body_checks of the open message, if any. */
+  #checks: MessageChecks | null = null;
+  /** The open message's envelope and its checks' verdict. */
+  #envelope: NewEnvelope | null = null;
+  #verdict: ContentVerdict | null = null;
   #receiving = false;
   #lost = false;
   /** A read may still write into the read buffer (it timed out or was interrupted). */
@@ -379,6 +390,7 @@ class SmtpConnection {
   /** Discards the open queue file, if any. */
   async abortMessage(): Promise<void> {
     const writer = this.#writer;
+    this.#checks = null;
     if (writer === null) return;
     this.#writer = null;
     try {
@@ -664,6 +676,15 @@ class SmtpConnection {
       });
     }
     this.#writer = writer;
+    this.#envelope = envelope;
+    this.#verdict = null;
+    this.#checks = startMessageChecks(
+      this.#config,
+      this.#deps.tables ?? sessionTables,
+      envelope,
+      writer.id,
+      (bytes) => writer.write(bytes),
+    );
     const session = this.#session;
     const header = receivedHeader({
       ...(session.tls === null ? {} : { tls: describeTls(session.tls) }),
@@ -686,7 +707,7 @@ class SmtpConnection {
       .flatMap((d) => d.action === "prepend" ? [`${d.header}\n`] : [])
       .join("");
     try {
-      await writer.write(encoder.encode(prepended + header));
+      await this.#put(writer, encoder.encode(prepended + header));
     } catch (e) {
       smtpdLog.warning(`${writer.id}: queue file write error: ${describe(e)}`);
       await this.abortMessage();
@@ -723,7 +744,7 @@ class SmtpConnection {
       if (content.length > 0 && failure === null && this.#writer !== null) {
         scanner.push(content);
         try {
-          await this.#writer.write(content);
+          await this.#put(this.#writer, content);
         } catch (e) {
           smtpdLog.warning(
             `${this.#writer.id}: queue file write error: ${describe(e)}`,
@@ -734,10 +755,12 @@ class SmtpConnection {
       if (done) {
         this.#deadline.endRequest();
         this.#lines.push(rest);
+        const checked = await this.#finishChecks();
         const summary = {
           ...dot.summary,
           messageId: scanner.messageId(),
-          failure,
+          failure: failure ?? checked.failure,
+          ...(checked.verdict === null ? {} : { content: checked.verdict }),
         };
         return await this.#step({ type: "data-end", summary });
       }
@@ -749,7 +772,13 @@ class SmtpConnection {
     const writer = this.#writer;
     if (writer === null) throw new Error("commit without an open queue file");
     try {
-      await writer.commit(hold ? { hold } : undefined);
+      const envelope = this.#envelope && this.#verdict &&
+        checkedEnvelope(this.#envelope, this.#verdict);
+      await writer.commit(
+        hold || envelope
+          ? { hold, ...(envelope ? { envelope } : {}) }
+          : undefined,
+      );
     } catch (e) {
       smtpdLog.warning(
         `${writer.id}: cannot commit queue file: ${describe(e)}`,
@@ -761,6 +790,29 @@ class SmtpConnection {
     }
     this.#writer = null;
     await this.#step({ type: "queued" });
+  }
+
+  /** Writes content to the queue file, through the content checks if any. */
+  #put(writer: QueueWriter, bytes: Uint8Array): Promise<void> {
+    return this.#checks === null
+      ? writer.write(bytes)
+      : this.#checks.write(bytes);
+  }
+
+  /** Ends the content checks: their verdict, and a write failure. */
+  async #finishChecks(): Promise<
+    { verdict: ContentVerdict | null; failure: QueueFailure | null }
+  > {
+    const checks = this.#checks;
+    this.#checks = null;
+    if (checks === null) return { verdict: null, failure: null };
+    const { verdict, failure } = await checks.finish();
+    this.#verdict = verdict;
+    if (failure === null) return { verdict, failure: null };
+    smtpdLog.warning(
+      `${this.#writer?.id}: queue file write error: ${describe(failure)}`,
+    );
+    return { verdict, failure: queueFailure(failure) };
   }
 
   /** Sends the pending replies, then waits for input (or a reason not to). */

@@ -486,16 +486,52 @@ function dataEnd(
     ]);
   }
   const queueId = s.transaction?.queueId;
+  const checked = summary.content;
+  if (checked?.refusal) {
+    // Cleanup logged the reject line; the reply is its reason.
+    const r = checked.refusal;
+    return answer(
+      endTransaction(session),
+      "data",
+      reply(r.code, r.dsn, r.text),
+      {},
+      [
+        { type: "abort" },
+      ],
+    );
+  }
+  if (checked?.discard) {
+    // DISCARD: acknowledged and thrown away (cleanup logged it).
+    return answer(
+      endTransaction(session),
+      "data",
+      reply(250, "2.0.0", `Ok: queued as ${queueId}`),
+      {},
+      [{ type: "abort" }],
+    );
+  }
   const actions: SessionAction[] = [];
   if (summary.messageId !== null) {
     actions.push(
       logLine(`${queueId}: message-id=${summary.messageId}`, "info", "cleanup"),
     );
   }
+  const kept = checked?.hold ? heldByContent(session) : session;
   const next = stageHasList("end-of-data", policy)
-    ? checkRestrictions(session, { stage: "end-of-data" }, summary.size)
-    : commit(session);
+    ? checkRestrictions(kept, { stage: "end-of-data" }, summary.size)
+    : commit(kept);
   return { session: next.session, actions: [...actions, ...next.actions] };
+}
+
+/** The session with a HOLD from header_checks or body_checks. */
+function heldByContent(s: SmtpSession): SmtpSession {
+  const t = s.transaction;
+  if (t === null) return s;
+  const dispositions = [
+    ...(t.dispositions ?? []),
+    { action: "hold" as const, reason: "content checks" },
+  ];
+  return { ...s, transaction: { ...t, dispositions } };
 }
 
 /**

@@ -260,6 +260,17 @@ export interface DataSummary {
   readonly messageId: string | null;
   /** Writing the content into the queue file failed. */
   readonly failure: QueueFailure | null;
+  /** What header_checks and body_checks decided, when any ran. */
+  readonly content?: {
+    /** REJECT: the reply; nothing is queued. */
+    readonly refusal: {
+      readonly code: number;
+      readonly dsn: string;
+      readonly text: string;
+    } | null;
+    readonly hold: boolean;
+    readonly discard: boolean;
+  };
 }
 
 /** Something that happened; the input of `step`. */

@@ -257,3 +257,38 @@ Deno.test("an unsupported table type: start refuses it, reload refuses it and ke
     await Deno.remove(daemon.home, { recursive: true });
   }
 });
+
+Deno.test("check reports the lines a regexp: header_checks table would skip, with file and line", async () => {
+  await withHome(async (home) => {
+    const table = join(home, "header_checks");
+    await Deno.writeTextFile(
+      table,
+      "/^Subject: ok/ WARN fine\n/^X-Bad: (a+)+$/ REJECT slow\n/unclosed REJECT\n",
+    );
+    const path = join(home, "mailsrv.toml");
+    await Deno.writeTextFile(
+      path,
+      `queue_directory = "${join(home, "queue")}"
+mail_spool_directory = "${join(home, "mail")}/"
+maillog_file = "${join(home, "maillog")}"
+alias_maps = ""
+header_checks = "regexp:${table}"
+`,
+    );
+    const result = await runMailsrv(["check", "--config", path]);
+    const out = result.stdout + result.stderr;
+    assert.match(
+      out,
+      new RegExp(
+        `header_checks: "${table}", line 2: pattern may take exponential time`,
+      ),
+    );
+    assert.match(
+      out,
+      new RegExp(
+        `header_checks: "${table}", line 3: missing closing delimiter`,
+      ),
+    );
+    assert.notEqual(result.code, 0);
+  });
+});

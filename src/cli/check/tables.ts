@@ -28,6 +28,7 @@ import {
   parseAliasesFile,
 } from "../../maps/aliases_file.ts";
 import { parsePostmapSource } from "../../maps/postmap_source.ts";
+import { parseRegexpTable } from "../../maps/regexp_table.ts";
 import { type Findings, reasonOf, statIfExists } from "./findings.ts";
 
 /** The hint for a missing file of the virtual-domain layout. */
@@ -76,6 +77,13 @@ function reportContent(
       } else {
         findings.error(`${line} (entry skipped)`);
       }
+    }
+  } else if (/^(regexp|pcre):/.test(table.spec)) {
+    // Skipped lines (bad or exponential-time patterns) change what the
+    // checks do: errors, with the file and line.
+    const dialect = table.spec.startsWith("pcre:") ? "pcre" : "regexp";
+    for (const warning of parseRegexpTable(text, file, dialect).warnings) {
+      findings.error(`${table.parameter}: ${warning}`);
     }
   } else if (table.kind === "map" && !table.spec.startsWith("unix:")) {
     for (const warning of parsePostmapSource(text, file).warnings) {

@@ -28,7 +28,7 @@ Deno.test("openMap: an unknown type names the spec and the known types", () => {
     () => openMap("btree:/etc/x"),
     (e: Error) =>
       e.message ===
-        'unsupported lookup table type "btree" in "btree:/etc/x" (supported: hash, texthash, static, unix, inline, cidr)',
+        'unsupported lookup table type "btree" in "btree:/etc/x" (supported: hash, texthash, static, unix, inline, cidr, regexp, pcre)',
   );
 });
 
