@@ -28,6 +28,7 @@ import { SMTPD_PARAMETERS } from "./parameters/smtpd.ts";
 import { SMTPD_TLS_PARAMETERS } from "./parameters/smtpd_tls.ts";
 import { SMTPD_SASL_PARAMETERS } from "./parameters/smtpd_sasl.ts";
 import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
+import { SMTPD_MAIL_AUTH_PARAMETERS } from "./parameters/smtpd_mail_auth.ts";
 import type { ListenerKind } from "./listener_kinds.ts";
 
 /** The parameters a `[[listener]]` of an SMTP kind may override. */
@@ -36,6 +37,7 @@ export const LISTENER_PARAMETERS = [
   ...SMTPD_TLS_PARAMETERS,
   ...SMTPD_SASL_PARAMETERS,
   ...SMTPD_POLICY_PARAMETERS,
+  ...SMTPD_MAIL_AUTH_PARAMETERS,
 ] as const;
 
 /** One listener's overrides, typed by their rows. */

@@ -12,7 +12,11 @@
  *   it, renames it into its queue (incoming/, or maildrop/ for local
  *   submission, or hold/ when the commit says so: an access map's or
  *   policy service's HOLD) and fsyncs that directory (group commit,
- *   src/fs/sync_directory.ts). Only then does it resolve and tell the
+ *   src/fs/sync_directory.ts). A commit may bring a trailer: header
+ *   lines decided at the end of data (Authentication-Results), written
+ *   after the content with their length in the header's fixed-width
+ *   `trailer` field (version 4, reserved when the writer was opened), in
+ *   the same fsync. Only then does it resolve and tell the
  *   queue manager: a 250 reply after `commit()` promises a message that
  *   survives a crash.
  *
@@ -166,19 +170,32 @@ export function createQueueWriter(
     size += chunk.length;
   };
 
-  const finish = async (hold: boolean) => {
+  const finish = async (hold: boolean, trailer?: Uint8Array) => {
     const into = hold
       ? options.hold ?? missingHold()
       : { path: options.queuePath, directory: options.queueDirectory };
     const sizeField = encodeSizeField(size);
+    const trailerField = trailerFieldFor(trailer);
+    if (trailer !== undefined && trailer.length > 0) {
+      const contentSize = size;
+      append(trailer);
+      size = contentSize;
+    }
     // A small message still has its header in the buffer: patch it there
     // and the whole file costs one write(2).
     const patchInBuffer = headerBuffered;
-    if (patchInBuffer) buffer.set(sizeField, header.sizeOffset);
+    if (patchInBuffer) {
+      buffer.set(sizeField, header.sizeOffset);
+      if (trailerField) buffer.set(trailerField, header.trailerOffset!);
+    }
     flush();
     if (!patchInBuffer) {
       file.seekSync(header.sizeOffset, Deno.SeekMode.Start);
       writeAllSync(file, sizeField);
+      if (trailerField) {
+        file.seekSync(header.trailerOffset!, Deno.SeekMode.Start);
+        writeAllSync(file, trailerField);
+      }
     }
     // A reused spare may be longer than this message: cut its old tail.
     file.truncateSync(fileLength);
@@ -230,6 +247,17 @@ export function createQueueWriter(
     return result;
   };
 
+  /** The `trailer` field's digits for `trailer`, or null when none is written. */
+  const trailerFieldFor = (trailer?: Uint8Array): Uint8Array | null => {
+    if (trailer === undefined || trailer.length === 0) return null;
+    if (header.trailerOffset === undefined) {
+      throw new Error(
+        `Queue file "${options.id}" was opened without a trailer field`,
+      );
+    }
+    return encodeSizeField(trailer.length);
+  };
+
   const missingHold = (): never => {
     throw new Error(`Queue file "${options.id}" has no hold queue to go to`);
   };
@@ -243,7 +271,7 @@ export function createQueueWriter(
     commit: async (commitOptions) => {
       const hold = commitOptions?.hold ?? false;
       await serialized("commit", async () => {
-        await finish(hold);
+        await finish(hold, commitOptions?.trailer);
         state = "committed";
         releaseBuffer();
       });

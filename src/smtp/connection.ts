@@ -77,6 +77,10 @@ import {
 import { DotReader } from "./dot_reader.ts";
 import { CommandLineReader, nextCommandEvent } from "../net/line_reader.ts";
 import { MessageIdScanner } from "./message_id.ts";
+import {
+  type AuthenticationSubject,
+  MessageAuthentication,
+} from "./message_authentication.ts";
 import { receivedHeader } from "./received.ts";
 import { formatReply, printable } from "./replies.ts";
 import { describeTls } from "./starttls.ts";
@@ -260,6 +264,10 @@ class SmtpConnection {
   #readPending = false;
   /** smtpd_timeout on each wait for the client. */
   readonly #deadline: IoDeadline;
+  /** SPF, DKIM, DMARC and the Authentication-Results header. */
+  readonly #authentication: MessageAuthentication;
+  /** Dispositions known when the queue file was opened (PREPENDs written then). */
+  #dispositionsAtData = 0;
 
   constructor(
     conn: SmtpStream,
@@ -273,6 +281,10 @@ class SmtpConnection {
     this.#control = control;
     this.#config = deps.config();
     this.#stressConfig = stressAdapted(this.#config);
+    this.#authentication = new MessageAuthentication(
+      this.#config,
+      deps.resolver,
+    );
     this.#deadline = openIoDeadline(
       () => this.#policy().smtpd_timeout * 1000,
       this.#stressConfig.smtpd_timeout * 1000,
@@ -367,6 +379,7 @@ class SmtpConnection {
 
   /** Discards the open queue file, if any. */
   async abortMessage(): Promise<void> {
+    this.#authentication.cancel();
     const writer = this.#writer;
     if (writer === null) return;
     this.#writer = null;
@@ -577,6 +590,13 @@ class SmtpConnection {
       verifyRecipient: (address) => this.#verify(address),
       policyService: this.#deps.policyService,
       greylist: this.#deps.greylist,
+      spf: (r) =>
+        this.#authentication.spfVerdict({
+          ...this.#authenticationSubject(),
+          helo: r.helo,
+          sender: r.sender ?? "",
+        }),
+      dmarc: () => Promise.resolve(this.#authentication.dmarcVerdict()),
     }, {
       address: this.#session.client.address,
       inMynetworks: this.#session.clientInMynetworks,
@@ -641,10 +661,27 @@ class SmtpConnection {
     }
   }
 
+  /** What SPF, DKIM and DMARC work from in this transaction. */
+  #authenticationSubject(): AuthenticationSubject {
+    const session = this.#session;
+    return {
+      clientAddress: session.client.address,
+      helo: session.helo,
+      sender: session.transaction?.sender ?? "",
+      trusted: session.clientInMynetworks ||
+        session.authenticatedUser !== null,
+    };
+  }
+
   async #openData(envelope: NewEnvelope): Promise<void> {
     let writer: QueueWriter;
+    const subject = this.#authenticationSubject();
     try {
-      writer = await this.#deps.enqueue(envelope);
+      writer = await this.#deps.enqueue(
+        this.#authentication.wantsTrailer(subject)
+          ? { ...envelope, trailer: true }
+          : envelope,
+      );
     } catch (e) {
       smtpdLog.warning(`NOQUEUE: cannot open queue file: ${describe(e)}`);
       return await this.#step({
@@ -653,6 +690,7 @@ class SmtpConnection {
       });
     }
     this.#writer = writer;
+    this.#authentication.begin(subject);
     const session = this.#session;
     const header = receivedHeader({
       ...(session.tls === null ? {} : { tls: describeTls(session.tls) }),
@@ -671,6 +709,8 @@ class SmtpConnection {
     });
     // PREPEND actions of access maps and policy services go above the
     // Received: header, as Postfix's smtpd writes them.
+    this.#dispositionsAtData =
+      this.#session.transaction?.dispositions?.length ?? 0;
     const prepended = (this.#session.transaction?.dispositions ?? [])
       .flatMap((d) => d.action === "prepend" ? [`${d.header}\n`] : [])
       .join("");
@@ -712,7 +752,9 @@ class SmtpConnection {
       if (content.length > 0 && failure === null && this.#writer !== null) {
         scanner.push(content);
         try {
-          await this.#writer.write(content);
+          for (const part of await this.#authentication.content(content)) {
+            await this.#writer.write(part);
+          }
         } catch (e) {
           smtpdLog.warning(
             `${this.#writer.id}: queue file write error: ${describe(e)}`,
@@ -723,6 +765,7 @@ class SmtpConnection {
       if (done) {
         this.#deadline.endRequest();
         this.#lines.push(rest);
+        failure = await this.#finishAuthentication(failure);
         const summary = {
           ...dot.summary,
           messageId: scanner.messageId(),
@@ -734,11 +777,52 @@ class SmtpConnection {
     }
   }
 
+  /**
+   * Ends the content's verification before the end-of-data restrictions:
+   * writes what the forged-header filter held back.
+   */
+  async #finishAuthentication(
+    failure: QueueFailure | null,
+  ): Promise<QueueFailure | null> {
+    const writer = this.#writer;
+    const held = await this.#authentication.finish();
+    if (failure !== null || writer === null) return failure;
+    try {
+      for (const part of held) await writer.write(part);
+    } catch (e) {
+      smtpdLog.warning(`${writer.id}: queue file write error: ${describe(e)}`);
+      return queueFailure(e);
+    }
+    const removed = this.#authentication.removed;
+    if (removed > 0) {
+      cleanupLog.info(
+        `${writer.id}: removed ${removed} Authentication-Results ` +
+          `header(s) claiming ${this.#config.myhostname}`,
+      );
+    }
+    return null;
+  }
+
+  /** Header lines decided at the end of data, stored as the queue file's trailer. */
+  #trailer(): Uint8Array | undefined {
+    // PREPENDs from smtpd_end_of_data_restrictions (check_dmarc's
+    // quarantine action) came after the top of the file was written.
+    const late = (this.#session.transaction?.dispositions ?? [])
+      .slice(this.#dispositionsAtData)
+      .flatMap((d) => d.action === "prepend" ? [d.header] : []);
+    return this.#authentication.trailer(late);
+  }
+
   async #commit(hold: boolean): Promise<void> {
     const writer = this.#writer;
     if (writer === null) throw new Error("commit without an open queue file");
     try {
-      await writer.commit(hold ? { hold } : undefined);
+      const trailer = this.#trailer();
+      await writer.commit(
+        hold || trailer
+          ? { ...(hold ? { hold } : {}), ...(trailer ? { trailer } : {}) }
+          : undefined,
+      );
     } catch (e) {
       smtpdLog.warning(
         `${writer.id}: cannot commit queue file: ${describe(e)}`,
