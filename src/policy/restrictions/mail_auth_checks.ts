@@ -74,7 +74,9 @@ export async function spfRestriction(
         "5.7.23",
         subject,
         "Message rejected due to: SPF fail - not authorized. Please see " +
-          `http://www.openspf.net/Why?s=${spf.scope};id=${spf.identity};` +
+          `http://www.openspf.net/Why?s=${
+            spf.scope === "mailfrom" ? "mfrom" : "helo"
+          };id=${spf.identity};` +
           `ip=${r.clientAddress};r=<UNKNOWN>`,
       ),
     };
