@@ -29,6 +29,7 @@ import { SMTPD_TLS_PARAMETERS } from "./parameters/smtpd_tls.ts";
 import { SMTPD_SASL_PARAMETERS } from "./parameters/smtpd_sasl.ts";
 import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
 import { CONTENT_CHECK_PARAMETERS } from "./parameters/content_checks.ts";
+import { SMTPD_MAIL_AUTH_PARAMETERS } from "./parameters/smtpd_mail_auth.ts";
 import type { ListenerKind } from "./listener_kinds.ts";
 import { CONTENT_FILTER_SMTPD_PARAMETERS } from "./parameters/content_filter.ts";
 import { SITE_PARAMETERS } from "./parameters/site.ts";
@@ -53,6 +54,7 @@ export const LISTENER_PARAMETERS = [
   ...CONTENT_FILTER_SMTPD_PARAMETERS,
   ...MYNETWORKS_ROWS,
   ...CONTENT_CHECK_PARAMETERS,
+  ...SMTPD_MAIL_AUTH_PARAMETERS,
 ] as const;
 
 /** One listener's overrides, typed by their rows. */

@@ -33,6 +33,7 @@ import type {
 import { SITE_PARAMETERS } from "./parameters/site.ts";
 import { SMTPD_PARAMETERS } from "./parameters/smtpd.ts";
 import { SMTPD_POLICY_PARAMETERS } from "./parameters/smtpd_policy.ts";
+import { SMTPD_MAIL_AUTH_PARAMETERS } from "./parameters/smtpd_mail_auth.ts";
 import { SMTPD_TLS_PARAMETERS } from "./parameters/smtpd_tls.ts";
 import { SMTPD_SASL_PARAMETERS } from "./parameters/smtpd_sasl.ts";
 import { LOCAL_DELIVERY_PARAMETERS } from "./parameters/local_delivery.ts";
@@ -68,6 +69,7 @@ const ROWS = [
   ...SITE_PARAMETERS,
   ...SMTPD_PARAMETERS,
   ...SMTPD_POLICY_PARAMETERS,
+  ...SMTPD_MAIL_AUTH_PARAMETERS,
   ...SMTPD_TLS_PARAMETERS,
   ...SMTPD_SASL_PARAMETERS,
   ...LOCAL_DELIVERY_PARAMETERS,

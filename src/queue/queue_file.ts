@@ -41,6 +41,11 @@
  *   action, a listener's content_filter): every recipient goes there
  *   instead of its own route. A version 2 daemon refuses such a file, so
  *   filtered mail is never delivered unfiltered by an older daemon.
+ *   Version 4 adds `trailer=` (fixed width, like `size`): the length of
+ *   header lines decided at the end of data (Authentication-Results),
+ *   stored after the content, which every reader puts in front of it;
+ *   the content streamed into the file cannot be changed without a
+ *   copy, and a trailer costs one more write in the same fsync.
  *
  *   Values are text: '%', CR, LF, NUL and the other control characters are
  *   written as %XX, so no address or HELO argument can start a line of its
@@ -67,6 +72,8 @@ export const QUEUE_FILE_MAGIC = "MAILSRV-QUEUE 1";
 export const QUEUE_FILE_MAGIC_V2 = "MAILSRV-QUEUE 2";
 /** First line of a version 3 queue file (a content `filter`). */
 export const QUEUE_FILE_MAGIC_V3 = "MAILSRV-QUEUE 3";
+/** First line of a version 4 queue file (a `trailer` of header lines). */
+export const QUEUE_FILE_MAGIC_V4 = "MAILSRV-QUEUE 4";
 const MAGIC_PREFIX = "MAILSRV-QUEUE ";
 /** Byte offset of the version digit in the first line. */
 export const VERSION_OFFSET = MAGIC_PREFIX.length;
@@ -110,6 +117,8 @@ export interface EncodedQueueFileHeader {
   readonly bytes: Uint8Array;
   /** Byte offset of the first digit of the `size` field. */
   readonly sizeOffset: number;
+  /** Byte offset of the first digit of the `trailer` field (version 4). */
+  readonly trailerOffset?: number;
 }
 
 /** The byte that records `status` in a `rcpt` line. */
@@ -198,6 +207,7 @@ function hasDsn(dsn: RecipientDsn | undefined): dsn is RecipientDsn {
  * unfiltered), version 2 with DSN fields, else version 1.
  */
 function magicFor(envelope: NewEnvelope): string {
+  if (envelope.trailer) return QUEUE_FILE_MAGIC_V4;
   if (envelope.filter !== undefined) return QUEUE_FILE_MAGIC_V3;
   return needsVersion2(envelope) ? QUEUE_FILE_MAGIC_V2 : QUEUE_FILE_MAGIC;
 }
@@ -251,8 +261,10 @@ export function encodeQueueFileHeader(
     `arrival=${arrivalTime}`,
     "size=",
   ].join("\n");
+  const trailer = envelope.trailer ? "\ntrailer=" : "";
   const after = [
-    "0".repeat(SIZE_FIELD_WIDTH),
+    "0".repeat(SIZE_FIELD_WIDTH) +
+    (envelope.trailer ? trailer + "0".repeat(SIZE_FIELD_WIDTH) : ""),
     `sender=${encodeValue(envelope.sender)}`,
     `client_name=${encodeValue(envelope.clientName)}`,
     `client_address=${encodeValue(envelope.clientAddress)}`,
@@ -278,7 +290,13 @@ export function encodeQueueFileHeader(
   const bytes = new Uint8Array(head.length + tail.length);
   bytes.set(head);
   bytes.set(tail, head.length);
-  return { bytes, sizeOffset: head.length };
+  return {
+    bytes,
+    sizeOffset: head.length,
+    ...(envelope.trailer
+      ? { trailerOffset: head.length + SIZE_FIELD_WIDTH + trailer.length }
+      : {}),
+  };
 }
 
 /** Index just past the header's empty line, or -1 if not in `bytes`. */
@@ -299,7 +317,7 @@ const REQUIRED = [
   "helo",
   "protocol",
 ] as const;
-const OPTIONAL = ["body", "ret", "envid", "filter"] as const;
+const OPTIONAL = ["body", "ret", "envid", "filter", "trailer"] as const;
 type FieldName = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL]);
 
@@ -310,7 +328,7 @@ function checkMagic(bytes: Uint8Array): void {
   );
   if (
     first === QUEUE_FILE_MAGIC || first === QUEUE_FILE_MAGIC_V2 ||
-    first === QUEUE_FILE_MAGIC_V3
+    first === QUEUE_FILE_MAGIC_V3 || first === QUEUE_FILE_MAGIC_V4
   ) return;
   if (first.startsWith(MAGIC_PREFIX) && end >= 0) {
     throw new CorruptQueueFileError(
@@ -444,10 +462,19 @@ export function parseQueueFile(
     throw new CorruptQueueFileError(`bad size "${sizeText}"`);
   }
   const size = parseNumber("size", sizeText);
-  if (contentOffset + size !== fileLength) {
+  const trailerText = fields.get("trailer");
+  if (
+    trailerText !== undefined && trailerText.length !== SIZE_FIELD_WIDTH
+  ) {
+    throw new CorruptQueueFileError(`bad trailer size "${trailerText}"`);
+  }
+  const trailerSize = trailerText === undefined
+    ? 0
+    : parseNumber("trailer size", trailerText);
+  if (contentOffset + size + trailerSize !== fileLength) {
     throw new CorruptQueueFileError(
       `size field says ${size} content bytes but the file holds ${
-        fileLength - contentOffset
+        fileLength - contentOffset - trailerSize
       }`,
     );
   }
@@ -478,6 +505,7 @@ export function parseQueueFile(
     ...(ret ? { ret } : {}),
     ...(envid !== undefined ? { envid } : {}),
     ...(filter !== undefined ? { filter } : {}),
+    ...(trailerText !== undefined ? { trailerSize } : {}),
     recipients,
   };
 }

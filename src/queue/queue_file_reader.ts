@@ -8,6 +8,8 @@
  *   content at once, for messages small enough to hold while they are
  *   delivered; `openContent` streams it in 64 KiB chunks, opening the
  *   file on the first read, so a stream never read holds nothing open.
+ *   Both put a version 4 file's trailer (header lines decided at the end
+ *   of data) in front of the content, so every reader sees one message.
  *
  *   Reads are synchronous: one read(2) of a buffer costs less than a
  *   round trip through Deno's blocking thread pool (see store.ts).
@@ -30,7 +32,27 @@ export const MAX_HEADER_SIZE = 8 * 1024 * 1024;
 const CONTENT_CHUNK_SIZE = 64 * 1024;
 
 /** Where the content of a queue file lies. */
-export type ContentLocation = Pick<Envelope, "contentOffset" | "size">;
+export type ContentLocation = Pick<
+  Envelope,
+  "contentOffset" | "size" | "trailerSize"
+>;
+
+/** The trailer's header lines (version 4), read before the content. */
+function readTrailer(
+  file: Deno.FsFile,
+  id: string,
+  location: ContentLocation,
+): Uint8Array {
+  const length = location.trailerSize ?? 0;
+  if (length === 0) return new Uint8Array(0);
+  const bytes = readAt(file, location.contentOffset + location.size, length);
+  if (bytes.length < length) {
+    throw new CorruptQueueFileError(
+      `queue file "${id}" ends before its trailer does`,
+    );
+  }
+  return bytes;
+}
 
 /** Reads up to `length` bytes at `offset`; shorter only at end of file. */
 export function readAt(
@@ -86,6 +108,7 @@ export function openContent(
 ): ReadableStream<Uint8Array> {
   let file: Deno.FsFile | undefined;
   let remaining = location.size;
+  let trailerPending = (location.trailerSize ?? 0) > 0;
   const close = () => {
     file?.close();
     file = undefined;
@@ -94,6 +117,12 @@ export function openContent(
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       try {
+        if (trailerPending) {
+          trailerPending = false;
+          using trailerFile = Deno.openSync(path, { read: true });
+          controller.enqueue(readTrailer(trailerFile, id, location));
+          return;
+        }
         if (remaining > 0 && !file) {
           file = Deno.openSync(path, { read: true });
           file.seekSync(location.contentOffset, Deno.SeekMode.Start);
@@ -121,7 +150,10 @@ export function openContent(
         controller.error(error);
       }
     },
-    cancel: close,
+    cancel: () => {
+      trailerPending = false;
+      close();
+    },
   }, { highWaterMark: 0 });
 }
 
@@ -142,5 +174,10 @@ export function readContent(
       `queue file "${id}" ends before its content does`,
     );
   }
-  return bytes;
+  const trailer = readTrailer(file, id, location);
+  if (trailer.length === 0) return bytes;
+  const whole = new Uint8Array(trailer.length + bytes.length);
+  whole.set(trailer);
+  whole.set(bytes, trailer.length);
+  return whole;
 }

@@ -16,7 +16,11 @@
  *   content checks' REDIRECT, BCC or FILTER, decided after the header
  *   was written) renames a second staging file instead, written with the
  *   new header and a copy of the content (`envelope_rewrite.ts`); the
- *   first is removed. Either way, only then does it resolve and tell the
+ *   first is removed. A commit may also bring a trailer: header lines
+ *   decided at the end of data (Authentication-Results), written after
+ *   the content with their length in the header's fixed-width `trailer`
+ *   field (version 4, reserved when the writer was opened), in the same
+ *   fsync. Either way, only then does it resolve and tell the
  *   queue manager: a 250 reply after `commit()` promises a message that
  *   survives a crash.
  *
@@ -176,19 +180,36 @@ export function createQueueWriter(
     size += chunk.length;
   };
 
-  const finish = async (hold: boolean, envelope?: NewEnvelope) => {
+  const finish = async (
+    hold: boolean,
+    envelope?: NewEnvelope,
+    trailer?: Uint8Array,
+  ) => {
     const into = hold
       ? options.hold ?? missingHold()
       : { path: options.queuePath, directory: options.queueDirectory };
     const sizeField = encodeSizeField(size);
+    const trailerField = trailerFieldFor(trailer);
+    if (trailer !== undefined && trailer.length > 0) {
+      const contentSize = size;
+      append(trailer);
+      size = contentSize;
+    }
     // A small message still has its header in the buffer: patch it there
     // and the whole file costs one write(2).
     const patchInBuffer = headerBuffered;
-    if (patchInBuffer) buffer.set(sizeField, header.sizeOffset);
+    if (patchInBuffer) {
+      buffer.set(sizeField, header.sizeOffset);
+      if (trailerField) buffer.set(trailerField, header.trailerOffset!);
+    }
     flush();
     if (!patchInBuffer) {
       file.seekSync(header.sizeOffset, Deno.SeekMode.Start);
       writeAllSync(file, sizeField);
+      if (trailerField) {
+        file.seekSync(header.trailerOffset!, Deno.SeekMode.Start);
+        writeAllSync(file, trailerField);
+      }
     }
     // A reused spare may be longer than this message: cut its old tail.
     file.truncateSync(fileLength);
@@ -196,16 +217,20 @@ export function createQueueWriter(
     if (envelope !== undefined) {
       // The envelope changed after the header was written: a new file
       // with the new header (no fsync of the old one: it is dropped).
+      // The trailer field stays reserved, so the trailer is found again.
       const replacement = encodeQueueFileHeader(
         options.id,
         options.arrivalTime,
-        envelope,
+        options.envelope.trailer ? { ...envelope, trailer: true } : envelope,
       );
       replacement.bytes.set(encodeSizeField(size), replacement.sizeOffset);
+      if (trailerField) {
+        replacement.bytes.set(trailerField, replacement.trailerOffset!);
+      }
       staged = await rewriteEnvelope({
         stagingPath: options.stagingPath,
         contentOffset: header.bytes.length,
-        contentLength: size,
+        contentLength: size + (trailerField ? trailer!.length : 0),
         header: replacement.bytes,
         createFile: options.createRewriteFile ?? options.createFile,
       });
@@ -261,6 +286,17 @@ export function createQueueWriter(
     return result;
   };
 
+  /** The `trailer` field's digits for `trailer`, or null when none is written. */
+  const trailerFieldFor = (trailer?: Uint8Array): Uint8Array | null => {
+    if (trailer === undefined || trailer.length === 0) return null;
+    if (header.trailerOffset === undefined) {
+      throw new Error(
+        `Queue file "${options.id}" was opened without a trailer field`,
+      );
+    }
+    return encodeSizeField(trailer.length);
+  };
+
   const missingHold = (): never => {
     throw new Error(`Queue file "${options.id}" has no hold queue to go to`);
   };
@@ -274,7 +310,7 @@ export function createQueueWriter(
     commit: async (commitOptions) => {
       const hold = commitOptions?.hold ?? false;
       await serialized("commit", async () => {
-        await finish(hold, commitOptions?.envelope);
+        await finish(hold, commitOptions?.envelope, commitOptions?.trailer);
         state = "committed";
         releaseBuffer();
       });

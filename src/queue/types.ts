@@ -70,6 +70,12 @@ export interface NewEnvelope {
    * route (Postfix's FILTER action and content_filter); version 3.
    */
   readonly filter?: string;
+  /**
+   * Reserve a `trailer` field (version 4): header lines known only at
+   * the end of data (Authentication-Results) are stored after the
+   * content at commit and put in front of it by every reader.
+   */
+  readonly trailer?: boolean;
 }
 
 /** A parsed queue file header. */
@@ -82,6 +88,8 @@ export interface Envelope
   readonly size: number;
   /** Byte offset where the message content starts. */
   readonly contentOffset: number;
+  /** Bytes of header lines after the content, read before it (version 4). */
+  readonly trailerSize?: number;
   readonly recipients: readonly QueuedRecipient[];
 }
 
@@ -124,6 +132,12 @@ export interface CommitOptions {
    * (content checks' REDIRECT, BCC, FILTER); the file is rewritten.
    */
   readonly envelope?: NewEnvelope;
+  /**
+   * Header lines (LF line ends) decided at the end of data, stored after
+   * the content and read in front of it; the envelope must have asked
+   * for a `trailer`.
+   */
+  readonly trailer?: Uint8Array;
 }
 
 /** Where the gate puts a new message. */

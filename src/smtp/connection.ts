@@ -83,6 +83,10 @@ import {
   type MessageChecks,
   startMessageChecks,
 } from "./content_checks/message_checks.ts";
+import {
+  type AuthenticationSubject,
+  MessageAuthentication,
+} from "./message_authentication.ts";
 import { receivedHeader } from "./received.ts";
 import { formatReply, printable } from "./replies.ts";
 import { describeTls } from "./starttls.ts";
@@ -276,6 +280,10 @@ class SmtpConnection {
   #readPending = false;
   /** smtpd_timeout on each wait for the client. */
   readonly #deadline: IoDeadline;
+  /** SPF, DKIM, DMARC and the Authentication-Results header. */
+  readonly #authentication: MessageAuthentication;
+  /** Dispositions known when the queue file was opened (PREPENDs written then). */
+  #dispositionsAtData = 0;
 
   constructor(
     conn: SmtpStream,
@@ -289,6 +297,10 @@ class SmtpConnection {
     this.#control = control;
     this.#config = deps.config();
     this.#stressConfig = stressAdapted(this.#config);
+    this.#authentication = new MessageAuthentication(
+      this.#config,
+      deps.resolver,
+    );
     this.#deadline = openIoDeadline(
       () => this.#policy().smtpd_timeout * 1000,
       this.#stressConfig.smtpd_timeout * 1000,
@@ -389,6 +401,7 @@ class SmtpConnection {
 
   /** Discards the open queue file, if any. */
   async abortMessage(): Promise<void> {
+    this.#authentication.cancel();
     const writer = this.#writer;
     this.#checks = null;
     if (writer === null) return;
@@ -600,6 +613,13 @@ class SmtpConnection {
       verifyRecipient: (address) => this.#verify(address),
       policyService: this.#deps.policyService,
       greylist: this.#deps.greylist,
+      spf: (r) =>
+        this.#authentication.spfVerdict({
+          ...this.#authenticationSubject(),
+          helo: r.helo,
+          sender: r.sender ?? "",
+        }),
+      dmarc: () => Promise.resolve(this.#authentication.dmarcVerdict()),
     }, {
       address: this.#session.client.address,
       inMynetworks: this.#session.clientInMynetworks,
@@ -664,10 +684,27 @@ class SmtpConnection {
     }
   }
 
+  /** What SPF, DKIM and DMARC work from in this transaction. */
+  #authenticationSubject(): AuthenticationSubject {
+    const session = this.#session;
+    return {
+      clientAddress: session.client.address,
+      helo: session.helo,
+      sender: session.transaction?.sender ?? "",
+      trusted: session.clientInMynetworks ||
+        session.authenticatedUser !== null,
+    };
+  }
+
   async #openData(envelope: NewEnvelope): Promise<void> {
     let writer: QueueWriter;
+    const subject = this.#authenticationSubject();
     try {
-      writer = await this.#deps.enqueue(envelope);
+      writer = await this.#deps.enqueue(
+        this.#authentication.wantsTrailer(subject)
+          ? { ...envelope, trailer: true }
+          : envelope,
+      );
     } catch (e) {
       smtpdLog.warning(`NOQUEUE: cannot open queue file: ${describe(e)}`);
       return await this.#step({
@@ -685,6 +722,7 @@ class SmtpConnection {
       writer.id,
       (bytes) => writer.write(bytes),
     );
+    this.#authentication.begin(subject);
     const session = this.#session;
     const header = receivedHeader({
       ...(session.tls === null ? {} : { tls: describeTls(session.tls) }),
@@ -703,6 +741,8 @@ class SmtpConnection {
     });
     // PREPEND actions of access maps and policy services go above the
     // Received: header, as Postfix's smtpd writes them.
+    this.#dispositionsAtData =
+      this.#session.transaction?.dispositions?.length ?? 0;
     const prepended = (this.#session.transaction?.dispositions ?? [])
       .flatMap((d) => d.action === "prepend" ? [`${d.header}\n`] : [])
       .join("");
@@ -744,7 +784,10 @@ class SmtpConnection {
       if (content.length > 0 && failure === null && this.#writer !== null) {
         scanner.push(content);
         try {
-          await this.#put(this.#writer, content);
+          // Forged Authentication-Results out first, then the checks.
+          for (const part of await this.#authentication.content(content)) {
+            await this.#put(this.#writer, part);
+          }
         } catch (e) {
           smtpdLog.warning(
             `${this.#writer.id}: queue file write error: ${describe(e)}`,
@@ -755,6 +798,7 @@ class SmtpConnection {
       if (done) {
         this.#deadline.endRequest();
         this.#lines.push(rest);
+        failure = await this.#finishAuthentication(failure);
         const checked = await this.#finishChecks();
         const summary = {
           ...dot.summary,
@@ -768,15 +812,56 @@ class SmtpConnection {
     }
   }
 
+  /**
+   * Ends the content's verification before the end-of-data restrictions:
+   * writes what the forged-header filter held back.
+   */
+  async #finishAuthentication(
+    failure: QueueFailure | null,
+  ): Promise<QueueFailure | null> {
+    const writer = this.#writer;
+    const held = await this.#authentication.finish();
+    if (failure !== null || writer === null) return failure;
+    try {
+      for (const part of held) await this.#put(writer, part);
+    } catch (e) {
+      smtpdLog.warning(`${writer.id}: queue file write error: ${describe(e)}`);
+      return queueFailure(e);
+    }
+    const removed = this.#authentication.removed;
+    if (removed > 0) {
+      cleanupLog.info(
+        `${writer.id}: removed ${removed} Authentication-Results ` +
+          `header(s) claiming ${this.#config.myhostname}`,
+      );
+    }
+    return null;
+  }
+
+  /** Header lines decided at the end of data, stored as the queue file's trailer. */
+  #trailer(): Uint8Array | undefined {
+    // PREPENDs from smtpd_end_of_data_restrictions (check_dmarc's
+    // quarantine action) came after the top of the file was written.
+    const late = (this.#session.transaction?.dispositions ?? [])
+      .slice(this.#dispositionsAtData)
+      .flatMap((d) => d.action === "prepend" ? [d.header] : []);
+    return this.#authentication.trailer(late);
+  }
+
   async #commit(hold: boolean): Promise<void> {
     const writer = this.#writer;
     if (writer === null) throw new Error("commit without an open queue file");
     try {
       const envelope = this.#envelope && this.#verdict &&
         checkedEnvelope(this.#envelope, this.#verdict);
+      const trailer = this.#trailer();
       await writer.commit(
-        hold || envelope
-          ? { hold, ...(envelope ? { envelope } : {}) }
+        hold || envelope || trailer
+          ? {
+            ...(hold ? { hold } : {}),
+            ...(envelope ? { envelope } : {}),
+            ...(trailer ? { trailer } : {}),
+          }
           : undefined,
       );
     } catch (e) {

@@ -15,6 +15,7 @@
  *     unlistedRecipient  the recipient verifier's refusal
  *     policyService    check_policy_service (`policy_client.ts`)
  *     greylist         check_greylist (the shared-state store)
+ *     spf, dmarc       reject_spf_fail, check_dmarc (message_authentication.ts)
  *
  *   A dependency that is missing answers as if nothing were known: no
  *   DNS (tempfail), no policy service (smtpd_policy_service_default_action),
@@ -29,11 +30,13 @@ import type { MapCache } from "../maps/map_cache.ts";
 import type { Resolver } from "../dns/resolver.ts";
 import { tableEntries } from "../policy/networks.ts";
 import type {
+  DmarcVerdict,
   DnsAnswer,
   RestrictionLookups,
   RestrictionReply,
   RestrictionRequest,
   RestrictionSettings,
+  SpfVerdict,
 } from "../policy/restrictions/mod.ts";
 import { clientKeys } from "../policy/restrictions/mod.ts";
 import type { RecipientVerdict } from "./session_types.ts";
@@ -51,6 +54,10 @@ export interface RestrictionDeps {
   readonly greylist?: (request: RestrictionRequest) => Promise<
     "pass" | "defer"
   >;
+  /** SPF for reject_spf_fail (`message_authentication.ts`). */
+  readonly spf?: (request: RestrictionRequest) => Promise<SpfVerdict | null>;
+  /** DMARC for check_dmarc, once the content is verified. */
+  readonly dmarc?: () => Promise<DmarcVerdict | null>;
 }
 
 /** What the session knows about the recipient being checked. */
@@ -150,6 +157,12 @@ export function createRestrictionLookups(
     },
     async greylist(request) {
       return deps.greylist ? await deps.greylist(request) : "pass";
+    },
+    async spf(request) {
+      return deps.spf ? await deps.spf(request) : null;
+    },
+    async dmarc() {
+      return deps.dmarc ? await deps.dmarc() : null;
     },
   };
 }

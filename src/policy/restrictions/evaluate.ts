@@ -41,6 +41,11 @@ import { clientKeys, domainKeys, mailAddressKeys } from "./access_keys.ts";
 import { parseRestrictionList, type Restriction } from "./restriction_list.ts";
 import { checkDnsList, dnsListReply } from "./dns_lists.ts";
 import {
+  checkDmarc,
+  type MailAuthOutcome,
+  spfRestriction,
+} from "./mail_auth_checks.ts";
+import {
   isAddressLiteral,
   isFullyQualified,
   isValidHostname,
@@ -506,8 +511,53 @@ async function applyOne(
           "Greylisted, try again later",
         ),
       );
+    case "reject_spf_fail":
+      return await mailAuthOutcome(
+        e,
+        await spfRestriction(r, lookups, subject),
+        subject,
+        depth,
+        warnOnly,
+      );
+    case "check_dmarc":
+      return await mailAuthOutcome(
+        e,
+        await checkDmarc(r, lookups, subject),
+        subject,
+        depth,
+        warnOnly,
+      );
   }
   throw new Error(`restriction "${restriction.name}" has no evaluation`);
+}
+
+/** Applies what reject_spf_fail or check_dmarc decided. */
+async function mailAuthOutcome(
+  e: Evaluation,
+  outcome: MailAuthOutcome,
+  subject: ReplySubject,
+  depth: number,
+  warnOnly: boolean,
+): Promise<Outcome> {
+  switch (outcome.kind) {
+    case "dunno":
+      return DUNNO;
+    case "reject":
+      return reject(outcome.reply);
+    case "defer_if_permit":
+      return deferIfPermit(e, outcome.reply, warnOnly);
+    case "action":
+      // warn_if_reject: a dry run logs what quarantine would have done.
+      if (warnOnly && outcome.action.kind === "disposition") {
+        e.warnings.push({
+          kind: "reject_warning",
+          text:
+            `DMARC quarantine would be applied: ${outcome.action.disposition.action}`,
+        });
+        return DUNNO;
+      }
+      return await applyAction(e, outcome.action, subject, depth);
+  }
 }
 
 async function tableCheck(

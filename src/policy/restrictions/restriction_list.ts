@@ -67,6 +67,8 @@ export const RESTRICTION_ARITY: Readonly<Record<string, number>> = {
   check_recipient_access: 1,
   check_policy_service: 1,
   check_greylist: 0,
+  reject_spf_fail: 0,
+  check_dmarc: 0,
 };
 
 /** Postfix's older names, read as the current ones. */
@@ -115,8 +117,8 @@ export function parseRestrictionList(
       );
     }
     if (
-      name.startsWith("check_") && name !== "check_policy_service" &&
-      name !== "check_greylist" && !args[0].includes(":")
+      name.startsWith("check_") && arity > 0 &&
+      name !== "check_policy_service" && !args[0].includes(":")
     ) {
       throw new RestrictionListError(
         list,

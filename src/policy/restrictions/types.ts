@@ -100,6 +100,37 @@ export interface RestrictionLookups {
   policyService(endpoint: string, request: RestrictionRequest): Promise<string>;
   /** The built-in greylist: "pass", or "defer" for a new triplet. */
   greylist(request: RestrictionRequest): Promise<"pass" | "defer">;
+  /** SPF of the client and sender (reject_spf_fail); null: not checked. */
+  spf(request: RestrictionRequest): Promise<SpfVerdict | null>;
+  /** DMARC of the message (check_dmarc, end of data); null: not checked. */
+  dmarc(): Promise<DmarcVerdict | null>;
+}
+
+/** What to do when a DNS failure left a check undecided. */
+export type TemperrorAction = "defer" | "permit";
+
+/** SPF's result for the restrictions (src/mail_auth makes it). */
+export interface SpfVerdict {
+  /** pass, fail, softfail, neutral, none, permerror or temperror. */
+  readonly result: string;
+  /** `mailfrom` or `helo` (null sender). */
+  readonly scope: "mailfrom" | "helo";
+  /** The identity checked (`postmaster@helo` for the null sender). */
+  readonly identity: string;
+  readonly temperror: TemperrorAction;
+}
+
+/** DMARC's result for the restrictions. */
+export interface DmarcVerdict {
+  /** pass, fail, none, temperror or permerror. */
+  readonly result: string;
+  /** The author domain. */
+  readonly domain: string;
+  /** The policy that applies: none, quarantine or reject. */
+  readonly policy: string;
+  /** The access(5) action for p=quarantine (`HOLD`, `PREPEND …`). */
+  readonly quarantineAction: string;
+  readonly temperror: TemperrorAction;
 }
 
 /** An SMTP reply made by a restriction. */

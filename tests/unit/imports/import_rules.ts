@@ -36,6 +36,7 @@ export const SHARED_LEAVES: readonly string[] = [
   "net", // server plumbing without protocol: listener, lines, client names, TLS
   "auth", // virtual users' logins (passwd files, login names, failed-login pauses) for pop3d and smtpd
   "dkim", // DKIM keys (read, checked, made) and signing through mailauth
+  "mail_auth", // SPF, DKIM, DMARC, ARC verification through mailauth; Authentication-Results
 ];
 
 /** The roles, in the order a message meets them; then the admin commands. */

@@ -196,8 +196,8 @@ Deno.test("every kind of corruption throws CorruptQueueFileError", async (t) => 
     ],
     [
       "future version",
-      (f) => f.replace("MAILSRV-QUEUE 1", "MAILSRV-QUEUE 4"),
-      /unsupported queue file version "4"/,
+      (f) => f.replace("MAILSRV-QUEUE 1", "MAILSRV-QUEUE 5"),
+      /unsupported queue file version "5"/,
     ],
     [
       "no empty line",

@@ -1,9 +1,11 @@
 /** Lookups for evaluator tests: tables, DNS and facts from plain objects. */
 import type {
+  DmarcVerdict,
   DnsAnswer,
   RestrictionLookups,
   RestrictionReply,
   RestrictionRequest,
+  SpfVerdict,
 } from "../../../../src/policy/restrictions/mod.ts";
 
 /** What the fake answers. */
@@ -20,6 +22,8 @@ export interface FakeWorld {
   senderOwners?: Record<string, readonly string[]>;
   policy?: (endpoint: string, r: RestrictionRequest) => string;
   greylist?: "pass" | "defer";
+  spf?: SpfVerdict;
+  dmarc?: DmarcVerdict;
 }
 
 /** The fake lookups, and every table key asked, in order. */
@@ -63,6 +67,8 @@ export function fakeLookups(
     policyService: (endpoint, r) =>
       Promise.resolve(world.policy?.(endpoint, r) ?? "DUNNO"),
     greylist: () => Promise.resolve(world.greylist ?? "pass"),
+    spf: () => Promise.resolve(world.spf ?? null),
+    dmarc: () => Promise.resolve(world.dmarc ?? null),
   };
 }
 
