@@ -38,6 +38,7 @@ import { createPop3Command } from "./pop3.ts";
 import { createPop3Deps } from "../pop3/deps.ts";
 import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { openSharedState } from "../policy/open_shared_state.ts";
+import { stateCommand } from "./state.ts";
 import { describeUserError } from "./user_error.ts";
 import { VERSION } from "../version.ts";
 
@@ -59,6 +60,7 @@ const COMMANDS: readonly Command[] = [
   domainCommand,
   userCommand,
   queueCommand,
+  stateCommand,
   checkCommand,
   postconfCommand,
   postmapCommand,

@@ -38,6 +38,11 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   domain: [["domain"], ["domain", "add", "a.example", "b.example"]],
   user: [["user", "frob"], ["user", "add", "--maildir", "--mbox", "a@b"]],
   queue: [["queue", "deferred"]],
+  state: [["state"], ["state", "list", "rates"], [
+    "state",
+    "delete",
+    "greylist",
+  ]],
   check: [["check", "everything"]],
   postconf: [["postconf", "-e", "myhostname"], ["postconf", "-n", "-d"]],
   postmap: [["postmap"], ["postmap", "-q"]],
