@@ -15,6 +15,7 @@ import {
   listFiles,
   python,
   requireProgram,
+  runMailsrv,
   startDaemon,
   type TestDaemon,
   waitFor,
@@ -117,6 +118,11 @@ Deno.test({
           assert.equal(await rcpt(b, "127.0.0.2", "bob@two.test"), 250);
           // Another triplet is new on B as well.
           assert.equal(await rcpt(b, "127.0.0.2", "other@two.test"), 450);
+          const status = await runMailsrv(["status", "--config", b.configPath]);
+          assert.match(
+            status.stdout,
+            /shared state: redis:\/\/127\.0\.0\.1:\d+\/0 \(answering\)/,
+          );
         },
       );
 
@@ -191,6 +197,11 @@ Deno.test({
           );
           assert.equal(outageLines(a), 1, a.log());
           assert.equal(outageLines(b), 1, b.log());
+          const status = await runMailsrv(["status", "--config", a.configPath]);
+          assert.match(
+            status.stdout,
+            /shared state: redis:\/\/127\.0\.0\.1:\d+\/0 \(NOT answering\)/,
+          );
         },
       );
 
