@@ -39,7 +39,8 @@ import { userCommand } from "./user.ts";
 import { createPop3Command } from "./pop3.ts";
 import { createPop3Deps } from "../pop3/deps.ts";
 import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
-import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
+import { openSharedState } from "../policy/open_shared_state.ts";
+import { stateCommand } from "./state.ts";
 import { describeUserError } from "./user_error.ts";
 import { VERSION } from "../version.ts";
 
@@ -55,9 +56,7 @@ const COMMANDS: readonly Command[] = [
   createPop3Command((config) =>
     createPop3Deps(
       () => config,
-      popBeforeSmtpOver(
-        openSqliteState(sharedStatePath(config.queue_directory)),
-      ),
+      popBeforeSmtpOver(openSharedState(config, "pop3d")),
     )
   ),
   domainCommand,
@@ -65,6 +64,7 @@ const COMMANDS: readonly Command[] = [
   queueCommand,
   postsuperCommand,
   postcatCommand,
+  stateCommand,
   checkCommand,
   postconfCommand,
   postmapCommand,

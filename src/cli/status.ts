@@ -11,7 +11,8 @@ export const statusCommand: Command = {
   usage: "status [--config PATH] [--json]",
   description:
     `Exits 0 and describes the daemon (pid, uptime, listeners, sessions, messages
-being delivered, whether the delivery thread runs) when it runs; exits 1 with "mailsrv is not running" when not.`,
+being delivered, whether the delivery thread runs, the shared-state store and
+whether it answers) when it runs; exits 1 with "mailsrv is not running" when not.`,
   options: { json: { type: "boolean" } },
   async run(context) {
     const reply = await askDaemon(context, "status", 10_000);
@@ -30,7 +31,12 @@ being delivered, whether the delivery thread runs) when it runs; exits 1 with "m
           reply.deliveryThread
             ? "running"
             : "idle (starts with the next message)"
-        }\n`,
+        }\n` +
+        (reply.sharedState === undefined
+          ? ""
+          : `  shared state: ${reply.sharedState} (${
+            reply.sharedStateHealthy ? "answering" : "NOT answering"
+          })\n`),
     );
     return EXIT.ok;
   },

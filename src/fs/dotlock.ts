@@ -5,16 +5,18 @@
  *   The dotlock is the lock every mail program on a Unix box agrees on
  *   (Postfix `dot_lockfile.c`, procmail, mutt, vm-pop3d `extra.c`). It is
  *   created with O_EXCL and holds the creator's pid, as liblockfile
- *   writes it. Both mailsrv roles that touch an mbox use this module: the
+ *   writes it, and on a second line the host's name: on a mailbox
+ *   directory several hosts mount, a pid means nothing to another host. Both mailsrv roles that touch an mbox use this module: the
  *   delivery agents (briefly, while appending) and POP3 (for a whole
  *   session), so they judge a leftover lock by the same rule:
  *
- *   - a lock naming a pid that no longer runs (`/proc/<pid>` is gone) is
- *     stale at once;
+ *   - a lock naming a pid of this host (or no host) that no longer runs
+ *     (`/proc/<pid>` is gone) is stale at once;
  *   - a lock naming another live process is never stale;
- *   - a lock naming no pid, naming this very process (another thread of
- *     it may hold it, or may have died holding it: a thread's liveness
- *     cannot be told), or whose liveness cannot be told is stale once it
+ *   - a lock naming no pid, naming another host, naming this very
+ *     process (another thread of it may hold it, or may have died holding
+ *     it: a thread's liveness cannot be told), or whose liveness cannot
+ *     be told is stale once it
  *     has not changed for `staleAfter` (Postfix's stale_lock_time, 500 s).
  *
  *   A lock held for long is touched every `refreshEvery`, so the age rule
@@ -103,22 +105,41 @@ async function createLock(lockPath: string): Promise<Deno.FileInfo | false> {
     throw error;
   }
   try {
-    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    await file.write(
+      new TextEncoder().encode(`${Deno.pid}\n${thisHost()}\n`),
+    );
     return await file.stat();
   } finally {
     file.close();
   }
 }
 
-/** The pid written in a lock file, if any. */
+let hostName: string | undefined;
+/** This host's name, written under the pid (locks on shared storage). */
+function thisHost(): string {
+  try {
+    hostName ??= Deno.hostname();
+  } catch {
+    hostName = "localhost";
+  }
+  return hostName;
+}
+
+/**
+ * The pid written in a lock file, if it is a pid of this host: a lock
+ * another host made (its name on the second line) has an owner /proc
+ * cannot tell about, so only the age rule applies to it.
+ */
 async function lockOwner(lockPath: string): Promise<number | undefined> {
   const file = await Deno.open(lockPath, { read: true });
   try {
-    const buffer = new Uint8Array(32);
+    const buffer = new Uint8Array(320);
     const count = await file.read(buffer) ?? 0;
     const text = new TextDecoder().decode(buffer.subarray(0, count));
-    const match = /^\s*(\d{1,10})\s*$/.exec(text);
-    return match ? Number(match[1]) : undefined;
+    const match = /^\s*(\d{1,10})\s*(?:\n([^\s]+)\s*)?$/.exec(text);
+    if (!match) return undefined;
+    if (match[2] !== undefined && match[2] !== thisHost()) return undefined;
+    return Number(match[1]);
   } finally {
     file.close();
   }

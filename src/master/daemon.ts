@@ -55,7 +55,7 @@ import {
   type ServiceStarters,
 } from "./services.ts";
 import { VERSION } from "../version.ts";
-import { openSqliteState, sharedStatePath } from "../policy/sqlite_state.ts";
+import { openSharedState } from "../policy/open_shared_state.ts";
 import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { checkListenerTls } from "./tls_check.ts";
 import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
@@ -153,9 +153,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   await pickup.run();
   let stopMaildropWatch = () => {};
   let manager: QueueManagerThread | undefined;
-  const sharedState = openSqliteState(
-    sharedStatePath(config.queue_directory),
-  );
+  // Read at start only: a reload keeps the store the daemon opened.
+  const sharedState = openSharedState(config);
   const popBeforeSmtp = popBeforeSmtpOver(sharedState);
   const deps: SmtpDeps = {
     config: current,
@@ -273,6 +272,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       sessions,
       activeMessages: await manager?.activeCount() ?? 0,
       deliveryThread: manager?.running() ?? false,
+      sharedState: sharedState.description,
+      sharedStateHealthy: await sharedState.healthy(),
     };
   };
 
@@ -363,7 +364,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   stopTrim();
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   closeSyncedDirectories();
-  sharedState.close();
+  await sharedState.close();
   await closeLogging();
   return 0;
 }

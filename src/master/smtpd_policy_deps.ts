@@ -8,7 +8,8 @@
  *   (client names, RBLs, domain checks), the check_policy_service
  *   client, the built-in greylist and the per-client limits, the last two
  *   over the shared state (`src/policy/shared_state.ts`), which the
- *   caller opens and closes.
+ *   caller opens and closes. While the store is unavailable the greylist
+ *   answers smtpd_greylist_default_action.
  *
  *   Used by the daemon (`daemon.ts`). Needs what its parts need: read
  *   access to tables and resolv.conf, net access to DNS and policy
@@ -20,7 +21,10 @@ import { watchResolvConf } from "../dns/resolv_conf.ts";
 import { createMapCache } from "../maps/mod.ts";
 import { createClientLimits } from "../policy/client_rates.ts";
 import { greylistCheck } from "../policy/greylist.ts";
-import type { SharedState } from "../policy/shared_state.ts";
+import {
+  type SharedState,
+  SharedStateUnavailable,
+} from "../policy/shared_state.ts";
 import type { SmtpDeps } from "../smtp/server.ts";
 import { createPolicyClient } from "../smtp/policy_client.ts";
 
@@ -51,7 +55,11 @@ export function createSmtpdPolicyDeps(
         retryWindow: c.smtpd_greylist_retry_window,
         autoWhitelist: c.smtpd_greylist_auto_whitelist,
         maxAge: c.smtpd_greylist_max_age,
-      }, now());
+      }, now()).catch((e) => {
+        // The store logged the outage once; each check answers the default.
+        if (!(e instanceof SharedStateUnavailable)) throw e;
+        return c.smtpd_greylist_default_action === "dunno" ? "pass" : "defer";
+      });
     },
     limits: createClientLimits(state, config, "smtp", now),
   };

@@ -10,9 +10,15 @@
  *   attempt of that triplet. A retry after the window starts over.
  *
  *   A client network whose triplets passed `autoWhitelist` times is not
- *   greylisted any more (0 turns this off). Entries expire: an attempt
- *   never retried after `retryWindow`, passed triplets and client counts
- *   `maxAge` after their last use, so the store stays bounded.
+ *   greylisted any more (0 turns this off). Entries expire by their time
+ *   to live: an attempt never retried after `retryWindow`, passed
+ *   triplets and client counts `maxAge` after their last use.
+ *
+ *   Several hosts may share the store: the first attempt is recorded
+ *   with one put-if-absent and the client's passes with one increment,
+ *   so no host overwrites what another just wrote. The delay compares
+ *   the first attempt's time (the host that saw it) with ours, so the
+ *   hosts' clocks should agree (NTP) to well within the delay.
  *
  *   State lives in the shared state (`shared_state.ts`) under the tables
  *   `greylist` (triplet → first attempt, passed) and `greylist-client`
@@ -76,27 +82,25 @@ export async function greylistCheck(
   const maxAgeMs = settings.maxAge * 1000;
   const passes = Number(await state.get("greylist-client", network) ?? "0");
   if (settings.autoWhitelist > 0 && passes >= settings.autoWhitelist) {
-    await state.put(
-      "greylist-client",
-      network,
-      String(passes),
-      nowMs + maxAgeMs,
-    );
+    await state.touch("greylist-client", network, maxAgeMs);
     return "pass";
   }
   const key = tripletKey(attempt);
-  const text = await state.get("greylist", key);
-  const entry = text === undefined
-    ? undefined
-    : JSON.parse(text) as TripletEntry;
-  if (entry?.passed) {
-    await state.put("greylist", key, text!, nowMs + maxAgeMs);
+  const windowMs = settings.retryWindow * 1000;
+  const fresh = JSON.stringify({ first: nowMs, passed: false });
+  // One atomic step: of two hosts seeing a new triplet at once, one
+  // records the first attempt and the other reads it.
+  const text = await state.putIfAbsent("greylist", key, fresh, windowMs);
+  if (text === undefined) return "defer";
+  const entry = JSON.parse(text) as TripletEntry;
+  if (entry.passed) {
+    await state.touch("greylist", key, maxAgeMs);
     return "pass";
   }
-  const windowMs = settings.retryWindow * 1000;
-  if (entry === undefined || nowMs - entry.first > windowMs) {
-    const fresh: TripletEntry = { first: nowMs, passed: false };
-    await state.put("greylist", key, JSON.stringify(fresh), nowMs + windowMs);
+  // Only with clocks apart (another host's first attempt in our future
+  // or past beyond the window): start over, as after the window.
+  if (nowMs - entry.first > windowMs || entry.first - nowMs > windowMs) {
+    await state.put("greylist", key, fresh, windowMs);
     return "defer";
   }
   if (nowMs - entry.first < settings.delay * 1000) return "defer";
@@ -104,13 +108,8 @@ export async function greylistCheck(
     "greylist",
     key,
     JSON.stringify({ first: entry.first, passed: true }),
-    nowMs + maxAgeMs,
+    maxAgeMs,
   );
-  await state.put(
-    "greylist-client",
-    network,
-    String(passes + 1),
-    nowMs + maxAgeMs,
-  );
+  await state.increment("greylist-client", network, maxAgeMs);
   return "pass";
 }

@@ -60,7 +60,7 @@ export function popBeforeSmtpOver(
         TABLE,
         normalizeClientAddress(address),
         String(at),
-        at + windowSeconds * 1000 + 1,
+        windowSeconds * 1000 + 1,
       );
     },
     async allows(address, windowSeconds) {

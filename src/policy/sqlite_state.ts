@@ -13,8 +13,14 @@
  *            PRIMARY KEY (tbl, key))
  *     event (tbl TEXT, key TEXT, at_ms INTEGER)   one row per counted event
  *
- *   Expired entries and events older than their window are deleted at
- *   most once a minute, when the store is used, so it stays bounded.
+ *   An entry lives until `expires_ms` (now plus the caller's time to
+ *   live): reads never see it after that, exactly as Redis's own expiry
+ *   behaves, so both stores pass one conformance suite
+ *   (tests/unit/policy/shared_state_conformance.ts). The rows themselves
+ *   are deleted at most once a minute when the store is used, and a
+ *   key's events older than its window when it is counted, so the file
+ *   stays bounded. Calls that read and then write run in one immediate
+ *   transaction, so processes sharing the file never lose an update.
  *
  *   Needs read and write permission on the file and its directory.
  */
@@ -78,6 +84,7 @@ export function openSqliteState(
     db.close();
     throw e;
   }
+  const at = () => Math.floor(now());
   const select = db.prepare(
     "SELECT value FROM entry WHERE tbl = ? AND key = ? AND expires_ms > ?",
   );
@@ -86,8 +93,21 @@ export function openSqliteState(
       "ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value, " +
       "expires_ms = excluded.expires_ms",
   );
+  const extend = db.prepare(
+    "UPDATE entry SET expires_ms = ? WHERE tbl = ? AND key = ? AND expires_ms > ?",
+  );
+  const removeEntry = db.prepare(
+    "DELETE FROM entry WHERE tbl = ? AND key = ? AND expires_ms > ?",
+  );
+  const listEntries = db.prepare(
+    "SELECT key, value, expires_ms FROM entry WHERE tbl = ? AND expires_ms > ? " +
+      "ORDER BY key LIMIT ?",
+  );
   const addEvent = db.prepare(
     "INSERT INTO event (tbl, key, at_ms) VALUES (?, ?, ?)",
+  );
+  const dropOldEvents = db.prepare(
+    "DELETE FROM event WHERE tbl = ? AND key = ? AND at_ms <= ?",
   );
   const countEvents = db.prepare(
     "SELECT COUNT(*) AS n FROM event WHERE tbl = ? AND key = ? AND at_ms > ?",
@@ -96,36 +116,95 @@ export function openSqliteState(
   const pruneEvents = db.prepare("DELETE FROM event WHERE at_ms <= ?");
   let lastPrune = -Infinity;
   const prune = () => {
-    const at = now();
-    if (at - lastPrune < PRUNE_INTERVAL_MS) return;
-    lastPrune = at;
-    pruneEntries.run(Math.floor(at));
-    pruneEvents.run(Math.floor(at - EVENT_HORIZON_MS));
+    const t = at();
+    if (t - lastPrune < PRUNE_INTERVAL_MS) return;
+    lastPrune = t;
+    pruneEntries.run(t);
+    pruneEvents.run(t - EVENT_HORIZON_MS);
+  };
+  const live = (table: string, key: string, t: number) =>
+    (select.get(table, key, t) as { value: string } | undefined)?.value;
+  // One write transaction: other processes on the file wait (busy_timeout),
+  // so a read and the write that depends on it are one step.
+  const atomically = <T>(body: () => T): T => {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = body();
+      db.exec("COMMIT");
+      return result;
+    } catch (e) {
+      db.exec("ROLLBACK");
+      throw e;
+    }
   };
 
   return {
+    description: `sqlite:${path}`,
     get(table, key) {
       prune();
-      const row = select.get(table, key, Math.floor(now())) as
-        | { value: string }
-        | undefined;
-      return Promise.resolve(row?.value);
+      return Promise.resolve(live(table, key, at()));
     },
-    put(table, key, value, expiresAtMs) {
+    put(table, key, value, ttlMs) {
       prune();
-      upsert.run(table, key, value, Math.floor(expiresAtMs));
+      upsert.run(table, key, value, at() + Math.ceil(ttlMs));
       return Promise.resolve();
+    },
+    putIfAbsent(table, key, value, ttlMs) {
+      prune();
+      return Promise.resolve(atomically(() => {
+        const t = at();
+        const old = live(table, key, t);
+        if (old === undefined) {
+          upsert.run(table, key, value, t + Math.ceil(ttlMs));
+        }
+        return old;
+      }));
+    },
+    touch(table, key, ttlMs) {
+      const t = at();
+      extend.run(t + Math.ceil(ttlMs), table, key, t);
+      return Promise.resolve();
+    },
+    increment(table, key, ttlMs) {
+      prune();
+      return Promise.resolve(atomically(() => {
+        const t = at();
+        const next = (Number(live(table, key, t) ?? "0") || 0) + 1;
+        upsert.run(table, key, String(next), t + Math.ceil(ttlMs));
+        return next;
+      }));
     },
     count(table, key, nowMs, windowMs) {
       prune();
-      addEvent.run(table, key, Math.floor(nowMs));
-      const row = countEvents.get(table, key, Math.floor(nowMs - windowMs)) as {
-        n: number;
-      };
-      return Promise.resolve(Number(row.n));
+      return Promise.resolve(atomically(() => {
+        const since = Math.floor(nowMs - windowMs);
+        dropOldEvents.run(table, key, since);
+        addEvent.run(table, key, Math.floor(nowMs));
+        const row = countEvents.get(table, key, since) as { n: number };
+        return Number(row.n);
+      }));
+    },
+    remove(table, key) {
+      const result = removeEntry.run(table, key, at());
+      return Promise.resolve(Number(result.changes) > 0);
+    },
+    list(table, limit) {
+      const t = at();
+      const rows = listEntries.all(table, t, limit) as Array<
+        { key: string; value: string; expires_ms: number }
+      >;
+      return Promise.resolve(rows.map((r) => ({
+        key: r.key,
+        value: r.value,
+        ttlMs: Number(r.expires_ms) - t,
+      })));
+    },
+    healthy() {
+      return Promise.resolve(db.isOpen);
     },
     close() {
-      db.close();
+      if (db.isOpen) db.close();
+      return Promise.resolve();
     },
   };
 }

@@ -10,6 +10,7 @@ import type { PopBeforeSmtp } from "../policy/pop_before_smtp.ts";
 import { createAuthenticator } from "./authenticate.ts";
 import { createMaildropOpener } from "./open_maildrop.ts";
 import type { Pop3Deps } from "./types.ts";
+import { SharedStateUnavailable } from "../policy/shared_state.ts";
 
 /**
  * Builds the POP3 dependencies.
@@ -29,7 +30,8 @@ export function createPop3Deps(
         // Never fail a login over it: relaying just stays closed.
         popBeforeSmtp.record(client.address, config().pop_before_smtp_window)
           .catch((error) =>
-            maillog("pop3d").warning(
+            // An outage is logged once by the store itself.
+            error instanceof SharedStateUnavailable || maillog("pop3d").warning(
               `pop-before-smtp: cannot record ${client.address}: ${
                 (error as Error).message
               }`,

@@ -92,6 +92,7 @@ import { formatReply, printable } from "./replies.ts";
 import { describeTls } from "./starttls.ts";
 import { failedLogins } from "../auth/failed_logins.ts";
 import { stressAdapted } from "./stress.ts";
+import { SharedStateUnavailable } from "../policy/shared_state.ts";
 import {
   type ServerTlsStream,
   startServerTls,
@@ -585,7 +586,10 @@ class SmtpConnection {
       smtpdLog.warning(connection.refusal.warning);
       return connection.refusal;
     } catch (e) {
-      smtpdLog.warning(`client limits unavailable: ${describe(e)}`);
+      // anvil's way: no answer, no limit; a store outage is logged once.
+      if (!(e instanceof SharedStateUnavailable)) {
+        smtpdLog.warning(`client limits unavailable: ${describe(e)}`);
+      }
       return null;
     }
   }
@@ -651,9 +655,11 @@ class SmtpConnection {
     try {
       return await ask(address);
     } catch (e) {
-      smtpdLog.warning(
-        `pop-before-smtp lookup for ${address} failed: ${describe(e)}`,
-      );
+      if (!(e instanceof SharedStateUnavailable)) {
+        smtpdLog.warning(
+          `pop-before-smtp lookup for ${address} failed: ${describe(e)}`,
+        );
+      }
       return false;
     }
   }

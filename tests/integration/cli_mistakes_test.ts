@@ -40,6 +40,11 @@ const WRONG: Readonly<Record<string, readonly string[][]>> = {
   queue: [["queue", "deferred"], ["queue", "hold"], ["queue", "show"]],
   postsuper: [["postsuper", "-x"], ["postsuper", "-d", "ALL", "nowhere"]],
   postcat: [["postcat", "8DsBw0lSIIgfQSJ"], ["postcat", "-q"]],
+  state: [["state"], ["state", "list", "rates"], [
+    "state",
+    "delete",
+    "greylist",
+  ]],
   check: [["check", "everything"]],
   postconf: [["postconf", "-e", "myhostname"], ["postconf", "-n", "-d"]],
   postmap: [["postmap"], ["postmap", "-q"]],

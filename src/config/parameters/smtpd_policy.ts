@@ -120,6 +120,26 @@ export const SMTPD_POLICY_PARAMETERS = [
     description: "check_greylist: entries unused this long are removed.",
   },
   {
+    name: "smtpd_greylist_default_action",
+    kind: "enum",
+    values: ["defer", "dunno"],
+    defaultValue: "defer",
+    description: "check_greylist while the shared_state store cannot " +
+      "be reached: defer (450, as a policy service that is down) or " +
+      "dunno (go on with the next restriction).",
+  },
+  {
+    name: "shared_state",
+    kind: "string",
+    defaultValue: "",
+    description: "Where greylisting, pop-before-smtp and the client " +
+      "rate counters live: empty for the embedded SQLite file under " +
+      "queue_directory, sqlite:/path, or redis://host:port/db, " +
+      "rediss://…, redis-sentinel://host:port,…/master/db, " +
+      "redis-cluster://host:port,… to share them between hosts " +
+      "(read at start).",
+  },
+  {
     name: "smtpd_error_sleep_time",
     kind: "duration",
     defaultValue: "1s",

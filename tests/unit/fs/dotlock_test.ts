@@ -27,7 +27,11 @@ Deno.test("a lock naming a process that is gone is broken and taken", async () =
       ...noRefresh,
       processAlive: (pid) => Promise.resolve(pid !== 4000001),
     });
-    assert.equal((await Deno.readTextFile(path)).trim(), String(Deno.pid));
+    assert.equal(
+      await Deno.readTextFile(path),
+      `${Deno.pid}\n${Deno.hostname()}\n`,
+      "the pid, and the host it belongs to",
+    );
     await lock.release();
     assert.ok(!await exists(path));
   });
@@ -47,6 +51,36 @@ Deno.test("a lock naming a live process is busy however old it is", async () => 
       DotlockBusyError,
     );
     assert.equal(await Deno.readTextFile(path), "4000001\n");
+  });
+});
+
+Deno.test("a lock another host made (shared storage) is judged by age only", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, ".mailsrv-pop3.lock");
+    // Its pid is not running here; on the other host it may well be.
+    await Deno.writeTextFile(path, "4000001\nother-mx.example\n");
+    await assert.rejects(
+      async () =>
+        takeDotlock(path, {
+          ...noRefresh,
+          clock: await after(path, 499_000),
+          processAlive: () => Promise.resolve(false),
+        }),
+      DotlockBusyError,
+    );
+    const lock = await takeDotlock(path, {
+      ...noRefresh,
+      clock: await after(path, 501_000),
+      processAlive: () => Promise.resolve(false),
+    });
+    await lock.release();
+    // The same pid naming this host is judged by /proc at once.
+    await Deno.writeTextFile(path, `4000001\n${Deno.hostname()}\n`);
+    const mine = await takeDotlock(path, {
+      ...noRefresh,
+      processAlive: () => Promise.resolve(false),
+    });
+    await mine.release();
   });
 });
 

@@ -116,16 +116,3 @@ Deno.test("greylist: a client that retried often is whitelisted, and the state p
     }
   });
 });
-
-Deno.test("shared state: entries expire and counts keep to their window", async () => {
-  await withState(async (state, clock) => {
-    await state.put("t", "k", "v", clock.now + 1000);
-    assert.equal(await state.get("t", "k"), "v");
-    clock.now += 1000;
-    assert.equal(await state.get("t", "k"), undefined);
-    assert.equal(await state.count("c", "x", clock.now, 60_000), 1);
-    assert.equal(await state.count("c", "x", clock.now + 1, 60_000), 2);
-    assert.equal(await state.count("c", "y", clock.now + 2, 60_000), 1);
-    assert.equal(await state.count("c", "x", clock.now + 60_000, 60_000), 2);
-  });
-});
