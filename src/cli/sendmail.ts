@@ -73,15 +73,20 @@ async function runMode(
 ): Promise<number> {
   switch (options.mode) {
     case "mailq":
-      return await queueCommand.run({ ...context, values: {} });
+      return await queueCommand.run({ ...context, values: {}, operands: [] });
     case "newaliases":
       if (options.aliasFile !== undefined) {
         return await checkAliasFiles([`hash:${options.aliasFile}`], context);
       }
-      return await newaliasesCommand.run({ ...context, values: {} });
+      return await newaliasesCommand.run({
+        ...context,
+        values: {},
+        operands: [],
+      });
     case "flush":
       return await flushCommand.run({
         ...context,
+        operands: [],
         values: options.flushSite === undefined
           ? {}
           : { site: options.flushSite },

@@ -109,10 +109,15 @@ Deno.test({
     await swaks(daemon.port, "tempfail@piped.test", "x");
     await swaks(daemon.port, "nosuch@piped.test", "x");
     await swaks(daemon.port, "big@small.test", "x".repeat(400));
-    const text = await waitFor(
-      "the pipe's output",
-      () => Deno.readTextFile(join(out, "Bob.out")).catch(() => undefined),
+    // The command has finished (and written all it writes) once the
+    // delivery is logged.
+    await waitFor(
+      "the pipe delivery to finish",
+      () =>
+        /to=<Bob\+box@piped\.test>.*status=sent/.test(daemon.log()) ||
+        undefined,
     );
+    const text = await Deno.readTextFile(join(out, "Bob.out"));
     assert.match(
       text,
       /^args: alice@example\.org Bob\+box@piped\.test Bob box piped\.test piped\.test \d+ 127\.0\.0\.1$/m,

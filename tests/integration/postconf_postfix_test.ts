@@ -110,7 +110,10 @@ Deno.test("postconf -m, -l and -X/-# list and edit as documented", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mailsrv-postconf-" });
   try {
     const maps = await runMailsrv(["postconf", "-m"]);
-    assert.equal(maps.stdout, "cidr\nhash\ninline\nstatic\ntexthash\nunix\n");
+    assert.equal(
+      maps.stdout,
+      "cidr\nhash\ninline\npcre\nregexp\nstatic\ntexthash\nunix\n",
+    );
     const locks = await runMailsrv(["postconf", "-l"]);
     assert.equal(locks.stdout, "flock\ndotlock\n");
     const config = join(dir, "mailsrv.toml");
