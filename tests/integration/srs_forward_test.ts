@@ -146,7 +146,7 @@ Deno.test("SRS: a secret file other users can read refuses start", async () => {
       started.stderr,
       /is readable by other users \(mode 644\); run chmod 600/,
     );
-    assert.doesNotMatch(started.stderr, /    at /, "no stack trace");
+    assert.doesNotMatch(started.stderr, /^\s+at /m, "no stack trace");
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -13,9 +13,14 @@ import {
 
 const NOW = 1705320000000;
 
+const DIR = Deno.makeTempDirSync({ prefix: "mailsrv-srs-" });
+globalThis.addEventListener("unload", () => {
+  Deno.removeSync(DIR, { recursive: true });
+});
+let files = 0;
+
 async function secretFile(text: string, mode = 0o600): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "mailsrv-srs-" });
-  const path = join(dir, "srs.secret");
+  const path = join(DIR, `srs${files++}.secret`);
   await Deno.writeTextFile(path, text);
   await Deno.chmod(path, mode);
   return path;
