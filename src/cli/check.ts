@@ -29,6 +29,7 @@ import { checkDirectories } from "./check/directories.ts";
 import { checkTls } from "./check/tls.ts";
 import { checkListeners } from "./check/listeners.ts";
 import { dkimKeyProblems } from "../dkim/signing_key.ts";
+import { srsProblems } from "../srs/mod.ts";
 import { checkQueueSpace } from "./check/queue_space.ts";
 
 /** The `check` subcommand. */
@@ -42,7 +43,8 @@ what it names: every lookup table (its type is supported, its file exists, is
 readable and parses; alias files entry by entry), the queue, spool, virtual
 mailbox and log directories (they exist or start can create them, owners and
 modes), the TLS certificate and key (they load, belong together and have not
-expired), the DKIM keys (readable by mailsrv only, RSA or Ed25519), and
+expired), the DKIM keys (readable by mailsrv only, RSA or Ed25519), the SRS
+secret file (readable by mailsrv only, not empty), and
 that every listener can bind (ports held by this configuration's
 running daemon are reported as such). Creates nothing. Exit 0 when no error
 was found, 1 otherwise.`,
@@ -58,6 +60,7 @@ was found, 1 otherwise.`,
     for (const problem of dkimKeyProblems(config.dkim)) {
       findings.error(problem);
     }
+    for (const problem of srsProblems(config)) findings.error(problem);
     for (const { level, text } of findings.all) {
       if (level === "note") context.print(`mailsrv: ${text}\n`);
       else context.warn(`mailsrv: ${level}: ${text}`);

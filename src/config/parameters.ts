@@ -49,6 +49,7 @@ import {
   TRANSPORT_OPTION_PARAMETERS,
 } from "./parameters/content_filter.ts";
 import { CONTENT_CHECK_PARAMETERS } from "./parameters/content_checks.ts";
+import { SRS_PARAMETERS } from "./parameters/srs.ts";
 
 export type {
   DefaultContext,
@@ -83,6 +84,7 @@ const ROWS = [
   ...CONTENT_FILTER_SMTPD_PARAMETERS,
   ...TRANSPORT_OPTION_PARAMETERS,
   ...CONTENT_CHECK_PARAMETERS,
+  ...SRS_PARAMETERS,
 ];
 for (const row of ROWS) Object.freeze(row);
 

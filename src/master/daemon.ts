@@ -49,6 +49,8 @@ import { createStarterFiles } from "./starter_files.ts";
 import { prepareQueueDirectory } from "./queue_directory.ts";
 import { refuseUnusableTables } from "../config/configured_tables.ts";
 import { refuseUnusableDkimKeys } from "./dkim_check.ts";
+import { refuseUnusableSrs } from "./srs_check.ts";
+import { srsRecipientVerdict } from "./srs_recipient.ts";
 import {
   reconcileServices,
   type Services,
@@ -87,6 +89,9 @@ export function createSmtpdVerifier(
   const virtual = createVirtualRecipientVerifier(config, { maps, resolve });
   const relay = createRelayRecipientVerifier(config, maps.tables);
   return async (address) => {
+    // A bounce to an SRS address of ours: verified, then its sender.
+    const srs = srsRecipientVerdict(address, config());
+    if (srs !== undefined) return srs;
     let resolved: ResolvedAddress;
     try {
       resolved = await resolve(address, config());
@@ -126,6 +131,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config = await loadConfig({ path: options.configPath });
   refuseUnusableTables(config);
   refuseUnusableDkimKeys(config);
+  refuseUnusableSrs(config);
   // Before the queue is opened: opening it empties tmp/.
   await refuseIfRunning(config.queue_directory);
   await prepareQueueDirectory(config);
@@ -199,6 +205,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const next = await loadConfig({ path: options.configPath });
       refuseUnusableTables(next);
       refuseUnusableDkimKeys(next);
+      refuseUnusableSrs(next);
       if (next.queue_directory !== config.queue_directory) {
         throw new Error(
           "queue_directory cannot change on reload; stop and start mailsrv",

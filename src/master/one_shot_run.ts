@@ -28,6 +28,7 @@ import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { closeLogging, maillog } from "../log/maillog.ts";
 import {
   createEnqueue,
+  createForwardSender,
   createPickup,
   createQueueManager,
   createResubmit,
@@ -95,7 +96,11 @@ export async function runQueueOnce(
       enqueue,
       config: current,
       deliver: createRouter(current, {
-        resubmit: createResubmit(enqueue, config.myhostname),
+        resubmit: createResubmit(
+          enqueue,
+          config.myhostname,
+          createForwardSender(current),
+        ),
         // Asked only during deliveries, once the manager exists.
         flushing: () => manager.flushing(),
       }),

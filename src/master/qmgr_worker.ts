@@ -25,6 +25,7 @@ import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { closeLogging } from "../log/maillog.ts";
 import {
   createEnqueue,
+  createForwardSender,
   createQueueManager,
   createQueueSurgeon,
   createResubmit,
@@ -126,7 +127,11 @@ async function start(next: Config, foreground: boolean): Promise<void> {
       enqueue,
       config: current,
       deliver: createRouter(current, {
-        resubmit: createResubmit(enqueue, next.myhostname),
+        resubmit: createResubmit(
+          enqueue,
+          next.myhostname,
+          createForwardSender(current),
+        ),
         flushing: () => manager?.flushing() ?? false,
       }),
       attemptOver: (id) => surgeon?.attemptOver(id),

@@ -91,6 +91,7 @@ export {
 } from "./bounce_message.ts";
 export { type BounceRequest, sendBounce } from "./bounce.ts";
 export { createResubmit } from "./resubmit.ts";
+export { createForwardSender, type ForwardSender } from "./forward_sender.ts";
 export { createPickup, type Pickup } from "./pickup.ts";
 export {
   createQueueSurgeon,

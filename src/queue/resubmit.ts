@@ -20,10 +20,14 @@
  *   Used by the local and virtual delivery agents (forwarding, list
  *   expansion); needs the gate's permissions only.
  *
+ *   The sender is the original's, or its SRS form when the message
+ *   leaves the box (forward_sender.ts).
+ *
  *   Does NOT expand aliases, add headers (Delivered-To: is the agent's),
  *   or detect loops.
  */
 import { maillog } from "../log/maillog.ts";
+import type { ForwardSender } from "./forward_sender.ts";
 import type { Enqueue, Resubmit } from "./types.ts";
 
 /**
@@ -36,14 +40,20 @@ export const FORWARDED_PROTOCOL = "FORWARD";
 /**
  * The `Resubmit` of the delivery agents, writing through `enqueue`.
  * @param helo the HELO recorded in the new queue files (`myhostname`)
+ * @param forwardSender decides the new sender (SRS, `forward_sender.ts`);
+ *   absent, the sender is kept
  */
 export function createResubmit(
   enqueue: Enqueue,
   helo = "localhost",
+  forwardSender?: ForwardSender,
 ): Resubmit {
   return async (request) => {
+    const sender = forwardSender
+      ? await forwardSender(request.sender, request.recipients)
+      : request.sender;
     const writer = await enqueue({
-      sender: request.sender,
+      sender,
       recipients: request.recipients,
       clientName: "localhost",
       clientAddress: "127.0.0.1",
@@ -63,6 +73,11 @@ export function createResubmit(
     maillog("local").info(
       `${request.fromQueueId}: forwarded as ${writer.id}`,
     );
+    if (sender !== request.sender) {
+      maillog("local").info(
+        `${writer.id}: srs: sender <${request.sender}> rewritten as <${sender}>`,
+      );
+    }
     return writer.id;
   };
 }

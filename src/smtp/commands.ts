@@ -49,6 +49,7 @@ import { rewriteSender } from "../resolve/rewrite_address.ts";
 import { answer, closeSession, logLine, rejectLogLine } from "./transitions.ts";
 import { queueSpaceShortfall } from "../config/queue_space.ts";
 import { vrfy } from "./vrfy.ts";
+import { isSrsRecipient } from "../srs/mod.ts";
 import { etrn, etrnCheck } from "./etrn.ts";
 import { offersStartTls, starttls } from "./starttls.ts";
 import { auth, offersAuth, SASL_MECHANISMS } from "./sasl_auth.ts";
@@ -328,10 +329,14 @@ function rcpt(
     policy,
     { virtualMailboxDomain: false },
   );
+  // A bounce to an SRS address of ours is for this system to verify and
+  // send back, whatever srs_domain's own class.
+  const srs = isSrsRecipient(recipient.address, policy);
   const mayBeOurs = recipient.addressClass === "remote" &&
     (policy.virtual_mailbox_domains.length > 0 ||
       policy.relay_domains.length > 0);
-  const local = recipient.addressClass === "local" && !recipient.postmaster;
+  const local = (recipient.addressClass === "local" && !recipient.postmaster) ||
+    srs;
   // A content filter's reinjection listener takes recipients checked
   // before the filter (receive_override_options).
   const unchecked = policy.receive_override_options.includes(
@@ -343,7 +348,7 @@ function rcpt(
     address: recipient.address,
     verify: (local || mayBeOurs) && !unchecked,
     dsn: parameters.value,
-    addressClass: recipient.addressClass === "local" ||
+    addressClass: srs ? "local" : recipient.addressClass === "local" ||
         recipient.addressClass === "refused"
       ? recipient.addressClass
       : "remote",

@@ -444,8 +444,15 @@ function recipientVerdict(
   // "remote": not a domain delivered here; the restriction lists have
   // already permitted relaying to it.
   if (verdict.ok) {
+    // An SRS address goes to its original sender, and stays as the ORCPT.
+    const rewritten = verdict.ok === true ? verdict.address : undefined;
     return answer(session, "rcpt", reply(250, "2.1.5", "Ok"), {
-      transaction: addRecipient(session.transaction, address, dsn),
+      transaction: rewritten === undefined
+        ? addRecipient(session.transaction, address, dsn)
+        : addRecipient(session.transaction, rewritten, {
+          ...dsn,
+          orcpt: dsn?.orcpt ?? { type: "rfc822", address },
+        }),
     });
   }
   const refusal = reply(

@@ -53,6 +53,7 @@ export type SessionPolicy = Pick<
   | "content_filter"
   | "smtpd_authorized_xforward_hosts"
   | "receive_override_options"
+  | "srs_domain"
 >;
 
 /**
@@ -234,7 +235,14 @@ export type PendingCheck =
  * the relay restrictions decide.
  */
 export type RecipientVerdict =
-  | { readonly ok: true }
+  | {
+    readonly ok: true;
+    /**
+     * The address to deliver to instead (a verified SRS address's
+     * original sender); the given one is kept as its ORCPT.
+     */
+    readonly address?: string;
+  }
   | { readonly ok: "remote" }
   | {
     readonly ok: false;

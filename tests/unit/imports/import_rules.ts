@@ -37,6 +37,7 @@ export const SHARED_LEAVES: readonly string[] = [
   "auth", // virtual users' logins (passwd files, login names, failed-login pauses) for pop3d and smtpd
   "dkim", // DKIM keys (read, checked, made) and signing through mailauth
   "mail_auth", // SPF, DKIM, DMARC, ARC verification through mailauth; Authentication-Results
+  "srs", // SRS addresses (postsrsd's format), the secret file, what is rewritten
 ];
 
 /** The roles, in the order a message meets them; then the admin commands. */
