@@ -53,12 +53,14 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   reloadCommand,
   flushCommand,
-  createPop3Command((config) =>
-    createPop3Deps(
+  createPop3Command((config) => {
+    const state = openSharedState(config, "pop3d");
+    return createPop3Deps(
       () => config,
-      popBeforeSmtpOver(openSharedState(config, "pop3d")),
-    )
-  ),
+      popBeforeSmtpOver(state),
+      () => state.close(),
+    );
+  }),
   domainCommand,
   userCommand,
   queueCommand,

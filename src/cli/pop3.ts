@@ -25,6 +25,10 @@
  *   Needs --allow-net (listeners), --allow-env (the client address),
  *   --allow-read for the certificate and whatever the deps need.
  *
+ *   Before exiting (after the inetd session, or after draining), it waits
+ *   up to 5 s for the pop-before-smtp records the sessions started
+ *   (`Pop3Deps.finish`), so a login reaches a Redis store.
+ *
  *   Does NOT run SMTP, the queue or delivery (see `mailsrv run`).
  */
 import type { Command } from "./command.ts";
@@ -54,6 +58,11 @@ export type CreatePop3Deps = (
 
 /** Seconds logged-in sessions may finish after SIGTERM. */
 const STOP_DEADLINE_MS = 30_000;
+/**
+ * Milliseconds a finished process waits for pop-before-smtp records: a
+ * Redis store's first connection and one command each time out in 2 s.
+ */
+const FINISH_DEADLINE_MS = 5_000;
 const log = maillog("pop3d");
 
 /** The `pop3` subcommand, with its deps factory. */
@@ -81,12 +90,18 @@ pop3_tls_cert_file is set, and logs go only to maillog_file (or syslog).`,
             socket?.remoteAddress,
             (name) => Deno.env.get(name),
           );
-          await serveSession(
-            socket?.stream ?? stdio(),
-            deps,
-            { address: clientAddress(peer) },
-            { context: await inetdTlsContext(config), implicit: false },
-          );
+          try {
+            await serveSession(
+              socket?.stream ?? stdio(),
+              deps,
+              { address: clientAddress(peer) },
+              { context: await inetdTlsContext(config), implicit: false },
+            );
+          } finally {
+            // The process exits next: let the login's record reach the
+            // shared state (Redis) first.
+            await deps.finish?.(FINISH_DEADLINE_MS);
+          }
           return EXIT.ok;
         }
         const listeners = config.listeners.filter((l) =>
@@ -98,7 +113,11 @@ pop3_tls_cert_file is set, and logs go only to maillog_file (or syslog).`,
           );
           return EXIT.failure;
         }
-        return await runListeners(listeners, deps);
+        try {
+          return await runListeners(listeners, deps);
+        } finally {
+          await deps.finish?.(FINISH_DEADLINE_MS);
+        }
       } finally {
         await closeLogging();
       }

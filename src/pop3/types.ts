@@ -85,6 +85,12 @@ export interface Pop3Deps {
   readonly openMaildrop: OpenMaildrop;
   /** Called after each successful login (pop-before-smtp records it). */
   readonly loginSucceeded?: (account: Pop3Account, client: Pop3Client) => void;
+  /**
+   * Lets what sessions started without waiting (the pop-before-smtp
+   * record) finish, for at most `limitMs`, and releases what the deps
+   * hold: for a process that exits after its sessions (`pop3 --inetd`).
+   */
+  readonly finish?: (limitMs: number) => Promise<void>;
   /** Clock (ms) for timeouts and delays. */
   readonly now?: () => number;
 }

@@ -18,6 +18,8 @@ export interface SendResult {
 export interface SendOptions {
   readonly count?: number;
   readonly threads?: number;
+  /** The server's address (default 127.0.0.1). */
+  readonly host?: string;
   readonly source?: string;
   readonly body?: string;
   readonly size?: number;

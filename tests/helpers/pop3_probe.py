@@ -1,6 +1,7 @@
 """Drives a POP3 server with Python's poplib (a real client) and reports JSON.
 
 usage: pop3_probe.py PORT LOGIN PASSWORD [options]
+  --host IP       the server's address (default 127.0.0.1)
   --source IP     bind the client to this local address (e.g. 127.0.0.2)
   --stls CAFILE   upgrade with STLS, trusting CAFILE
   --ssl CAFILE    implicit TLS (pop3s), trusting CAFILE
@@ -14,7 +15,7 @@ import json, poplib, socket, ssl, sys
 
 def parse(argv):
     port, login, password, rest = int(argv[0]), argv[1], argv[2], argv[3:]
-    opts = {"source": None, "stls": None, "ssl": None, "dele": [], "rset": False, "second": False}
+    opts = {"host": "127.0.0.1", "source": None, "stls": None, "ssl": None, "dele": [], "rset": False, "second": False}
     while rest:
         k, rest = rest[0].lstrip("-"), rest[1:]
         if k in ("rset", "second"):
@@ -40,9 +41,9 @@ def bound(cls, source):
 def connect(port, opts):
     if opts["ssl"]:
         cls = bound(poplib.POP3_SSL, opts["source"]) if opts["source"] else poplib.POP3_SSL
-        return cls("127.0.0.1", port, timeout=30, context=context(opts["ssl"]))
+        return cls(opts["host"], port, timeout=30, context=context(opts["ssl"]))
     cls = bound(poplib.POP3, opts["source"]) if opts["source"] else poplib.POP3
-    p = cls("127.0.0.1", port, timeout=30)
+    p = cls(opts["host"], port, timeout=30)
     if opts["stls"]:
         p.stls(context=context(opts["stls"]))
     return p

@@ -3,6 +3,7 @@
 usage: smtp_send.py PORT SENDER RECIPIENT[,RECIPIENT...] [options]
   --count N      messages to send (default 1), each in its own session
   --threads T    concurrent sessions (default 1)
+  --host IP      the server's address (default 127.0.0.1)
   --source IP    bind the client to this local address (e.g. 127.0.0.2)
   --body TEXT    body text (default: a few lines incl. "From " and ". " lines)
   --size BYTES   pad the body to about this size
@@ -15,7 +16,7 @@ import email.policy, json, smtplib, sys, threading, uuid
 from email.message import EmailMessage
 
 def parse(argv):
-    opts = {"count": 1, "threads": 1, "source": None, "body": None, "size": 0, "header": None}
+    opts = {"count": 1, "threads": 1, "host": "127.0.0.1", "source": None, "body": None, "size": 0, "header": None}
     port, sender, rcpts, rest = int(argv[0]), argv[1], argv[2].split(","), argv[3:]
     while rest:
         k, v, rest = rest[0], rest[1], rest[2:]
@@ -45,7 +46,7 @@ def send_one(port, sender, rcpts, opts):
     msg = build(sender, rcpts, token, opts["body"], opts["size"], opts["header"])
     src = (opts["source"], 0) if opts["source"] else None
     try:
-        with smtplib.SMTP("127.0.0.1", port, source_address=src, timeout=60) as s:
+        with smtplib.SMTP(opts["host"], port, source_address=src, timeout=60) as s:
             s.ehlo("client.example.test")
             code, reply = s.mail(sender)
             if code != 250:
