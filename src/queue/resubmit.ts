@@ -14,7 +14,7 @@
  *
  *   (the text Postfix's local(8) puts in the `status=sent (…)` of the
  *   recipient that forwarded). The new message arrives with protocol
- *   LOCAL from localhost. Any failure discards the half-written file and
+ *   FORWARD from localhost. Any failure discards the half-written file and
  *   rejects, so the forwarding recipient is deferred, not lost.
  *
  *   Used by the local and virtual delivery agents (forwarding, list
