@@ -69,7 +69,7 @@ Deno.test("replies to pipelined commands go out in one write", async () => {
   assert.equal(writes[0], "+OK mx.example.org POP3 server ready\r\n");
   assert.equal(
     writes[1],
-    "+OK\r\n+OK Maildrop has 2 messages (53 octets)\r\n+OK 2 53\r\n+OK\r\n",
+    "+OK\r\n+OK Maildrop locked and ready\r\n+OK 2 53\r\n+OK\r\n",
   );
   assert.equal(deps.record.released, 1, "EOF releases the maildrop");
   assert.equal(deps.record.committed, null, "EOF deletes nothing");
