@@ -33,7 +33,7 @@
  *   It does not deliver, and does not read or write maildirsize quotas.
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { join, normalize } from "node:path";
 import { TimeSlice } from "../common/time_slice.ts";
 import { syncDirectory } from "../fs/sync_directory.ts";
 import { type DotlockOptions, takeSessionDotlock } from "./mailbox_lock.ts";
@@ -68,6 +68,8 @@ interface MaildirEntry {
   readonly subdir: "new" | "cur";
   readonly name: string;
   readonly parsed: MaildirName;
+  /** Sort key: seconds and microseconds of delivery, in microseconds. */
+  readonly delivered: number;
 }
 
 /** The lock file that keeps a second POP3 session out. */
@@ -105,9 +107,13 @@ export function maildirUidl(unique: string): string {
 }
 
 function byDelivery(a: MaildirEntry, b: MaildirEntry): number {
-  return a.parsed.seconds - b.parsed.seconds ||
-    a.parsed.micros - b.parsed.micros ||
+  return a.delivered - b.delivered ||
     (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** The file of an entry (`maildir` normalized; no `join` per file). */
+function fileOf(maildir: string, entry: MaildirEntry): string {
+  return `${maildir}/${entry.subdir}/${entry.name}`;
 }
 
 /** The message files of new/ and cur/ (a missing one is empty). */
@@ -117,10 +123,12 @@ function listMessages(maildir: string): MaildirEntry[] {
     try {
       for (const entry of Deno.readDirSync(join(maildir, subdir))) {
         if (entry.name.startsWith(".") || entry.isDirectory) continue;
+        const parsed = parseMaildirName(entry.name);
         entries.push({
           subdir,
           name: entry.name,
-          parsed: parseMaildirName(entry.name),
+          parsed,
+          delivered: parsed.seconds * 1e6 + parsed.micros,
         });
       }
     } catch (error) {
@@ -162,13 +170,13 @@ function locate(maildir: string, entry: MaildirEntry): string | undefined {
   const current = listMessages(maildir).find((e) =>
     e.parsed.unique === entry.parsed.unique
   );
-  return current && join(maildir, current.subdir, current.name);
+  return current && fileOf(maildir, current);
 }
 
 /** Opens a snapshot file, following a move by another client. */
 function openEntry(maildir: string, entry: MaildirEntry): MessageReader {
   try {
-    return openMessageFile(join(maildir, entry.subdir, entry.name));
+    return openMessageFile(fileOf(maildir, entry));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
@@ -187,7 +195,7 @@ async function removeEntry(
   entry: MaildirEntry,
 ): Promise<void> {
   try {
-    await Deno.remove(join(maildir, entry.subdir, entry.name));
+    await Deno.remove(fileOf(maildir, entry));
     return;
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -214,7 +222,7 @@ function sizeOf(
   if (known !== undefined) return known;
   let size: number;
   try {
-    size = wireSizeOf(join(maildir, entry.subdir, entry.name), buffer);
+    size = wireSizeOf(fileOf(maildir, entry), buffer);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     const moved = locate(maildir, entry);
@@ -268,9 +276,10 @@ function uniqueUidls(uidls: readonly string[]): string[] {
  * @throws MaildropBusyError when another POP3 session has it
  */
 export async function openMaildirMaildrop(
-  path: string,
+  maildir: string,
   options: MaildirMaildropOptions = {},
 ): Promise<Maildrop> {
+  const path = normalize(maildir).replace(/(.)\/$/, "$1");
   const info = await Deno.stat(path);
   if (!info.isDirectory) {
     throw new Error(`Maildir "${path}" is not a directory`);
