@@ -71,3 +71,4 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 python3 "$SHARED_BENCH/summarize.py" "$RAW"
+python3 "$here/ratios.py" "$RAW"
