@@ -19,6 +19,8 @@ const enc = new TextEncoder();
 export interface MaildropRecord {
   committed: ReadonlySet<number> | null;
   released: number;
+  /** How many times the session asked for the snapshot. */
+  scans: number;
 }
 
 /** Fake deps: `alice`/`secret` owns `messages`; `busy`/`secret` is locked. */
@@ -27,7 +29,7 @@ export function fakeDeps(
   messages: readonly string[],
   options: { failCommit?: boolean } = {},
 ): Pop3Deps & { record: MaildropRecord; logins: string[] } {
-  const record: MaildropRecord = { committed: null, released: 0 };
+  const record: MaildropRecord = { committed: null, released: 0, scans: 0 };
   const logins: string[] = [];
   const account = (login: string): Pop3Account => ({
     login,
@@ -60,10 +62,12 @@ function fakeMaildrop(
 ): Maildrop {
   return {
     scan: () =>
-      Promise.resolve(messages.map((m, i) => ({
-        uidl: `uid${i + 1}`,
-        size: enc.encode(m.replace(/\r?\n/g, "\r\n")).length,
-      }))),
+      Promise.resolve(record.scans++).then(() =>
+        messages.map((m, i) => ({
+          uidl: `uid${i + 1}`,
+          size: enc.encode(m.replace(/\r?\n/g, "\r\n")).length,
+        }))
+      ),
     retrieve(index) {
       if (index < 0 || index >= messages.length) {
         throw new RangeError(`No message with index ${index}`);

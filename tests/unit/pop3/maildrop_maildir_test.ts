@@ -207,3 +207,22 @@ Deno.test("a missing Maildir is NotFound (the opener makes it empty)", async () 
     );
   });
 });
+
+Deno.test("opening only locks: the snapshot is taken at the first scan and kept", async () => {
+  await withTempDir(async (dir) => {
+    const path = await maildir(dir, {});
+    const maildrop = await openMaildirMaildrop(path, { lock: LOCK });
+    try {
+      assert.ok(await exists(join(path, ".mailsrv-pop3.lock")));
+      await Deno.writeTextFile(join(path, "new/1700000005.M1P1Q1.host"), "x\n");
+      assert.deepEqual(await maildrop.scan(), [
+        { uidl: "1700000005.M1P1Q1.host", size: 3 },
+      ]);
+      await Deno.writeTextFile(join(path, "new/1700000006.M1P1Q1.host"), "y\n");
+      assert.equal((await maildrop.scan()).length, 1);
+      assert.equal(await text(maildrop, 0), "x\n");
+    } finally {
+      await maildrop.release();
+    }
+  });
+});
