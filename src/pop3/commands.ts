@@ -61,6 +61,8 @@ export type Verb =
 export interface CommandSpec {
   /** The states (phases) the command is valid in. */
   readonly phases: readonly Phase[];
+  /** It needs the maildrop's messages: the first such command scans it. */
+  readonly lists?: boolean;
   /** Carries out the command (its argument already split off). */
   readonly proceed: (
     session: Pop3Session,
@@ -86,6 +88,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
   QUIT: { phases: ["authorization", "transaction"], proceed: quit },
   STAT: {
     phases: TRANSACTION,
+    lists: true,
     proceed: noArgument((s) => {
       const { count, octets } = maildropSize(s);
       return answer(s, ok(`${count} ${octets}`));
@@ -93,6 +96,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
   },
   LIST: {
     phases: TRANSACTION,
+    lists: true,
     proceed: listing((s, i) => `${i + 1} ${s.messages[i].size}`, (s) => {
       const { count, octets } = maildropSize(s);
       return `${count} messages (${octets} octets)`;
@@ -100,14 +104,16 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
   },
   UIDL: {
     phases: TRANSACTION,
+    lists: true,
     proceed: listing((s, i) => `${i + 1} ${s.messages[i].uidl}`, () => ""),
   },
-  RETR: { phases: TRANSACTION, proceed: retr },
-  TOP: { phases: TRANSACTION, proceed: top },
-  DELE: { phases: TRANSACTION, proceed: dele },
+  RETR: { phases: TRANSACTION, lists: true, proceed: retr },
+  TOP: { phases: TRANSACTION, lists: true, proceed: top },
+  DELE: { phases: TRANSACTION, lists: true, proceed: dele },
   NOOP: { phases: TRANSACTION, proceed: noArgument((s) => answer(s, ok(""))) },
   RSET: {
     phases: TRANSACTION,
+    lists: true,
     proceed: noArgument((s) => {
       const session = { ...s, deleted: new Set<number>() };
       const { count, octets } = maildropSize(session);
@@ -151,6 +157,13 @@ export function runCommand(
   const spec = COMMANDS[word];
   if (!spec.phases.includes(s.phase)) {
     return badCommand(s, err("Command not valid in this state"), policy);
+  }
+  if (spec.lists && !s.listed) {
+    // Login only locked the maildrop; it is scanned now, then the line runs.
+    return {
+      session: { ...s, phase: "scanning", pending: line },
+      actions: [{ type: "scan" }],
+    };
   }
   // PASS keeps its argument verbatim: a password may have spaces at its ends.
   return spec.proceed(s, word === "PASS" ? argument : argument.trim(), policy);
@@ -230,7 +243,8 @@ export function endSession(
   s: Pop3Session,
   actions: readonly SessionAction[],
 ): Transition {
-  const holding = s.phase === "transaction" || s.phase === "transmitting";
+  const holding = s.phase === "transaction" || s.phase === "transmitting" ||
+    s.phase === "scanning";
   const loggedIn = holding || s.phase === "committing";
   const tail: SessionAction[] = holding ? [{ type: "release" }] : [];
   if (loggedIn) {

@@ -7,9 +7,11 @@
  *   (`net/line_reader.ts`, 255 octets here), feeds them to `step`, and
  *   carries out the actions: it checks logins with the authenticator and
  *   opens (locks) the maildrop, pauses after a failed login, starts TLS
- *   (`net/server_tls.ts`), streams messages for RETR and TOP through
- *   `transmit.ts` with every write awaited, commits the deletions at QUIT
- *   or releases the maildrop unchanged otherwise.
+ *   (`net/server_tls.ts`), scans the maildrop when the session asks
+ *   (its first STAT, LIST, UIDL, RETR, …; login only locks), sends
+ *   messages for RETR and TOP through `transmit.ts` (the reply and a
+ *   small message in one write) with every write awaited, commits the
+ *   deletions at QUIT or releases the maildrop unchanged otherwise.
  *
  *   Replies are collected and written in one write when no complete
  *   command is left in the input (RFC 2449 section 6.6, PIPELINING).
@@ -60,6 +62,7 @@ import { transmitMessage } from "./transmit.ts";
 import {
   type Maildrop,
   MaildropBusyError,
+  type MessageReader,
   type Pop3Client,
   type Pop3Deps,
 } from "./types.ts";
@@ -252,6 +255,8 @@ class Pop3Connection {
         if (outcome.type === "ok") failedLogins.succeeded(this.#client.address);
         return await this.#step({ type: "login-result", outcome });
       }
+      case "scan":
+        return await this.#scan();
       case "start-tls":
         return await this.#startTls();
       case "transmit":
@@ -286,7 +291,18 @@ class Pop3Connection {
     } catch (e) {
       log.warning(`cannot record the login of <${login}>: ${describe(e)}`);
     }
-    return { type: "ok", messages: this.#maildrop.messages };
+    return { type: "ok" };
+  }
+
+  async #scan(): Promise<void> {
+    let messages;
+    try {
+      if (this.#maildrop === null) throw new Error("no maildrop is open");
+      messages = await this.#maildrop.scan();
+    } catch (e) {
+      return await this.#step({ type: "scan-failed", reason: describe(e) });
+    }
+    await this.#step({ type: "scanned", messages });
   }
 
   async #startTls(): Promise<void> {
@@ -310,10 +326,10 @@ class Pop3Connection {
     action: Extract<SessionAction, { type: "transmit" }>,
   ): Promise<void> {
     const maildrop = this.#maildrop;
-    let source: ReadableStream<Uint8Array>;
+    let source: MessageReader;
     try {
       if (maildrop === null) throw new Error("no maildrop is open");
-      source = await maildrop.retrieve(action.index);
+      source = maildrop.retrieve(action.index);
     } catch (e) {
       return await this.#step({
         type: "transmit-failed",
@@ -323,8 +339,11 @@ class Pop3Connection {
     }
     this.#replies += formatReply(action.reply);
     try {
-      await this.#flushOrThrow();
+      if (this.#lost) throw new Error("connection lost");
+      const head = encoder.encode(this.#replies);
+      this.#replies = "";
       await transmitMessage(
+        head,
         source,
         (bytes) => this.#writeOrThrow(bytes),
         action.bodyLines,

@@ -7,9 +7,13 @@
  *   is still enforced (`<maildir>/.mailsrv-pop3.lock`, `mailbox_lock.ts`),
  *   so two sessions cannot hand out and delete the same messages.
  *
- *   At login the files of new/ and cur/ (not tmp/, not dot files) form the
- *   snapshot, oldest delivery first: by the seconds and `M<usec>` of the
- *   name (`<sec>.M<usec>P<pid>Q<n>.<host>`), then by name.
+ *   Login only locks. The first command that needs the messages (STAT,
+ *   LIST, UIDL, RETR, …) takes the snapshot: the files of new/ and cur/
+ *   (not tmp/, not dot files), oldest delivery first: by the seconds and
+ *   `M<usec>` of the name (`<sec>.M<usec>P<pid>Q<n>.<host>`), then by
+ *   name. The scan uses synchronous calls in time slices
+ *   (`common/time_slice.ts`): one call per file, no thread hand-off, and
+ *   other connections still get their turn every few milliseconds.
  *
  *   - UIDL: the file's unique name, the part before `,` (`,S=`, `,W=`) and
  *     `:` (`:2,<flags>`), so it survives a move to cur/ and flag changes.
@@ -20,7 +24,7 @@
  *     each LF not preceded by CR counted twice. Maildir files never
  *     change, so results are cached by unique name and `,S=` (per opener).
  *
- *   RETR streams the file; if another client moved it (new/ to cur/, new
+ *   RETR reads the file (`message_file.ts`); if another client moved it (new/ to cur/, new
  *   flags) it is found again by its unique name. QUIT unlinks the deleted
  *   files, then fsyncs new/ and cur/, then unlocks; a file already gone
  *   counts as deleted. Nothing is moved from new/ to cur/.
@@ -29,10 +33,12 @@
  *   It does not deliver, and does not read or write maildirsize quotas.
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { join, normalize } from "node:path";
+import { TimeSlice } from "../common/time_slice.ts";
 import { syncDirectory } from "../fs/sync_directory.ts";
 import { type DotlockOptions, takeSessionDotlock } from "./mailbox_lock.ts";
-import type { Maildrop } from "./types.ts";
+import { openMessageFile } from "./message_file.ts";
+import type { Maildrop, MaildropMessage, MessageReader } from "./types.ts";
 
 /** Wire sizes of Maildir files, keyed by unique name and `,S=`. */
 export type MaildirSizeCache = Map<string, number>;
@@ -62,12 +68,16 @@ interface MaildirEntry {
   readonly subdir: "new" | "cur";
   readonly name: string;
   readonly parsed: MaildirName;
+  /** Sort key: seconds and microseconds of delivery, in microseconds. */
+  readonly delivered: number;
 }
 
 /** The lock file that keeps a second POP3 session out. */
 export const MAILDIR_LOCK_NAME = ".mailsrv-pop3.lock";
 /** The size cache is cleared when it grows past this many entries. */
 const CACHE_LIMIT = 100_000;
+/** Read size for sizing files (most messages fit in one read). */
+const READ_SIZE = 65536;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -97,22 +107,28 @@ export function maildirUidl(unique: string): string {
 }
 
 function byDelivery(a: MaildirEntry, b: MaildirEntry): number {
-  return a.parsed.seconds - b.parsed.seconds ||
-    a.parsed.micros - b.parsed.micros ||
+  return a.delivered - b.delivered ||
     (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
+/** The file of an entry (`maildir` normalized; no `join` per file). */
+function fileOf(maildir: string, entry: MaildirEntry): string {
+  return `${maildir}/${entry.subdir}/${entry.name}`;
+}
+
 /** The message files of new/ and cur/ (a missing one is empty). */
-async function listMessages(maildir: string): Promise<MaildirEntry[]> {
+function listMessages(maildir: string): MaildirEntry[] {
   const entries: MaildirEntry[] = [];
   for (const subdir of ["new", "cur"] as const) {
     try {
-      for await (const entry of Deno.readDir(join(maildir, subdir))) {
+      for (const entry of Deno.readDirSync(join(maildir, subdir))) {
         if (entry.name.startsWith(".") || entry.isDirectory) continue;
+        const parsed = parseMaildirName(entry.name);
         entries.push({
           subdir,
           name: entry.name,
-          parsed: parseMaildirName(entry.name),
+          parsed,
+          delivered: parsed.seconds * 1e6 + parsed.micros,
         });
       }
     } catch (error) {
@@ -123,22 +139,26 @@ async function listMessages(maildir: string): Promise<MaildirEntry[]> {
 }
 
 /** Size of a file as POP3 sends it: each bare LF becomes CRLF. */
-async function wireSizeOf(path: string): Promise<number> {
-  const file = await Deno.open(path, { read: true });
+function wireSizeOf(path: string, buffer: Uint8Array): number {
+  const file = Deno.openSync(path, { read: true });
   try {
-    const buffer = new Uint8Array(65536);
     let size = 0;
     let previous = -1;
     for (;;) {
-      const count = await file.read(buffer);
-      if (count === null) return size;
+      const count = file.readSync(buffer);
+      if (count === null || count === 0) return size;
       size += count;
-      for (let i = 0; i < count; i++) {
-        if (buffer[i] === LF && (i > 0 ? buffer[i - 1] : previous) !== CR) {
-          size++;
-        }
+      const bytes = buffer.subarray(0, count);
+      for (
+        let lf = bytes.indexOf(LF);
+        lf !== -1;
+        lf = bytes.indexOf(LF, lf + 1)
+      ) {
+        if ((lf > 0 ? bytes[lf - 1] : previous) !== CR) size++;
       }
-      previous = buffer[count - 1];
+      previous = bytes[count - 1];
+      // A short read of a regular file is its end (read(2)).
+      if (count < buffer.length) return size;
     }
   } finally {
     file.close();
@@ -146,35 +166,27 @@ async function wireSizeOf(path: string): Promise<number> {
 }
 
 /** Finds a message again by unique name (it may have been moved). */
-async function locate(
-  maildir: string,
-  entry: MaildirEntry,
-): Promise<string | undefined> {
-  const current = (await listMessages(maildir)).find((e) =>
+function locate(maildir: string, entry: MaildirEntry): string | undefined {
+  const current = listMessages(maildir).find((e) =>
     e.parsed.unique === entry.parsed.unique
   );
-  return current && join(maildir, current.subdir, current.name);
+  return current && fileOf(maildir, current);
 }
 
 /** Opens a snapshot file, following a move by another client. */
-async function openEntry(
-  maildir: string,
-  entry: MaildirEntry,
-): Promise<Deno.FsFile> {
+function openEntry(maildir: string, entry: MaildirEntry): MessageReader {
   try {
-    return await Deno.open(join(maildir, entry.subdir, entry.name), {
-      read: true,
-    });
+    return openMessageFile(fileOf(maildir, entry));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  const moved = await locate(maildir, entry);
+  const moved = locate(maildir, entry);
   if (moved === undefined) {
     throw new Deno.errors.NotFound(
       `Message "${entry.parsed.unique}" is no longer in the Maildir`,
     );
   }
-  return await Deno.open(moved, { read: true });
+  return openMessageFile(moved);
 }
 
 /** Unlinks a snapshot file wherever it is now; gone counts as done. */
@@ -183,12 +195,12 @@ async function removeEntry(
   entry: MaildirEntry,
 ): Promise<void> {
   try {
-    await Deno.remove(join(maildir, entry.subdir, entry.name));
+    await Deno.remove(fileOf(maildir, entry));
     return;
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  const moved = await locate(maildir, entry);
+  const moved = locate(maildir, entry);
   if (moved !== undefined) {
     await Deno.remove(moved).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -197,25 +209,55 @@ async function removeEntry(
 }
 
 /** The POP3 size of an entry, from its name, the cache, or the file. */
-async function sizeOf(
+function sizeOf(
   maildir: string,
   entry: MaildirEntry,
   cache: MaildirSizeCache,
-): Promise<number> {
+  buffer: Uint8Array,
+): number {
   const { unique, wireSize, fileSize } = entry.parsed;
   if (wireSize !== undefined) return wireSize;
   const key = `${unique},S=${fileSize ?? ""}`;
   const known = cache.get(key);
   if (known !== undefined) return known;
-  const size = await wireSizeOf(join(maildir, entry.subdir, entry.name))
-    .catch(async (error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-      const moved = await locate(maildir, entry);
-      return moved === undefined ? 0 : await wireSizeOf(moved);
-    });
+  let size: number;
+  try {
+    size = wireSizeOf(fileOf(maildir, entry), buffer);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    const moved = locate(maildir, entry);
+    size = moved === undefined ? 0 : wireSizeOf(moved, buffer);
+  }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, size);
   return size;
+}
+
+/** A taken snapshot: the files and what the session sees of them. */
+interface Snapshot {
+  readonly entries: readonly MaildirEntry[];
+  readonly messages: readonly MaildropMessage[];
+}
+
+/** Lists the Maildir and sizes its messages, in time slices. */
+async function takeSnapshot(
+  maildir: string,
+  cache: MaildirSizeCache,
+): Promise<Snapshot> {
+  const entries = listMessages(maildir);
+  const slice = new TimeSlice();
+  await slice.pause();
+  const buffer = new Uint8Array(READ_SIZE);
+  const sizes: number[] = [];
+  for (const entry of entries) {
+    sizes.push(sizeOf(maildir, entry, cache, buffer));
+    await slice.pause();
+  }
+  const uidls = uniqueUidls(entries.map((e) => maildirUidl(e.parsed.unique)));
+  return {
+    entries,
+    messages: entries.map((_, i) => ({ uidl: uidls[i], size: sizes[i] })),
+  };
 }
 
 /** Gives the second and later equal UIDLs a `.2`, `.3`, … suffix. */
@@ -234,9 +276,10 @@ function uniqueUidls(uidls: readonly string[]): string[] {
  * @throws MaildropBusyError when another POP3 session has it
  */
 export async function openMaildirMaildrop(
-  path: string,
+  maildir: string,
   options: MaildirMaildropOptions = {},
 ): Promise<Maildrop> {
+  const path = normalize(maildir).replace(/(.)\/$/, "$1");
   const info = await Deno.stat(path);
   if (!info.isDirectory) {
     throw new Error(`Maildir "${path}" is not a directory`);
@@ -246,17 +289,8 @@ export async function openMaildirMaildrop(
     options.lock,
   );
   const cache = options.sizeCache ?? new Map<string, number>();
-  let entries: MaildirEntry[];
-  let sizes: number[];
-  try {
-    entries = await listMessages(path);
-    sizes = [];
-    for (const entry of entries) sizes.push(await sizeOf(path, entry, cache));
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-  const uidls = uniqueUidls(entries.map((e) => maildirUidl(e.parsed.unique)));
+  let snapshot: Promise<Snapshot> | undefined;
+  let entries: readonly MaildirEntry[] = [];
   let open = true;
   const finish = async () => {
     if (!open) return;
@@ -270,10 +304,16 @@ export async function openMaildirMaildrop(
     return entries[i];
   };
   return {
-    messages: entries.map((_, i) => ({ uidl: uidls[i], size: sizes[i] })),
-    async retrieve(i) {
+    async scan() {
       if (!open) throw new Error("The maildrop is closed");
-      return (await openEntry(path, entryAt(i))).readable;
+      snapshot ??= takeSnapshot(path, cache);
+      const taken = await snapshot;
+      entries = taken.entries;
+      return taken.messages;
+    },
+    retrieve(i) {
+      if (!open) throw new Error("The maildrop is closed");
+      return openEntry(path, entryAt(i));
     },
     async commit(deleted) {
       if (!open) throw new Error("The maildrop is closed");

@@ -2,14 +2,16 @@
  * mbox maildrops for POP3: lock, snapshot, stream, and rewrite at QUIT.
  *
  * DESCRIPTION
- *   Opening an mbox maildrop takes the session lock (`mailbox_lock.ts`),
- *   removes a `<mbox>.mailsrv-tmp` left by a crash during an earlier
- *   QUIT, and scans the file once in chunks (`mbox_scan.ts`): the
+ *   Opening an mbox maildrop takes the session lock (`mailbox_lock.ts`)
+ *   and removes a `<mbox>.mailsrv-tmp` left by a crash during an earlier
+ *   QUIT. The first command that needs the messages scans the file once
+ *   in chunks (`mbox_scan.ts`), with synchronous reads in time slices
+ *   (`common/time_slice.ts`), so the PASS reply never waits for it: the
  *   snapshot is message extents, sizes and vm-pop3d UIDLs, never content.
  *
- *   RETR streams a message's byte range from a fresh descriptor, as
- *   stored (LF line ends, without its `From ` line); the session turns
- *   LF into CRLF and byte-stuffs (RFC 1939 §3).
+ *   RETR reads a message's byte range through the session's descriptor
+ *   (`message_file.ts`), as stored (LF line ends, without its `From `
+ *   line); the session turns LF into CRLF and byte-stuffs (RFC 1939 §3).
  *
  *   QUIT with deletions (RFC 1939 §6, UPDATE state) writes the mailbox
  *   anew instead of vm-pop3d's in-place compaction, which a crash could
@@ -35,10 +37,12 @@
  *   and its directory. It does not deliver, quote, or convert line ends.
  */
 import { basename, dirname, join } from "node:path";
+import { TimeSlice } from "../common/time_slice.ts";
 import { syncDirectory } from "../fs/sync_directory.ts";
 import type { MboxLock } from "../fs/mbox_lock.ts";
 import { type DotlockOptions, lockSessionMbox } from "./mailbox_lock.ts";
 import { type MboxIndex, MboxScanner } from "./mbox_scan.ts";
+import { messageRange } from "./message_file.ts";
 import type { Maildrop } from "./types.ts";
 
 /** Options for `openMboxMaildrop`. */
@@ -59,61 +63,22 @@ export function mboxTempPath(path: string): string {
   return join(dirname(path), `${basename(path)}.mailsrv-tmp`);
 }
 
-/** Scans the open mbox from its start. */
+/** Scans the open mbox from its start, in time slices. */
 async function scanFile(
   file: Deno.FsFile,
   chunkSize: number,
 ): Promise<MboxIndex> {
   const scanner = new MboxScanner();
   const buffer = new Uint8Array(chunkSize);
-  await file.seek(0, Deno.SeekMode.Start);
+  const slice = new TimeSlice();
+  file.seekSync(0, Deno.SeekMode.Start);
   for (;;) {
-    const count = await file.read(buffer);
-    if (count === null) break;
+    const count = file.readSync(buffer);
+    if (count === null || count === 0) break;
     scanner.push(buffer.subarray(0, count));
+    await slice.pause();
   }
   return scanner.finish();
-}
-
-/** A stream of `length` bytes of the file at `path` from `start`. */
-async function rangeStream(
-  path: string,
-  range: Range,
-  chunkSize: number,
-): Promise<ReadableStream<Uint8Array>> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    await file.seek(range.start, Deno.SeekMode.Start);
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  let left = range.end - range.start;
-  let closed = false;
-  const close = () => {
-    if (!closed) file.close();
-    closed = true;
-  };
-  return new ReadableStream<Uint8Array>({
-    type: "bytes",
-    async pull(controller) {
-      if (left === 0) {
-        close();
-        controller.close();
-        return;
-      }
-      const buffer = new Uint8Array(Math.min(chunkSize, left));
-      const count = await file.read(buffer);
-      if (count === null) {
-        close();
-        controller.error(new Error("Mailbox shrank while being read"));
-        return;
-      }
-      left -= count;
-      controller.enqueue(buffer.subarray(0, count));
-    },
-    cancel: close,
-  });
 }
 
 /** Writes all of `bytes` to `file`. */
@@ -237,16 +202,16 @@ export async function openMboxMaildrop(
     file.close();
     throw error;
   }
-  let index: MboxIndex;
   try {
     await Deno.remove(mboxTempPath(path)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
-    index = await scanFile(file, chunkSize);
   } catch (error) {
     await lock.release().finally(() => file.close());
     throw error;
   }
+  let scanned: Promise<MboxIndex> | undefined;
+  let index: MboxIndex = { messages: [], length: 0 };
   let open = true;
   const finish = async () => {
     if (!open) return;
@@ -263,17 +228,24 @@ export async function openMboxMaildrop(
     }
   };
   return {
-    messages: index.messages.map(({ uidl, size }) => ({ uidl, size })),
-    async retrieve(i) {
+    async scan() {
+      if (!open) throw new Error("The maildrop is closed");
+      scanned ??= scanFile(file, chunkSize);
+      index = await scanned;
+      // The extents carry the size and UIDL the session needs.
+      return index.messages;
+    },
+    retrieve(i) {
       if (!open) throw new Error("The maildrop is closed");
       checkIndex(i);
-      return await rangeStream(path, index.messages[i], chunkSize);
+      const { start, end } = index.messages[i];
+      return messageRange(file, start, end);
     },
     async commit(deleted) {
       if (!open) throw new Error("The maildrop is closed");
       try {
         for (const i of deleted) checkIndex(i);
-        if (deleted.size === 0) return;
+        if (deleted.size === 0 || scanned === undefined) return;
         if (!await lock.dotlock.stillHeld()) {
           throw new Error(`Lost the lock on mailbox "${path}"; not updated`);
         }

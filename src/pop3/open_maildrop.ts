@@ -31,9 +31,10 @@ export interface MaildropOpenerOptions {
 /** A maildrop with no messages (the mailbox does not exist). */
 export function emptyMaildrop(): Maildrop {
   return {
-    messages: [],
-    retrieve: (index) =>
-      Promise.reject(new RangeError(`No message with index ${index}`)),
+    scan: () => Promise.resolve([]),
+    retrieve: (index) => {
+      throw new RangeError(`No message with index ${index}`);
+    },
     commit: () => Promise.resolve(),
     release: () => Promise.resolve(),
   };

@@ -17,11 +17,15 @@
  *   Phases: `connecting` → `authorization` ⇄ `sasl` (an AUTH PLAIN
  *   response is awaited), `authenticating` (a login is being checked) and
  *   `starting-tls`; `authorization` → `transaction` ⇄ `transmitting`
- *   (RETR, TOP); `transaction` → `committing` (QUIT, the UPDATE state);
- *   any phase → `closed`. The commands live in `commands.ts`, the shapes
+ *   (RETR, TOP); `transaction` → `scanning` → `transaction` once, at the
+ *   first command that needs the messages (the `scan` action; the
+ *   command then runs); `transaction` → `committing` (QUIT, the UPDATE
+ *   state); any phase → `closed`. The commands live in `commands.ts`, the shapes
  *   of state, events and actions in `session_types.ts`.
  *
- *   The maildrop is a snapshot taken at login; DELE only marks a message,
+ *   Login locks the maildrop and answers at once ("maildrop locked and
+ *   ready", RFC 1939 §7); the snapshot is taken at the first STAT, LIST,
+ *   UIDL, RETR, TOP, DELE or RSET and never changes after; DELE only marks a message,
  *   RSET unmarks all, and only QUIT in the TRANSACTION state removes the
  *   marked messages (the `commit` action). A session that ends any other
  *   way (timeout, lost connection, shutdown) releases the maildrop
@@ -88,6 +92,8 @@ export function newSession(): Pop3Session {
     user: null,
     login: null,
     messages: [],
+    listed: false,
+    pending: null,
     deleted: new Set(),
     failedLogins: 0,
     badCommands: 0,
@@ -142,6 +148,26 @@ export function step(
       expectPhase(s, event, "starting-tls");
       return endSession(s, [
         logLine(`TLS handshake failed: ${event.reason}`, "warning"),
+      ]);
+    case "scanned": {
+      expectPhase(s, event, "scanning");
+      const listed: Pop3Session = {
+        ...s,
+        phase: "transaction",
+        messages: event.messages,
+        listed: true,
+        pending: null,
+      };
+      return runCommand(listed, s.pending ?? "NOOP", policy);
+    }
+    case "scan-failed":
+      expectPhase(s, event, "scanning");
+      return endSession({ ...s, phase: "transaction", pending: null }, [
+        logLine(
+          `cannot read the maildrop of ${s.login}: ${event.reason}`,
+          "warning",
+        ),
+        say(err("Cannot open maildrop; try again later", "SYS/TEMP")),
       ]);
     case "transmitted":
       expectPhase(s, event, "transmitting");
@@ -230,22 +256,21 @@ function loginResult(
   const back: Pop3Session = { ...s, phase: "authorization", login: null };
   switch (outcome.type) {
     case "ok": {
+      // The maildrop is locked; it is scanned at the first command that
+      // needs its messages, so a large one does not hold up this reply.
       const session: Pop3Session = {
         ...s,
         phase: "transaction",
-        messages: outcome.messages,
+        messages: [],
+        listed: false,
+        pending: null,
         deleted: new Set(),
       };
-      const octets = outcome.messages.reduce((sum, m) => sum + m.size, 0);
       return {
         session,
         actions: [
           logLine(`login: user=<${login}>, ${ip}`),
-          say(
-            ok(
-              `Maildrop has ${outcome.messages.length} messages (${octets} octets)`,
-            ),
-          ),
+          say(ok("Maildrop locked and ready")),
         ],
       };
     }

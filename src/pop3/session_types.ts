@@ -36,6 +36,7 @@ export type Phase =
   | "authenticating"
   | "starting-tls"
   | "transaction"
+  | "scanning"
   | "transmitting"
   | "committing"
   | "closed";
@@ -61,8 +62,12 @@ export interface Pop3Session {
   readonly user: string | null;
   /** The login being checked or logged in, or null. */
   readonly login: string | null;
-  /** The maildrop snapshot (TRANSACTION state); empty before login. */
+  /** The maildrop snapshot once `listed`; empty before. */
   readonly messages: readonly MaildropMessage[];
+  /** The maildrop has been scanned (at the first command that needs it). */
+  readonly listed: boolean;
+  /** The command line waiting for the scan (phase `scanning`), or null. */
+  readonly pending: string | null;
   /** Indexes (0-based) of messages marked deleted. */
   readonly deleted: ReadonlySet<number>;
   readonly failedLogins: number;
@@ -72,7 +77,7 @@ export interface Pop3Session {
 
 /** How checking a login and opening its maildrop turned out. */
 export type LoginOutcome =
-  | { readonly type: "ok"; readonly messages: readonly MaildropMessage[] }
+  | { readonly type: "ok" }
   /** Wrong login or password. */
   | { readonly type: "rejected" }
   /** The maildrop is locked by another session or a delivery. */
@@ -95,6 +100,11 @@ export type SessionEvent =
   | { readonly type: "login-result"; readonly outcome: LoginOutcome }
   | { readonly type: "tls-started" }
   | { readonly type: "tls-failed"; readonly reason: string }
+  | {
+    readonly type: "scanned";
+    readonly messages: readonly MaildropMessage[];
+  }
+  | { readonly type: "scan-failed"; readonly reason: string }
   | { readonly type: "transmitted" }
   | {
     readonly type: "transmit-failed";
@@ -124,6 +134,8 @@ export type SessionAction =
     readonly login: string;
     readonly password: string;
   }
+  /** Take the maildrop's snapshot; answer `scanned` or `scan-failed`. */
+  | { readonly type: "scan" }
   /** Write the replies so far, drop unread input, start TLS; answer `tls-started` or `tls-failed`. */
   | { readonly type: "start-tls" }
   /**

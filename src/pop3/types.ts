@@ -2,8 +2,8 @@
  * Shared types of the POP3 side (issue 4): accounts, authentication, and
  * the maildrop a POP3 session works on.
  *
- * The session (RFC 1939) sees a maildrop as an immutable snapshot taken at
- * login: messages are numbered from 1, deletions are only marked, and
+ * The session (RFC 1939) sees a maildrop as an immutable snapshot, locked
+ * at login and listed at the first command that needs it: messages are numbered from 1, deletions are only marked, and
  * applied at QUIT (UPDATE state); the maildrop stays locked for the whole
  * session (vm-pop3d's and Postfix's dotlock protocol for mbox).
  */
@@ -52,15 +52,33 @@ export interface MaildropMessage {
   readonly size: number;
 }
 
-/** A locked maildrop snapshot for one session. */
+/**
+ * One message being read, as stored (LF line ends, no mbox `From ` line).
+ * Reads are synchronous: the maildrop is a local file, and a RETR of a
+ * small message then costs one open, one read and one close, with no
+ * hand-off to a thread pool between them.
+ */
+export interface MessageReader {
+  /** Reads the next bytes into `buffer`; their count, or null at the end. */
+  read(buffer: Uint8Array): number | null;
+  /** Closes the message (idempotent). */
+  close(): void;
+}
+
+/** A locked maildrop for one session. */
 export interface Maildrop {
-  /** The messages at login, in order (POP3 message n is index n-1). */
-  readonly messages: readonly MaildropMessage[];
   /**
-   * The raw message (as stored: LF line ends, no mbox `From ` line); the
-   * session converts to CRLF and byte-stuffs while sending.
+   * The snapshot: the messages, in order (POP3 message n is index n-1).
+   * Taken at the first call, not at login, so a large mailbox does not
+   * hold up the PASS reply; later calls give the same list.
    */
-  retrieve(index: number): Promise<ReadableStream<Uint8Array>>;
+  scan(): Promise<readonly MaildropMessage[]>;
+  /**
+   * Opens message `index` of the snapshot; the session converts to CRLF
+   * and byte-stuffs while sending.
+   * @throws RangeError for an index outside the snapshot (or before `scan`)
+   */
+  retrieve(index: number): MessageReader;
   /** Removes the messages at `indexes` durably, then unlocks (QUIT). */
   commit(deleted: ReadonlySet<number>): Promise<void>;
   /** Unlocks without changes (connection lost, or QUIT in AUTHORIZATION). */

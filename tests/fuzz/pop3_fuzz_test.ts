@@ -117,13 +117,17 @@ function nextEvent(
       return {
         type: "login-result",
         outcome: p < 50
-          ? { type: "ok", messages: mailbox }
+          ? { type: "ok" }
           : p < 80
           ? { type: "rejected" }
           : p < 90
           ? { type: "busy" }
           : { type: "unavailable" },
       };
+    case "scanning":
+      return p < 90
+        ? { type: "scanned", messages: mailbox }
+        : { type: "scan-failed", reason: "EIO" };
     case "starting-tls":
       return p < 80
         ? { type: "tls-started" }
@@ -145,6 +149,7 @@ function nextEvent(
 
 const WAITING = new Set([
   "authenticating",
+  "scanning",
   "starting-tls",
   "transmitting",
   "committing",
@@ -193,7 +198,8 @@ Deno.test("fuzz: the pop3d session answers any sequence with valid replies", () 
           if (s.phase === "closed") break;
           const event = nextEvent(s, m, mailbox);
           const t = step(s, event, policy);
-          checkActions(s, t.actions);
+          // A scan's result is the snapshot the pending command runs on.
+          checkActions(event.type === "scanned" ? t.session : s, t.actions);
           const commits = t.actions.filter((a) => a.type === "commit");
           if (commits.length > 0) {
             assert.equal(s.phase, "transaction");

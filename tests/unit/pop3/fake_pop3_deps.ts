@@ -5,6 +5,7 @@
  */
 import type {
   Maildrop,
+  MessageReader,
   Pop3Account,
   Pop3Deps,
 } from "../../../src/pop3/types.ts";
@@ -18,6 +19,8 @@ const enc = new TextEncoder();
 export interface MaildropRecord {
   committed: ReadonlySet<number> | null;
   released: number;
+  /** How many times the session asked for the snapshot. */
+  scans: number;
 }
 
 /** Fake deps: `alice`/`secret` owns `messages`; `busy`/`secret` is locked. */
@@ -26,7 +29,7 @@ export function fakeDeps(
   messages: readonly string[],
   options: { failCommit?: boolean } = {},
 ): Pop3Deps & { record: MaildropRecord; logins: string[] } {
-  const record: MaildropRecord = { committed: null, released: 0 };
+  const record: MaildropRecord = { committed: null, released: 0, scans: 0 };
   const logins: string[] = [];
   const account = (login: string): Pop3Account => ({
     login,
@@ -58,23 +61,32 @@ function fakeMaildrop(
   failCommit = false,
 ): Maildrop {
   return {
-    messages: messages.map((m, i) => ({
-      uidl: `uid${i + 1}`,
-      size: enc.encode(m.replace(/\r?\n/g, "\r\n")).length,
-    })),
+    scan: () =>
+      Promise.resolve(record.scans++).then(() =>
+        messages.map((m, i) => ({
+          uidl: `uid${i + 1}`,
+          size: enc.encode(m.replace(/\r?\n/g, "\r\n")).length,
+        }))
+      ),
     retrieve(index) {
+      if (index < 0 || index >= messages.length) {
+        throw new RangeError(`No message with index ${index}`);
+      }
       const bytes = enc.encode(messages[index]);
       let at = 0;
-      // Odd-sized chunks: lines and CRLFs are split across them.
-      return Promise.resolve(
-        new ReadableStream<Uint8Array>({
-          pull(controller) {
-            if (at >= bytes.length) return controller.close();
-            controller.enqueue(bytes.slice(at, at + 7));
-            at += 7;
-          },
-        }),
-      );
+      // Odd-sized reads: lines and CRLFs are split across them.
+      return {
+        read(buffer) {
+          if (at >= bytes.length) return null;
+          const piece = bytes.subarray(at, at + Math.min(7, buffer.length));
+          buffer.set(piece);
+          at += piece.length;
+          return piece.length;
+        },
+        close() {
+          at = bytes.length;
+        },
+      };
     },
     commit(deleted) {
       if (failCommit) return Promise.reject(new Error("disk full"));
@@ -111,4 +123,21 @@ export function memoryStream(input: string): Pop3Stream & { output(): string } {
     },
     output: () => written.map((b) => new TextDecoder().decode(b)).join(""),
   };
+}
+
+/** Reads a whole message, 7 bytes at a time (lines split across reads). */
+export function readMessage(reader: MessageReader): string {
+  const buffer = new Uint8Array(7);
+  const chunks: string[] = [];
+  const decoder = new TextDecoder();
+  try {
+    for (let i = 0; i < 1_000_000; i++) {
+      const count = reader.read(buffer);
+      if (count === null) break;
+      chunks.push(decoder.decode(buffer.subarray(0, count), { stream: true }));
+    }
+  } finally {
+    reader.close();
+  }
+  return chunks.join("") + decoder.decode();
 }

@@ -3,6 +3,7 @@
  * move, deletion at QUIT, and one session at a time.
  */
 import assert from "node:assert/strict";
+import { readMessage } from "./fake_pop3_deps.ts";
 import { join } from "node:path";
 import {
   maildirUidl,
@@ -31,7 +32,8 @@ async function maildir(
 }
 
 async function text(maildrop: Maildrop, index: number): Promise<string> {
-  return await new Response(await maildrop.retrieve(index)).text();
+  await maildrop.scan();
+  return readMessage(maildrop.retrieve(index));
 }
 
 const FILES = {
@@ -49,7 +51,7 @@ Deno.test("snapshot: new/ and cur/ oldest first, UIDL is the unique name", async
       lock: LOCK,
     });
     try {
-      assert.deepEqual(maildrop.messages.map((m) => m.uidl), [
+      assert.deepEqual((await maildrop.scan()).map((m) => m.uidl), [
         "1700000001.M900P1Q1.host",
         "1700000002.M100P1Q2.host",
         "1700000002.M500P1Q3.host",
@@ -70,8 +72,9 @@ Deno.test("sizes count LF as CRLF, keep CRLF, and trust ,W=", async () => {
       lock: LOCK,
       sizeCache: cache,
     });
+    const messages = await maildrop.scan();
     await maildrop.release();
-    assert.deepEqual(maildrop.messages.map((m) => m.size), [17, 17, 17, 999]);
+    assert.deepEqual(messages.map((m) => m.size), [17, 17, 17, 999]);
     assert.equal(cache.get("1700000001.M900P1Q1.host,S=14"), 17);
   });
 });
@@ -80,6 +83,7 @@ Deno.test("UIDLs survive flag changes and the move from new/ to cur/", async () 
   await withTempDir(async (dir) => {
     const path = await maildir(dir, FILES);
     const first = await openMaildirMaildrop(path, { lock: LOCK });
+    const before = await first.scan();
     await first.release();
     await Deno.rename(
       join(path, "new/1700000002.M500P1Q3.host,S=14"),
@@ -90,8 +94,9 @@ Deno.test("UIDLs survive flag changes and the move from new/ to cur/", async () 
       join(path, "cur/1700000001.M900P1Q1.host,S=14:2,RS"),
     );
     const second = await openMaildirMaildrop(path, { lock: LOCK });
+    const after = await second.scan();
     await second.release();
-    assert.deepEqual(second.messages, first.messages);
+    assert.deepEqual(after, before);
   });
 });
 
@@ -99,6 +104,7 @@ Deno.test("RETR and DELE follow a message another client moved meanwhile", async
   await withTempDir(async (dir) => {
     const path = await maildir(dir, FILES);
     const maildrop = await openMaildirMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     await Deno.rename(
       join(path, "new/1700000002.M500P1Q3.host,S=14"),
       join(path, "cur/1700000002.M500P1Q3.host,S=14:2,S"),
@@ -115,6 +121,7 @@ Deno.test("QUIT deletes exactly the marked files and unlocks", async () => {
   await withTempDir(async (dir) => {
     const path = await maildir(dir, FILES);
     const maildrop = await openMaildirMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     // A message already gone (another client deleted it) is fine.
     await Deno.remove(join(path, "cur/1700000003.M0P1Q4.host,S=14,W=999:2,"));
     await maildrop.commit(new Set([0, 3]));
@@ -128,7 +135,7 @@ Deno.test("QUIT deletes exactly the marked files and unlocks", async () => {
       "1700000002.M500P1Q3.host,S=14",
     ]);
     assert.ok(!await exists(join(path, ".mailsrv-pop3.lock")));
-    await assert.rejects(() => maildrop.retrieve(1), /closed/);
+    assert.throws(() => maildrop.retrieve(1), /closed/);
   });
 });
 
@@ -161,16 +168,17 @@ for body in ["Subject: one\\n\\n1\\n", "Subject: two\\n\\n2\\n"]:
     }).output();
     assert.ok(success);
     const maildrop = await openMaildirMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     try {
       const names = [...Deno.readDirSync(join(path, "new"))].map((e) => e.name);
       assert.deepEqual(
-        [...maildrop.messages.map((m) => m.uidl)].sort(),
+        [...(await maildrop.scan()).map((m) => m.uidl)].sort(),
         names.map((n) => n.split(":")[0]).sort(),
       );
       const bodies = [await text(maildrop, 0), await text(maildrop, 1)].sort();
       assert.deepEqual(bodies, ["Subject: one\n\n1\n", "Subject: two\n\n2\n"]);
       // 16 bytes and three LFs each.
-      assert.deepEqual(maildrop.messages.map((m) => m.size), [19, 19]);
+      assert.deepEqual((await maildrop.scan()).map((m) => m.size), [19, 19]);
     } finally {
       await maildrop.release();
     }
@@ -197,5 +205,24 @@ Deno.test("a missing Maildir is NotFound (the opener makes it empty)", async () 
       () => openMaildirMaildrop(join(dir, "none"), { lock: LOCK }),
       Deno.errors.NotFound,
     );
+  });
+});
+
+Deno.test("opening only locks: the snapshot is taken at the first scan and kept", async () => {
+  await withTempDir(async (dir) => {
+    const path = await maildir(dir, {});
+    const maildrop = await openMaildirMaildrop(path, { lock: LOCK });
+    try {
+      assert.ok(await exists(join(path, ".mailsrv-pop3.lock")));
+      await Deno.writeTextFile(join(path, "new/1700000005.M1P1Q1.host"), "x\n");
+      assert.deepEqual(await maildrop.scan(), [
+        { uidl: "1700000005.M1P1Q1.host", size: 3 },
+      ]);
+      await Deno.writeTextFile(join(path, "new/1700000006.M1P1Q1.host"), "y\n");
+      assert.equal((await maildrop.scan()).length, 1);
+      assert.equal(await text(maildrop, 0), "x\n");
+    } finally {
+      await maildrop.release();
+    }
   });
 });

@@ -4,6 +4,7 @@
  * Python's `mailbox` module writes and reads the mboxes independently.
  */
 import assert from "node:assert/strict";
+import { readMessage } from "./fake_pop3_deps.ts";
 import { join } from "node:path";
 import { deliverToMbox } from "../../../src/delivery/mailbox/mbox.ts";
 import { DeliveryError } from "../../../src/delivery/types.ts";
@@ -24,7 +25,8 @@ const THREE = F + "Subject: one\n\nFirst.\n\n" +
   F + "Subject: three\n\nThird.\n\n";
 
 async function text(maildrop: Maildrop, index: number): Promise<string> {
-  return await new Response(await maildrop.retrieve(index)).text();
+  await maildrop.scan();
+  return readMessage(maildrop.retrieve(index));
 }
 
 /** Writes an mbox with Python's mailbox module (mboxo quoting). */
@@ -48,18 +50,19 @@ Deno.test("snapshot and RETR: messages without their From lines, as stored", asy
     const path = join(dir, "mbox");
     await Deno.writeTextFile(path, THREE);
     const maildrop = await openMboxMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     try {
-      assert.equal(maildrop.messages.length, 3);
+      assert.equal((await maildrop.scan()).length, 3);
       assert.equal(await text(maildrop, 0), "Subject: one\n\nFirst.\n\n");
       assert.equal(await text(maildrop, 2), "Subject: three\n\nThird.\n\n");
       const second = await text(maildrop, 1);
       assert.ok(second.includes(">From quoted\n"));
       assert.equal(
-        maildrop.messages[1].size,
+        (await maildrop.scan())[1].size,
         new TextEncoder().encode(second).length + second.split("\n").length -
           1,
       );
-      await assert.rejects(() => maildrop.retrieve(3), RangeError);
+      assert.throws(() => maildrop.retrieve(3), RangeError);
     } finally {
       await maildrop.release();
     }
@@ -78,8 +81,9 @@ Deno.test("a Python-written mbox: same messages, and RETR matches Python's readi
     await writeWithPython(path, bodies);
     const python = await readWithPython("mbox", path);
     const maildrop = await openMboxMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     try {
-      assert.equal(maildrop.messages.length, python.length);
+      assert.equal((await maildrop.scan()).length, python.length);
       for (let i = 0; i < python.length; i++) {
         // Python leaves out the empty line before the next separator.
         const ours = await text(maildrop, i);
@@ -100,6 +104,7 @@ Deno.test("QUIT removes exactly the deleted messages; the rest stay byte for byt
     await Deno.chmod(path, 0o640);
     const before = await scanMbox([await Deno.readFile(path)]);
     const maildrop = await openMboxMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     await maildrop.commit(new Set([1]));
     const after = await Deno.readTextFile(path);
     const [one, , three] = before.messages;
@@ -112,7 +117,7 @@ Deno.test("QUIT removes exactly the deleted messages; the rest stay byte for byt
     assert.ok(!await exists(`${path}.mailsrv-tmp`));
     // UIDLs of the kept messages do not change.
     const again = await openMboxMaildrop(path, { lock: LOCK });
-    assert.deepEqual(again.messages.map((m) => m.uidl), [
+    assert.deepEqual((await again.scan()).map((m) => m.uidl), [
       one.uidl,
       three.uidl,
     ]);
@@ -130,10 +135,12 @@ Deno.test("QUIT deleting everything leaves an empty mbox; nothing deleted means 
     await Deno.writeTextFile(path, THREE);
     const inode = (await Deno.stat(path)).ino;
     const untouched = await openMboxMaildrop(path, { lock: LOCK });
+    await untouched.scan();
     await untouched.commit(new Set());
     assert.equal((await Deno.stat(path)).ino, inode);
     assert.equal(await Deno.readTextFile(path), THREE);
     const all = await openMboxMaildrop(path, { lock: LOCK });
+    await all.scan();
     await all.commit(new Set([0, 1, 2]));
     assert.equal(await Deno.readTextFile(path), "");
   });
@@ -144,6 +151,7 @@ Deno.test("mail appended after the snapshot survives QUIT", async () => {
     const path = join(dir, "mbox");
     await Deno.writeTextFile(path, THREE);
     const maildrop = await openMboxMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     const late = F + "Subject: late\n\nLate.\n\n";
     await Deno.writeTextFile(path, late, { append: true });
     await maildrop.commit(new Set([0]));
@@ -157,7 +165,8 @@ Deno.test("a tmp file left by a crash is removed at the next open; the mbox is w
     await Deno.writeTextFile(path, THREE);
     await Deno.writeTextFile(`${path}.mailsrv-tmp`, F + "half a rewr");
     const maildrop = await openMboxMaildrop(path, { lock: LOCK });
-    assert.equal(maildrop.messages.length, 3);
+    await maildrop.scan();
+    assert.equal((await maildrop.scan()).length, 3);
     assert.ok(!await exists(`${path}.mailsrv-tmp`));
     await maildrop.release();
     assert.equal(await Deno.readTextFile(path), THREE);
@@ -220,6 +229,7 @@ Deno.test("mailsrv's delivery defers while a session holds the mbox, then delive
     const path = join(dir, "mbox");
     await Deno.writeTextFile(path, THREE);
     const maildrop = await openMboxMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     const quick = { attempts: 2, delay: 1, sleep: () => Promise.resolve() };
     const error = await deliverToMbox(path, testMessage(), { lock: quick })
       .then(() => undefined, (e) => e);
@@ -228,7 +238,7 @@ Deno.test("mailsrv's delivery defers while a session holds the mbox, then delive
     await maildrop.commit(new Set([0]));
     await deliverToMbox(path, testMessage(), { lock: quick });
     const after = await openMboxMaildrop(path, { lock: LOCK });
-    assert.equal(after.messages.length, 3);
+    assert.equal((await after.scan()).length, 3);
     assert.match(await text(after, 2), /Hello\./);
     await after.release();
   });
@@ -239,6 +249,7 @@ Deno.test("QUIT writes nothing when the dotlock was broken by someone else", asy
     const path = join(dir, "mbox");
     await Deno.writeTextFile(path, THREE);
     const maildrop = await openMboxMaildrop(path, { lock: LOCK });
+    await maildrop.scan();
     await Deno.remove(`${path}.lock`);
     await Deno.writeTextFile(`${path}.lock`, "");
     await assert.rejects(() => maildrop.commit(new Set([0])), /Lost the lock/);

@@ -22,8 +22,8 @@ Deno.test("a missing mbox or Maildir is an empty maildrop", async () => {
   await withTempDir(async (dir) => {
     for (const format of ["mbox", "maildir"] as const) {
       const maildrop = await open(account({ format, path: join(dir, "none") }));
-      assert.deepEqual(maildrop.messages, []);
-      await assert.rejects(() => maildrop.retrieve(0), RangeError);
+      assert.deepEqual(await maildrop.scan(), []);
+      assert.throws(() => maildrop.retrieve(0), RangeError);
       await maildrop.commit(new Set());
       await maildrop.release();
     }
@@ -38,8 +38,8 @@ Deno.test("the account's format decides how the mailbox is read", async () => {
       "From a@b Mon Jan  1 00:00:00 2001\nSubject: x\n\nx\n\n",
     );
     const fromMbox = await open(account({ format: "mbox", path: mbox }));
-    assert.equal(fromMbox.messages.length, 1);
-    assert.match(fromMbox.messages[0].uidl, /^[0-9a-f]{32}$/);
+    assert.equal((await fromMbox.scan()).length, 1);
+    assert.match((await fromMbox.scan())[0].uidl, /^[0-9a-f]{32}$/);
     await fromMbox.release();
 
     const maildir = join(dir, "Maildir");
@@ -48,7 +48,10 @@ Deno.test("the account's format decides how the mailbox is read", async () => {
     const fromMaildir = await open(
       account({ format: "maildir", path: maildir }),
     );
-    assert.deepEqual(fromMaildir.messages, [{ uidl: "1.M1P1Q1.h", size: 3 }]);
+    assert.deepEqual(await fromMaildir.scan(), [{
+      uidl: "1.M1P1Q1.h",
+      size: 3,
+    }]);
     await fromMaildir.release();
   });
 });

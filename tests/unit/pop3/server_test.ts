@@ -69,10 +69,30 @@ Deno.test("replies to pipelined commands go out in one write", async () => {
   assert.equal(writes[0], "+OK mx.example.org POP3 server ready\r\n");
   assert.equal(
     writes[1],
-    "+OK\r\n+OK Maildrop has 2 messages (53 octets)\r\n+OK 2 53\r\n+OK\r\n",
+    "+OK\r\n+OK Maildrop locked and ready\r\n+OK 2 53\r\n+OK\r\n",
   );
   assert.equal(deps.record.released, 1, "EOF releases the maildrop");
   assert.equal(deps.record.committed, null, "EOF deletes nothing");
+});
+
+Deno.test("PASS does not wait for the scan; the first STAT scans, once; QUIT alone never does", async () => {
+  const deps = fakeDeps(config(), MESSAGES);
+  const io = memoryStream("USER alice\r\nPASS secret\r\nNOOP\r\nQUIT\r\n");
+  await serveSession(io, deps, { address: "127.0.0.1" });
+  assert.match(io.output(), /\+OK Maildrop locked and ready\r\n\+OK\r\n/);
+  assert.equal(deps.record.scans, 0);
+  assert.deepEqual(deps.record.committed, new Set());
+
+  const listed = fakeDeps(config(), MESSAGES);
+  const again = memoryStream(
+    "USER alice\r\nPASS secret\r\nSTAT\r\nUIDL\r\nRETR 2\r\nQUIT\r\n",
+  );
+  await serveSession(again, listed, { address: "127.0.0.1" });
+  assert.match(
+    again.output(),
+    /\+OK 2 53\r\n\+OK\r\n1 uid1\r\n2 uid2\r\n\.\r\n/,
+  );
+  assert.equal(listed.record.scans, 1);
 });
 
 Deno.test("a lost connection mid-session releases the maildrop and logs", async () => {

@@ -12,6 +12,7 @@ import {
   step,
 } from "../../../src/pop3/session.ts";
 import { formatReply } from "../../../src/pop3/replies.ts";
+import type { MaildropMessage } from "../../../src/pop3/types.ts";
 import { baseTestConfig } from "../../helpers/test_config.ts";
 
 const MESSAGES = [
@@ -54,8 +55,19 @@ class Driver {
     });
   }
 
+  /** The maildrop `scan` actions are answered with (see `login`). */
+  maildrop: readonly MaildropMessage[] = MESSAGES;
+  scans = 0;
+
+  /** Sends a command line; a `scan` it asks for is answered at once. */
   line(text: string): string {
-    return this.send({ type: "command", line: text });
+    const wire = this.send({ type: "command", line: text });
+    if (!this.has("scan")) return wire;
+    this.scans++;
+    const before = this.actions;
+    const after = this.send({ type: "scanned", messages: this.maildrop });
+    this.actions = [...before, ...this.actions];
+    return wire + after;
   }
 
   has(type: SessionAction["type"]): boolean {
@@ -71,7 +83,8 @@ class Driver {
     this.connect();
     this.line("USER alice@example.org");
     this.line("PASS secret");
-    this.send({ type: "login-result", outcome: { type: "ok", messages } });
+    this.maildrop = messages;
+    this.send({ type: "login-result", outcome: { type: "ok" } });
   }
 }
 
@@ -95,9 +108,9 @@ Deno.test("USER/PASS asks for a login and opens TRANSACTION", () => {
   assert.equal(
     d.send({
       type: "login-result",
-      outcome: { type: "ok", messages: MESSAGES },
+      outcome: { type: "ok" },
     }),
-    "+OK Maildrop has 3 messages (465 octets)\r\n",
+    "+OK Maildrop locked and ready\r\n",
   );
   assert.equal(d.session.phase, "transaction");
   assert.deepEqual(d.logs(), [
@@ -308,6 +321,7 @@ Deno.test("STAT, LIST, UIDL, with and without a message number", () => {
 Deno.test("RETR and TOP ask the adapter to transmit; their syntax is checked", () => {
   const d = new Driver();
   d.login();
+  d.line("STAT");
   d.line("RETR 2");
   assert.deepEqual(d.actions, [{
     type: "transmit",
@@ -446,4 +460,54 @@ Deno.test("events out of phase are adapter bugs and throw", () => {
   assert.throws(() => d.line("NOOP"), /got "command" in phase "connecting"/);
   d.connect();
   assert.throws(() => d.send({ type: "committed" }), /phase "authorization"/);
+});
+
+Deno.test("login only locks: the first command that needs the messages scans, once", () => {
+  const d = new Driver();
+  d.login();
+  assert.ok(!d.has("scan"));
+  assert.equal(d.session.listed, false);
+  assert.equal(d.line("NOOP"), "+OK\r\n");
+  assert.equal(d.scans, 0);
+  assert.equal(d.send({ type: "command", line: "STAT" }), "");
+  assert.deepEqual(d.actions, [{ type: "scan" }]);
+  assert.equal(d.session.phase, "scanning");
+  assert.equal(
+    d.send({ type: "scanned", messages: MESSAGES }),
+    "+OK 3 465\r\n",
+  );
+  assert.equal(d.session.phase, "transaction");
+  assert.equal(d.line("UIDL 2"), "+OK 2 uid-two\r\n");
+  assert.equal(d.scans, 0, "scanned only once");
+});
+
+Deno.test("RETR as the first command scans, then transmits", () => {
+  const d = new Driver();
+  d.login();
+  assert.equal(d.line("RETR 2"), "");
+  assert.equal(d.scans, 1);
+  assert.ok(d.has("transmit"));
+  assert.equal(d.session.phase, "transmitting");
+});
+
+Deno.test("QUIT without a scan commits nothing and never scans", () => {
+  const d = new Driver();
+  d.login();
+  d.line("QUIT");
+  assert.equal(d.scans, 0);
+  assert.deepEqual(d.actions, [{ type: "commit", deleted: new Set() }]);
+});
+
+Deno.test("a failed scan answers -ERR [SYS/TEMP] and releases the maildrop", () => {
+  const d = new Driver();
+  d.login();
+  d.send({ type: "command", line: "LIST" });
+  assert.equal(
+    d.send({ type: "scan-failed", reason: "EIO" }),
+    "-ERR [SYS/TEMP] Cannot open maildrop; try again later\r\n",
+  );
+  assert.ok(d.has("release"));
+  assert.ok(d.has("close"));
+  assert.equal(d.session.phase, "closed");
+  assert.ok(d.logs().some((l) => l.includes("EIO")));
 });

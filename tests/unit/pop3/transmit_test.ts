@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { MessageEncoder, transmitMessage } from "../../../src/pop3/transmit.ts";
+import type { MessageReader } from "../../../src/pop3/types.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -92,36 +93,67 @@ for (const [name, message, bodyLines, expected] of CASES) {
   });
 }
 
-Deno.test("transmitMessage streams chunk by chunk and stops reading after TOP", async () => {
-  let pulled = 0;
-  const source = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      pulled++;
-      controller.enqueue(enc.encode(pulled === 1 ? "S: x\n\n" : "line\n"));
-      if (pulled === 1000) controller.close();
+/** A reader giving `pieces` one per read, counting reads and closes. */
+function piecesReader(pieces: (i: number) => string | null) {
+  const state = { reads: 0, closed: false };
+  const reader: MessageReader = {
+    read(buffer) {
+      const piece = pieces(state.reads++);
+      if (piece === null) return null;
+      const bytes = enc.encode(piece);
+      buffer.set(bytes);
+      return bytes.length;
     },
-  }, { highWaterMark: 0 });
+    close() {
+      state.closed = true;
+    },
+  };
+  return { reader, state };
+}
+
+Deno.test("transmitMessage sends the reply and a small message in one write, and stops reading after TOP", async () => {
+  const { reader, state } = piecesReader((i) =>
+    i === 0 ? "S: x\n\n" : i < 1000 ? "line\n" : null
+  );
   const writes: string[] = [];
-  await transmitMessage(source, (b) => {
+  await transmitMessage(enc.encode("+OK\r\n"), reader, (b) => {
     writes.push(dec.decode(b));
     return Promise.resolve();
   }, 2);
-  assert.equal(writes.join(""), "S: x\r\n\r\nline\r\nline\r\n.\r\n");
-  assert.ok(pulled < 10, `read ${pulled} chunks for TOP 2`);
-  assert.ok(writes.length > 1, "written as it comes, not at the end");
+  assert.deepEqual(writes, ["+OK\r\nS: x\r\n\r\nline\r\nline\r\n.\r\n"]);
+  assert.ok(state.reads < 10, `read ${state.reads} times for TOP 2`);
+  assert.ok(state.closed);
 });
 
-Deno.test("transmitMessage passes a write failure on and cancels the source", async () => {
-  let cancelled = false;
-  const source = new ReadableStream<Uint8Array>({
-    pull: (c) => c.enqueue(enc.encode("x\n")),
-    cancel: () => {
-      cancelled = true;
-    },
-  });
+Deno.test("transmitMessage writes a large message as it reads it, in bounded writes", async () => {
+  const line = ".".repeat(99) + "\n";
+  const { reader } = piecesReader((i) => i < 100 ? line.repeat(100) : null);
+  const writes: Uint8Array[] = [];
+  await transmitMessage(enc.encode("+OK 2020000 octets\r\n"), reader, (b) => {
+    writes.push(b.slice());
+    return Promise.resolve();
+  }, null);
+  assert.ok(writes.length > 1, "written as it comes, not at the end");
+  assert.ok(writes.every((w) => w.length <= 128 * 1024));
+  const text = writes.map((w) => dec.decode(w)).join("");
+  assert.equal(
+    text,
+    "+OK 2020000 octets\r\n" +
+      ("." + line.replace("\n", "\r\n")).repeat(10_000) +
+      ".\r\n",
+  );
+});
+
+Deno.test("transmitMessage passes a write failure on and closes the reader", async () => {
+  const { reader, state } = piecesReader(() => "x\n");
   await assert.rejects(
-    transmitMessage(source, () => Promise.reject(new Error("peer gone")), null),
+    transmitMessage(
+      new Uint8Array(0),
+      reader,
+      () => Promise.reject(new Error("peer gone")),
+      null,
+    ),
     /peer gone/,
   );
-  assert.ok(cancelled);
+  assert.ok(state.closed);
 });
