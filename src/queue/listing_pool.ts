@@ -47,6 +47,53 @@ export interface PrintListingOptions {
   readonly utc?: boolean;
 }
 
+/**
+ * The slices of every listed queue, in listing order. `counted` hears a
+ * forecast first (the number of defer logfiles: deferred mail has one),
+ * then the running total of messages after each queue's directory.
+ */
+function listSlices(
+  store: QueueStore,
+  json: boolean,
+  utc: boolean,
+  counted: (total: number) => void,
+): ListingSlice[] {
+  const reasons = deferLogfileIds(store);
+  counted(reasons.size);
+  const slices: ListingSlice[] = [];
+  let total = 0;
+  for (const queue of LISTED_QUEUES) {
+    const ids = sortedQueueIds(store, queue);
+    total += ids.length;
+    counted(total);
+    for (let i = 0; i < ids.length; i += SLICE) {
+      const part = ids.slice(i, i + SLICE);
+      slices.push({
+        queueDirectory: store.queueDirectory,
+        queue,
+        ids: part,
+        reasons: Uint8Array.from(part, (id) => reasons.has(id) ? 1 : 0),
+        json,
+        utc,
+      });
+    }
+  }
+  return slices;
+}
+
+/** A reading thread; an error in it fails every slice still waited for. */
+function startWorker(results: PromiseWithResolvers<ListedSlice>[]): Worker {
+  const worker = new Worker(WORKER_URL.href, {
+    type: "module",
+    name: "listing",
+  });
+  worker.onerror = (event) => {
+    event.preventDefault();
+    for (const r of results) r.reject(new Error(event.message));
+  };
+  return worker;
+}
+
 /** Prints the listing of `store`'s queue, in parallel when it is large. */
 export async function printQueueListing(
   store: QueueStore,
@@ -65,55 +112,34 @@ export async function printQueueListing(
     for (const piece of pieces) options.print(piece);
   };
   if (threads < 2) return inThread();
-  const reasons = deferLogfileIds(store);
-  const slices: ListingSlice[] = [];
-  let total = 0;
-  for (const queue of LISTED_QUEUES) {
-    const ids = sortedQueueIds(store, queue);
-    total += ids.length;
-    for (let i = 0; i < ids.length; i += SLICE) {
-      const part = ids.slice(i, i + SLICE);
-      slices.push({
-        queueDirectory: store.queueDirectory,
-        queue,
-        ids: part,
-        reasons: Uint8Array.from(part, (id) => reasons.has(id) ? 1 : 0),
-        json: options.json,
-        utc,
-      });
-    }
-  }
-  // A small queue costs less than starting threads (read again: cheap).
-  if (total < PARALLEL_FROM) return inThread();
-  const results = slices.map(() => Promise.withResolvers<ListedSlice>());
   const workers: Worker[] = [];
-  let next = 0;
-  const feed = (worker: Worker) => {
-    if (next >= slices.length) return;
-    const index = next++;
-    worker.onmessage = (
-      event: MessageEvent<ListedSlice | { error: string }>,
-    ) => {
-      const data = event.data;
-      if ("error" in data) results[index].reject(new Error(data.error));
-      else results[index].resolve(data);
-      feed(worker);
-    };
-    worker.postMessage(slices[index]);
-  };
+  const results: PromiseWithResolvers<ListedSlice>[] = [];
   try {
-    for (let i = 0; i < threads; i++) {
-      const worker = new Worker(WORKER_URL.href, {
-        type: "module",
-        name: "listing",
-      });
-      worker.onerror = (event) => {
-        event.preventDefault();
-        for (const r of results) r.reject(new Error(event.message));
+    const slices = listSlices(store, options.json, utc, (total) => {
+      // Threads start once the queue is known to be large, and load
+      // their code while this one reads the rest of the directories.
+      if (total >= PARALLEL_FROM && workers.length === 0) {
+        for (let i = 0; i < threads; i++) workers.push(startWorker(results));
+      }
+    });
+    // A small queue costs less than starting threads (read again: cheap).
+    if (workers.length === 0) return inThread();
+    for (const _ of slices) results.push(Promise.withResolvers<ListedSlice>());
+    let next = 0;
+    const feed = (worker: Worker) => {
+      if (next >= slices.length) return;
+      const index = next++;
+      worker.onmessage = (
+        event: MessageEvent<ListedSlice | { error: string }>,
+      ) => {
+        const data = event.data;
+        if ("error" in data) results[index].reject(new Error(data.error));
+        else results[index].resolve(data);
+        feed(worker);
       };
-      workers.push(worker);
-      feed(worker);
-    }
+      worker.postMessage(slices[index]);
+    };
+    for (const worker of workers) feed(worker);
     let count = 0;
     let bytes = 0;
     for (const { promise } of results) {
