@@ -2,9 +2,17 @@
  * mailsrv — a single-binary mail server. Entry point: `mailsrv COMMAND`,
  * or `sendmail`, `mailq`, `newaliases` when invoked by those names
  * (src/cli/invoked_as.ts). See README.md and `mailsrv help`.
+ *
+ * `mailsrv queue` loads only its own command (src/cli/queue_main.ts);
+ * every other command line loads the whole table (src/cli/main.ts).
  */
-import { commandLineFor, invokedName, main } from "./src/cli/main.ts";
+import { commandLineFor, invokedName } from "./src/cli/invoked_as.ts";
+import { queueCommandLine } from "./src/cli/dispatch.ts";
 
 if (import.meta.main) {
-  Deno.exit(await main(commandLineFor(invokedName(), Deno.args)));
+  const argv = commandLineFor(invokedName(), Deno.args);
+  const cli = queueCommandLine(argv)
+    ? await import("./src/cli/queue_main.ts")
+    : await import("./src/cli/main.ts");
+  Deno.exit(await cli.main(argv));
 }

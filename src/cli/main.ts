@@ -1,21 +1,14 @@
 /**
- * The command table and the first pass of argument parsing.
+ * The command table: every `mailsrv` command.
  *
  * DESCRIPTION
- *   `mailsrv [--config PATH] COMMAND [ARGS…]`: options before the command
- *   are global; the rest belongs to the command (second pass, in
- *   command.ts). Errors a user can cause — a bad command line, a broken
- *   configuration, a daemon that is not running — are printed as one clear
- *   message; only bugs print a stack.
+ *   `main` runs a command line against the whole table (dispatch.ts
+ *   parses it). Loading the table loads every command and the daemon
+ *   behind them; `mailsrv queue` alone starts from queue_main.ts instead.
  */
-import {
-  type Command,
-  type CommandContext,
-  EXIT,
-  parseCommandArgs,
-  UsageError,
-} from "./command.ts";
-import { commandHelp, helpCommand, overview } from "./help.ts";
+import type { Command } from "./command.ts";
+import { type CliOutput, runCommandLine } from "./dispatch.ts";
+import { helpCommand } from "./help.ts";
 import { runCommand } from "./run.ts";
 import { startCommand } from "./start.ts";
 import { stopCommand } from "./stop.ts";
@@ -41,8 +34,6 @@ import { createPop3Deps } from "../pop3/deps.ts";
 import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { openSharedState } from "../policy/open_shared_state.ts";
 import { stateCommand } from "./state.ts";
-import { describeUserError } from "./user_error.ts";
-import { VERSION } from "../version.ts";
 
 export { commandLineFor, invokedName } from "./invoked_as.ts";
 
@@ -79,120 +70,15 @@ const COMMANDS: readonly Command[] = [
   helpCommand(() => COMMANDS),
 ];
 
-/** Where the CLI writes; tests pass collectors. */
-export interface CliOutput {
-  print(text: string): void;
-  warn(text: string): void;
-}
-
-const encoder = new TextEncoder();
-const STDIO: CliOutput = {
-  print: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
-  warn: (text) =>
-    void Deno.stderr.writeSync(
-      encoder.encode(text.endsWith("\n") ? text : text + "\n"),
-    ),
-};
-
-/** Splits global options from the command name and its arguments. */
-function firstPass(argv: readonly string[]): {
-  configPath?: string;
-  help: boolean;
-  version: boolean;
-  name?: string;
-  rest: string[];
-} {
-  let configPath: string | undefined;
-  let help = false;
-  let version = false;
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--config" || arg === "-c") {
-      if (i + 1 >= argv.length) {
-        throw new UsageError(`option "${arg}" needs a path`);
-      }
-      configPath = argv[++i];
-    } else if (arg.startsWith("--config=")) configPath = arg.slice(9);
-    else if (arg === "--help" || arg === "-h") help = true;
-    else if (arg === "--version" || arg === "-V") version = true;
-    else if (arg.startsWith("-")) {
-      throw new UsageError(`unknown option "${arg}"`);
-    } else break;
-  }
-  return { configPath, help, version, name: argv[i], rest: argv.slice(i + 1) };
-}
-
-/**
- * The arguments of a command that parses its own (`sendmail`): all
- * operands, unless `--help` comes before any `--`.
- */
-function rawArguments(rest: readonly string[]): {
-  values: Record<string, boolean>;
-  operands: string[];
-} {
-  const options = rest.indexOf("--") < 0
-    ? rest
-    : rest.slice(0, rest.indexOf("--"));
-  return options.includes("--help")
-    ? { values: { help: true }, operands: [] }
-    : { values: {}, operands: [...rest] };
-}
+export type { CliOutput } from "./dispatch.ts";
 
 /**
  * Runs the CLI.
  * @returns the process exit code
  */
-export async function main(
+export function main(
   argv: readonly string[],
-  output: CliOutput = STDIO,
+  output?: CliOutput,
 ): Promise<number> {
-  let command: Command | undefined;
-  try {
-    const first = firstPass(argv);
-    if (first.version) {
-      output.print(`mailsrv ${VERSION}\n`);
-      return EXIT.ok;
-    }
-    if (!first.name) {
-      output.print(overview(COMMANDS));
-      return first.help ? EXIT.ok : EXIT.usage;
-    }
-    command = COMMANDS.find((c) => c.name === first.name);
-    if (!command) {
-      throw new UsageError(`unknown command "${first.name}"`);
-    }
-    const { values, operands } = command.rawArguments
-      ? rawArguments(first.rest)
-      : parseCommandArgs(command, first.rest);
-    if (first.help || values.help) {
-      output.print(commandHelp(command));
-      return EXIT.ok;
-    }
-    const context: CommandContext = {
-      values,
-      operands,
-      configPath: (values.config as string | undefined) ?? first.configPath,
-      print: output.print,
-      warn: output.warn,
-    };
-    return await command.run(context);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      // One line, as Postfix's "fatal: usage: ..." is.
-      output.warn(
-        `mailsrv: ${e.message}; ` +
-          (command
-            ? `usage: mailsrv ${command.usage}`
-            : `run "mailsrv help" for the list of commands`),
-      );
-      return EXIT.usage;
-    }
-    const mistake = describeUserError(e);
-    if (mistake !== undefined) {
-      output.warn(`mailsrv: fatal: ${mistake}`);
-      return EXIT.failure;
-    }
-    throw e;
-  }
+  return runCommandLine(argv, COMMANDS, output);
 }

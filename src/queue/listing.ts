@@ -27,12 +27,8 @@
  *
  *   Arrival times are local time, as asctime(3) prints them.
  */
-import {
-  DAY_NAMES as DAYS,
-  MONTH_NAMES as MONTHS,
-} from "../common/calendar.ts";
-import { parseDeferReasons } from "./defer_reasons.ts";
-import { readListingEnvelope } from "./listing_reader.ts";
+import { arrivalClock } from "./listing_clock.ts";
+import { readListingEnvelope, readListingReasons } from "./listing_reader.ts";
 import { CorruptQueueFileError } from "./queue_file.ts";
 import { isQueueId } from "./queue_id.ts";
 import type { QueueStore } from "./store.ts";
@@ -95,7 +91,7 @@ export function deferLogfileIds(store: QueueStore): Set<string> {
 
 function readReasons(store: QueueStore, id: string): Map<string, string> {
   try {
-    return parseDeferReasons(Deno.readTextFileSync(store.path("defer", id)));
+    return readListingReasons(store.path("defer", id));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return new Map();
     throw error;
@@ -181,17 +177,7 @@ export function formatArrivalTime(
   ms: number,
   options: ListingFormatOptions = {},
 ): string {
-  const d = new Date(ms);
-  const utc = options.utc ?? false;
-  const day = utc ? d.getUTCDay() : d.getDay();
-  const month = utc ? d.getUTCMonth() : d.getMonth();
-  const date = utc ? d.getUTCDate() : d.getDate();
-  const clock = [
-    utc ? d.getUTCHours() : d.getHours(),
-    utc ? d.getUTCMinutes() : d.getMinutes(),
-    utc ? d.getUTCSeconds() : d.getSeconds(),
-  ].map((n) => String(n).padStart(2, "0")).join(":");
-  return `${DAYS[day]} ${MONTHS[month]} ${String(date).padStart(2)} ${clock}`;
+  return arrivalClock(ms, options.utc ?? false);
 }
 
 /** The column headings (first line of a non-empty listing). */

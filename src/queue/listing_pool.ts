@@ -7,8 +7,10 @@
  *   mostly system calls, which one thread makes one after another. Past
  *   PARALLEL_FROM messages, the sorted IDs of each queue are cut into
  *   slices that listing_worker.ts threads (one per core, at most
- *   MAX_THREADS) read and format, each taking the next slice when done;
- *   the slices are printed in order as they come back, so the output is
+ *   MAX_THREADS) read and format, taking slices in turn; a queue's
+ *   slices go out as soon as its directory is read, so the threads read
+ *   while the next directory is listed. The slices are printed in order
+ *   as they come back, so the output is
  *   the same text, in the same order, as the one-thread listing
  *   (listing.ts, listing_json.ts) prints for a small queue.
  *
@@ -47,6 +49,88 @@ export interface PrintListingOptions {
   readonly utc?: boolean;
 }
 
+/**
+ * Cuts every listed queue into slices, in listing order, handing each to
+ * `sliced` as soon as its queue's directory is read. `counted` hears a
+ * forecast first (the number of defer logfiles: deferred mail has one),
+ * then the running total of messages after each queue's directory.
+ */
+function listSlices(
+  store: QueueStore,
+  json: boolean,
+  utc: boolean,
+  counted: (total: number) => void,
+  sliced: (slice: ListingSlice) => void,
+): void {
+  const reasons = deferLogfileIds(store);
+  counted(reasons.size);
+  let total = 0;
+  for (const queue of LISTED_QUEUES) {
+    const ids = sortedQueueIds(store, queue);
+    total += ids.length;
+    counted(total);
+    for (let i = 0; i < ids.length; i += SLICE) {
+      const part = ids.slice(i, i + SLICE);
+      sliced({
+        queueDirectory: store.queueDirectory,
+        queue,
+        ids: part,
+        reasons: Uint8Array.from(part, (id) => reasons.has(id) ? 1 : 0),
+        json,
+        utc,
+      });
+    }
+  }
+}
+
+/**
+ * Reading threads that take slices in turn. Each thread answers its
+ * slices in the order it got them, so the answers are matched by order;
+ * an error in a thread fails every slice still waited for.
+ */
+class ReadingThreads {
+  readonly #workers: Worker[] = [];
+  readonly #waiting: number[][] = [];
+  readonly results: PromiseWithResolvers<ListedSlice>[] = [];
+
+  constructor(count: number) {
+    for (let n = 0; n < count; n++) {
+      const worker = new Worker(WORKER_URL.href, {
+        type: "module",
+        name: "listing",
+      });
+      const waiting: number[] = [];
+      worker.onmessage = (
+        event: MessageEvent<ListedSlice | { error: string }>,
+      ) => {
+        const result = this.results[waiting.shift()!];
+        const data = event.data;
+        if ("error" in data) result.reject(new Error(data.error));
+        else result.resolve(data);
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        for (const r of this.results) r.reject(new Error(event.message));
+      };
+      this.#workers.push(worker);
+      this.#waiting.push(waiting);
+    }
+  }
+
+  /** Sends a slice to the next thread; its answer is the next result. */
+  read(slice: ListingSlice): void {
+    const index = this.results.length;
+    this.results.push(Promise.withResolvers<ListedSlice>());
+    const n = index % this.#workers.length;
+    this.#waiting[n].push(index);
+    this.#workers[n].postMessage(slice);
+  }
+
+  stop(): void {
+    for (const worker of this.#workers) worker.terminate();
+  }
+}
+
 /** Prints the listing of `store`'s queue, in parallel when it is large. */
 export async function printQueueListing(
   store: QueueStore,
@@ -65,58 +149,22 @@ export async function printQueueListing(
     for (const piece of pieces) options.print(piece);
   };
   if (threads < 2) return inThread();
-  const reasons = deferLogfileIds(store);
-  const slices: ListingSlice[] = [];
-  let total = 0;
-  for (const queue of LISTED_QUEUES) {
-    const ids = sortedQueueIds(store, queue);
-    total += ids.length;
-    for (let i = 0; i < ids.length; i += SLICE) {
-      const part = ids.slice(i, i + SLICE);
-      slices.push({
-        queueDirectory: store.queueDirectory,
-        queue,
-        ids: part,
-        reasons: Uint8Array.from(part, (id) => reasons.has(id) ? 1 : 0),
-        json: options.json,
-        utc,
-      });
-    }
-  }
-  // A small queue costs less than starting threads (read again: cheap).
-  if (total < PARALLEL_FROM) return inThread();
-  const results = slices.map(() => Promise.withResolvers<ListedSlice>());
-  const workers: Worker[] = [];
-  let next = 0;
-  const feed = (worker: Worker) => {
-    if (next >= slices.length) return;
-    const index = next++;
-    worker.onmessage = (
-      event: MessageEvent<ListedSlice | { error: string }>,
-    ) => {
-      const data = event.data;
-      if ("error" in data) results[index].reject(new Error(data.error));
-      else results[index].resolve(data);
-      feed(worker);
-    };
-    worker.postMessage(slices[index]);
-  };
+  let reading: ReadingThreads | undefined;
+  const early: ListingSlice[] = [];
   try {
-    for (let i = 0; i < threads; i++) {
-      const worker = new Worker(WORKER_URL.href, {
-        type: "module",
-        name: "listing",
-      });
-      worker.onerror = (event) => {
-        event.preventDefault();
-        for (const r of results) r.reject(new Error(event.message));
-      };
-      workers.push(worker);
-      feed(worker);
-    }
+    listSlices(store, options.json, utc, (total) => {
+      // Threads start once the queue is known to be large, and read the
+      // first slices while this one reads the rest of the directories.
+      if (total >= PARALLEL_FROM && !reading) {
+        reading = new ReadingThreads(threads);
+        for (const slice of early.splice(0)) reading.read(slice);
+      }
+    }, (slice) => reading ? reading.read(slice) : early.push(slice));
+    // A small queue costs less than starting threads (read again: cheap).
+    if (!reading) return inThread();
     let count = 0;
     let bytes = 0;
-    for (const { promise } of results) {
+    for (const { promise } of reading.results) {
       const slice = await promise;
       if (slice.count === 0) continue;
       options.print(
@@ -129,6 +177,6 @@ export async function printQueueListing(
     }
     if (!options.json) options.print(formatListingSummary(count, bytes));
   } finally {
-    for (const worker of workers) worker.terminate();
+    reading?.stop();
   }
 }

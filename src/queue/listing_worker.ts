@@ -3,8 +3,9 @@
  * formats one slice of a queue's messages.
  *
  * DESCRIPTION
- *   Gets `{queueDirectory, queue, ids, reasons, json, utc}` (`reasons[i]`
- *   is 1 when message `ids[i]` has a defer logfile), reads each header
+ *   Gets slices `{queueDirectory, queue, ids, reasons, json, utc}`
+ *   (`reasons[i]` is 1 when message `ids[i]` has a defer logfile) and
+ *   answers each in turn, in the order they came: reads each header
  *   with the listing's quick reader and answers with the formatted
  *   entries (`postqueue -p` entries separated by empty lines, or
  *   `postqueue -j` lines), how many there were and their bytes. Reading
@@ -40,8 +41,7 @@ const thread = self as unknown as {
 
 const stores = new Map<string, QueueStore>();
 
-thread.onmessage = async (event) => {
-  const slice = event.data;
+async function listSlice(slice: ListingSlice): Promise<void> {
   try {
     let store = stores.get(slice.queueDirectory);
     if (!store) {
@@ -80,4 +80,12 @@ thread.onmessage = async (event) => {
       error: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+// Slices are answered in the order they came (listing_pool.ts matches
+// answers by order), one after another.
+let listed = Promise.resolve();
+thread.onmessage = (event) => {
+  const slice = event.data;
+  listed = listed.then(() => listSlice(slice));
 };

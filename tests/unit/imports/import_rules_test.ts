@@ -43,7 +43,8 @@ Deno.test("layout: the graph reader sees the imports that tie files", async () =
   const graph = await readImportGraph(ROOT);
   assert.ok(graph.has("main.ts"));
   assert.deepEqual(graph.get("main.ts")?.map((t) => t.to), [
-    "src/cli/main.ts",
+    "src/cli/dispatch.ts",
+    "src/cli/invoked_as.ts",
   ]);
   const smtpd = graph.get("src/smtp/connection.ts") ?? [];
   assert.ok(smtpd.some((t) => t.to === "src/net/line_reader.ts"));

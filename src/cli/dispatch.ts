@@ -1,0 +1,159 @@
+/**
+ * Running one command line: the first pass of argument parsing, and the
+ * one-line report of a user's mistake.
+ *
+ * DESCRIPTION
+ *   `mailsrv [--config PATH] COMMAND [ARGS…]`: options before the command
+ *   are global; the rest belongs to the command (second pass, in
+ *   command.ts). Errors a user can cause — a bad command line, a broken
+ *   configuration, a daemon that is not running — are printed as one clear
+ *   message; only bugs print a stack.
+ *
+ *   Takes the command table as an argument and imports no command, so an
+ *   entry point that needs one command (queue_main.ts) loads only that
+ *   one. Used by main.ts (the whole table) and queue_main.ts.
+ */
+import {
+  type Command,
+  type CommandContext,
+  EXIT,
+  parseCommandArgs,
+  UsageError,
+} from "./command.ts";
+import { commandHelp, overview } from "./help.ts";
+import { describeUserError } from "./user_error.ts";
+import { VERSION } from "../version.ts";
+
+/** Where the CLI writes; tests pass collectors. */
+export interface CliOutput {
+  print(text: string): void;
+  warn(text: string): void;
+}
+
+const encoder = new TextEncoder();
+const STDIO: CliOutput = {
+  print: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+  warn: (text) =>
+    void Deno.stderr.writeSync(
+      encoder.encode(text.endsWith("\n") ? text : text + "\n"),
+    ),
+};
+
+/** Splits global options from the command name and its arguments. */
+export function firstPass(argv: readonly string[]): {
+  configPath?: string;
+  help: boolean;
+  version: boolean;
+  name?: string;
+  rest: string[];
+} {
+  let configPath: string | undefined;
+  let help = false;
+  let version = false;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--config" || arg === "-c") {
+      if (i + 1 >= argv.length) {
+        throw new UsageError(`option "${arg}" needs a path`);
+      }
+      configPath = argv[++i];
+    } else if (arg.startsWith("--config=")) configPath = arg.slice(9);
+    else if (arg === "--help" || arg === "-h") help = true;
+    else if (arg === "--version" || arg === "-V") version = true;
+    else if (arg.startsWith("-")) {
+      throw new UsageError(`unknown option "${arg}"`);
+    } else break;
+  }
+  return { configPath, help, version, name: argv[i], rest: argv.slice(i + 1) };
+}
+
+/**
+ * Whether a command line is `queue` (the listing or queue surgery)
+ * without `--help` or `--version`: main.ts then loads queue_main.ts
+ * instead of the whole command table. False for a command line the
+ * first pass refuses (the whole table reports it).
+ */
+export function queueCommandLine(argv: readonly string[]): boolean {
+  try {
+    const first = firstPass(argv);
+    return first.name === "queue" && !first.help && !first.version;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The arguments of a command that parses its own (`sendmail`): all
+ * operands, unless `--help` comes before any `--`.
+ */
+function rawArguments(rest: readonly string[]): {
+  values: Record<string, boolean>;
+  operands: string[];
+} {
+  const options = rest.indexOf("--") < 0
+    ? rest
+    : rest.slice(0, rest.indexOf("--"));
+  return options.includes("--help")
+    ? { values: { help: true }, operands: [] }
+    : { values: {}, operands: [...rest] };
+}
+
+/**
+ * Runs a command line against `commands`.
+ * @returns the process exit code
+ */
+export async function runCommandLine(
+  argv: readonly string[],
+  commands: readonly Command[],
+  output: CliOutput = STDIO,
+): Promise<number> {
+  let command: Command | undefined;
+  try {
+    const first = firstPass(argv);
+    if (first.version) {
+      output.print(`mailsrv ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (!first.name) {
+      output.print(overview(commands));
+      return first.help ? EXIT.ok : EXIT.usage;
+    }
+    command = commands.find((c) => c.name === first.name);
+    if (!command) {
+      throw new UsageError(`unknown command "${first.name}"`);
+    }
+    const { values, operands } = command.rawArguments
+      ? rawArguments(first.rest)
+      : parseCommandArgs(command, first.rest);
+    if (first.help || values.help) {
+      output.print(commandHelp(command));
+      return EXIT.ok;
+    }
+    const context: CommandContext = {
+      values,
+      operands,
+      configPath: (values.config as string | undefined) ?? first.configPath,
+      print: output.print,
+      warn: output.warn,
+    };
+    return await command.run(context);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      // One line, as Postfix's "fatal: usage: ..." is.
+      output.warn(
+        `mailsrv: ${e.message}; ` +
+          (command
+            ? `usage: mailsrv ${command.usage}`
+            : `run "mailsrv help" for the list of commands`),
+      );
+      return EXIT.usage;
+    }
+    const mistake = describeUserError(e);
+    if (mistake !== undefined) {
+      output.warn(`mailsrv: fatal: ${mistake}`);
+      return EXIT.failure;
+    }
+    throw e;
+  }
+}
