@@ -63,6 +63,14 @@ function isSocket(path: string): boolean {
   }
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Points this thread's maillog at `config`'s log file or syslog (and
  * stderr in the foreground).
@@ -72,7 +80,8 @@ export async function configureLogging(
   config: LoggingConfig,
   foreground: boolean,
 ): Promise<void> {
-  if (config.maillog_file) {
+  if (config.maillog_file && !isDirectory(dirname(config.maillog_file))) {
+    // Only when missing: a sandboxed thread may not write the directory.
     await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
   }
   await setupLogging(logDestinations(config, foreground));
