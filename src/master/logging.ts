@@ -63,11 +63,12 @@ function isSocket(path: string): boolean {
   }
 }
 
-function isDirectory(path: string): boolean {
+function isMissing(path: string): boolean {
   try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
+    Deno.statSync(path);
     return false;
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound;
   }
 }
 
@@ -80,8 +81,9 @@ export async function configureLogging(
   config: LoggingConfig,
   foreground: boolean,
 ): Promise<void> {
-  if (config.maillog_file && !isDirectory(dirname(config.maillog_file))) {
-    // Only when missing: a sandboxed thread may not write the directory.
+  if (config.maillog_file && isMissing(dirname(config.maillog_file))) {
+    // Only when missing: a sandboxed thread may not look at or write the
+    // directory (the master made it at start).
     await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
   }
   await setupLogging(logDestinations(config, foreground));

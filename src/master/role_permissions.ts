@@ -156,8 +156,8 @@ function hostPort(host: string, port: number): string {
 function logging(config: Config): Pick<RolePermissions, "read" | "write"> {
   if (config.maillog_file) {
     return {
-      // The directory is looked at (and made by the master at start).
-      read: [dirname(config.maillog_file), config.maillog_file],
+      // The master makes its directory at start.
+      read: [config.maillog_file],
       write: [config.maillog_file],
     };
   }
