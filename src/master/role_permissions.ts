@@ -72,6 +72,7 @@ import {
   type Restriction,
 } from "../policy/restrictions/mod.ts";
 import { parseSharedStateAddress } from "../policy/shared_state_address.ts";
+import { sharedStatePath } from "../policy/sqlite_state.ts";
 import { parsePolicyEndpoint } from "../smtp/policy_client.ts";
 
 /** The roles mailsrv grants permissions to. */
@@ -183,7 +184,10 @@ function sharedState(
     return { net: [], files: [] }; // Refused at start by the loader.
   }
   if (address.kind === "sqlite") {
-    return { net: [], files: address.path ? [address.path] : [] };
+    const file = address.path ?? sharedStatePath(config.queue_directory);
+    // SQLite keeps its journal and WAL files beside the database.
+    const files = ["", "-journal", "-wal", "-shm"].map((end) => file + end);
+    return { net: [], files };
   }
   return {
     net: address.nodes.map((n) => hostPort(n.host, n.port)),
@@ -288,7 +292,6 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
       `${q}/tmp`,
       `${q}/incoming`,
       ...state.files,
-      ...(state.files.length === 0 && state.net.length === 0 ? [q] : []),
       ...log.write,
     ]),
     net: list([
@@ -305,10 +308,7 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
 function pop3d(config: Config): RolePermissions {
   const log = logging(config);
   const state = sharedState(config);
-  const q = config.queue_directory;
-  const stateFiles = state.files.length > 0 || state.net.length > 0
-    ? state.files
-    : [q];
+  const stateFiles = state.files;
   return {
     ...NONE,
     read: list([
