@@ -12,6 +12,7 @@ import {
   type SandboxFacts,
   workerPermissions,
 } from "../../../src/master/role_permissions.ts";
+import { gatherSandboxFacts } from "../../../src/master/sandbox_facts.ts";
 import type { Probe } from "./fixtures/sandbox_probe_worker.ts";
 
 const PROBE = new URL("./fixtures/sandbox_probe_worker.ts", import.meta.url);
@@ -60,6 +61,7 @@ async function setUp() {
     system: { hostname: "mx.example.test", interfaces: [] },
   }).config;
   const facts: SandboxFacts = {
+    ...gatherSandboxFacts(config),
     nameServers: [{ address: "127.0.0.1", port: 53 }],
     homes: [],
   };
@@ -134,6 +136,34 @@ Deno.test("pop3d runs nothing and reads no queue; smtpd writes no mailbox", asyn
     for (const denied of smtpd.slice(1)) {
       assert.match(denied, /^NotCapable: /);
     }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("local delivery kills a command's whole process group without an unrestricted run grant", async () => {
+  const { root, roles } = await setUp();
+  try {
+    assert.ok(roles.local.run.includes("/bin/sh"));
+    if (!roles.local.run.some((p) => p.endsWith("/kill"))) {
+      throw new Error("kill(1) is not installed (procps)");
+    }
+    const [result] = await probe(roles.local, [
+      { kind: "kill-group", shell: "/bin/sh" },
+    ]);
+    const member = /^ok (\d+)$/.exec(result)?.[1];
+    assert.ok(member, result);
+    // kill(1) ran asynchronously: wait for the member's end, bounded.
+    let alive = true;
+    for (let i = 0; i < 200 && alive; i++) {
+      try {
+        Deno.kill(Number(member), "SIGCONT");
+        await new Promise((r) => setTimeout(r, 25));
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, `pipeline member ${member} outlived its group`);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
