@@ -28,9 +28,17 @@
  */
 import { mailboxFull, MailboxLimitExceeded } from "./mailbox_limit.ts";
 import { DeliveryError } from "./types.ts";
+import {
+  isSandboxDenial,
+  sandboxDenialText,
+} from "../common/sandbox_denial.ts";
 
-/** The text of an error without Deno's ` (os error N): op 'path'` tail. */
+/**
+ * The text of an error without Deno's ` (os error N): op 'path'` tail; a
+ * call the sandbox refused says so.
+ */
 export function reasonOf(error: unknown): string {
+  if (isSandboxDenial(error)) return sandboxDenialText(error);
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/ \(os error \d+\).*$/s, "");
 }
@@ -50,6 +58,8 @@ export function mailboxError(error: unknown, action: string): DeliveryError {
   if (error instanceof DeliveryError) return error;
   if (error instanceof MailboxLimitExceeded) return mailboxFull(action, error);
   const text = `${action}: ${reasonOf(error)}`;
+  // A path the role was not granted: the configuration must change.
+  if (isSandboxDenial(error)) return new DeliveryError(text, true, "4.3.0");
   switch (errnoOf(error)) {
     case "ENOSPC":
       return new DeliveryError(text, true, "4.3.1");

@@ -33,7 +33,7 @@ import { lookupLocalUser } from "./local/local_users.ts";
 import { DeliveryError } from "./types.ts";
 
 /** Where util-linux installs setpriv(1) (Debian's /bin is /usr/bin). */
-const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
+export const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
 
 /** How supplementary groups are set: from /etc/group, or none at all. */
 export type GroupsMode = "init" | "clear";

@@ -23,12 +23,17 @@
  *   `consequence`.
  */
 import type { Maillog } from "../log/maillog.ts";
+import {
+  isSandboxDenial,
+  sandboxDenialText,
+} from "../common/sandbox_denial.ts";
 
 /** Files reported unavailable in this thread and not read since. */
 const reported = new Set<string>();
 
 /** `No such file or directory`, without Deno's `(os error 2)` tail. */
 export function reasonOf(error: unknown): string {
+  if (isSandboxDenial(error)) return sandboxDenialText(error);
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/ \(os error \d+\).*$/s, "");
 }

@@ -72,6 +72,11 @@ import {
 } from "./qmgr_thread.ts";
 import { watchMaildrop } from "./maildrop_watch.ts";
 import { answerSurgery } from "./surgery_control.ts";
+import {
+  queueManagerThreadPermissions,
+  workerPermissions,
+} from "./role_permissions.ts";
+import { gatherSandboxFacts } from "./sandbox_facts.ts";
 
 /**
  * smtpd's recipient check: the address resolver decides the class; local
@@ -331,7 +336,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       store,
       config,
       options.foreground,
-      { dormant: !store.hasMessages() },
+      {
+        dormant: !store.hasMessages(),
+        // Delivery runs with only what its roles need (role_permissions.ts).
+        permissions: (of) =>
+          workerPermissions(
+            queueManagerThreadPermissions(of, gatherSandboxFacts(of)),
+          ),
+      },
     );
     services = (await reconcileServices(services, config.listeners, starters))
       .services;

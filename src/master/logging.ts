@@ -63,6 +63,15 @@ function isSocket(path: string): boolean {
   }
 }
 
+function isMissing(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound;
+  }
+}
+
 /**
  * Points this thread's maillog at `config`'s log file or syslog (and
  * stderr in the foreground).
@@ -72,7 +81,9 @@ export async function configureLogging(
   config: LoggingConfig,
   foreground: boolean,
 ): Promise<void> {
-  if (config.maillog_file) {
+  if (config.maillog_file && isMissing(dirname(config.maillog_file))) {
+    // Only when missing: a sandboxed thread may not look at or write the
+    // directory (the master made it at start).
     await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
   }
   await setupLogging(logDestinations(config, foreground));

@@ -20,6 +20,14 @@
  *                 a failed qmgr), recovering active/ and incoming/
  *
  *   The daemon starts dormant when the queue holds no message.
+ *
+ *   Each thread starts with the Deno permissions `options.permissions`
+ *   computes from the configuration (role_permissions.ts), at every start,
+ *   so a restart or a wake from dormant follows the current configuration
+ *   and system. A reload that changes them retires the running thread
+ *   (deliveries in flight get RETIRE_DEADLINE_MS; what is unfinished
+ *   stays in active/) and starts a new one with the new grants; a flush
+ *   under way is then reported interrupted.
  */
 import type { Config } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
@@ -71,6 +79,11 @@ export interface QueueManagerThreadOptions {
   readonly restartDelayMs?: number;
   /** Start without a thread, until the first commit or flush. */
   readonly dormant?: boolean;
+  /**
+   * The thread's Deno permissions under a configuration (default: the
+   * parent's, all of them).
+   */
+  readonly permissions?: (config: Config) => Deno.PermissionOptionsObject;
 }
 
 const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
@@ -164,8 +177,18 @@ export function startQueueManagerThread(
     post(waiter.message);
   };
 
+  /** The grants of the running thread (JSON), to notice a change. */
+  let granted: string | undefined;
+  const grantsOf = (of: Config) => options.permissions?.(of);
+
   const launch = () => {
-    worker = new Worker(workerUrl, { type: "module", name: "qmgr" });
+    const permissions = grantsOf(config);
+    granted = JSON.stringify(permissions);
+    worker = new Worker(workerUrl, {
+      type: "module",
+      name: "qmgr",
+      ...(permissions ? { deno: { permissions } } : {}),
+    });
     worker.onmessage = received;
     worker.onerror = failed;
     state = "running";
@@ -311,9 +334,16 @@ export function startQueueManagerThread(
     },
     reload(next) {
       config = next;
-      if (state === "running") {
-        post({ kind: "reload", config: next, foreground });
+      if (state !== "running") return;
+      if (JSON.stringify(grantsOf(next)) === granted) {
+        return post({ kind: "reload", config: next, foreground });
       }
+      // New grants need a new thread: retire this one, start another.
+      log.info("queue manager thread restarting with new permissions");
+      state = "retiring";
+      wanted = true;
+      onStopped = retired;
+      post({ kind: "stop", deadlineMs: RETIRE_DEADLINE_MS });
     },
     activeCount() {
       if (state !== "running") return Promise.resolve(0);

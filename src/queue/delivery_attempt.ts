@@ -53,6 +53,10 @@ import {
   type DeliveryResult,
 } from "./delivery_contract.ts";
 import { maillog } from "../log/maillog.ts";
+import {
+  isSandboxDenial,
+  sandboxDenialText,
+} from "../common/sandbox_denial.ts";
 import { isExpired, retryDelay } from "./backoff.ts";
 import { sendBounce } from "./bounce.ts";
 import { dsnParameters, notifySuccess, warnDelay } from "./dsn_notices.ts";
@@ -102,6 +106,7 @@ type Bounced = Extract<Outcome, { kind: "bounced" }>;
 const qmgr = maillog("qmgr");
 
 function errorText(error: unknown): string {
+  if (isSandboxDenial(error)) return sandboxDenialText(error);
   return error instanceof Error ? error.message : String(error);
 }
 

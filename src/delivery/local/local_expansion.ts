@@ -84,6 +84,10 @@ import {
 import { DeliveryError } from "../types.ts";
 import { resolveAddress } from "../../resolve/resolve_address.ts";
 import type { ResolvedAddress } from "../../resolve/resolved_address.ts";
+import {
+  isSandboxDenial,
+  sandboxDenialText,
+} from "../../common/sandbox_denial.ts";
 
 /** Expansions deeper than this are treated as loops. */
 export const EXPANSION_DEPTH_LIMIT = 100;
@@ -167,6 +171,7 @@ function memoize<T>(compute: () => Promise<T>): () => Promise<T> {
 }
 
 function reasonOf(error: unknown): string {
+  if (isSandboxDenial(error)) return sandboxDenialText(error);
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/ \(os error \d+\).*$/s, "");
 }

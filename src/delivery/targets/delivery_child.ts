@@ -25,6 +25,7 @@
 import type { ChildEnd } from "../sysexits.ts";
 import { reasonOf } from "../mailbox_error.ts";
 import { DeliveryError, type DeliveryMessage } from "../types.ts";
+import { signalProcessGroup } from "./process_group.ts";
 
 /** Milliseconds between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2000;
@@ -91,19 +92,6 @@ async function drain(
     }
   } catch {
     // Cancelled after a kill, or the pipe broke: what was read is kept.
-  }
-}
-
-/** Sends `signal` to the child's process group, or to the child alone. */
-function signalGroup(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    Deno.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // Already gone.
-    }
   }
 }
 
@@ -183,16 +171,16 @@ export async function runDeliveryChild(
   ]);
   const limitTimer = setTimeout(() => {
     timedOut = true;
-    signalGroup(child, "SIGTERM");
+    signalProcessGroup(child, "SIGTERM");
     killTimer = setTimeout(() => {
-      signalGroup(child, "SIGKILL");
+      signalProcessGroup(child, "SIGKILL");
       // A process outside the group may still hold the pipes open.
       for (const reader of readers) reader.cancel().catch(() => {});
     }, KILL_GRACE_MS);
   }, options.timeLimitSeconds * 1000);
   try {
     const readError = await feed(child, options.prefix, options.message);
-    if (readError) signalGroup(child, "SIGKILL");
+    if (readError) signalProcessGroup(child, "SIGKILL");
     const [status] = await finished;
     const end: ChildEnd = status.signal
       ? { signal: status.signal }

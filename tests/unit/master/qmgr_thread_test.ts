@@ -130,3 +130,52 @@ Deno.test("queue manager thread: a flush while dormant starts a thread that flus
     await thread.stop(1000);
   }
 });
+
+Deno.test("queue manager thread: a reload that changes its permissions starts a new thread with them", async () => {
+  const lines: string[] = [];
+  await setupLogging({
+    hostname: "mx.test",
+    stderr: false,
+    sink: (l) => lines.push(l),
+  });
+  await using queue = await temporaryQueue();
+  const granted: string[] = [];
+  const config = testConfig(queue.directory);
+  const thread = await startQueueManagerThread(queue.store, config, false, {
+    workerUrl,
+    permissions: (of) => {
+      granted.push(of.mail_spool_directory);
+      return {
+        read: [of.mail_spool_directory],
+        write: false,
+        net: false,
+        run: false,
+        env: false,
+        sys: false,
+        ffi: false,
+        import: false,
+      };
+    },
+  });
+  const restarted = () =>
+    lines.filter((l) => l.includes("restarting with new permissions")).length;
+  try {
+    assert.equal(await thread.activeCount(), 7);
+    // The same grants: the running thread just takes the configuration.
+    thread.reload({ ...config, myhostname: "other.test" });
+    assert.equal(await thread.activeCount(), 7);
+    assert.equal(restarted(), 0);
+    // New grants: the thread retires and a new one starts with them.
+    thread.reload({ ...config, mail_spool_directory: "/srv/mail/" });
+    assert.equal(restarted(), 1);
+    assert.equal(
+      await eventually(async () => (await thread.activeCount()) || undefined),
+      7,
+    );
+    // Asked at the start, at each reload, and for the new thread.
+    assert.deepEqual(granted.slice(2), ["/srv/mail/", "/srv/mail/"]);
+    assert.ok(thread.running());
+  } finally {
+    await thread.stop(1000);
+  }
+});

@@ -1,0 +1,478 @@
+/**
+ * The master.cf of mailsrv: what each role may touch, as Deno permissions.
+ *
+ * DESCRIPTION
+ *   Postfix runs each service of master.cf as its own process, as an
+ *   unprivileged user, often chrooted. mailsrv runs its roles as threads
+ *   of one process, and bounds each with a Deno permission descriptor
+ *   (`new Worker(url, { deno: { permissions } })`) computed here from the
+ *   loaded configuration and a few facts of the system (`SandboxFacts`,
+ *   gathered by sandbox_facts.ts):
+ *
+ *     master   the configuration, the queue (pid/, private/), the log
+ *     smtpd    reads the configuration's tables, TLS files and SASL users;
+ *              writes the queue's entry (tmp/, incoming/) and the shared
+ *              state; listens on its listeners; connects to the DNS
+ *              servers, policy services and Redis; runs nothing
+ *     pop3d    reads the passwd files, reads and writes the virtual
+ *              mailbox base; listens on its listeners; Redis; runs nothing
+ *     qmgr     reads and writes the queue; no net, runs nothing
+ *     local    local and virtual delivery (and pipe transports): reads the
+ *              delivery tables, passwd, `.forward` files; writes the queue
+ *              (bounces, forwards), the mail spool, the virtual mailbox
+ *              base and the mail users' home directories; runs the shell,
+ *              pipe transport programs, setpriv and kill(1); no net
+ *     smtp     the SMTP/LMTP client: reads the queue, its tables, CA file
+ *              and DKIM keys; writes the queue (spares, recipient marks);
+ *              connects anywhere; runs nothing
+ *
+ *   Every role may write its log (maillog_file, or the syslog socket).
+ *
+ *   NET FOR OUTBOUND SMTP. A Deno net grant is a list of `host:port` (or
+ *   `host`) or everything; it has no "any host on port 25". The SMTP
+ *   client connects to MX hosts' addresses that DNS gives at delivery
+ *   time, so it gets all of net. A grant by name would not help either:
+ *   mailsrv resolves names itself and connects to addresses. Only the
+ *   other roles get host lists. The DNS servers are those of resolv_conf
+ *   at start; a dial-up link that rewrites resolv.conf to new servers
+ *   needs a reload for a role with a host list (node:dgram also binds
+ *   `0.0.0.0:0`/`[::]:0` first, which is granted with the servers).
+ *
+ *   HOMES. `.forward` files and home_mailbox live in home directories,
+ *   known only per recipient. The grant holds the home directories the
+ *   passwd database lists at start for root and for users with uid 1000
+ *   and up (not nobody); system accounts below 1000 are not mail users
+ *   (alias them), and an account added later needs a reload.
+ *
+ *   ALIAS TARGETS. The `:include:` files (read) and `/file` targets (their
+ *   directory written, for the lock file beside an mbox) that the alias
+ *   files name, and those their `:include:` files name, are read when the
+ *   thread starts (sandbox_facts.ts): a wake from dormant or a reload
+ *   picks up an edited aliases file.
+ *
+ *   NOT COVERED. `.forward` file targets and `:include:` files outside
+ *   these paths (outside the homes) are denied to an unprivileged mailsrv (deferred,
+ *   4.3.0, "denied by the sandbox"); a root mailsrv writes file targets
+ *   through a `mailsrv deliver-file` child run as the target user (the
+ *   kernel checks that user), so those are not bounded by this grant.
+ *   A role that may run /bin/sh or setpriv can, if its own code were
+ *   taken over, run anything those can: the grant bounds what mailsrv's
+ *   code does, not what a configured command does.
+ *
+ *   Pure: no I/O. Used by the master (qmgr_thread.ts applies the union of
+ *   qmgr, local and smtp to the queue manager's Worker) and by tests.
+ */
+import { dirname } from "node:path";
+import type { Config } from "../config/types.ts";
+import { configuredTables, tableFile } from "../config/configured_tables.ts";
+import { RESTRICTION_LISTS } from "../config/restriction_check.ts";
+import { SYSTEM_PASSWD_FILE } from "../maps/mod.ts";
+import {
+  parseRestrictionList,
+  type Restriction,
+} from "../policy/restrictions/mod.ts";
+import { parseSharedStateAddress } from "../policy/shared_state_address.ts";
+import { sharedStatePath } from "../policy/sqlite_state.ts";
+import { parsePolicyEndpoint } from "../smtp/policy_client.ts";
+
+/** The roles mailsrv grants permissions to. */
+export type RoleName = "master" | "smtpd" | "pop3d" | "qmgr" | "local" | "smtp";
+
+/** The roles, in the order of the module comment. */
+export const ROLE_NAMES: readonly RoleName[] = [
+  "master",
+  "smtpd",
+  "pop3d",
+  "qmgr",
+  "local",
+  "smtp",
+];
+
+/** One `sys` permission (the names Deno.PermissionOptionsObject takes). */
+export type SysGrant =
+  | "hostname"
+  | "networkInterfaces"
+  | "uid"
+  | "gid"
+  | "statfs"
+  | "osUptime";
+
+/** A role's Deno permissions: every kind spelled out, nothing inherited. */
+export interface RolePermissions {
+  readonly read: readonly string[];
+  readonly write: readonly string[];
+  /** `host:port` entries, or true for every host (the SMTP client). */
+  readonly net: readonly string[] | true;
+  readonly run: readonly string[];
+  readonly env: readonly string[];
+  readonly sys: readonly SysGrant[];
+}
+
+/** What the grants need to know of the system (sandbox_facts.ts). */
+export interface SandboxFacts {
+  /** resolv_conf's DNS servers at start. */
+  readonly nameServers: readonly { address: string; port: number }[];
+  /** Home directories of mail users (root, uid ≥ 1000) at start. */
+  readonly homes: readonly string[];
+  /** setpriv(1) as delivery runs it, when installed. */
+  readonly setpriv?: string;
+  /** kill(1), which signals a delivery's process group, when installed. */
+  readonly kill?: string;
+  /** `:include:` files and `/file` targets the alias files name. */
+  readonly aliasTargets?: {
+    readonly includes: readonly string[];
+    readonly files: readonly string[];
+  };
+}
+
+/** Parameters of the tables smtpd reads but delivery never does. */
+const SMTPD_ONLY_TABLE =
+  /^(smtpd_|header_checks$|mime_header_checks$|nested_header_checks$|body_checks$)/;
+
+const NONE: RolePermissions = {
+  read: [],
+  write: [],
+  net: [],
+  run: [],
+  env: [],
+  sys: [],
+};
+
+/** The sorted, duplicate-free list of the non-empty `items`. */
+function list(
+  items: Iterable<string | undefined | null | false>,
+): string[] {
+  const kept = new Set<string>();
+  for (const item of items) if (item) kept.add(item);
+  return [...kept].sort();
+}
+
+/** `host:port` as Deno's net grant spells it (IPv6 in brackets). */
+function hostPort(host: string, port: number): string {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  return `${bare.includes(":") ? `[${bare}]` : bare}:${port}`;
+}
+
+/** What every role needs to write its maillog. */
+function logging(config: Config): Pick<RolePermissions, "read" | "write"> {
+  if (config.maillog_file) {
+    return {
+      // The master makes its directory at start.
+      read: [config.maillog_file],
+      write: [config.maillog_file],
+    };
+  }
+  const socket = config.syslog_socket;
+  return { read: socket ? [socket] : [], write: socket ? [socket] : [] };
+}
+
+/** The DNS servers and the local any-address node:dgram binds first. */
+function dnsNet(facts: SandboxFacts): string[] {
+  const servers = facts.nameServers.map((s) => hostPort(s.address, s.port));
+  const v6 = facts.nameServers.some((s) => s.address.includes(":"));
+  return [...servers, "0.0.0.0:0", ...(v6 ? ["[::]:0"] : [])];
+}
+
+/** The Redis nodes of shared_state, or the SQLite file it writes. */
+function sharedState(
+  config: Config,
+): { net: string[]; files: string[] } {
+  let address;
+  try {
+    address = parseSharedStateAddress(config.shared_state);
+  } catch {
+    return { net: [], files: [] }; // Refused at start by the loader.
+  }
+  if (address.kind === "sqlite") {
+    const file = address.path ?? sharedStatePath(config.queue_directory);
+    // SQLite keeps its journal and WAL files beside the database.
+    const files = ["", "-journal", "-wal", "-shm"].map((end) => file + end);
+    return { net: [], files };
+  }
+  return {
+    net: address.nodes.map((n) => hostPort(n.host, n.port)),
+    files: [],
+  };
+}
+
+/** The inet: policy services the restriction lists name. */
+function policyServices(config: Config): string[] {
+  const lists = [
+    config,
+    ...config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []),
+  ];
+  const found: string[] = [];
+  for (const values of lists) {
+    for (const name of RESTRICTION_LISTS) {
+      const items = (values as Partial<Record<string, readonly string[]>>)[
+        name
+      ];
+      if (items === undefined) continue;
+      let restrictions: readonly Restriction[];
+      try {
+        restrictions = parseRestrictionList(name, items);
+      } catch {
+        continue; // Refused at start by the loader.
+      }
+      for (const r of restrictions) {
+        if (r.name !== "check_policy_service") continue;
+        const endpoint = parsePolicyEndpoint(r.args[0] ?? "");
+        if (endpoint?.transport === "tcp") {
+          found.push(hostPort(endpoint.hostname, endpoint.port));
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/** The table files of the parameters `wanted` accepts. */
+function tableFiles(
+  config: Config,
+  wanted: (parameter: string) => boolean,
+): string[] {
+  return configuredTables(config)
+    .filter((t) => wanted(t.parameter))
+    .map((t) => t.file)
+    .filter((f): f is string => f !== undefined);
+}
+
+/** Listener addresses of the given kinds, as net grants. */
+function listeners(config: Config, kinds: readonly string[]): string[] {
+  return config.listeners
+    .filter((l) => kinds.includes(l.kind))
+    .map((l) => hostPort(l.address, l.port));
+}
+
+/** Whether local delivery may run a shell command. */
+function runsCommands(config: Config): boolean {
+  return config.allow_mail_to_commands.length > 0 ||
+    config.mailbox_command !== "";
+}
+
+/** The master: configuration, the queue's pid/ and private/, its log. */
+function master(config: Config): RolePermissions {
+  const log = logging(config);
+  const q = config.queue_directory;
+  return {
+    ...NONE,
+    read: list([config.configFile, q, ...log.read]),
+    write: list([`${q}/pid`, `${q}/private`, ...log.write]),
+    sys: ["hostname", "networkInterfaces", "uid", "gid"],
+  };
+}
+
+/** smtpd and cleanup: receive, check, and write the queue's entry. */
+function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
+  const log = logging(config);
+  const q = config.queue_directory;
+  const state = sharedState(config);
+  const overrides = config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []);
+  const tls = [config, ...overrides].flatMap((o) => {
+    const values = o as Partial<Record<string, unknown>>;
+    const files = [values.smtpd_tls_cert_file, values.smtpd_tls_key_file];
+    const chain = values.smtpd_tls_chain_files;
+    return [...files, ...(Array.isArray(chain) ? chain : [])]
+      .filter((f): f is string => typeof f === "string" && f !== "");
+  });
+  return {
+    ...NONE,
+    read: list([
+      config.configFile,
+      ...tableFiles(config, () => true),
+      ...tls,
+      config.smtpd_sasl_users_file,
+      config.resolv_conf,
+      ...config.dkim.map((k) => k.privateKeyFile),
+      q,
+      ...state.files,
+      ...log.read,
+    ]),
+    write: list([
+      `${q}/tmp`,
+      `${q}/incoming`,
+      ...state.files,
+      ...log.write,
+    ]),
+    net: list([
+      ...listeners(config, ["smtp", "submission", "smtps"]),
+      ...dnsNet(facts),
+      ...policyServices(config),
+      ...state.net,
+    ]),
+    sys: ["hostname", "networkInterfaces", "statfs"],
+  };
+}
+
+/** pop3d: the virtual users' logins and maildrops. */
+function pop3d(config: Config): RolePermissions {
+  const log = logging(config);
+  const state = sharedState(config);
+  const stateFiles = state.files;
+  return {
+    ...NONE,
+    read: list([
+      config.pop3_passwd_directory,
+      config.virtual_mailbox_base,
+      config.pop3_tls_cert_file,
+      config.pop3_tls_key_file,
+      ...stateFiles,
+      ...log.read,
+    ]),
+    write: list([config.virtual_mailbox_base, ...stateFiles, ...log.write]),
+    net: list([...listeners(config, ["pop3", "pop3s"]), ...state.net]),
+    sys: ["hostname"],
+  };
+}
+
+/** The queue manager: the queue, and nothing else. */
+function qmgr(config: Config): RolePermissions {
+  const log = logging(config);
+  const q = config.queue_directory;
+  return {
+    ...NONE,
+    read: list([q, ...log.read]),
+    write: list([q, ...log.write]),
+    sys: ["statfs"],
+  };
+}
+
+/** Local and virtual delivery, and pipe transports. */
+function local(config: Config, facts: SandboxFacts): RolePermissions {
+  const log = logging(config);
+  const q = config.queue_directory;
+  const homes = config.forward_path.length > 0 || config.home_mailbox !== ""
+    ? facts.homes
+    : [];
+  const mailboxes = [
+    config.mail_spool_directory.replace(/\/+$/, "") || undefined,
+    config.virtual_mailbox_base || undefined,
+    ...homes,
+  ];
+  const includes = facts.aliasTargets?.includes ?? [];
+  // An mbox target's lock file sits beside it; a Maildir is a directory.
+  const fileTargets = (facts.aliasTargets?.files ?? []).map((f) =>
+    f.endsWith("/") ? f.replace(/\/+$/, "") : dirname(f)
+  );
+  const pipes = config.transports.flatMap((t) =>
+    t.kind === "pipe" && t.pipe ? [t.pipe.argv[0]] : []
+  );
+  const commands = runsCommands(config) ? [config.local_command_shell] : [];
+  const programs = [...commands, ...pipes];
+  return {
+    ...NONE,
+    read: list([
+      q,
+      SYSTEM_PASSWD_FILE,
+      ...tableFiles(config, (p) => !SMTPD_ONLY_TABLE.test(p)),
+      ...mailboxes,
+      ...includes,
+      ...fileTargets,
+      // Looked for before they are run.
+      facts.setpriv,
+      programs.length > 0 && facts.kill,
+      ...log.read,
+    ]),
+    write: list([q, ...mailboxes, ...fileTargets, ...log.write]),
+    run: list([
+      ...programs,
+      // setpriv runs commands and file writers as the user under root.
+      facts.setpriv,
+      programs.length > 0 && facts.kill,
+    ]),
+    env: ["TZ"],
+    sys: ["hostname", "uid", "gid", "statfs"],
+  };
+}
+
+/** The SMTP and LMTP client. */
+function smtp(config: Config): RolePermissions {
+  const log = logging(config);
+  const q = config.queue_directory;
+  const caFiles = [
+    config.smtp_tls_CAfile,
+    ...config.transports.map((t) => t.options?.smtp_tls_CAfile),
+  ];
+  return {
+    ...NONE,
+    read: list([
+      q,
+      ...tableFiles(config, (p) => !SMTPD_ONLY_TABLE.test(p)),
+      ...caFiles,
+      // A single table, so not among the list-valued ones above.
+      tableFile(config.smtp_sasl_password_maps),
+      ...config.dkim.map((k) => k.privateKeyFile),
+      config.resolv_conf,
+      ...log.read,
+    ]),
+    write: list([q, ...log.write]),
+    net: true,
+    sys: ["hostname"],
+  };
+}
+
+/**
+ * Every role's permissions under `config`.
+ */
+export function rolePermissions(
+  config: Config,
+  facts: SandboxFacts,
+): Record<RoleName, RolePermissions> {
+  return {
+    master: master(config),
+    smtpd: smtpd(config, facts),
+    pop3d: pop3d(config),
+    qmgr: qmgr(config),
+    local: local(config, facts),
+    smtp: smtp(config),
+  };
+}
+
+/** The permissions of roles sharing one thread: what any of them needs. */
+export function mergePermissions(
+  roles: readonly RolePermissions[],
+): RolePermissions {
+  const all = <K extends keyof RolePermissions>(key: K) =>
+    roles.flatMap((r) => r[key] === true ? [] : [...r[key] as string[]]);
+  return {
+    read: list(all("read")),
+    write: list(all("write")),
+    net: roles.some((r) => r.net === true) ? true : list(all("net")),
+    run: list(all("run")),
+    env: list(all("env")),
+    sys: list(all("sys")) as SysGrant[],
+  };
+}
+
+/**
+ * The queue manager's thread today: the queue manager, local and virtual
+ * delivery and the SMTP client share one Worker (qmgr_worker.ts).
+ */
+export function queueManagerThreadPermissions(
+  config: Config,
+  facts: SandboxFacts,
+): RolePermissions {
+  const roles = rolePermissions(config, facts);
+  return mergePermissions([roles.qmgr, roles.local, roles.smtp]);
+}
+
+/**
+ * The Worker option for `permissions`: every kind given, so nothing is
+ * inherited from the parent by omission (ffi and import are denied).
+ */
+export function workerPermissions(
+  permissions: RolePermissions,
+): Deno.PermissionOptionsObject {
+  const or = (items: readonly string[]) =>
+    items.length === 0 ? false : [...items];
+  return {
+    read: or(permissions.read),
+    write: or(permissions.write),
+    net: permissions.net === true ? true : or(permissions.net),
+    run: or(permissions.run),
+    env: or(permissions.env),
+    sys: permissions.sys.length === 0 ? false : [...permissions.sys],
+    ffi: false,
+    import: false,
+  };
+}

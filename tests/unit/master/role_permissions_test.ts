@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "../../../src/config/parse_config.ts";
+import type { Config } from "../../../src/config/types.ts";
+import {
+  queueManagerThreadPermissions,
+  rolePermissions,
+  type SandboxFacts,
+  workerPermissions,
+} from "../../../src/master/role_permissions.ts";
+import { mailUserHomes } from "../../../src/master/sandbox_facts.ts";
+
+const FACTS: SandboxFacts = {
+  nameServers: [{ address: "192.0.2.53", port: 53 }],
+  homes: ["/home/alice", "/root"],
+  setpriv: "/usr/bin/setpriv",
+  kill: "/usr/bin/kill",
+};
+
+function configOf(text: string): Config {
+  return parseConfig({
+    file: "/etc/mailsrv/mailsrv.toml",
+    text,
+    homeDirectory: "/",
+    system: { hostname: "mx.example.com", interfaces: [] },
+  }).config;
+}
+
+const BASE = `
+queue_directory = "/var/spool/mailsrv"
+alias_maps = "hash:/etc/mailsrv/aliases"
+`;
+
+Deno.test("mbox spool: delivery writes the queue, the spool and homes, nothing else", () => {
+  const config = configOf(BASE);
+  const roles = rolePermissions(config, FACTS);
+  assert.deepEqual(roles.local.write, [
+    "/dev/log",
+    "/home/alice",
+    "/root",
+    "/var/mail",
+    "/var/spool/mailsrv",
+  ]);
+  assert.deepEqual(roles.local.net, []);
+  assert.ok(roles.local.read.includes("/etc/mailsrv/aliases"));
+  assert.ok(roles.local.read.includes("/etc/passwd"));
+  assert.ok(!roles.local.read.includes("/etc/mailsrv/mailsrv.toml"));
+  // allow_mail_to_commands defaults to alias, forward: the shell runs.
+  assert.deepEqual(roles.local.run, [
+    "/bin/sh",
+    "/usr/bin/kill",
+    "/usr/bin/setpriv",
+  ]);
+  assert.deepEqual(roles.qmgr.net, []);
+  assert.deepEqual(roles.qmgr.run, []);
+  assert.deepEqual(roles.qmgr.write, ["/dev/log", "/var/spool/mailsrv"]);
+  assert.equal(roles.smtp.net, true);
+  assert.deepEqual(roles.smtp.run, []);
+  assert.ok(!roles.smtp.write.includes("/var/mail"));
+});
+
+Deno.test("Maildir spool and virtual base: the trailing slash does not matter", () => {
+  const config = configOf(
+    BASE + `
+mail_spool_directory = "/var/spool/maildirs/"
+virtual_mailbox_base = "/srv/vmail"
+virtual_mailbox_domains = "example.org"
+virtual_mailbox_maps = "hash:/etc/mailsrv/vmailbox"
+`,
+  );
+  const roles = rolePermissions(config, FACTS);
+  assert.ok(roles.local.write.includes("/var/spool/maildirs"));
+  assert.ok(roles.local.write.includes("/srv/vmail"));
+  assert.ok(roles.local.read.includes("/etc/mailsrv/vmailbox"));
+  assert.ok(roles.pop3d.write.includes("/srv/vmail"));
+  assert.ok(roles.pop3d.read.includes("/etc/virtual"));
+  assert.ok(!roles.smtpd.write.includes("/srv/vmail"));
+  assert.deepEqual(roles.pop3d.run, []);
+});
+
+Deno.test("no .forward and no home_mailbox: no home directory is granted", () => {
+  const config = configOf(BASE + `forward_path = ""\n`);
+  const local = rolePermissions(config, FACTS).local;
+  assert.ok(!local.write.includes("/home/alice"));
+  assert.ok(!local.read.includes("/root"));
+});
+
+Deno.test("commands: the configured shell and pipe programs, or none", () => {
+  const none = configOf(BASE + `allow_mail_to_commands = ""\n`);
+  assert.deepEqual(rolePermissions(none, FACTS).local.run, [
+    "/usr/bin/setpriv",
+  ]);
+  const procmail = configOf(
+    BASE + `
+allow_mail_to_commands = ""
+mailbox_command = "/usr/bin/procmail -a $EXTENSION"
+local_command_shell = "/bin/bash"
+
+[[transport]]
+name = "spamfilter"
+kind = "pipe"
+user = "filter"
+argv = "/usr/local/bin/filter -f \${sender} -- \${recipient}"
+`,
+  );
+  assert.deepEqual(rolePermissions(procmail, FACTS).local.run, [
+    "/bin/bash",
+    "/usr/bin/kill",
+    "/usr/bin/setpriv",
+    "/usr/local/bin/filter",
+  ]);
+});
+
+Deno.test("secrets stay with the role that needs them", () => {
+  const config = configOf(
+    BASE + `
+smtpd_sasl_users_file = "/etc/mailsrv/sasl_users"
+smtpd_tls_cert_file = "/etc/mailsrv/cert.pem"
+smtpd_tls_key_file = "/etc/mailsrv/key.pem"
+smtp_sasl_auth_enable = true
+smtp_sasl_password_maps = "hash:/etc/mailsrv/sasl_passwd"
+relayhost = "[smtp.example.net]:587"
+`,
+  );
+  const roles = rolePermissions(config, FACTS);
+  const worker = queueManagerThreadPermissions(config, FACTS);
+  for (const secret of ["/etc/mailsrv/sasl_users", "/etc/mailsrv/key.pem"]) {
+    assert.ok(roles.smtpd.read.includes(secret), secret);
+    assert.ok(!worker.read.includes(secret), secret);
+  }
+  assert.ok(roles.smtp.read.includes("/etc/mailsrv/sasl_passwd"));
+  assert.ok(!roles.smtpd.read.includes("/etc/mailsrv/sasl_passwd"));
+  assert.ok(!worker.read.includes("/etc/mailsrv/mailsrv.toml"));
+  assert.ok(!worker.read.includes("/etc/virtual"));
+});
+
+Deno.test("smtpd connects to its DNS servers, policy services and Redis only", () => {
+  const config = configOf(
+    BASE + `
+shared_state = "redis://:secret@10.0.0.5:6380/2"
+smtpd_recipient_restrictions = "permit_mynetworks, reject_unauth_destination, check_policy_service inet:127.0.0.1:10023"
+
+[[listener]]
+kind = "smtp"
+address = "0.0.0.0"
+port = 25
+
+[[listener]]
+kind = "pop3"
+address = "::1"
+port = 110
+`,
+  );
+  const roles = rolePermissions(config, FACTS);
+  assert.deepEqual(roles.smtpd.net, [
+    "0.0.0.0:0",
+    "0.0.0.0:25",
+    "10.0.0.5:6380",
+    "127.0.0.1:10023",
+    "192.0.2.53:53",
+  ]);
+  assert.deepEqual(roles.smtpd.run, []);
+  assert.deepEqual(roles.smtpd.write, [
+    "/dev/log",
+    "/var/spool/mailsrv/incoming",
+    "/var/spool/mailsrv/tmp",
+  ]);
+  assert.deepEqual(roles.pop3d.net, ["10.0.0.5:6380", "[::1]:110"]);
+});
+
+Deno.test("IPv6 DNS servers are bracketed, with the IPv6 any-address", () => {
+  const config = configOf(BASE);
+  const smtpd = rolePermissions(config, {
+    ...FACTS,
+    nameServers: [{ address: "2001:db8::53", port: 5353 }],
+  }).smtpd;
+  assert.ok(smtpd.net !== true);
+  assert.ok(smtpd.net.includes("[2001:db8::53]:5353"));
+  assert.ok(smtpd.net.includes("[::]:0"));
+});
+
+Deno.test("every role may write its maillog_file", () => {
+  const config = configOf(BASE + `maillog_file = "/var/log/mailsrv.log"\n`);
+  for (const [name, role] of Object.entries(rolePermissions(config, FACTS))) {
+    assert.ok(role.write.includes("/var/log/mailsrv.log"), name);
+    assert.ok(!role.write.includes("/var/log"), name);
+  }
+});
+
+Deno.test("the queue manager's thread: the union of qmgr, local and smtp", () => {
+  const config = configOf(BASE);
+  const worker = queueManagerThreadPermissions(config, FACTS);
+  assert.equal(worker.net, true);
+  assert.ok(worker.write.includes("/var/mail"));
+  assert.ok(!worker.write.includes("/etc/mailsrv"));
+  const options = workerPermissions(worker);
+  assert.equal(options.ffi, false);
+  assert.equal(options.import, false);
+  assert.deepEqual(options.env, ["TZ"]);
+  const qmgr = workerPermissions(rolePermissions(config, FACTS).qmgr);
+  assert.equal(qmgr.net, false);
+  assert.equal(qmgr.run, false);
+});
+
+Deno.test("mail users' homes: root and uid 1000 and up, never / or nobody", () => {
+  const passwd = [
+    "root:x:0:0:root:/root:/bin/bash",
+    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+    "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin",
+    "alice:x:1000:1000::/home/alice/:/bin/bash",
+    "odd:x:1002:1002::/:/bin/sh",
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
+    "broken line",
+  ].join("\n");
+  assert.deepEqual(mailUserHomes(passwd), ["/home/alice", "/root"]);
+});
