@@ -371,6 +371,8 @@ function local(config: Config, facts: SandboxFacts): RolePermissions {
       // Looked for before they are run.
       facts.setpriv,
       programs.length > 0 && facts.kill,
+      // Forwarded mail's sender is signed with it (SRS).
+      config.srs_domain !== "" && config.srs_secret_file,
       ...log.read,
     ]),
     write: list([q, ...mailboxes, ...fileTargets, ...log.write]),
