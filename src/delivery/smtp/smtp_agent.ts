@@ -416,11 +416,13 @@ export function createSmtpAgent(options: SmtpAgentOptions): SmtpAgent {
     const cached = cache.take(cacheKey);
     if (cached) {
       const outcomes = await cached.session.send(envelope);
-      // A cached connection the server closed meanwhile fails at once;
-      // then the mail goes on a fresh one, as Postfix does.
+      // A cached connection the server closed meanwhile fails at its first
+      // command (XFORWARD to a content filter, else MAIL FROM); then the
+      // mail goes on a fresh one, as Postfix does.
       const stale = !cached.session.usable &&
         outcomes.every((o) =>
-          o.status === "deferred" && /while sending MAIL FROM$/.test(o.reason)
+          o.status === "deferred" &&
+          /while sending (MAIL FROM|XFORWARD)$/.test(o.reason)
         );
       if (!stale) {
         const results = resultsOf(

@@ -156,15 +156,28 @@ Deno.test("local delivery kills a command's whole process group without an unres
     // kill(1) ran asynchronously: wait for the member's end, bounded.
     let alive = true;
     for (let i = 0; i < 200 && alive; i++) {
-      try {
-        Deno.kill(Number(member), "SIGCONT");
-        await new Promise((r) => setTimeout(r, 25));
-      } catch {
-        alive = false;
-      }
+      alive = running(Number(member));
+      if (alive) await new Promise((r) => setTimeout(r, 25));
     }
     assert.equal(alive, false, `pipeline member ${member} outlived its group`);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
 });
+
+/**
+ * Whether process `pid` still runs: a killed process whose new parent has
+ * not reaped it yet is a zombie (state Z), which signals still reach.
+ */
+function running(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(
+      stat.lastIndexOf(")") + 2,
+      stat.lastIndexOf(")") + 3,
+    );
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
