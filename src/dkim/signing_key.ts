@@ -18,6 +18,7 @@
  *   and the signer. Needs --allow-read on the key files.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { readPrivateFile } from "../common/private_file.ts";
 
 /** A key ready to sign with. */
 export interface SigningKey {
@@ -45,26 +46,9 @@ export const MIN_RSA_BITS = 1024;
  * @throws SigningKeyError naming the file and the problem
  */
 export function readSigningKey(path: string): SigningKey {
-  let pem: string;
-  let mode: number | null;
-  try {
-    mode = Deno.statSync(path).mode;
-    pem = Deno.readTextFileSync(path);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound
-      ? "no such file"
-      : e instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : (e as Error).message;
-    throw new SigningKeyError(`DKIM key file "${path}": ${reason}`);
-  }
-  if (mode !== null && (mode & 0o004) !== 0) {
-    throw new SigningKeyError(
-      `DKIM key file "${path}" is readable by other users (mode ${
-        (mode & 0o777).toString(8).padStart(3, "0")
-      }); run chmod 600 on it`,
-    );
-  }
+  const file = readPrivateFile(path, "DKIM key file");
+  if ("problem" in file) throw new SigningKeyError(file.problem);
+  const pem = file.text;
   return parseSigningKey(pem, path);
 }
 

@@ -18,6 +18,7 @@
  *   reverse, at RCPT) and the queue's resubmission (the forward). Needs
  *   --allow-read on the file.
  */
+import { readPrivateFile } from "../common/private_file.ts";
 
 /** Why the secret file cannot be used; the message names the file. */
 export class SrsSecretError extends Error {
@@ -41,26 +42,9 @@ export function parseSrsSecrets(text: string): string[] {
  * @throws SrsSecretError naming the file and the problem
  */
 export function readSrsSecrets(path: string): string[] {
-  let text: string;
-  let mode: number | null;
-  try {
-    mode = Deno.statSync(path).mode;
-    text = Deno.readTextFileSync(path);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound
-      ? "no such file"
-      : e instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : (e as Error).message;
-    throw new SrsSecretError(`SRS secret file "${path}": ${reason}`);
-  }
-  if (mode !== null && (mode & 0o004) !== 0) {
-    throw new SrsSecretError(
-      `SRS secret file "${path}" is readable by other users (mode ${
-        (mode & 0o777).toString(8).padStart(3, "0")
-      }); run chmod 600 on it`,
-    );
-  }
+  const file = readPrivateFile(path, "SRS secret file");
+  if ("problem" in file) throw new SrsSecretError(file.problem);
+  const text = file.text;
   const secrets = parseSrsSecrets(text);
   if (secrets.length === 0) {
     throw new SrsSecretError(`SRS secret file "${path}" holds no secret`);
