@@ -171,16 +171,16 @@ export async function runDeliveryChild(
   ]);
   const limitTimer = setTimeout(() => {
     timedOut = true;
-    signalProcessGroup(child, "SIGTERM");
+    void signalProcessGroup(child, "SIGTERM");
     killTimer = setTimeout(() => {
-      signalProcessGroup(child, "SIGKILL");
+      void signalProcessGroup(child, "SIGKILL");
       // A process outside the group may still hold the pipes open.
       for (const reader of readers) reader.cancel().catch(() => {});
     }, KILL_GRACE_MS);
   }, options.timeLimitSeconds * 1000);
   try {
     const readError = await feed(child, options.prefix, options.message);
-    if (readError) signalProcessGroup(child, "SIGKILL");
+    if (readError) void signalProcessGroup(child, "SIGKILL");
     const [status] = await finished;
     const end: ChildEnd = status.signal
       ? { signal: status.signal }

@@ -9,7 +9,7 @@
  *   the same (`kill -s SIGNAL -- -PGID`); it is in the thread's run grant.
  *   Without either, only the child itself is signalled.
  *
- *   Used by delivery_child.ts. Starts kill(1); waits for nothing.
+ *   Used by delivery_child.ts. Starts kill(1) and says when it has run.
  */
 
 /** Where procps installs kill(1), in the order it is looked for. */
@@ -40,32 +40,38 @@ function signalChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
   }
 }
 
-/** Sends `signal` to the child's process group, or to the child alone. */
+/**
+ * Sends `signal` to the child's process group, or to the child alone.
+ * @returns when kill(1), if it was needed, has run (callers may go on
+ *   without waiting: the leader itself is signalled at once)
+ */
 export function signalProcessGroup(
   child: Deno.ChildProcess,
   signal: Deno.Signal,
-): void {
+): Promise<void> {
   try {
     Deno.kill(-child.pid, signal);
-    return;
+    return Promise.resolve();
   } catch (error) {
     if (!(error instanceof Deno.errors.NotCapable)) {
-      return signalChild(child, signal);
+      signalChild(child, signal);
+      return Promise.resolve();
     }
   }
   const program = killPath();
-  if (program === null) return signalChild(child, signal);
   // The leader first, so the child is signalled even if kill(1) fails.
   signalChild(child, signal);
+  if (program === null) return Promise.resolve();
   try {
-    new Deno.Command(program, {
+    return new Deno.Command(program, {
       args: ["-s", signal.replace(/^SIG/, ""), "--", `-${child.pid}`],
       stdin: "null",
       stdout: "null",
       stderr: "null",
       clearEnv: true,
-    }).output().catch(() => {});
+    }).output().then(() => {}, () => {});
   } catch {
     // Not granted after all: the child alone was signalled.
+    return Promise.resolve();
   }
 }
