@@ -162,6 +162,11 @@ export class MessageAuthentication {
     });
   }
 
+  /** Whether this message is verified or filtered (else content passes as is). */
+  get active(): boolean {
+    return this.#verifier !== null || this.#filter !== null;
+  }
+
   /** The bytes to store for `chunk`; also feeds the verifier. */
   async content(chunk: Uint8Array): Promise<Uint8Array[]> {
     if (this.#verifier !== null) await this.#verifier.push(chunk);
