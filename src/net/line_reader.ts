@@ -22,6 +22,7 @@
  *   Does NOT interpret commands, and does NOT copy complete lines that
  *   lie within one read: they are decoded in place.
  */
+import type { IoDeadline } from "../common/io_deadline.ts";
 
 /** Longest command line, CRLF included (RFC 5321 section 4.5.3.1.4). */
 export const COMMAND_LINE_LIMIT = 512;
@@ -164,21 +165,29 @@ export type CommandEvent =
  * in `lines`, else what reading brings — more bytes, pushed and split, or
  * why there are none (end of input, timeout, shutdown) as an event.
  * @param read fills `buffer`; a number of bytes, or why none came
+ * @param deadline bounds the whole wait, replies and the next line, by
+ *   one timeout (a byte a second does not extend it)
  */
 export async function nextCommandEvent<Why extends string>(
   lines: CommandLineReader,
   buffer: Uint8Array,
   read: () => Promise<number | Why>,
+  deadline: Pick<IoDeadline, "startRequest" | "endRequest">,
 ): Promise<CommandEvent | { readonly type: Why }> {
-  for (;;) {
-    const line = lines.next();
-    if (line !== null) {
-      return line.kind === "line"
-        ? { type: "command", line: line.text }
-        : { type: "command-too-long" };
+  deadline.startRequest();
+  try {
+    for (;;) {
+      const line = lines.next();
+      if (line !== null) {
+        return line.kind === "line"
+          ? { type: "command", line: line.text }
+          : { type: "command-too-long" };
+      }
+      const outcome = await read();
+      if (typeof outcome !== "number") return { type: outcome };
+      lines.push(buffer.subarray(0, outcome));
     }
-    const outcome = await read();
-    if (typeof outcome !== "number") return { type: outcome };
-    lines.push(buffer.subarray(0, outcome));
+  } finally {
+    deadline.endRequest();
   }
 }

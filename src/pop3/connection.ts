@@ -190,13 +190,12 @@ class Pop3Connection {
     });
     while (this.#session.phase !== "closed") {
       // One pop3_timeout for the replies and the whole next line.
-      this.#deadline.startRequest();
       const event = await nextCommandEvent(
         this.#lines,
         this.#buffer,
         () => this.#waitForInput(),
+        this.#deadline,
       );
-      this.#deadline.endRequest();
       await this.#step(event);
     }
     await this.#flush();

@@ -349,13 +349,12 @@ class SmtpConnection {
       // previous reply: pipelining (reject_unauth_pipelining).
       const unsent = this.#replies !== "";
       // One smtpd_timeout for the replies and the whole next line.
-      this.#deadline.startRequest();
       const event = await nextCommandEvent(
         this.#lines,
         this.#buffer,
         () => this.#waitForInput(),
+        this.#deadline,
       );
-      this.#deadline.endRequest();
       await this.#step(
         event.type === "command"
           ? {

@@ -139,8 +139,14 @@ Deno.test("nextCommandEvent: buffered lines first, then reads, then why reading 
     return Promise.resolve(new TextEncoder().encodeInto(next, buffer).written);
   };
   const events = [];
+  let open = 0;
+  const deadline = {
+    startRequest: () => void open++,
+    endRequest: () => void open--,
+  };
   for (let i = 0; i < 4; i++) {
-    events.push(await nextCommandEvent(lines, buffer, read));
+    events.push(await nextCommandEvent(lines, buffer, read, deadline));
+    assert.equal(open, 0, "every wait's deadline is ended");
   }
   assert.deepEqual(events, [
     { type: "command", line: "NOOP" },
