@@ -49,6 +49,13 @@ export function held(dispositions: readonly MessageDisposition[]): boolean {
   return dispositions.some((d) => d.action === "hold");
 }
 
+/** Whether a DISCARD fired: the message is thrown away after its 250. */
+export function discarded(
+  dispositions: readonly MessageDisposition[],
+): boolean {
+  return dispositions.some((d) => d.action === "discard");
+}
+
 /** Whether `d` changes the envelope (too late once the file is open). */
 export function shapesEnvelope(d: MessageDisposition): boolean {
   return d.action === "filter" || d.action === "redirect";

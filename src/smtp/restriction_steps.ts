@@ -230,13 +230,6 @@ export function restrictionVerdict(
   return { session: t.session, actions: [...logs, ...t.actions] };
 }
 
-/** Whether the message is to be thrown away after its 250. */
-export function discarded(s: SmtpSession): boolean {
-  return (s.transaction?.dispositions ?? []).some((d) =>
-    d.action === "discard"
-  );
-}
-
 function warningLine(
   s: SmtpSession,
   verb: string,

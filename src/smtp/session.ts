@@ -59,13 +59,12 @@
  *
  *   Does NOT do CHUNKING or SMTPUTF8.
  */
-import { held } from "./message_dispositions.ts";
+import { discarded, held } from "./message_dispositions.ts";
 import { inNetworks } from "../policy/networks.ts";
 import { countJunkCommand } from "./junk_commands.ts";
 import { COMMANDS, helloChecked, isVerb, openData } from "./commands.ts";
 import {
   checkRestrictions,
-  discarded,
   restrictionVerdict,
   stageHasList,
 } from "./restriction_steps.ts";
@@ -546,7 +545,7 @@ function heldByContent(s: SmtpSession): SmtpSession {
  * acknowledged and thrown away instead, as Postfix's cleanup does.
  */
 function commit(s: SmtpSession): Transition {
-  if (discarded(s)) {
+  if (discarded(s.transaction?.dispositions ?? [])) {
     const queueId = s.transaction?.queueId;
     return answer(
       endTransaction(s),
