@@ -48,8 +48,7 @@ import { lockQueueForDaemon } from "./queue_lock.ts";
 import { createStarterFiles } from "./starter_files.ts";
 import { prepareQueueDirectory } from "./queue_directory.ts";
 import { refuseUnusableTables } from "../config/configured_tables.ts";
-import { refuseUnusableDkimKeys } from "./dkim_check.ts";
-import { refuseUnusableSrs } from "./srs_check.ts";
+import { refuseUnusableSecrets } from "./secret_checks.ts";
 import { srsRecipientVerdict } from "./srs_recipient.ts";
 import {
   reconcileServices,
@@ -135,8 +134,7 @@ const log = maillog("master");
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config = await loadConfig({ path: options.configPath });
   refuseUnusableTables(config);
-  refuseUnusableDkimKeys(config);
-  refuseUnusableSrs(config);
+  refuseUnusableSecrets(config);
   // Before the queue is opened: opening it empties tmp/.
   await refuseIfRunning(config.queue_directory);
   await prepareQueueDirectory(config);
@@ -209,8 +207,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     try {
       const next = await loadConfig({ path: options.configPath });
       refuseUnusableTables(next);
-      refuseUnusableDkimKeys(next);
-      refuseUnusableSrs(next);
+      refuseUnusableSecrets(next);
       if (next.queue_directory !== config.queue_directory) {
         throw new Error(
           "queue_directory cannot change on reload; stop and start mailsrv",
