@@ -86,6 +86,16 @@ function atLeast(value: number, minimum: number): number {
 }
 
 function stringValue(parameter: Parameter, text: string): string {
+  // main.cf cannot hold a line break; in TOML one would let a value such as
+  // smtpd_banner inject lines into a protocol reply or a log line.
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control) {
+    throw new ValueError(
+      `control character ${
+        JSON.stringify(control[0])
+      } is not allowed in this value`,
+    );
+  }
   if (parameter.syntax === "domain") return parseDomainName(text);
   if (parameter.syntax === "relative-path" && text.startsWith("/")) {
     throw new ValueError(
@@ -94,6 +104,10 @@ function stringValue(parameter: Parameter, text: string): string {
   }
   return text;
 }
+
+/** Any C0 control but TAB, and DEL. */
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTER = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 const LOOKUP_TABLE = /^[A-Za-z0-9_-]+:\S+$/;
 

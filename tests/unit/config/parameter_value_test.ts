@@ -57,3 +57,14 @@ Deno.test("enums and strings are checked", () => {
   assert.equal(read("home_mailbox", "Maildir/"), "Maildir/");
   assert.equal(read("smtpd_banner", "anything at all"), "anything at all");
 });
+
+Deno.test("a string value may not carry a line break or other control", () => {
+  // A banner with a line break would let the configuration inject lines
+  // into the SMTP greeting.
+  assert.throws(
+    () => read("smtpd_banner", "mx ESMTP\r\n250 fake"),
+    (e) => e instanceof ValueError && /control character "\\r"/.test(e.message),
+  );
+  assert.throws(() => read("mailbox_command", "procmail\n-a"), ValueError);
+  assert.equal(read("smtpd_banner", "mx\tESMTP"), "mx\tESMTP");
+});
