@@ -20,3 +20,8 @@ export type ListenerKind = (typeof LISTENER_KINDS)[number];
 export function isListenerKind(word: unknown): word is ListenerKind {
   return LISTENER_KINDS.some((kind) => kind === word);
 }
+
+/** Whether a client of `kind` speaks TLS before any protocol line (465, 995). */
+export function isImplicitTls(kind: ListenerKind): boolean {
+  return kind === "smtps" || kind === "pop3s";
+}

@@ -165,14 +165,15 @@ export function startServerTls(
       socket.destroy();
       reject(e);
     };
+    const closed = () => fail(new Error("connection closed in handshake"));
     socket.once("error", fail);
-    socket.once(
-      "close",
-      () => fail(new Error("connection closed in handshake")),
-    );
+    // A client gone before its hello ends the stream without a close.
+    socket.once("end", closed);
+    socket.once("close", closed);
     socket.once("secure", () => {
       clearTimeout(timer);
       socket.removeAllListeners("error");
+      socket.removeAllListeners("end");
       socket.removeAllListeners("close");
       resolve(tlsStream(socket));
     });

@@ -30,6 +30,7 @@
  *   Needs --allow-net for the listening address.
  */
 import type { Listener } from "../config/types.ts";
+import { isImplicitTls } from "../config/listener_kinds.ts";
 import type { Maillog } from "../log/maillog.ts";
 import { clientAddress } from "./client_name.ts";
 
@@ -117,14 +118,19 @@ async function settledWithin(
 
 /**
  * Sends a refused client its reply and closes the connection, without a
- * session: a reply this short fits the socket's send buffer at once.
+ * session: a reply this short fits the socket's send buffer at once. A
+ * client of an implicit-TLS listener expects a handshake, to which a
+ * reply in clear is garbage, and a handshake is what a flood should not
+ * cost: that client is only disconnected.
  */
 function refuse(
   conn: Deno.TcpConn,
   refusal: AdmissionRefusal,
   log: Maillog,
+  implicitTls: boolean,
 ): void {
   log.warning(refusal.warning);
+  if (implicitTls) return closeQuietly(conn);
   conn.write(encoder.encode(refusal.reply)).catch(() => 0).finally(() =>
     closeQuietly(conn)
   );
@@ -231,7 +237,9 @@ export function listenForSessions(
       sessions: perClient.get(address) ?? 0,
       total: sessions.size,
     });
-    if (refusal) return refuse(conn, refusal, log);
+    if (refusal) {
+      return refuse(conn, refusal, log, isImplicitTls(listener.kind));
+    }
     conn.setNoDelay(true);
     perClient.set(address, (perClient.get(address) ?? 0) + 1);
     const done = serve(conn, control, sessions.size)

@@ -15,11 +15,13 @@ import net from "node:net";
 import {
   freePort,
   requireProgram,
+  runMailsrv,
   startDaemon,
   type TestDaemon,
   waitFor,
 } from "../helpers/daemon.ts";
 import { virtualSetup } from "../helpers/virtual_setup.ts";
+import { makeTestCertificates } from "../helpers/tls_certs.ts";
 
 const IDLE = 1000;
 const SLOWLORIS = 200;
@@ -283,5 +285,88 @@ Deno.test("SMTP: slowloris sessions filling default_process_limit are shed under
   } finally {
     hangUp(connections);
     await daemon.stop();
+  }
+});
+
+/** Opens a connection from `source` and resolves with it once connected. */
+function connectFrom(port: number, source: string): Promise<FloodConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({
+      host: "127.0.0.1",
+      port,
+      localAddress: source,
+    });
+    const c: FloodConnection = { socket, first: "", text: "", closed: false };
+    socket.on("data", (chunk: Uint8Array) => {
+      c.text += new TextDecoder().decode(chunk);
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => c.closed = true);
+    socket.once("connect", () => resolve(c));
+    socket.once("error", reject);
+  });
+}
+
+Deno.test("smtps and pop3s: an over-cap client is disconnected without a reply in clear; one gone before its hello frees its session", async () => {
+  const home = await Deno.makeTempDir({ prefix: "mailsrv-flood-tls-" });
+  const certs = await makeTestCertificates(home);
+  const smtps = freePort();
+  const pop3s = freePort();
+  let daemon: TestDaemon | undefined;
+  const connections: FloodConnection[] = [];
+  try {
+    daemon = await startDaemon({
+      home,
+      params: {
+        ...UNTRUSTED,
+        smtpd_tls_cert_file: certs.certFile,
+        smtpd_tls_key_file: certs.keyFile,
+        smtpd_client_connection_count_limit: 2,
+        pop3_client_connection_count_limit: 2,
+        pop3_tls_cert_file: certs.certFile,
+        pop3_tls_key_file: certs.keyFile,
+      },
+      listeners: [{ kind: "smtps", port: smtps }, {
+        kind: "pop3s",
+        port: pop3s,
+      }],
+    });
+    for (const port of [smtps, pop3s]) {
+      // Two sessions wait for a TLS handshake; the third is over the cap.
+      for (let i = 0; i < 2; i++) {
+        connections.push(await connectFrom(port, "127.0.0.2"));
+      }
+      const over = await connectFrom(port, "127.0.0.2");
+      connections.push(over);
+      await waitFor("the over-cap connection closed", () => over.closed);
+      assert.equal(over.text, "", "nothing in clear on an implicit-TLS port");
+    }
+    assert.equal(connections.filter((c) => c.closed).length, 2);
+    const log = daemon.log();
+    assert.match(
+      log,
+      /warning: Connection concurrency limit exceeded: 3 from unknown\[127\.0\.0\.2\] for service smtp/,
+    );
+    assert.match(
+      log,
+      /warning: Connection concurrency limit exceeded: 3 from unknown\[127\.0\.0\.2\] for service pop3/,
+    );
+    // Clients that leave before their TLS hello free their sessions at
+    // once, not at the handshake timeout.
+    hangUp(connections);
+    const running = daemon;
+    await waitFor("no sessions left", async () => {
+      const status = await runMailsrv([
+        "status",
+        "--json",
+        "--config",
+        running.configPath,
+      ]);
+      return JSON.parse(status.stdout).sessions === 0;
+    }, 10_000);
+  } finally {
+    hangUp(connections);
+    await daemon?.stop();
+    await Deno.remove(home, { recursive: true });
   }
 });
