@@ -8,7 +8,8 @@
  *   DMARC's relaxed alignment accepts — and has mailauth compute one
  *   DKIM-Signature per key (relaxed/relaxed, rsa-sha256 or
  *   ed25519-sha256, mailauth's default header list: From, Subject, Date,
- *   To, Cc, Message-ID, MIME and List headers …). The result is the
+ *   To, Cc, Message-ID, MIME and List headers …, with From oversigned:
+ *   see oversigned_sign.ts). The result is the
  *   header lines to put in front of the message, with LF line ends like
  *   the queued content (the SMTP client sends CRLF; DKIM hashes the
  *   canonical CRLF form either way).
@@ -19,14 +20,13 @@
  *
  *   Used by the delivery agents for mail that leaves the box. Reads the
  *   content twice (header, then the whole message); no other I/O.
- *
- *   Does NOT oversign From (mailauth lists each signed field once).
  */
 import { Readable } from "node:stream";
-import { dkimSign } from "mailauth/lib/dkim/sign.js";
+import type { dkimSign } from "mailauth/lib/dkim/sign.js";
 import { parseHeaders } from "mailauth/lib/tools.js";
 import addressparser from "nodemailer/lib/addressparser/index.js";
 import type { SigningKey } from "./signing_key.ts";
+import { oversignedDkimSign } from "./oversigned_sign.ts";
 
 /** A key of a domain, ready to sign with. */
 export interface DomainKey {
@@ -151,7 +151,7 @@ export async function dkimSignature(
       algorithm: k.key.type === "ed25519" ? "ed25519-sha256" : "rsa-sha256",
     })),
   } as unknown as Parameters<typeof dkimSign>[1];
-  const result = await dkimSign(input, options);
+  const result = await oversignedDkimSign(input, options);
   const failed = new Set(
     (result.errors ?? []).map((
       e: { selector?: string; signingDomain?: string },

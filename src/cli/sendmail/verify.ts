@@ -14,7 +14,9 @@
  *   (envelope.ts), the address resolver (local, virtual, relay, remote,
  *   refused and the transport), then smtpd's recipient check for the
  *   domains mailsrv answers for (local recipient table and aliases,
- *   virtual maps, relay_recipient_maps).
+ *   virtual maps, relay_recipient_maps). A valid SRS address of ours
+ *   is reported as the address it stands for, where smtpd sends the
+ *   bounce: `<alice@example.org> (expanded from <SRS0=…>): deliverable: …`.
  *
  *   Exit status: 0 every recipient is deliverable, EX_NOUSER (67) one is
  *   not, EX_TEMPFAIL (75) a lookup failed, EX_DATAERR (65) an address is
@@ -28,6 +30,7 @@
 import type { Config } from "../../config/types.ts";
 import { EX } from "../../delivery/sysexits.ts";
 import { createSmtpdVerifier } from "../../master/daemon.ts";
+import { srsRecipientVerdict } from "../../master/srs_recipient.ts";
 import { createAddressResolver } from "../../resolve/address_resolver.ts";
 import { createVirtualMaps } from "../../resolve/virtual_maps.ts";
 import { envelopeRecipients } from "./envelope.ts";
@@ -82,7 +85,19 @@ async function verifyOne(
   config: Config,
   resolve: ReturnType<typeof createAddressResolver>,
   check: ReturnType<typeof createSmtpdVerifier>,
+  reversed = false,
 ): Promise<Finding> {
+  const srs = reversed ? undefined : srsRecipientVerdict(address, config);
+  if (srs?.ok === true && srs.address !== undefined) {
+    const original = await verifyOne(srs.address, config, resolve, check, true);
+    return {
+      ...original,
+      line: original.line.replace(
+        /^<[^>]*>/,
+        (to) => `${to} (expanded from <${address}>)`,
+      ),
+    };
+  }
   let resolved;
   try {
     resolved = await resolve(address, config);
