@@ -18,9 +18,11 @@
  *                 the store's notification (no polling) if the set has
  *                 room; otherwise it waits on disk and an incoming/ scan
  *                 picks it up when room frees
- *     timer       every queue_run_delay, a scan of deferred/ takes the
- *                 files whose mtime (the retry time) has come, and a
- *                 scan of active/ takes any message an attempt left
+ *     timer       every queue_run_delay, the messages of deferred/
+ *                 whose mtime (the retry time) has come, from the
+ *                 deferred schedule (deferred_schedule.ts: deferred/ is
+ *                 read once, at start; a run stats only what is due),
+ *                 and a scan of active/ takes any message an attempt left
  *                 there because the queue could not be updated (a full
  *                 disk): Postfix's qmgr rescans active/ the same way
  *     flush       `mailsrv flush`: incoming/ and all of deferred/ now,
@@ -62,6 +64,7 @@ import {
   type DeliveryAttemptContext,
 } from "./delivery_attempt.ts";
 import { createDeliverySlots } from "./delivery_slots.ts";
+import { DeferredSchedule } from "./deferred_schedule.ts";
 import {
   type AttemptTally,
   createFlushRun,
@@ -188,7 +191,12 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   const attempts = new Set<Promise<void>>();
   const recovery = createQueueScan(() => store.list("active"));
   const incoming = createQueueScan(() => store.list("incoming"));
-  const deferred = createQueueScan(() => store.list("deferred"));
+  // A normal run takes the due messages from the schedule; a flush lists
+  // the directory (deferred_schedule.ts).
+  const retries = new DeferredSchedule(store, now);
+  const deferred = createQueueScan((pass) =>
+    pass.flushes.length === 0 ? retries.due() : store.list("deferred")
+  );
   const takingTurns: ReadonlyArray<readonly [Source, QueueScan]> = [
     ["incoming", incoming],
     ["deferred", deferred],
@@ -198,6 +206,8 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   let carried: Candidate | undefined;
   let state: "new" | "running" | "stopping" | "stopped" = "new";
   let filling: Promise<void> | undefined;
+  /** The first read of deferred/ and the sweep after it. */
+  let starting: Promise<void> | undefined;
   let refill = false;
   let cancelTimer: (() => void) | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -210,7 +220,8 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     active.size < Math.max(1, config().qmgr_message_active_limit);
 
   const isIdle = () =>
-    active.size === 0 && !filling && !carried && !recovery.pending() &&
+    active.size === 0 && !filling && !starting && !carried &&
+    !recovery.pending() &&
     !incoming.pending() && !deferred.pending();
 
   const settle = () => {
@@ -265,9 +276,11 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     if (!found.due) return undefined;
     try {
       const retryTime = await store.retryTime("deferred", id);
-      return retryTime !== undefined && retryTime <= now()
-        ? { queue, id, flushRequested, runs }
-        : undefined;
+      if (retryTime === undefined) return undefined;
+      if (retryTime <= now()) return { queue, id, flushRequested, runs };
+      // Not due after all (the entry was outdated): keep its real time.
+      retries.set(id, retryTime);
+      return undefined;
     } catch (error) {
       qmgr.warning(`${id}: cannot read the retry time: ${errorText(error)}`);
       return undefined;
@@ -323,6 +336,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     };
     if (active.has(id)) return dropped();
     active.add(id);
+    if (queue === "deferred") retries.forget(id);
     const activeSince = now();
     if (queue !== "active") {
       try {
@@ -358,6 +372,8 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         tally = result;
       })
       .finally(() => {
+        // Deferred again (or unsure): note its new retry time.
+        if (!tally || tally.deferred > 0) retries.attempted(id);
         active.delete(id);
         attempts.delete(attempt);
         for (const run of runs) run.attempted(id, tally);
@@ -407,10 +423,17 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     }
   }
 
-  /** Removes the defer/ records of messages that are gone. */
+  /**
+   * Removes the defer/ records of messages that are gone; a message the
+   * schedule holds is in deferred/ and costs no stat.
+   */
   function sweepDeferLogfiles(): void {
     try {
-      for (const id of removeStaleDeferLogfiles(store.queueDirectory)) {
+      const removed = removeStaleDeferLogfiles(
+        store.queueDirectory,
+        (id) => retries.holds(id),
+      );
+      for (const id of removed) {
         qmgr.info(`${id}: stale defer logfile removed`);
       }
     } catch (error) {
@@ -451,11 +474,19 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       unsubscribe = store.subscribe(committed);
       recovery.request();
       incoming.request();
-      sweepDeferLogfiles();
       if (queueRuns) {
+        // The sweep waits for the schedule, which spares it most stats.
+        starting = retries.load().then(
+          () => state === "running" ? sweepDeferLogfiles() : undefined,
+          (error) =>
+            qmgr.warning(`cannot read the deferred queue: ${errorText(error)}`),
+        ).finally(() => {
+          starting = undefined;
+          settle();
+        });
         deferred.request();
         scheduleDeferredRun();
-      }
+      } else sweepDeferLogfiles();
       pump();
       return Promise.resolve();
     },
@@ -485,7 +516,9 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         slots.close();
         carried = undefined;
         for (const run of openRuns) run.interrupt();
+        retries.close();
         await waitForAttempts(deadlineMs);
+        await starting;
         await Promise.all([
           recovery.close(),
           incoming.close(),

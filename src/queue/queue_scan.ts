@@ -65,12 +65,21 @@ function emptyPlan(): PassPlan {
   return { due: false, flushes: [], runs: [] };
 }
 
+/** What one pass serves, as `list` is told when the pass starts. */
+export interface PassRequest {
+  /** A normal run: files due by their retry time. */
+  readonly due: boolean;
+  /** The flush requests (`flush` or `site`) the pass serves. */
+  readonly flushes: readonly ScanRequest[];
+}
+
 /**
- * Creates a scan whose passes come from `list()` (QueueStore.list).
+ * Creates a scan whose passes come from `list(pass)` (QueueStore.list, or
+ * for a normal deferred run the due messages of deferred_schedule.ts).
  * `next` must not be called again before its promise settles.
  */
 export function createQueueScan(
-  list: () => AsyncIterableIterator<string>,
+  list: (pass: PassRequest) => AsyncIterableIterator<string>,
 ): QueueScan {
   let requested: PassPlan | undefined;
   let pass: AsyncIterableIterator<string> | undefined;
@@ -93,9 +102,9 @@ export function createQueueScan(
       for (;;) {
         if (!pass) {
           if (!requested) return undefined;
-          pass = list();
           plan = requested;
           requested = undefined;
+          pass = list(plan);
         }
         let step: IteratorResult<string>;
         try {

@@ -14,9 +14,12 @@
  *   stat(2) calls per name), so no move made by the queue manager's own
  *   thread can slip in between; a move by another process (an administrator's
  *   command) at that very instant could cost that message its
- *   informational record, never the message. defer/ holds one file per
- *   deferred message, so a sweep costs about what a deferred queue run
- *   costs already.
+ *   informational record, never the message. The queue manager says which
+ *   messages its deferred schedule holds (deferred_schedule.ts), so the
+ *   logfile of a deferred message costs no stat: a sweep reads defer/ and
+ *   looks on disk only for the others. A message that left deferred/
+ *   behind the manager's back keeps its logfile until its schedule entry
+ *   falls due and is dropped; the next sweep removes it then.
  *
  *   Used by the queue manager (manager.ts). Needs read and write
  *   permission on the queue directory. Does NOT write defer logfiles
@@ -42,13 +45,19 @@ function messageExists(queueDirectory: string, id: string): boolean {
 /**
  * Removes every defer logfile whose message is in no queue.
  * @param queueDirectory the queue's directory (holding defer/)
+ * @param known says, without a system call, that a message exists (the
+ *   queue manager's deferred schedule); others are looked for on disk
  * @returns the queue IDs whose logfile was removed
  */
-export function removeStaleDeferLogfiles(queueDirectory: string): string[] {
+export function removeStaleDeferLogfiles(
+  queueDirectory: string,
+  known: (id: string) => boolean = () => false,
+): string[] {
   const defer = join(queueDirectory, "defer");
   const removed: string[] = [];
   for (const entry of Deno.readDirSync(defer)) {
     if (!entry.isFile || !isQueueId(entry.name)) continue;
+    if (known(entry.name)) continue;
     if (messageExists(queueDirectory, entry.name)) continue;
     try {
       Deno.removeSync(join(defer, entry.name));

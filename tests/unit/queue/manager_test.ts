@@ -1015,3 +1015,57 @@ Deno.test("without queue runs, deferred mail waits for a flush; a stop interrupt
   assert.equal((await run).interrupted, true);
   held.waiting[0].release(SENT);
 });
+
+Deno.test("a queue run looks on disk only at the deferred mail that is due", async () => {
+  await using h = await Harness.create();
+  const later: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const id = await h.enqueue([`later${i}@x.test`], "deferred");
+    await h.store.setRetryTime("deferred", id, T0 + 3_600_000);
+    later.push(id);
+  }
+  const soon = await h.enqueue(["soon@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", soon, T0 + 60_000);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  assert.equal(h.calls.length, 0);
+  const looked: string[] = [];
+  const retryTime = h.store.retryTime.bind(h.store);
+  h.store.retryTime = (queue, id) => {
+    looked.push(id);
+    return retryTime(queue, id);
+  };
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.deepEqual(looked, [], "nothing is due: no file is looked at");
+  h.clock = T0 + 60_000;
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.deepEqual(looked, [soon]);
+  assert.deepEqual(h.delivered(), [`${soon} soon@x.test`]);
+  assert.deepEqual((await h.names("deferred")).sort(), later.sort());
+});
+
+Deno.test("deferred mail moved or retimed behind the manager's back is taken by what is on disk", async () => {
+  await using h = await Harness.create();
+  const held = await h.enqueue(["held@x.test"], "deferred");
+  const retimed = await h.enqueue(["retimed@x.test"], "deferred");
+  for (const id of [held, retimed]) {
+    await h.store.setRetryTime("deferred", id, T0 + 60_000);
+  }
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  await Deno.rename(h.store.path("deferred", held), h.store.path("hold", held));
+  await h.store.setRetryTime("deferred", retimed, T0 + 120_000);
+  h.clock = T0 + 60_000;
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.deepEqual(h.calls, [], "neither is attempted at the old time");
+  h.clock = T0 + 120_000;
+  h.fireTimer();
+  await manager.whenIdle();
+  assert.deepEqual(h.delivered(), [`${retimed} retimed@x.test`]);
+  assert.deepEqual(await h.names("hold"), [held]);
+});
