@@ -59,6 +59,7 @@ import {
 } from "./session.ts";
 import { startServerTls, type TlsContext } from "../net/server_tls.ts";
 import { transmitMessage } from "./transmit.ts";
+import { RetrPrefetch } from "./retr_prefetch.ts";
 import {
   type Maildrop,
   MaildropBusyError,
@@ -135,6 +136,7 @@ class Pop3Connection {
   #session: Pop3Session = newSession();
   #replies = "";
   #maildrop: Maildrop | null = null;
+  readonly #prefetch = new RetrPrefetch();
   #lost = false;
   /** pop3_timeout on each wait for the client. */
   readonly #deadline: IoDeadline;
@@ -219,6 +221,7 @@ class Pop3Connection {
   }
 
   close(): void {
+    this.#prefetch.close(!this.#lost);
     this.#deadline.close();
     try {
       this.#stream.close();
@@ -325,10 +328,12 @@ class Pop3Connection {
     action: Extract<SessionAction, { type: "transmit" }>,
   ): Promise<void> {
     const maildrop = this.#maildrop;
-    let source: MessageReader;
+    const ahead = action.bodyLines === null &&
+      this.#prefetch.holds(action.index);
+    let source: MessageReader | null = null;
     try {
       if (maildrop === null) throw new Error("no maildrop is open");
-      source = maildrop.retrieve(action.index);
+      if (!ahead) source = maildrop.retrieve(action.index);
     } catch (e) {
       return await this.#step({
         type: "transmit-failed",
@@ -341,12 +346,12 @@ class Pop3Connection {
       if (this.#lost) throw new Error("connection lost");
       const head = encoder.encode(this.#replies);
       this.#replies = "";
-      await transmitMessage(
-        head,
-        source,
-        (bytes) => this.#writeOrThrow(bytes),
-        action.bodyLines,
-      );
+      const write = (bytes: Uint8Array) => this.#writeOrThrow(bytes);
+      if (source === null) {
+        await this.#prefetch.send(action.index, head, write);
+      } else {
+        await transmitMessage(head, source, write, action.bodyLines);
+      }
     } catch (e) {
       return await this.#step({
         type: "transmit-failed",
@@ -355,6 +360,10 @@ class Pop3Connection {
       });
     }
     await this.#step({ type: "transmitted" });
+    // While the client reads this message, read the one it asks next.
+    if (action.bodyLines === null && this.#maildrop === maildrop) {
+      this.#prefetch.prepare(action.index + 1, (i) => maildrop.retrieve(i));
+    }
   }
 
   async #commit(deleted: ReadonlySet<number>): Promise<void> {

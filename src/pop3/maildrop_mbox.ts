@@ -10,7 +10,7 @@
  *   snapshot is message extents, sizes and vm-pop3d UIDLs, never content.
  *
  *   RETR reads a message's byte range through the session's descriptor
- *   (`message_file.ts`), as stored (LF line ends, without its `From `
+ *   and a window read ahead (`message_file.ts`), as stored (LF line ends, without its `From `
  *   line); the session turns LF into CRLF and byte-stuffs (RFC 1939 §3).
  *
  *   QUIT with deletions (RFC 1939 §6, UPDATE state) writes the mailbox
@@ -42,7 +42,7 @@ import { syncDirectory } from "../fs/sync_directory.ts";
 import type { MboxLock } from "../fs/mbox_lock.ts";
 import { type DotlockOptions, lockSessionMbox } from "./mailbox_lock.ts";
 import { type MboxIndex, MboxScanner } from "./mbox_scan.ts";
-import { messageRange } from "./message_file.ts";
+import { MboxRanges } from "./message_file.ts";
 import type { Maildrop } from "./types.ts";
 
 /** Options for `openMboxMaildrop`. */
@@ -213,9 +213,11 @@ export async function openMboxMaildrop(
   let scanned: Promise<MboxIndex> | undefined;
   let index: MboxIndex = { messages: [], length: 0 };
   let open = true;
+  const ranges = new MboxRanges(file);
   const finish = async () => {
     if (!open) return;
     open = false;
+    ranges.drop();
     try {
       await lock.release();
     } finally {
@@ -239,7 +241,7 @@ export async function openMboxMaildrop(
       if (!open) throw new Error("The maildrop is closed");
       checkIndex(i);
       const { start, end } = index.messages[i];
-      return messageRange(file, start, end);
+      return ranges.range(start, end);
     },
     async commit(deleted) {
       if (!open) throw new Error("The maildrop is closed");
