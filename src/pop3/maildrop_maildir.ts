@@ -35,6 +35,7 @@
 import { createHash } from "node:crypto";
 import { join, normalize } from "node:path";
 import { TimeSlice } from "../common/time_slice.ts";
+import { WireSizeCounter } from "../common/wire_size.ts";
 import { syncDirectory } from "../fs/sync_directory.ts";
 import { type DotlockOptions, takeSessionDotlock } from "./mailbox_lock.ts";
 import { openMessageFile } from "./message_file.ts";
@@ -78,8 +79,6 @@ export const MAILDIR_LOCK_NAME = ".mailsrv-pop3.lock";
 const CACHE_LIMIT = 100_000;
 /** Read size for sizing files (most messages fit in one read). */
 const READ_SIZE = 65536;
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** Parses a Maildir file name. */
 export function parseMaildirName(name: string): MaildirName {
@@ -142,23 +141,13 @@ function listMessages(maildir: string): MaildirEntry[] {
 function wireSizeOf(path: string, buffer: Uint8Array): number {
   const file = Deno.openSync(path, { read: true });
   try {
-    let size = 0;
-    let previous = -1;
+    const counter = new WireSizeCounter();
     for (;;) {
       const count = file.readSync(buffer);
-      if (count === null || count === 0) return size;
-      size += count;
-      const bytes = buffer.subarray(0, count);
-      for (
-        let lf = bytes.indexOf(LF);
-        lf !== -1;
-        lf = bytes.indexOf(LF, lf + 1)
-      ) {
-        if ((lf > 0 ? bytes[lf - 1] : previous) !== CR) size++;
-      }
-      previous = bytes[count - 1];
+      if (count === null || count === 0) return counter.size;
+      counter.add(buffer.subarray(0, count));
       // A short read of a regular file is its end (read(2)).
-      if (count < buffer.length) return size;
+      if (count < buffer.length) return counter.size;
     }
   } finally {
     file.close();

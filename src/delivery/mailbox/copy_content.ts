@@ -33,6 +33,7 @@ function readError(message: DeliveryMessage, error: unknown): DeliveryError {
  * Streams the content of `message` into `file`.
  * @param transform applied to the content on its way (e.g. mboxrd quoting)
  * @param bound the file's size limit and its size before the content
+ * @param wrote hears every chunk once it is written (e.g. a size counter)
  * @returns the number of bytes written
  */
 export async function copyContent(
@@ -40,6 +41,7 @@ export async function copyContent(
   file: Deno.FsFile,
   transform?: TransformStream<Uint8Array, Uint8Array>,
   bound?: { readonly limit?: MailboxLimit; readonly sizeBefore: number },
+  wrote?: (chunk: Uint8Array) => void,
 ): Promise<number> {
   let stream: ReadableStream<Uint8Array>;
   try {
@@ -66,6 +68,7 @@ export async function copyContent(
         );
       }
       writeAllSync(file, next.value);
+      wrote?.(next.value);
       written += next.value.length;
     }
   } catch (error) {

@@ -9,7 +9,7 @@
  *   2. create `tmp/<unique>` exclusively and stream into it the
  *      `Return-Path:` and `Delivered-To:` headers and then the content;
  *   3. fsync the file;
- *   4. rename it to `new/<unique>,S=<size>` (one system call; the unique
+ *   4. rename it to `new/<unique>,S=<size>,W=<wire size>` (one system call; the unique
  *      name — time, pid and a per-process counter — cannot clash, which is
  *      what qmail's link-then-unlink guarded against);
  *   5. fsync `new/` (shared with concurrent deliveries: group commit).
@@ -22,7 +22,9 @@
  *   Unique names are `<sec>.M<usec>P<pid>Q<n>.<host>` (Courier/Dovecot
  *   style), `n` counting deliveries in this process; `/` and `:` in the
  *   host name are written `\057` and `\072`. `,S=` carries the file size
- *   (headers included), which POP3 and IMAP servers use for free.
+ *   (headers included) and `,W=` its size with CRLF line ends (Courier and
+ *   Dovecot write both), which POP3 and IMAP servers use without opening
+ *   the file.
  *
  *   When `owner` is given (mailsrv runs as root), the file and every
  *   directory created here are chowned to it before the file is moved
@@ -45,6 +47,7 @@
 import { dirname, join } from "node:path";
 import { syncDirectory } from "../../fs/sync_directory.ts";
 import { writeAllSync } from "../../fs/write_all.ts";
+import { WireSizeCounter } from "../../common/wire_size.ts";
 import { copyContent } from "./copy_content.ts";
 import { removeStaleTmpFiles } from "./maildir_tmp_cleanup.ts";
 import { deliveryHeaders } from "../delivery_headers.ts";
@@ -203,20 +206,25 @@ export async function deliverToMaildir(
     const tmp = createInMaildir(dir, options);
     tmpPath = tmp.path;
     let size: number;
+    const wire = new WireSizeCounter();
     try {
       if (options.owner) {
         Deno.chownSync(tmp.path, options.owner.uid, options.owner.gid);
       }
       writeAllSync(tmp.file, headers);
-      size = headers.length + await copyContent(message, tmp.file, undefined, {
-        limit,
-        sizeBefore: headers.length,
-      });
+      wire.add(headers);
+      size = headers.length + await copyContent(
+        message,
+        tmp.file,
+        undefined,
+        { limit, sizeBefore: headers.length },
+        (chunk) => wire.add(chunk),
+      );
       await tmp.file.sync();
     } finally {
       tmp.file.close();
     }
-    const name = `${tmp.base},S=${size}`;
+    const name = `${tmp.base},S=${size},W=${wire.size}`;
     newPath = join(dir, "new", name);
     Deno.renameSync(tmp.path, newPath);
     tmpPath = undefined;

@@ -47,24 +47,32 @@ Deno.test("maildir: creates tmp, new, cur with mode 0700 and files 0600", async 
       (await Deno.stat(join(box, "new", name))).mode! & 0o777,
       0o600,
     );
-    assert.match(name, /\.mx\\0721,S=\d+$/);
+    assert.match(name, /\.mx\\0721,S=\d+,W=\d+$/);
   });
 });
 
-Deno.test("maildir: S= is the size of the stored file", async () => {
+Deno.test("maildir: S= is the size of the stored file, W= its size with CRLF line ends", async () => {
   await withTempDir(async (dir) => {
     const name = await deliverToMaildir(
       dir,
-      testMessage({ content: ["Subject: x\n\n", "caf\u00e9\n"] }),
+      // Chunks split a CRLF: it counts once, the bare LFs twice.
+      testMessage({ content: ["Subject: x\r", "\n\n", "caf\u00e9\n"] }),
       { hostname: "mx" },
     );
-    const size = (await Deno.stat(join(dir, "new", name))).size;
-    assert.equal(name.slice(name.lastIndexOf(",S=") + 3), String(size));
+    const path = join(dir, "new", name);
+    const size = (await Deno.stat(path)).size;
+    const fields = /,S=(\d+),W=(\d+)$/.exec(name);
+    assert.ok(fields, name);
+    assert.equal(fields[1], String(size));
+    const text = await Deno.readTextFile(path);
     assert.equal(
-      await Deno.readTextFile(join(dir, "new", name)),
+      text,
       "Return-Path: <alice@example.org>\nDelivered-To: bob@mx.example.org\n" +
-        "Subject: x\n\ncaf\u00e9\n",
+        "Subject: x\r\n\ncaf\u00e9\n",
     );
+    const bareLineEnds = (text.match(/(?<!\r)\n/g) ?? []).length;
+    assert.equal(bareLineEnds, 4);
+    assert.equal(fields[2], String(size + bareLineEnds));
   });
 });
 
