@@ -63,16 +63,19 @@ function listSlices(
   sliced: (slice: ListingSlice) => void,
 ): void {
   const reasons = deferLogfileIds(store);
+  const deferDirectory = store.directory("defer") + "/";
   counted(reasons.size);
   let total = 0;
   for (const queue of LISTED_QUEUES) {
     const ids = sortedQueueIds(store, queue);
+    const directory = store.directory(queue) + "/";
     total += ids.length;
     counted(total);
     for (let i = 0; i < ids.length; i += SLICE) {
       const part = ids.slice(i, i + SLICE);
       sliced({
-        queueDirectory: store.queueDirectory,
+        directory,
+        deferDirectory,
         queue,
         ids: part,
         reasons: Uint8Array.from(part, (id) => reasons.has(id) ? 1 : 0),
