@@ -132,7 +132,9 @@ export function readListedMessage(
 ): QueueListingEntry | undefined {
   try {
     const envelope = readListingEnvelope(path, id);
-    const reasons = deferPath === undefined ? undefined : readReasons(deferPath);
+    const reasons = deferPath === undefined
+      ? undefined
+      : readReasons(deferPath);
     return {
       id,
       queue,
