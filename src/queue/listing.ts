@@ -89,9 +89,9 @@ export function deferLogfileIds(store: QueueStore): Set<string> {
   return ids;
 }
 
-function readReasons(store: QueueStore, id: string): Map<string, string> {
+function readReasons(path: string): Map<string, string> {
   try {
-    return readListingReasons(store.path("defer", id));
+    return readListingReasons(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return new Map();
     throw error;
@@ -111,9 +111,30 @@ export function readListingEntry(
   hasReasons: boolean,
   path = store.path(queue, id),
 ): QueueListingEntry | undefined {
+  return readListedMessage(
+    queue,
+    id,
+    path,
+    hasReasons ? store.path("defer", id) : undefined,
+  );
+}
+
+/**
+ * As readListingEntry, given the paths: the queue file's, and its defer
+ * logfile's when it has one. Needs no QueueStore, so a listing thread
+ * loads none of the queue's writing side.
+ */
+export function readListedMessage(
+  queue: QueueName,
+  id: string,
+  path: string,
+  deferPath: string | undefined,
+): QueueListingEntry | undefined {
   try {
     const envelope = readListingEnvelope(path, id);
-    const reasons = hasReasons ? readReasons(store, id) : undefined;
+    const reasons = deferPath === undefined
+      ? undefined
+      : readReasons(deferPath);
     return {
       id,
       queue,
@@ -157,15 +178,15 @@ export function* queueListing(
   queues: readonly QueueName[] = LISTED_QUEUES,
 ): IterableIterator<QueueListingEntry> {
   const deferred = deferLogfileIds(store);
+  const deferDirectory = store.directory("defer") + "/";
   for (const queue of queues) {
     const directory = store.directory(queue) + "/";
     for (const id of sortedQueueIds(store, queue)) {
-      const entry = readListingEntry(
-        store,
+      const entry = readListedMessage(
         queue,
         id,
-        deferred.has(id),
         directory + id,
+        deferred.has(id) ? deferDirectory + id : undefined,
       );
       if (entry) yield entry;
     }

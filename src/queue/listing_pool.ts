@@ -7,9 +7,11 @@
  *   mostly system calls, which one thread makes one after another. Past
  *   PARALLEL_FROM messages, the sorted IDs of each queue are cut into
  *   slices that listing_worker.ts threads (one per core, at most
- *   MAX_THREADS) read and format, taking slices in turn; a queue's
- *   slices go out as soon as its directory is read, so the threads read
- *   while the next directory is listed. The slices are printed in order
+ *   MAX_THREADS) read and format, taking slices in turn. Every
+ *   directory is asked for at once, on Deno's blocking threads
+ *   (listing_directories.ts), and a queue's slices go out as soon as its
+ *   directory is in, so the threads read while the bigger directories
+ *   are still being read. The slices are printed in order
  *   as they come back, so the output is
  *   the same text, in the same order, as the one-thread listing
  *   (listing.ts, listing_json.ts) prints for a small queue.
@@ -18,14 +20,13 @@
  *   this thread's permissions); `deno compile` must include the worker.
  */
 import {
-  deferLogfileIds,
   formatListingHeading,
   formatListingSummary,
   formatQueueListingStream,
   LISTED_QUEUES,
   queueListing,
-  sortedQueueIds,
 } from "./listing.ts";
+import { listingDirectories } from "./listing_directories.ts";
 import { formatQueueListingJson } from "./listing_json.ts";
 import type { ListedSlice, ListingSlice } from "./listing_worker.ts";
 import type { QueueStore } from "./store.ts";
@@ -55,24 +56,29 @@ export interface PrintListingOptions {
  * forecast first (the number of defer logfiles: deferred mail has one),
  * then the running total of messages after each queue's directory.
  */
-function listSlices(
+async function listSlices(
   store: QueueStore,
   json: boolean,
   utc: boolean,
   counted: (total: number) => void,
   sliced: (slice: ListingSlice) => void,
-): void {
-  const reasons = deferLogfileIds(store);
+): Promise<void> {
+  const deferDirectory = store.directory("defer") + "/";
+  const directories = LISTED_QUEUES.map((queue) => store.directory(queue));
+  const read = listingDirectories(deferDirectory, directories);
+  const reasons = await read.deferLogfiles;
   counted(reasons.size);
   let total = 0;
-  for (const queue of LISTED_QUEUES) {
-    const ids = sortedQueueIds(store, queue);
+  for (const [n, queue] of LISTED_QUEUES.entries()) {
+    const ids = await read.queues[n];
+    const directory = directories[n] + "/";
     total += ids.length;
     counted(total);
     for (let i = 0; i < ids.length; i += SLICE) {
       const part = ids.slice(i, i + SLICE);
       sliced({
-        queueDirectory: store.queueDirectory,
+        directory,
+        deferDirectory,
         queue,
         ids: part,
         reasons: Uint8Array.from(part, (id) => reasons.has(id) ? 1 : 0),
@@ -152,7 +158,7 @@ export async function printQueueListing(
   let reading: ReadingThreads | undefined;
   const early: ListingSlice[] = [];
   try {
-    listSlices(store, options.json, utc, (total) => {
+    await listSlices(store, options.json, utc, (total) => {
       // Threads start once the queue is known to be large, and read the
       // first slices while this one reads the rest of the directories.
       if (total >= PARALLEL_FROM && !reading) {

@@ -3,23 +3,27 @@
  * formats one slice of a queue's messages.
  *
  * DESCRIPTION
- *   Gets slices `{queueDirectory, queue, ids, reasons, json, utc}`
- *   (`reasons[i]` is 1 when message `ids[i]` has a defer logfile) and
+ *   Gets slices `{directory, deferDirectory, queue, ids, reasons, json,
+ *   utc}` (`reasons[i]` is 1 when message `ids[i]` has a defer logfile) and
  *   answers each in turn, in the order they came: reads each header
  *   with the listing's quick reader and answers with the formatted
  *   entries (`postqueue -p` entries separated by empty lines, or
  *   `postqueue -j` lines), how many there were and their bytes. Reading
  *   100,000 small files is mostly system calls; two threads make them on
- *   two cores. Needs read access to the queue only.
+ *   two cores. Needs read access to the queue only. Imports only the
+ *   listing's readers and formatters (not store.ts and the queue's
+ *   writing side and logging): each thread compiles what it imports.
  */
-import { formatListingEntry, readListingEntry } from "./listing.ts";
+import { formatListingEntry, readListedMessage } from "./listing.ts";
 import { formatListingJson } from "./listing_json.ts";
-import { QueueStore } from "./store.ts";
 import type { QueueName } from "./types.ts";
 
 /** One slice to list. */
 export interface ListingSlice {
-  readonly queueDirectory: string;
+  /** The queue's directory, ending in "/". */
+  readonly directory: string;
+  /** The defer logfiles' directory, ending in "/". */
+  readonly deferDirectory: string;
   readonly queue: QueueName;
   readonly ids: readonly string[];
   readonly reasons: Uint8Array;
@@ -39,28 +43,18 @@ const thread = self as unknown as {
   onmessage: ((event: MessageEvent<ListingSlice>) => void) | null;
 };
 
-const stores = new Map<string, QueueStore>();
-
-async function listSlice(slice: ListingSlice): Promise<void> {
+function listSlice(slice: ListingSlice): void {
   try {
-    let store = stores.get(slice.queueDirectory);
-    if (!store) {
-      store = await QueueStore.open(slice.queueDirectory, {
-        clearStaging: false,
-      });
-      stores.set(slice.queueDirectory, store);
-    }
-    const directory = store.directory(slice.queue) + "/";
+    const { directory, deferDirectory } = slice;
     const parts: string[] = [];
     let bytes = 0;
     for (let i = 0; i < slice.ids.length; i++) {
       const id = slice.ids[i];
-      const entry = readListingEntry(
-        store,
+      const entry = readListedMessage(
         slice.queue,
         id,
-        slice.reasons[i] === 1,
         directory + id,
+        slice.reasons[i] === 1 ? deferDirectory + id : undefined,
       );
       if (!entry) continue;
       parts.push(
@@ -83,9 +77,5 @@ async function listSlice(slice: ListingSlice): Promise<void> {
 }
 
 // Slices are answered in the order they came (listing_pool.ts matches
-// answers by order), one after another.
-let listed = Promise.resolve();
-thread.onmessage = (event) => {
-  const slice = event.data;
-  listed = listed.then(() => listSlice(slice));
-};
+// answers by order): each is read whole before the next message event.
+thread.onmessage = (event) => listSlice(event.data);
