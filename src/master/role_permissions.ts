@@ -10,8 +10,10 @@
  *   gathered by sandbox_facts.ts):
  *
  *     master   the configuration, the queue (pid/, private/), the log
- *     smtpd    reads the configuration's tables, TLS files and SASL users;
- *              writes the queue's entry (tmp/, incoming/) and the shared
+ *     smtpd    reads the configuration's tables, TLS files and SASL users
+ *              (and the POP3 passwd files when a listener offers AUTH:
+ *              virtual users log in with their POP3 password);
+ *              writes the queue's entry (tmp/, incoming/, hold/) and the shared
  *              state; listens on its listeners; connects to the DNS
  *              servers, policy services and Redis; runs nothing
  *     pop3d    reads the passwd files, reads and writes the virtual
@@ -104,7 +106,11 @@ export interface RolePermissions {
   /** `host:port` entries, or true for every host (the SMTP client). */
   readonly net: readonly string[] | true;
   readonly run: readonly string[];
-  readonly env: readonly string[];
+  /**
+   * Variables, or true for the whole environment (the Redis client
+   * library lists it when loaded).
+   */
+  readonly env: readonly string[] | true;
   readonly sys: readonly SysGrant[];
 }
 
@@ -176,22 +182,24 @@ function dnsNet(facts: SandboxFacts): string[] {
 /** The Redis nodes of shared_state, or the SQLite file it writes. */
 function sharedState(
   config: Config,
-): { net: string[]; files: string[] } {
+): { net: string[]; files: string[]; env: string[] | true } {
   let address;
   try {
     address = parseSharedStateAddress(config.shared_state);
   } catch {
-    return { net: [], files: [] }; // Refused at start by the loader.
+    return { net: [], files: [], env: [] }; // Refused at start by the loader.
   }
   if (address.kind === "sqlite") {
     const file = address.path ?? sharedStatePath(config.queue_directory);
     // SQLite keeps its journal and WAL files beside the database.
     const files = ["", "-journal", "-wal", "-shm"].map((end) => file + end);
-    return { net: [], files };
+    return { net: [], files, env: [] };
   }
   return {
     net: address.nodes.map((n) => hostPort(n.host, n.port)),
     files: [],
+    // The client library (its `debug` dependency) lists the environment.
+    env: true,
   };
 }
 
@@ -244,6 +252,17 @@ function listeners(config: Config, kinds: readonly string[]): string[] {
     .map((l) => hostPort(l.address, l.port));
 }
 
+/**
+ * Whether any smtpd listener offers SMTP AUTH: virtual users log in with
+ * their POP3 password, so smtpd then reads the passwd files.
+ */
+function offersAuth(config: Config): boolean {
+  const overrides = config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []);
+  return [config, ...overrides].some((o) =>
+    (o as Partial<Record<string, unknown>>).smtpd_sasl_auth_enable === true
+  );
+}
+
 /** Whether local delivery may run a shell command. */
 function runsCommands(config: Config): boolean {
   return config.allow_mail_to_commands.length > 0 ||
@@ -282,8 +301,11 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
       ...tableFiles(config, () => true),
       ...tls,
       config.smtpd_sasl_users_file,
+      offersAuth(config) && config.pop3_passwd_directory,
       config.resolv_conf,
       ...config.dkim.map((k) => k.privateKeyFile),
+      // A bounce to an SRS address is verified at RCPT.
+      config.srs_domain !== "" && config.srs_secret_file,
       q,
       ...state.files,
       ...log.read,
@@ -291,6 +313,8 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
     write: list([
       `${q}/tmp`,
       `${q}/incoming`,
+      // HOLD from an access map or a content check.
+      `${q}/hold`,
       ...state.files,
       ...log.write,
     ]),
@@ -300,6 +324,7 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
       ...policyServices(config),
       ...state.net,
     ]),
+    env: state.env,
     sys: ["hostname", "networkInterfaces", "statfs"],
   };
 }
@@ -313,6 +338,11 @@ function pop3d(config: Config): RolePermissions {
     ...NONE,
     read: list([
       config.pop3_passwd_directory,
+      // The address resolver and the mailbox maps find a login's maildrop.
+      ...tableFiles(
+        config,
+        (p) => !SMTPD_ONLY_TABLE.test(p) && p !== "alias_maps",
+      ),
       config.virtual_mailbox_base,
       config.pop3_tls_cert_file,
       config.pop3_tls_key_file,
@@ -321,6 +351,7 @@ function pop3d(config: Config): RolePermissions {
     ]),
     write: list([config.virtual_mailbox_base, ...stateFiles, ...log.write]),
     net: list([...listeners(config, ["pop3", "pop3s"]), ...state.net]),
+    env: state.env,
     sys: ["hostname"],
   };
 }
@@ -441,7 +472,7 @@ export function mergePermissions(
     write: list(all("write")),
     net: roles.some((r) => r.net === true) ? true : list(all("net")),
     run: list(all("run")),
-    env: list(all("env")),
+    env: roles.some((r) => r.env === true) ? true : list(all("env")),
     sys: list(all("sys")) as SysGrant[],
   };
 }
@@ -472,7 +503,7 @@ export function workerPermissions(
     write: or(permissions.write),
     net: permissions.net === true ? true : or(permissions.net),
     run: or(permissions.run),
-    env: or(permissions.env),
+    env: permissions.env === true ? true : or(permissions.env),
     sys: permissions.sys.length === 0 ? false : [...permissions.sys],
     ffi: false,
     import: false,
