@@ -56,8 +56,6 @@ import {
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
 import { type ListenerRoles, startListenerRoles } from "./listener_roles.ts";
 
-export { createSmtpdVerifier } from "./smtpd_verifier.ts";
-
 /** How the daemon was started. */
 export interface DaemonOptions {
   readonly configPath?: string;

@@ -29,6 +29,8 @@
  *              connects anywhere; runs nothing
  *
  *   Every role may write its log (maillog_file, or the syslog socket).
+ *   With Redis as the shared state, smtpd and pop3d get the whole
+ *   environment: the Redis client library lists it when it is loaded.
  *
  *   NET FOR OUTBOUND SMTP. A Deno net grant is a list of `host:port` (or
  *   `host`) or everything; it has no "any host on port 25". The SMTP
@@ -62,7 +64,8 @@
  *   code does, not what a configured command does.
  *
  *   Pure: no I/O. Used by the master (qmgr_thread.ts applies the union of
- *   qmgr, local and smtp to the queue manager's Worker) and by tests.
+ *   qmgr, local and smtp to the queue manager's Worker; listener_roles.ts
+ *   smtpd's and pop3d's to theirs) and by tests.
  */
 import { dirname } from "node:path";
 import type { Config } from "../config/types.ts";
