@@ -28,8 +28,11 @@ import {
 import { rolePermissions, workerPermissions } from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
 
-/** The listening roles, in the order they start. */
-export const LISTENER_ROLES: readonly ListenerRoleName[] = ["smtpd", "pop3d"];
+/**
+ * The listening roles, in the order they start: smtpd last, so that once
+ * its port answers every listener is up (as when one thread bound all).
+ */
+export const LISTENER_ROLES: readonly ListenerRoleName[] = ["pop3d", "smtpd"];
 
 /** The Worker permissions of `role`'s thread under `config`. */
 export function listenerRolePermissions(

@@ -77,7 +77,7 @@ export interface ListenerThreadOptions {
   /** Pause before the first restart (default: restart_backoff.ts). */
   readonly restartDelayMs?: number;
   /** Sees each Worker started (tests). */
-  readonly started?: (worker: Worker) => void;
+  readonly started?: (worker: Worker, role: ListenerRoleName) => void;
 }
 
 const WORKER_URLS: Readonly<Record<ListenerRoleName, URL>> = {
@@ -227,7 +227,7 @@ export async function startListenerThread(
         crashed(why);
       }
     };
-    options.started?.(worker);
+    options.started?.(worker, role);
     backoff.started(Date.now());
     try {
       await ask(w, {

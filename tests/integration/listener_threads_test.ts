@@ -71,7 +71,7 @@ Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's s
   await QueueStore.open(queue);
   await Deno.mkdir(join(root, "vmail"));
   const committed: string[] = [];
-  const workers: Worker[] = [];
+  const workers: { worker: Worker; role: string }[] = [];
   const roles = await startListenerRoles(config, {
     foreground: false,
     drainMs: 1000,
@@ -79,11 +79,12 @@ Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's s
     received: (notice: ListenerRoleNotice) => {
       if (notice.kind === "committed") committed.push(notice.id);
     },
-    started: (worker) => workers.push(worker),
+    started: (worker, role) => workers.push({ worker, role }),
   });
   const pop3 = await Deno.connect({ hostname: "127.0.0.1", port: pop3Port });
   try {
-    assert.equal(workers.length, 2, "one thread for smtpd, one for pop3d");
+    // One thread for pop3d, then one for smtpd.
+    assert.deepEqual(workers.map((w) => w.role), ["pop3d", "smtpd"]);
     assert.match(await readUntil(pop3, (t) => t.includes("\r\n")), /^\+OK/);
     assert.match(await sendOne(smtpPort, "ann@localhost"), /^250 /);
     await waitFor("the first commit", () => committed.length === 1);
@@ -91,8 +92,9 @@ Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's s
     assert.ok((await Deno.stat(join(queue, "incoming", first))).isFile);
 
     // A message smtpd's thread does not know is a bug: the thread dies.
-    workers[0].postMessage({ kind: "no-such-message" });
+    workers[1].worker.postMessage({ kind: "no-such-message" });
     await waitFor("a new smtpd thread", () => workers.length === 3);
+    assert.equal(workers[2].role, "smtpd");
     const reply = await waitFor("mail accepted again", async () => {
       try {
         return await sendOne(smtpPort, "bob@localhost");
