@@ -41,15 +41,16 @@ async function sendOne(port: number, rcpt: string): Promise<string> {
   }
 }
 
-Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's sessions are untouched", async () => {
-  const root = await Deno.makeTempDir({ prefix: "mailsrv-threads-" });
-  const queue = join(root, "queue");
-  const smtpPort = freePort();
-  const pop3Port = freePort();
-  const config = parseConfig({
+/** A configuration with an smtp and a pop3 listener under `root`. */
+function threadsConfig(
+  root: string,
+  ports: { smtp: number; pop3: number },
+  extra: string[] = [],
+) {
+  return parseConfig({
     file: join(root, "mailsrv.toml"),
     text: [
-      `queue_directory = "${queue}"`,
+      `queue_directory = "${join(root, "queue")}"`,
       `maillog_file = "${join(root, "maillog")}"`,
       `mydestination = "localhost"`,
       `local_recipient_maps = ""`,
@@ -58,15 +59,24 @@ Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's s
       `[[listener]]`,
       `kind = "smtp"`,
       `address = "127.0.0.1"`,
-      `port = ${smtpPort}`,
+      `port = ${ports.smtp}`,
       `[[listener]]`,
       `kind = "pop3"`,
       `address = "127.0.0.1"`,
-      `port = ${pop3Port}`,
+      `port = ${ports.pop3}`,
+      ...extra,
     ].join("\n"),
     homeDirectory: root,
     system: { hostname: "mx.example.test", interfaces: [] },
   }).config;
+}
+
+Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's sessions are untouched", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mailsrv-threads-" });
+  const queue = join(root, "queue");
+  const smtpPort = freePort();
+  const pop3Port = freePort();
+  const config = threadsConfig(root, { smtp: smtpPort, pop3: pop3Port });
   // What the master does before the threads start: the queue exists.
   await QueueStore.open(queue);
   await Deno.mkdir(join(root, "vmail"));
@@ -117,6 +127,53 @@ Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's s
   } finally {
     pop3.close();
     await roles.stop(0);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a reload whose new listener cannot bind fails with its ListenError; the running listeners go on", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mailsrv-threads-" });
+  const ports = { smtp: freePort(), pop3: freePort() };
+  const config = threadsConfig(root, ports);
+  await QueueStore.open(join(root, "queue"));
+  await Deno.mkdir(join(root, "vmail"));
+  const roles: string[] = [];
+  const threads = await startListenerRoles(config, {
+    foreground: false,
+    drainMs: 1000,
+    started: (_worker, role) => roles.push(role),
+  });
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const takenPort = (taken.addr as Deno.NetAddr).port;
+    // A submission listener is a new grant: smtpd needs a new thread,
+    // which cannot bind, so one with the running configuration comes back.
+    const next = threadsConfig(root, ports, [
+      `[[listener]]`,
+      `kind = "submission"`,
+      `address = "127.0.0.1"`,
+      `port = ${takenPort}`,
+    ]);
+    const refused = await threads.reload(next).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert.equal(refused?.name, "ListenError");
+    assert.match(
+      refused!.message,
+      new RegExp(
+        `^cannot listen on 127\\.0\\.0\\.1:${takenPort} \\(submission\\): `,
+      ),
+    );
+    assert.deepEqual(roles, ["pop3d", "smtpd", "smtpd", "smtpd"]);
+    assert.match(await sendOne(ports.smtp, "ann@localhost"), /^250 /);
+    // A reload that keeps the grants is applied inside the threads.
+    await threads.reload(threadsConfig(root, ports));
+    assert.equal(roles.length, 4);
+    assert.match(await sendOne(ports.smtp, "bob@localhost"), /^250 /);
+  } finally {
+    taken.close();
+    await threads.stop(0);
     await Deno.remove(root, { recursive: true });
   }
 });
