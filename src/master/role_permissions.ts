@@ -206,13 +206,17 @@ function sharedState(
   };
 }
 
-/** The inet: policy services the restriction lists name. */
-function policyServices(config: Config): string[] {
+/**
+ * The policy services the restriction lists name: `inet:` ones as net
+ * grants, `unix:` ones as socket paths (connecting needs read and write).
+ */
+function policyServices(config: Config): { net: string[]; sockets: string[] } {
   const lists = [
     config,
     ...config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []),
   ];
   const found: string[] = [];
+  const sockets: string[] = [];
   for (const values of lists) {
     for (const name of RESTRICTION_LISTS) {
       const items = (values as Partial<Record<string, readonly string[]>>)[
@@ -230,11 +234,11 @@ function policyServices(config: Config): string[] {
         const endpoint = parsePolicyEndpoint(r.args[0] ?? "");
         if (endpoint?.transport === "tcp") {
           found.push(hostPort(endpoint.hostname, endpoint.port));
-        }
+        } else if (endpoint?.transport === "unix") sockets.push(endpoint.path);
       }
     }
   }
-  return found;
+  return { net: found, sockets };
 }
 
 /** The table files of the parameters `wanted` accepts. */
@@ -289,6 +293,7 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
   const log = logging(config);
   const q = config.queue_directory;
   const state = sharedState(config);
+  const policy = policyServices(config);
   const overrides = config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []);
   const tls = [config, ...overrides].flatMap((o) => {
     const values = o as Partial<Record<string, unknown>>;
@@ -311,9 +316,11 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
       config.srs_domain !== "" && config.srs_secret_file,
       q,
       ...state.files,
+      ...policy.sockets,
       ...log.read,
     ]),
     write: list([
+      ...policy.sockets,
       `${q}/tmp`,
       `${q}/incoming`,
       // HOLD from an access map or a content check.
@@ -324,7 +331,7 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
     net: list([
       ...listeners(config, ["smtp", "submission", "smtps"]),
       ...dnsNet(facts),
-      ...policyServices(config),
+      ...policy.net,
       ...state.net,
     ]),
     env: state.env,

@@ -239,3 +239,18 @@ Deno.test("mail users' homes: root and uid 1000 and up, never / or nobody", () =
   ].join("\n");
   assert.deepEqual(mailUserHomes(passwd), ["/home/alice", "/root"]);
 });
+
+Deno.test("smtpd may reach a unix: policy service's socket and nothing beside it", () => {
+  const roles = rolePermissions(
+    configOf(
+      BASE + `
+smtpd_recipient_restrictions = "reject_unauth_destination, check_policy_service unix:/run/postgrey/socket"
+`,
+    ),
+    FACTS,
+  );
+  assert.ok(roles.smtpd.read.includes("/run/postgrey/socket"));
+  assert.ok(roles.smtpd.write.includes("/run/postgrey/socket"));
+  assert.ok(!roles.smtpd.write.includes("/run/postgrey"));
+  assert.ok(!roles.pop3d.write.includes("/run/postgrey/socket"));
+});
