@@ -80,4 +80,9 @@ export type FromListenerRole =
   /** smtpd: a message is durable in incoming/. */
   | { readonly kind: "committed"; readonly id: string }
   /** smtpd: ETRN asks for a flush of `site`'s deferred mail. */
-  | { readonly kind: "flush"; readonly site: string };
+  | { readonly kind: "flush"; readonly site: string }
+  /**
+   * A syslog datagram for the master's socket: a thread whose net grant
+   * is a host list may not bind the datagram socket it would send from.
+   */
+  | { readonly kind: "syslog"; readonly message: string };

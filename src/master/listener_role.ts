@@ -41,6 +41,10 @@ export const thread = self as unknown as {
   onmessage: ((event: MessageEvent<ToListenerRole>) => void) | null;
 };
 
+/** Syslog datagrams go out through the master's socket. */
+const toSyslog = (message: string) =>
+  thread.postMessage({ kind: "syslog", message });
+
 /** How often a retired thread looks whether its sessions are over. */
 const RETIRE_CHECK_MS = 1000;
 
@@ -99,7 +103,7 @@ export function serveListenerRole(
 
   const start = async (next: Config, foreground: boolean) => {
     config = next;
-    await configureLogging(next, foreground);
+    await configureLogging(next, foreground, toSyslog);
     parts = setUp(() => config!);
     try {
       services = (await reconcileServices(
@@ -121,7 +125,7 @@ export function serveListenerRole(
     drainMs: number,
   ) => {
     const previous = config!;
-    await configureLogging(next, foreground);
+    await configureLogging(next, foreground, toSyslog);
     // New listeners start with the new configuration.
     config = next;
     try {
@@ -134,7 +138,7 @@ export function serveListenerRole(
       for (const old of result.retired) void drain(old, drainMs);
     } catch (error) {
       config = previous;
-      await configureLogging(previous, foreground);
+      await configureLogging(previous, foreground, toSyslog);
       throw error;
     }
   };

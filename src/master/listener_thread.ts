@@ -27,7 +27,7 @@
  *   restarts are done one at a time here.
  */
 import type { Config } from "../config/types.ts";
-import { maillog } from "../log/maillog.ts";
+import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
 import {
   type FromListenerRole,
   type ListenerRoleName,
@@ -211,6 +211,7 @@ export async function startListenerThread(
       if (message.kind === "committed" || message.kind === "flush") {
         return options.received?.(message);
       }
+      if (message.kind === "syslog") return sendSyslogDatagram(message.message);
       const waiter = w.waiters.get(message.request);
       w.waiters.delete(message.request);
       if (message.kind === "failed") {
