@@ -59,7 +59,7 @@ export interface ConfiguredTable {
   readonly file?: string;
 }
 
-const TEXT_FILE = /^(?:hash|texthash|regexp|pcre):(.+)$/s;
+const TEXT_FILE = /^(?:hash|texthash|cidr|regexp|pcre):(.+)$/s;
 
 /** The file a table reads, if any. */
 export function tableFile(spec: string): string | undefined {

@@ -30,7 +30,7 @@ import {
   type MaillogLevel,
   type SyslogFacility,
 } from "./syslog_format.ts";
-import { openSyslogSocket } from "./syslog_socket.ts";
+import { openSyslogSocket, type SyslogSocket } from "./syslog_socket.ts";
 
 /** A logger for one mailsrv program (smtpd, qmgr, local, cleanup, …). */
 export interface Maillog {
@@ -51,7 +51,7 @@ let hostname = "localhost";
 let syslogName = "mailsrv";
 let configured = false;
 let logFile: { close(): Promise<void> } | undefined;
-let syslogSocket: { close(): Promise<void> } | undefined;
+let syslogSocket: SyslogSocket | undefined;
 /** One writer for the process's stderr, kept across reconfigurations. */
 let stderrWriter: LineWriter | undefined;
 
@@ -101,6 +101,12 @@ export interface LoggingOptions {
   readonly syslog?: {
     readonly path: string;
     readonly facility: SyslogFacility;
+    /**
+     * Sends each datagram instead of a socket of this thread's own (a
+     * thread that may not bind one hands them to the master's,
+     * `sendSyslogDatagram`).
+     */
+    readonly send?: (message: string) => void;
   };
   /** syslog_name, in front of each program (default `mailsrv`). */
   readonly name?: string;
@@ -131,10 +137,15 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
   if (options.syslog) {
     const { path, facility } = options.syslog;
     try {
-      const socket = openSyslogSocket(path);
-      syslogSocket = socket;
+      let send = options.syslog.send;
+      if (send === undefined) {
+        const socket = openSyslogSocket(path);
+        syslogSocket = socket;
+        send = (message) => socket.send(message);
+      }
+      const deliver = send;
       sinks.syslog = (record) =>
-        socket.send(formatSyslogMessage({
+        deliver(formatSyslogMessage({
           facility,
           level: maillogLevel(record),
           time: syslogTime(record.timestamp),
@@ -165,6 +176,14 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
   configured = true;
   await previousFile?.close();
   await previousSyslog?.close();
+}
+
+/**
+ * Sends a datagram another thread formatted through this thread's syslog
+ * socket; dropped when this thread logs to no syslog socket.
+ */
+export function sendSyslogDatagram(message: string): void {
+  syslogSocket?.send(message);
 }
 
 /** Flushes and closes the sinks (at exit). */

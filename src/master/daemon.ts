@@ -6,11 +6,12 @@
  *   queue manager's thread, answers the control socket, and handles
  *   signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads (as `mailsrv
  *   reload`). Postfix splits these roles across processes run as
- *   different users; here the sessions run in this thread and the queue
- *   manager with the delivery agents in a Worker (qmgr_worker.ts), so
- *   acceptance and delivery each have a core, and the permission set
- *   baked into the binary (deno.json "permissions") bounds what both may
- *   touch.
+ *   different users; here each runs in a Worker holding only its own
+ *   grants (role_permissions.ts): smtpd's sessions (smtpd_worker.ts),
+ *   pop3d's (pop3d_worker.ts), the queue manager with the delivery agents
+ *   (qmgr_worker.ts). This thread parses no network input: it supervises
+ *   the threads, answers the control socket, loads the configuration and
+ *   relays smtpd's commits to the queue manager.
  *
  *   A stop first stops accepting, then lets in-flight SMTP transactions and
  *   deliveries finish until a deadline; anything unfinished stays in the
@@ -19,25 +20,9 @@
  *   dropped at once (an unfinished transaction is never acknowledged) and
  *   deliveries in flight are left for the next start.
  */
-import type { Config } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
 import { closeLogging, maillog } from "../log/maillog.ts";
-import { createEnqueue, createPickup, QueueStore } from "../queue/mod.ts";
-import { createRecipientVerifier } from "../delivery/local/local_recipient.ts";
-import {
-  createVirtualRecipientVerifier,
-  TEMPORARY_LOOKUP_FAILURE,
-} from "../delivery/virtual/virtual_recipient.ts";
-import { createRelayRecipientVerifier } from "../delivery/relay_recipient.ts";
-import { LookupTableError } from "../maps/mod.ts";
-import { createAddressResolver } from "../resolve/address_resolver.ts";
-import type { ResolvedAddress } from "../resolve/resolved_address.ts";
-import { createVirtualMaps } from "../resolve/virtual_maps.ts";
-import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
-import { createPop3Deps } from "../pop3/deps.ts";
-import { startPop3Listener } from "../pop3/server.ts";
-import type { RecipientVerdict } from "../smtp/session.ts";
-import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
+import { createPickup, QueueStore } from "../queue/mod.ts";
 import {
   type ControlReply,
   refuseIfRunning,
@@ -49,19 +34,12 @@ import { createStarterFiles } from "./starter_files.ts";
 import { prepareQueueDirectory } from "./queue_directory.ts";
 import { refuseUnusableTables } from "../config/configured_tables.ts";
 import { refuseUnusableSecrets } from "./secret_checks.ts";
-import { srsRecipientVerdict } from "./srs_recipient.ts";
-import {
-  reconcileServices,
-  type Services,
-  type ServiceStarters,
-} from "./services.ts";
+import { listenerKey } from "./services.ts";
 import { VERSION } from "../version.ts";
 import { openSharedState } from "../policy/open_shared_state.ts";
-import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { checkListenerTls } from "./tls_check.ts";
-import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
 import { closeSyncedDirectories } from "../fs/sync_directory.ts";
-import { createFreeSpaceProbe, freeSpace } from "../fs/free_space.ts";
+import { freeSpace } from "../fs/free_space.ts";
 import { queueSpaceWarning } from "../config/queue_space.ts";
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
@@ -76,45 +54,7 @@ import {
   workerPermissions,
 } from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
-
-/**
- * smtpd's recipient check: the address resolver decides the class; local
- * domains are checked by local_recipient_maps and aliases, virtual ones
- * by their maps, relay domains by relay_recipient_maps (and accepted
- * from any client); anything else is `remote` and left to the relay
- * restrictions.
- */
-export function createSmtpdVerifier(
-  config: () => Config,
-): (address: string) => Promise<RecipientVerdict> {
-  const maps = createVirtualMaps();
-  const resolve = createAddressResolver(maps);
-  const local = createRecipientVerifier(config);
-  const virtual = createVirtualRecipientVerifier(config, { maps, resolve });
-  const relay = createRelayRecipientVerifier(config, maps.tables);
-  return async (address) => {
-    // A bounce to an SRS address of ours: verified, then its sender.
-    const srs = srsRecipientVerdict(address, config());
-    if (srs !== undefined) return srs;
-    let resolved: ResolvedAddress;
-    try {
-      resolved = await resolve(address, config());
-    } catch (error) {
-      if (error instanceof LookupTableError) return TEMPORARY_LOOKUP_FAILURE;
-      throw error;
-    }
-    switch (resolved.addressClass) {
-      case "local":
-        return await local(address);
-      case "virtual":
-        return await virtual(address) ?? { ok: "remote" };
-      case "relay":
-        return await relay(address);
-      default:
-        return { ok: "remote" };
-    }
-  };
-}
+import { type ListenerRoles, startListenerRoles } from "./listener_roles.ts";
 
 /** How the daemon was started. */
 export interface DaemonOptions {
@@ -149,56 +89,32 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         } to finish with queue ${config.queue_directory}`,
       ),
   );
-  const current = () => config;
   await createStarterFiles(config);
-  // Delivered and removed in the queue manager's thread, not here.
+  // Delivered and removed in the queue manager's thread, not here; smtpd's
+  // thread writes through its own gate and reports its commits here.
   const store = await QueueStore.open(config.queue_directory, {
     removesCommitted: false,
   });
-  // The gate smtpd writes through; the store stays with the master.
-  const enqueue = createEnqueue(store);
   // sendmail's maildrop/ (Postfix pickup): what came while we were down.
   const pickup = createPickup(store);
   await pickup.run();
   let stopMaildropWatch = () => {};
   let manager: QueueManagerThread | undefined;
-  // Read at start only: a reload keeps the store the daemon opened.
+  // Read at start only: a reload keeps the store the daemon opened. The
+  // master creates it and reports its health; smtpd's and pop3d's threads
+  // open their own connections to it.
   const sharedState = openSharedState(config);
-  const popBeforeSmtp = popBeforeSmtpOver(sharedState);
-  const deps: SmtpDeps = {
-    config: current,
-    enqueue,
-    verifyRecipient: createSmtpdVerifier(current),
-    popBeforeSmtp: (ip) =>
-      popBeforeSmtp.allows(ip, current().pop_before_smtp_window),
-    ...createSmtpdPolicyDeps(current, sharedState),
-    // ETRN: a flush of the site's deferred mail, not waited for.
-    flushSite: (site) => {
-      if (!manager) return false;
-      void manager.flush({ site });
-      return true;
-    },
-    authenticate: createSaslAuthenticator(),
-    queueFreeSpace: createFreeSpaceProbe(config.queue_directory),
-  };
   const shortOfSpace = queueSpaceWarning(
     config.queue_directory,
     freeSpace(config.queue_directory),
     config,
   );
   if (shortOfSpace) log.warning(shortOfSpace);
-  const pop3Deps = createPop3Deps(current, popBeforeSmtp);
-  const starters: ServiceStarters = {
-    smtp: (listener) => startSmtpListener(listener, deps),
-    submission: (listener) => startSmtpListener(listener, deps),
-    smtps: (listener) => startSmtpListener(listener, deps),
-    pop3: (listener) => startPop3Listener(listener, pop3Deps),
-    pop3s: (listener) => startPop3Listener(listener, pop3Deps),
-  };
   const deadlineMs = (options.stopDeadlineSeconds ?? 30) * 1000;
-  let services: Services = new Map();
+  let roles: ListenerRoles | undefined;
+  const listening = () => config.listeners.map(listenerKey);
   let stopping: Promise<void> | undefined;
-  let listening = false;
+  let started = false;
   const startedAt = Date.now();
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => resolveStopped = r);
@@ -220,19 +136,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       await configureLogging(next, options.foreground);
       // The new listeners start with the new configuration (a pop3s
       // listener and its certificate may come in the same reload).
-      const previous = config;
-      config = next;
-      let result;
       try {
-        result = await reconcileServices(services, next.listeners, starters);
+        await roles?.reload(next);
       } catch (e) {
-        config = previous;
         await configureLogging(config, options.foreground);
         throw e;
       }
-      services = result.services;
+      config = next;
       manager?.reload(next);
-      for (const old of result.retired) void old.drain(deadlineMs);
       log.info(
         "reload -- version " + VERSION + ", configuration " +
           (config.configFile ?? "(embedded default)"),
@@ -253,12 +164,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     stopping ??= (async () => {
       log.info(`stopping: ${why}`);
       const grantedMs = abort ? 0 : deadlineMs;
-      for (const s of services.values()) s.stopAccepting();
       stopMaildropWatch();
-      await Promise.all([
-        ...[...services.values()].map((s) => s.drain(grantedMs)),
-        manager?.stop(grantedMs),
-      ]);
+      await Promise.all([roles?.stop(grantedMs), manager?.stop(grantedMs)]);
       control.close();
       await removePidFile(config.queue_directory);
       queueLock.release();
@@ -269,15 +176,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   };
 
   const status = async (): Promise<ControlReply> => {
-    let sessions = 0;
-    for (const s of services.values()) sessions += s.activeSessions();
+    const sessions = await roles?.activeSessions() ?? 0;
     return {
       ok: true,
       pid: Deno.pid,
       version: VERSION,
       configFile: config.configFile,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      listeners: [...services.keys()],
+      listeners: listening(),
       sessions,
       activeMessages: await manager?.activeCount() ?? 0,
       deliveryThread: manager?.running() ?? false,
@@ -290,7 +196,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // Ready only once listening: `mailsrv start` waits for this.
     ping: () =>
       Promise.resolve(
-        listening
+        started
           ? { ok: true, pid: Deno.pid }
           : { ok: false, error: "starting" },
       ),
@@ -340,21 +246,27 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           workerPermissions(
             queueManagerThreadPermissions(of, gatherSandboxFacts(of)),
           ),
+        // Spent queue files go to smtpd's gate, which writes most mail.
+        spare: (spare) => roles?.spare(spare) || store.adoptSpare(spare),
       },
     );
-    services = (await reconcileServices(services, config.listeners, starters))
-      .services;
-    listening = true;
+    // smtpd and pop3d listen in threads of their own.
+    roles = await startListenerRoles(config, {
+      foreground: options.foreground,
+      drainMs: deadlineMs,
+      received: (notice) => {
+        if (notice.kind === "committed") store.announce(notice.id);
+        // ETRN: a flush of the site's deferred mail, not waited for.
+        else void manager?.flush({ site: notice.site });
+      },
+    });
+    started = true;
     // In the same turn as the listeners start accepting: a client that
     // sees the port open may send SIGHUP at once, and must not find the
     // default action (which ends the process).
     for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
   } catch (e) {
-    for (const s of services.values()) s.stopAccepting();
-    await Promise.all([
-      ...[...services.values()].map((s) => s.drain(0)),
-      manager?.stop(0),
-    ]);
+    await manager?.stop(0);
     control.close();
     queueLock.release();
     await closeLogging();
@@ -365,15 +277,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   stopMaildropWatch = () => maildropWatch.close();
   let commits = 0;
   store.subscribe(() => commits++);
-  const stopTrim = startMemoryTrim(quietWhen(() => commits, () => {
-    for (const s of services.values()) if (s.activeSessions() > 0) return false;
-    return true;
-  }));
+  // The sessions' threads trim their own heaps.
+  const stopTrim = startMemoryTrim(quietWhen(() => commits, () => true));
 
   log.info(
     `daemon started -- version ${VERSION}, configuration ${
       config.configFile ?? "(embedded default)"
-    }; listening on ${[...services.keys()].join(", ")}`,
+    }; listening on ${listening().join(", ")}`,
   );
 
   await stopped;

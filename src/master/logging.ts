@@ -75,16 +75,23 @@ function isMissing(path: string): boolean {
 /**
  * Points this thread's maillog at `config`'s log file or syslog (and
  * stderr in the foreground).
+ * @param syslogSend hands syslog datagrams to another thread's socket
+ *   (a thread whose net grant is a host list cannot bind one)
  * @throws when the log file cannot be opened
  */
 export async function configureLogging(
   config: LoggingConfig,
   foreground: boolean,
+  syslogSend?: (message: string) => void,
 ): Promise<void> {
   if (config.maillog_file && isMissing(dirname(config.maillog_file))) {
     // Only when missing: a sandboxed thread may not look at or write the
     // directory (the master made it at start).
     await Deno.mkdir(dirname(config.maillog_file), { recursive: true });
   }
-  await setupLogging(logDestinations(config, foreground));
+  const destinations = logDestinations(config, foreground);
+  const syslog = destinations.syslog && syslogSend
+    ? { ...destinations.syslog, send: syslogSend }
+    : destinations.syslog;
+  await setupLogging({ ...destinations, syslog });
 }

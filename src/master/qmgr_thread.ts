@@ -16,8 +16,9 @@
  *                 (Postfix's idle delivery agents exit the same way); the
  *                 next commit or flush starts one, which recovers the queue
  *     restarting  the thread died of an error; it is logged and a new one
- *                 starts after RESTART_DELAY_MS (Postfix's master restarts
- *                 a failed qmgr), recovering active/ and incoming/
+ *                 starts after a backoff (restart_backoff.ts: 1 s doubling
+ *                 to 60 s; Postfix's master restarts a failed qmgr),
+ *                 recovering active/ and incoming/
  *
  *   The daemon starts dormant when the queue holds no message.
  *
@@ -40,9 +41,7 @@ import type {
   SurgeryRequest,
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
-
-/** The pause before a failed queue manager thread is started again. */
-export const RESTART_DELAY_MS = 1000;
+import { createRestartBackoff } from "./restart_backoff.ts";
 
 /** Deadline for a retiring thread (it has nothing in flight). */
 const RETIRE_DEADLINE_MS = 10_000;
@@ -75,8 +74,10 @@ export interface QueueManagerThread {
 export interface QueueManagerThreadOptions {
   /** The worker module (default: qmgr_worker.ts). */
   readonly workerUrl?: URL;
-  /** Pause before a restart (default RESTART_DELAY_MS). */
+  /** Pause before the first restart (default: restart_backoff.ts). */
   readonly restartDelayMs?: number;
+  /** Takes a spent queue file (default: the store's own spare). */
+  readonly spare?: (spare: string) => void;
   /** Start without a thread, until the first commit or flush. */
   readonly dormant?: boolean;
   /**
@@ -126,7 +127,10 @@ export function startQueueManagerThread(
   foreground: boolean,
   options: QueueManagerThreadOptions = {},
 ): Promise<QueueManagerThread> {
-  const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
+  const backoff = createRestartBackoff({
+    firstDelayMs: options.restartDelayMs,
+  });
+  const spare = options.spare ?? ((name: string) => store.adoptSpare(name));
   const workerUrl = (options.workerUrl ?? WORKER_URL).href;
   let config = initial;
   let state: State = "dormant";
@@ -191,6 +195,7 @@ export function startQueueManagerThread(
     });
     worker.onmessage = received;
     worker.onerror = failed;
+    backoff.started(Date.now());
     state = "running";
     posted = 0;
     wanted = false;
@@ -217,6 +222,7 @@ export function startQueueManagerThread(
 
   const scheduleRestart = (why: string) => {
     state = "restarting";
+    const restartDelayMs = backoff.failed(Date.now());
     log.error(
       `queue manager thread failed: ${why}; restarting in ${
         restartDelayMs / 1000
@@ -240,7 +246,7 @@ export function startQueueManagerThread(
     const message = event.data;
     switch (message.kind) {
       case "spare":
-        return store.adoptSpare(message.spare);
+        return spare(message.spare);
       case "started":
         return onStart?.();
       case "failed":

@@ -10,8 +10,10 @@
  *   gathered by sandbox_facts.ts):
  *
  *     master   the configuration, the queue (pid/, private/), the log
- *     smtpd    reads the configuration's tables, TLS files and SASL users;
- *              writes the queue's entry (tmp/, incoming/) and the shared
+ *     smtpd    reads the configuration's tables, TLS files and SASL users
+ *              (and the POP3 passwd files when a listener offers AUTH:
+ *              virtual users log in with their POP3 password);
+ *              writes the queue's entry (tmp/, incoming/, hold/) and the shared
  *              state; listens on its listeners; connects to the DNS
  *              servers, policy services and Redis; runs nothing
  *     pop3d    reads the passwd files, reads and writes the virtual
@@ -27,6 +29,8 @@
  *              connects anywhere; runs nothing
  *
  *   Every role may write its log (maillog_file, or the syslog socket).
+ *   With Redis as the shared state, smtpd and pop3d get the whole
+ *   environment: the Redis client library lists it when it is loaded.
  *
  *   NET FOR OUTBOUND SMTP. A Deno net grant is a list of `host:port` (or
  *   `host`) or everything; it has no "any host on port 25". The SMTP
@@ -60,7 +64,8 @@
  *   code does, not what a configured command does.
  *
  *   Pure: no I/O. Used by the master (qmgr_thread.ts applies the union of
- *   qmgr, local and smtp to the queue manager's Worker) and by tests.
+ *   qmgr, local and smtp to the queue manager's Worker; listener_roles.ts
+ *   smtpd's and pop3d's to theirs) and by tests.
  */
 import { dirname } from "node:path";
 import type { Config } from "../config/types.ts";
@@ -104,7 +109,11 @@ export interface RolePermissions {
   /** `host:port` entries, or true for every host (the SMTP client). */
   readonly net: readonly string[] | true;
   readonly run: readonly string[];
-  readonly env: readonly string[];
+  /**
+   * Variables, or true for the whole environment (the Redis client
+   * library lists it when loaded).
+   */
+  readonly env: readonly string[] | true;
   readonly sys: readonly SysGrant[];
 }
 
@@ -176,32 +185,38 @@ function dnsNet(facts: SandboxFacts): string[] {
 /** The Redis nodes of shared_state, or the SQLite file it writes. */
 function sharedState(
   config: Config,
-): { net: string[]; files: string[] } {
+): { net: string[]; files: string[]; env: string[] | true } {
   let address;
   try {
     address = parseSharedStateAddress(config.shared_state);
   } catch {
-    return { net: [], files: [] }; // Refused at start by the loader.
+    return { net: [], files: [], env: [] }; // Refused at start by the loader.
   }
   if (address.kind === "sqlite") {
     const file = address.path ?? sharedStatePath(config.queue_directory);
     // SQLite keeps its journal and WAL files beside the database.
     const files = ["", "-journal", "-wal", "-shm"].map((end) => file + end);
-    return { net: [], files };
+    return { net: [], files, env: [] };
   }
   return {
     net: address.nodes.map((n) => hostPort(n.host, n.port)),
     files: [],
+    // The client library (its `debug` dependency) lists the environment.
+    env: true,
   };
 }
 
-/** The inet: policy services the restriction lists name. */
-function policyServices(config: Config): string[] {
+/**
+ * The policy services the restriction lists name: `inet:` ones as net
+ * grants, `unix:` ones as socket paths (connecting needs read and write).
+ */
+function policyServices(config: Config): { net: string[]; sockets: string[] } {
   const lists = [
     config,
     ...config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []),
   ];
   const found: string[] = [];
+  const sockets: string[] = [];
   for (const values of lists) {
     for (const name of RESTRICTION_LISTS) {
       const items = (values as Partial<Record<string, readonly string[]>>)[
@@ -219,11 +234,11 @@ function policyServices(config: Config): string[] {
         const endpoint = parsePolicyEndpoint(r.args[0] ?? "");
         if (endpoint?.transport === "tcp") {
           found.push(hostPort(endpoint.hostname, endpoint.port));
-        }
+        } else if (endpoint?.transport === "unix") sockets.push(endpoint.path);
       }
     }
   }
-  return found;
+  return { net: found, sockets };
 }
 
 /** The table files of the parameters `wanted` accepts. */
@@ -242,6 +257,17 @@ function listeners(config: Config, kinds: readonly string[]): string[] {
   return config.listeners
     .filter((l) => kinds.includes(l.kind))
     .map((l) => hostPort(l.address, l.port));
+}
+
+/**
+ * Whether any smtpd listener offers SMTP AUTH: virtual users log in with
+ * their POP3 password, so smtpd then reads the passwd files.
+ */
+function offersAuth(config: Config): boolean {
+  const overrides = config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []);
+  return [config, ...overrides].some((o) =>
+    (o as Partial<Record<string, unknown>>).smtpd_sasl_auth_enable === true
+  );
 }
 
 /** Whether local delivery may run a shell command. */
@@ -267,6 +293,7 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
   const log = logging(config);
   const q = config.queue_directory;
   const state = sharedState(config);
+  const policy = policyServices(config);
   const overrides = config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []);
   const tls = [config, ...overrides].flatMap((o) => {
     const values = o as Partial<Record<string, unknown>>;
@@ -282,24 +309,32 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
       ...tableFiles(config, () => true),
       ...tls,
       config.smtpd_sasl_users_file,
+      offersAuth(config) && config.pop3_passwd_directory,
       config.resolv_conf,
       ...config.dkim.map((k) => k.privateKeyFile),
+      // A bounce to an SRS address is verified at RCPT.
+      config.srs_domain !== "" && config.srs_secret_file,
       q,
       ...state.files,
+      ...policy.sockets,
       ...log.read,
     ]),
     write: list([
+      ...policy.sockets,
       `${q}/tmp`,
       `${q}/incoming`,
+      // HOLD from an access map or a content check.
+      `${q}/hold`,
       ...state.files,
       ...log.write,
     ]),
     net: list([
       ...listeners(config, ["smtp", "submission", "smtps"]),
       ...dnsNet(facts),
-      ...policyServices(config),
+      ...policy.net,
       ...state.net,
     ]),
+    env: state.env,
     sys: ["hostname", "networkInterfaces", "statfs"],
   };
 }
@@ -313,6 +348,11 @@ function pop3d(config: Config): RolePermissions {
     ...NONE,
     read: list([
       config.pop3_passwd_directory,
+      // The address resolver and the mailbox maps find a login's maildrop.
+      ...tableFiles(
+        config,
+        (p) => !SMTPD_ONLY_TABLE.test(p) && p !== "alias_maps",
+      ),
       config.virtual_mailbox_base,
       config.pop3_tls_cert_file,
       config.pop3_tls_key_file,
@@ -321,6 +361,7 @@ function pop3d(config: Config): RolePermissions {
     ]),
     write: list([config.virtual_mailbox_base, ...stateFiles, ...log.write]),
     net: list([...listeners(config, ["pop3", "pop3s"]), ...state.net]),
+    env: state.env,
     sys: ["hostname"],
   };
 }
@@ -441,7 +482,7 @@ export function mergePermissions(
     write: list(all("write")),
     net: roles.some((r) => r.net === true) ? true : list(all("net")),
     run: list(all("run")),
-    env: list(all("env")),
+    env: roles.some((r) => r.env === true) ? true : list(all("env")),
     sys: list(all("sys")) as SysGrant[],
   };
 }
@@ -472,7 +513,7 @@ export function workerPermissions(
     write: or(permissions.write),
     net: permissions.net === true ? true : or(permissions.net),
     run: or(permissions.run),
-    env: or(permissions.env),
+    env: permissions.env === true ? true : or(permissions.env),
     sys: permissions.sys.length === 0 ? false : [...permissions.sys],
     ffi: false,
     import: false,

@@ -12,11 +12,19 @@
  *   Used by the daemon and by `mailsrv pop3` / `mailsrv state`. Needs
  *   what the chosen store needs (file access or net access).
  */
-import { maillog } from "../log/maillog.ts";
-import { openRedisState } from "./redis_state.ts";
+import { type Maillog, maillog } from "../log/maillog.ts";
+import { loadingSharedState } from "./loading_state.ts";
 import type { SharedState } from "./shared_state.ts";
 import { parseSharedStateAddress, redact } from "./shared_state_address.ts";
 import { openSqliteState, sharedStatePath } from "./sqlite_state.ts";
+
+/** Where a role thread's outage lines go: nowhere. */
+const SILENT: Maillog = {
+  info: () => {},
+  warning: () => {},
+  error: () => {},
+  fatal: () => {},
+};
 
 /** The parameters that choose the store. */
 export interface SharedStateSettings {
@@ -26,12 +34,14 @@ export interface SharedStateSettings {
 
 /**
  * Opens the store.
- * @param program the maillog program name outage lines are logged under
+ * @param program the maillog program name outage lines are logged under,
+ *   or null for none (a daemon's role threads: the master's own store
+ *   logs each outage once)
  * @throws Error for an unreadable `shared_state` or an unusable SQLite file
  */
 export function openSharedState(
   settings: SharedStateSettings,
-  program = "master",
+  program: string | null = "master",
 ): SharedState {
   const address = parseSharedStateAddress(settings.shared_state);
   if (address.kind === "sqlite") {
@@ -39,9 +49,16 @@ export function openSharedState(
       address.path ?? sharedStatePath(settings.queue_directory),
     );
   }
-  return openRedisState(
-    address,
-    redact(settings.shared_state.trim()),
-    maillog(program),
+  const description = redact(settings.shared_state.trim());
+  // Loaded only for Redis: its client library reads the environment.
+  return loadingSharedState(
+    description,
+    import("./redis_state.ts").then((redis) =>
+      redis.openRedisState(
+        address,
+        description,
+        program === null ? SILENT : maillog(program),
+      )
+    ),
   );
 }

@@ -50,7 +50,13 @@ export function openSqliteState(
   path: string,
   now: () => number = Date.now,
 ): SharedState {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // A sandboxed role may write the file but not its directory, which
+    // the master made at start; anything else is a real failure.
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+  }
   const db = new DatabaseSync(path);
   try {
     db.exec("PRAGMA busy_timeout = 2000");

@@ -27,7 +27,7 @@
  */
 import type { Config } from "../../config/types.ts";
 import { closeLogging } from "../../log/maillog.ts";
-import { createSmtpdVerifier } from "../../master/daemon.ts";
+import { createSmtpdVerifier } from "../../master/smtpd_verifier.ts";
 import { configureLogging } from "../../master/logging.ts";
 import type { Enqueue, QueueWriter } from "../../queue/enqueue.ts";
 import { createEnqueue, QueueStore } from "../../queue/mod.ts";

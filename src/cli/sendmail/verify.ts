@@ -29,7 +29,7 @@
  */
 import type { Config } from "../../config/types.ts";
 import { EX } from "../../delivery/sysexits.ts";
-import { createSmtpdVerifier } from "../../master/daemon.ts";
+import { createSmtpdVerifier } from "../../master/smtpd_verifier.ts";
 import { srsRecipientVerdict } from "../../master/srs_recipient.ts";
 import { createAddressResolver } from "../../resolve/address_resolver.ts";
 import { createVirtualMaps } from "../../resolve/virtual_maps.ts";

@@ -45,8 +45,10 @@ Deno.test("mailsrv start, bin/mailsrv, the start task and the release binary sha
   assert.deepEqual(optionsOf(`deno ${exec[1]}`), shared, "bin/mailsrv");
 });
 
-Deno.test("the release binary embeds the queue manager's worker module", async () => {
-  const worker = "src/master/qmgr_worker.ts";
-  assert.ok(denoJson.tasks.compile.includes(`--include ${worker}`));
-  await Deno.stat(new URL(`../../../${worker}`, import.meta.url));
+Deno.test("the release binary embeds the role threads' worker modules", async () => {
+  for (const role of ["qmgr", "smtpd", "pop3d"]) {
+    const worker = `src/master/${role}_worker.ts`;
+    assert.ok(denoJson.tasks.compile.includes(`--include ${worker}`), worker);
+    await Deno.stat(new URL(`../../../${worker}`, import.meta.url));
+  }
 });

@@ -161,10 +161,36 @@ port = 110
   assert.deepEqual(roles.smtpd.run, []);
   assert.deepEqual(roles.smtpd.write, [
     "/dev/log",
+    "/var/spool/mailsrv/hold",
     "/var/spool/mailsrv/incoming",
     "/var/spool/mailsrv/tmp",
   ]);
   assert.deepEqual(roles.pop3d.net, ["10.0.0.5:6380", "[::1]:110"]);
+  // The Redis client library lists the environment when it is loaded.
+  assert.equal(roles.smtpd.env, true);
+  assert.equal(roles.pop3d.env, true);
+  assert.equal(workerPermissions(roles.smtpd).env, true);
+});
+
+Deno.test("smtpd reads the POP3 passwd files only when a listener offers AUTH", () => {
+  const plain = rolePermissions(configOf(BASE), FACTS);
+  const passwd = configOf(BASE).pop3_passwd_directory;
+  assert.ok(!plain.smtpd.read.includes(passwd));
+  assert.deepEqual(plain.smtpd.env, []);
+  const auth = rolePermissions(
+    configOf(
+      BASE + `
+[[listener]]
+kind = "submission"
+address = "127.0.0.1"
+port = 587
+options = { smtpd_sasl_auth_enable = true }
+`,
+    ),
+    FACTS,
+  );
+  assert.ok(auth.smtpd.read.includes(passwd));
+  assert.ok(auth.pop3d.read.includes(passwd));
 });
 
 Deno.test("IPv6 DNS servers are bracketed, with the IPv6 any-address", () => {
@@ -212,4 +238,19 @@ Deno.test("mail users' homes: root and uid 1000 and up, never / or nobody", () =
     "broken line",
   ].join("\n");
   assert.deepEqual(mailUserHomes(passwd), ["/home/alice", "/root"]);
+});
+
+Deno.test("smtpd may reach a unix: policy service's socket and nothing beside it", () => {
+  const roles = rolePermissions(
+    configOf(
+      BASE + `
+smtpd_recipient_restrictions = "reject_unauth_destination, check_policy_service unix:/run/postgrey/socket"
+`,
+    ),
+    FACTS,
+  );
+  assert.ok(roles.smtpd.read.includes("/run/postgrey/socket"));
+  assert.ok(roles.smtpd.write.includes("/run/postgrey/socket"));
+  assert.ok(!roles.smtpd.write.includes("/run/postgrey"));
+  assert.ok(!roles.pop3d.write.includes("/run/postgrey/socket"));
 });

@@ -1,0 +1,79 @@
+/**
+ * smtpd's thread: every smtp, submission and smtps listener, and their
+ * sessions, in a Worker holding only smtpd's grants (role_permissions.ts).
+ *
+ * DESCRIPTION
+ *   Runs with the permissions the master computes for smtpd: it reads the
+ *   configuration's tables, TLS files and SASL users; writes only the
+ *   queue's entry (tmp/, incoming/, hold/) and the shared state; listens on
+ *   its listeners and connects to the DNS servers, policy services and
+ *   Redis; runs nothing. Code that parses network input can do no more.
+ *
+ *   Messages enter the queue through this thread's own gate
+ *   (queue/enqueue.ts: fsync of file and directory, group commit, before
+ *   the 250). The gate does not open the queue store (which would create
+ *   directories and empty tmp/: the master did that at start); it takes
+ *   spare files the master passes on from the queue manager, and each
+ *   commit goes to the master as `committed`, which hands it to the queue
+ *   manager's thread. ETRN asks the master for a flush.
+ *
+ *   The shared state (greylist, client limits, pop-before-smtp logins
+ *   recorded by pop3d) is opened here, as pop3d opens it: SQLite in WAL
+ *   mode or Redis serve several users at once.
+ */
+import type { Config } from "../config/types.ts";
+import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
+import { createFreeSpaceProbe } from "../fs/free_space.ts";
+import { openSharedState } from "../policy/open_shared_state.ts";
+import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
+import { createEnqueue } from "../queue/enqueue.ts";
+import { SparePool } from "../queue/spare_pool.ts";
+import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
+import { serveListenerRole, thread } from "./listener_role.ts";
+import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
+import { createSmtpdVerifier } from "./smtpd_verifier.ts";
+import { join } from "node:path";
+
+let spares: SparePool | undefined;
+
+serveListenerRole("smtpd", (current: () => Config) => {
+  const config = current();
+  const queueDirectory = config.queue_directory;
+  spares = new SparePool(join(queueDirectory, "tmp"));
+  const pool = spares;
+  let commits = 0;
+  const enqueue = createEnqueue({
+    queueDirectory,
+    takeSpare: () => pool.take(),
+    announce: (id) => {
+      commits++;
+      thread.postMessage({ kind: "committed", id });
+    },
+  });
+  // Read at start only: a reload keeps the store this thread opened.
+  // The master's own connection logs an outage, once.
+  const sharedState = openSharedState(config, null);
+  const popBeforeSmtp = popBeforeSmtpOver(sharedState);
+  const deps: SmtpDeps = {
+    config: current,
+    enqueue,
+    verifyRecipient: createSmtpdVerifier(current),
+    popBeforeSmtp: (ip) =>
+      popBeforeSmtp.allows(ip, current().pop_before_smtp_window),
+    ...createSmtpdPolicyDeps(current, sharedState),
+    // ETRN: a flush of the site's deferred mail, not waited for.
+    flushSite: (site) => {
+      thread.postMessage({ kind: "flush", site });
+      return true;
+    },
+    authenticate: createSaslAuthenticator(),
+    queueFreeSpace: createFreeSpaceProbe(queueDirectory),
+  };
+  const start = (listener: Parameters<typeof startSmtpListener>[0]) =>
+    startSmtpListener(listener, deps);
+  return {
+    starters: { smtp: start, submission: start, smtps: start },
+    work: () => commits,
+    close: () => sharedState.close(),
+  };
+}, (message) => spares?.adopt(message.spare));
