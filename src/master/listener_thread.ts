@@ -35,6 +35,7 @@ import {
   type ToListenerRole,
 } from "./listener_protocol.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
+import { refusedNotice } from "./role_notices.ts";
 
 /** What a listening thread says on its own (not an answer). */
 export type ListenerRoleNotice = Extract<
@@ -209,7 +210,11 @@ export async function startListenerThread(
     worker.onmessage = (event: MessageEvent<FromListenerRole>) => {
       const message = event.data;
       if (message.kind === "committed" || message.kind === "flush") {
-        return options.received?.(message);
+        const refused = refusedNotice(message);
+        if (refused === null) return options.received?.(message);
+        return log.warning(
+          `ignoring a notice from ${role}'s thread: ${refused}`,
+        );
       }
       if (message.kind === "syslog") return sendSyslogDatagram(message.message);
       const waiter = w.waiters.get(message.request);
