@@ -149,7 +149,7 @@ Deno.test("regression: a value quoted in a configuration error stays on one line
     assert.ok(error instanceof ConfigError);
     assert.match(
       error.message,
-      /^\/etc\/mailsrv\/mailsrv\.toml:1: myhostname: "multi\\n" is not/,
+      /^\/etc\/mailsrv\/mailsrv\.toml:1: myhostname: control character "\\n" is not allowed in this value$/,
     );
   }
 });
