@@ -73,6 +73,7 @@ import { watchMaildrop } from "./maildrop_watch.ts";
 import { answerSurgery } from "./surgery_control.ts";
 import {
   queueManagerThreadPermissions,
+  smtpClientThreadPermissions,
   workerPermissions,
 } from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
@@ -340,6 +341,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           workerPermissions(
             queueManagerThreadPermissions(of, gatherSandboxFacts(of)),
           ),
+        smtpClientPermissions: (of) =>
+          workerPermissions(smtpClientThreadPermissions(of)),
       },
     );
     services = (await reconcileServices(services, config.listeners, starters))

@@ -28,6 +28,11 @@
  *   (deliveries in flight get RETIRE_DEADLINE_MS; what is unfinished
  *   stays in active/) and starts a new one with the new grants; a flush
  *   under way is then reported interrupted.
+ *
+ *   The thread's SMTP client runs in a Worker of its own, which the
+ *   master starts and ends on the thread's word (smtp_client_thread.ts)
+ *   with `options.smtpClientPermissions`; it ends with the thread, and a
+ *   change of its grants on reload restarts the thread too.
  */
 import type { Config } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
@@ -40,6 +45,7 @@ import type {
   SurgeryRequest,
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
+import { createSmtpClientThreads } from "./smtp_client_thread.ts";
 
 /** The pause before a failed queue manager thread is started again. */
 export const RESTART_DELAY_MS = 1000;
@@ -84,6 +90,10 @@ export interface QueueManagerThreadOptions {
    * parent's, all of them).
    */
   readonly permissions?: (config: Config) => Deno.PermissionOptionsObject;
+  /** The SMTP client Worker's permissions (smtp_client_thread.ts). */
+  readonly smtpClientPermissions?: (
+    config: Config,
+  ) => Deno.PermissionOptionsObject;
 }
 
 const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
@@ -149,6 +159,11 @@ export function startQueueManagerThread(
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   const post = (message: ToQueueManager) => worker?.postMessage(message);
+  const smtpClients = createSmtpClientThreads({
+    foreground,
+    tell: post,
+    permissions: options.smtpClientPermissions,
+  });
 
   const answerStatusWaiters = () => {
     for (const answer of statusWaiters.values()) answer(0);
@@ -158,6 +173,7 @@ export function startQueueManagerThread(
   const end = () => {
     worker?.terminate();
     worker = undefined;
+    smtpClients.end();
     answerStatusWaiters();
     for (const waiter of flushesPosted.values()) waiter.resolve(INTERRUPTED);
     flushesPosted.clear();
@@ -180,10 +196,16 @@ export function startQueueManagerThread(
   /** The grants of the running thread (JSON), to notice a change. */
   let granted: string | undefined;
   const grantsOf = (of: Config) => options.permissions?.(of);
+  /** The grants of the thread and of its SMTP client, to notice a change. */
+  const grantsKey = (of: Config) =>
+    JSON.stringify([grantsOf(of), options.smtpClientPermissions?.(of)]);
 
   const launch = () => {
     const permissions = grantsOf(config);
-    granted = JSON.stringify(permissions);
+    granted = JSON.stringify([
+      permissions,
+      options.smtpClientPermissions?.(config),
+    ]);
     worker = new Worker(workerUrl, {
       type: "module",
       name: "qmgr",
@@ -275,6 +297,9 @@ export function startQueueManagerThread(
         return;
       case "stopped":
         return onStopped?.();
+      case "smtp-client-start":
+      case "smtp-client-retire":
+        return smtpClients.handle(message, config);
     }
   };
 
@@ -335,7 +360,7 @@ export function startQueueManagerThread(
     reload(next) {
       config = next;
       if (state !== "running") return;
-      if (JSON.stringify(grantsOf(next)) === granted) {
+      if (grantsKey(next) === granted) {
         return post({ kind: "reload", config: next, foreground });
       }
       // New grants need a new thread: retire this one, start another.
