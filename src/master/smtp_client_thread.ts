@@ -32,6 +32,12 @@ export type SmtpClientNotice = Extract<
   { kind: "smtp-client-start" | "smtp-client-retire" }
 >;
 
+/** What the master tells the queue manager's thread of its client. */
+export type SmtpClientFailure = Extract<
+  ToQueueManager,
+  { kind: "smtp-client-failed" }
+>;
+
 /** The clients of one queue manager's thread. */
 export interface SmtpClientThreads {
   /** Acts on a notice of the queue manager's thread. */
@@ -45,7 +51,7 @@ export interface SmtpClientThreadOptions {
   /** Log to stderr too (`mailsrv run`). */
   readonly foreground: boolean;
   /** Tells the queue manager's thread (a client failed). */
-  readonly tell: (message: ToQueueManager) => void;
+  readonly tell: (message: SmtpClientFailure) => void;
   /** The client's Deno permissions (default: the parent's, all). */
   readonly permissions?: (config: Config) => Deno.PermissionOptionsObject;
   /** The worker module (default: smtp_client_worker.ts). */
