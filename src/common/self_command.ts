@@ -5,6 +5,9 @@
  *   The release binary (`deno compile`) re-runs its own executable. Run
  *   from source, it re-runs Deno on main.ts with the same permission set
  *   the binary bakes in (deno.json "permissions"), so both sandboxes match.
+ *   `--no-prompt` keeps a denied call a NotCapable error on a terminal
+ *   too (`mailsrv run`, `mailsrv flush`): Deno would otherwise stop a
+ *   Worker to ask on the terminal whether to grant it.
  *
  *   V8_FLAGS cap the young generation at 1 MiB per semi-space (V8's
  *   default grows it to 16 MiB in each isolate under load, and keeps it):
@@ -42,6 +45,7 @@ export function selfCommand(args: readonly string[]): {
       "--quiet",
       `--config=${denoJson}`,
       "--permission-set=mailsrv",
+      "--no-prompt",
       `--v8-flags=${V8_FLAGS}`,
       main,
       ...args,

@@ -2,8 +2,9 @@
  * DKIM signing of mail that leaves the box (OpenDKIM's signing mode).
  *
  * DESCRIPTION
- *   The router hands every message bound for the SMTP client through
- *   `sign(message, config)`. A message is signed when
+ *   The SMTP client hands every message bound for plain SMTP (not a
+ *   named transport such as a content filter) through
+ *   `sign(message, config)` (`smtp/signing_agent.ts`). A message is signed when
  *
  *     - it came from a client in mynetworks, or one that authenticated
  *       (protocol ESMTPA, ESMTPSA), or it was submitted on this machine
@@ -22,7 +23,8 @@
  *   the start-up check already refuses unusable keys, so this is a key
  *   changed while running.
  *
- *   Used by the router (router.ts). Reads the key files (re-read when
+ *   Used by the SMTP client (`smtp/signing_agent.ts`), in its own
+ *   Worker under the daemon. Reads the key files (re-read when
  *   they change) and the message content.
  */
 import type { Config, DkimKeyConfig } from "../config/types.ts";
@@ -42,11 +44,17 @@ import {
 
 const log = maillog("dkim");
 
+/** What signing needs of a message (a DeliveryMessage, an SmtpMessage). */
+export type SignableMessage = Pick<
+  DeliveryMessage,
+  "queueId" | "size" | "content" | "client"
+>;
+
 /** Signs (or not) one message for the SMTP client. */
-export type DkimSigning = (
-  message: DeliveryMessage,
+export type DkimSigning = <M extends SignableMessage>(
+  message: M,
   config: Config,
-) => Promise<DeliveryMessage>;
+) => Promise<M>;
 
 /** Signatures kept for the other recipients of the same message. */
 const MEMO_SIZE = 32;
@@ -91,7 +99,7 @@ export function createDkimSigning(
     }
   };
 
-  const signatureOf = (message: DeliveryMessage, config: Config) => {
+  const signatureOf = (message: SignableMessage, config: Config) => {
     const key = `${message.queueId}\n${config.dkim.length}`;
     let pending = memo.get(key);
     if (pending === undefined) {
@@ -123,7 +131,10 @@ export function createDkimSigning(
     return pending;
   };
 
-  return async (message, config) => {
+  return async <M extends SignableMessage>(
+    message: M,
+    config: Config,
+  ): Promise<M> => {
     if (config.dkim.length === 0) return message;
     if (!signsOrigin(message, config.mynetworks)) return message;
     const { header } = await signatureOf(message, config);

@@ -25,8 +25,9 @@
  *   destination slots kept apart, maxproc as its concurrency), pipe
  *   through `pipe/pipe_agent.ts` (at most maxproc commands at once).
  *
- *   Mail for the SMTP client is DKIM-signed first when its origin and
- *   From: domain say so (`dkim_signing.ts`).
+ *   Mail for the SMTP client is DKIM-signed by the client when its
+ *   origin and From: domain say so (`smtp/signing_agent.ts`); the daemon
+ *   hands the router a client in a Worker of its own (`smtpAgent`).
  *
  *   A transport listed in defer_transports is deferred without an
  *   attempt ("deferred transport", 4.3.2) unless the attempt was asked
@@ -60,7 +61,8 @@ import {
 } from "../resolve/deferred_transports.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
 import { deliverVirtual } from "./virtual/virtual.ts";
-import { createSmtpAgent } from "./smtp/smtp_agent.ts";
+import { createSmtpAgent, type SmtpAgent } from "./smtp/smtp_agent.ts";
+import { createSigningAgent } from "./smtp/signing_agent.ts";
 import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
 import { createDestinationScheduler } from "./destination_scheduler.ts";
 import type { Resolver } from "../dns/resolver.ts";
@@ -85,6 +87,11 @@ export type RouterOptions =
     readonly dns?: Resolver;
     /** True while a flush run is under way (dead destinations are tried). */
     readonly flushing?: () => boolean;
+    /**
+     * The SMTP and LMTP client, DKIM signing included (default: one in
+     * this thread; the daemon's runs in a Worker of its own).
+     */
+    readonly smtpAgent?: SmtpAgent;
   };
 
 /** Delivers one message to one recipient, by whatever agent applies. */
@@ -149,9 +156,11 @@ export function createRouter(
     deadFor: () => config().minimal_backoff_time * 1000,
     flushing: options.flushing,
   });
-  const dkim = createDkimSigning();
   const smtp = createTransactionBatcher(
-    createSmtpAgent({ maps, resolver: options.dns }),
+    options.smtpAgent ?? createSigningAgent(
+      createSmtpAgent({ maps, resolver: options.dns }),
+      createDkimSigning(),
+    ),
     scheduler,
   );
   return async (message) => {
@@ -207,11 +216,7 @@ export function createRouter(
         });
       case "smtp":
       case "relay":
-        return smtp(
-          await dkim(message, current),
-          transport.nexthop,
-          current,
-        );
+        return smtp(message, transport.nexthop, current);
       case "error": {
         const { dsn, text } = statusOfNexthop(transport.nexthop, "5.0.0");
         return { outcome: "bounced", dsn, reason: text, relay: "none" };

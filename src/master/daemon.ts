@@ -51,6 +51,7 @@ import { watchMaildrop } from "./maildrop_watch.ts";
 import { answerSurgery } from "./surgery_control.ts";
 import {
   queueManagerThreadPermissions,
+  smtpClientThreadPermissions,
   workerPermissions,
 } from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
@@ -248,6 +249,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           ),
         // Spent queue files go to smtpd's gate, which writes most mail.
         spare: (spare) => roles?.spare(spare) || store.adoptSpare(spare),
+        smtpClientPermissions: (of) =>
+          workerPermissions(smtpClientThreadPermissions(of)),
       },
     );
     // smtpd and pop3d listen in threads of their own.

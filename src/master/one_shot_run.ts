@@ -16,29 +16,27 @@
  *   it, and a run never starts beside a daemon: it reports the holder
  *   instead. It logs to maillog_file as the daemon does.
  *
- *   Used by `mailsrv flush` (src/cli/flush.ts). Needs the daemon's
- *   permissions for delivery (queue, mailboxes, commands).
+ *   The delivery happens in Workers with the daemon's grants: the queue
+ *   manager and local delivery in one (one_shot_worker.ts: qmgr and
+ *   local, no net), the SMTP client in another (smtp_client_thread.ts:
+ *   the smtp role), so a flush is as bounded as the daemon.
+ *
+ *   Used by `mailsrv flush` (src/cli/flush.ts).
  *
  *   Does NOT create queue_directory: a queue that does not exist has
  *   nothing to deliver.
  */
 import type { Config } from "../config/types.ts";
-import { createRouter } from "../delivery/router.ts";
-import { closeSyncedDirectories } from "../fs/sync_directory.ts";
-import { closeLogging, maillog } from "../log/maillog.ts";
-import {
-  createEnqueue,
-  createForwardSender,
-  createPickup,
-  createQueueManager,
-  createResubmit,
-  type FlushReport,
-  type FlushRequest,
-  type QueueManager,
-  QueueStore,
-} from "../queue/mod.ts";
-import { configureLogging } from "./logging.ts";
+import type { FlushReport, FlushRequest } from "../queue/mod.ts";
+import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
 import { type QueueHolder, tryLockQueue } from "./queue_lock.ts";
+import {
+  queueManagerThreadPermissions,
+  smtpClientThreadPermissions,
+  workerPermissions,
+} from "./role_permissions.ts";
+import { gatherSandboxFacts } from "./sandbox_facts.ts";
+import { createSmtpClientThreads } from "./smtp_client_thread.ts";
 
 /** The run's report, or who holds the queue instead. */
 export type OneShotResult =
@@ -53,6 +51,8 @@ const NOTHING: FlushReport = {
   errors: 0,
   interrupted: false,
 };
+
+const WORKER_URL = new URL("./one_shot_worker.ts", import.meta.url);
 
 async function queueExists(path: string): Promise<boolean> {
   try {
@@ -77,49 +77,59 @@ export async function runQueueOnce(
   const taken = await tryLockQueue(config.queue_directory, "flush");
   if (!taken.lock) return { kind: "busy", holder: taken.holder };
   try {
-    await configureLogging(config, false);
-    const log = maillog("flush");
-    log.info(
-      `one-shot queue run started${
-        request.site === undefined ? "" : ` for site ${request.site}`
-      }`,
-    );
-    const store = await QueueStore.open(config.queue_directory, {
-      clearStaging: false,
-    });
-    const enqueue = createEnqueue(store);
-    // sendmail's submissions first: they go in this run too.
-    await createPickup(store).run();
-    const current = () => config;
-    const manager: QueueManager = createQueueManager({
-      store,
-      enqueue,
-      config: current,
-      deliver: createRouter(current, {
-        resubmit: createResubmit(
-          enqueue,
-          config.myhostname,
-          createForwardSender(current),
-        ),
-        // Asked only during deliveries, once the manager exists.
-        flushing: () => manager.flushing(),
-      }),
-      queueRuns: false,
-    });
-    await manager.start();
-    const report = await manager.flush(request);
-    // Recovered active/ files and the notices of this run, too.
-    await manager.whenIdle();
-    await manager.stop(0);
-    log.info(
-      `one-shot queue run finished: ${report.messages} messages, ` +
-        `${report.sent} sent, ${report.deferred} deferred, ` +
-        `${report.bounced} bounced`,
-    );
-    return { kind: "done", report };
+    return { kind: "done", report: await runInWorkers(config, request) };
   } finally {
-    closeSyncedDirectories();
-    await closeLogging();
     taken.lock.release();
   }
+}
+
+/** The run, in its Workers; rejects with the Worker's reason. */
+function runInWorkers(
+  config: Config,
+  request: FlushRequest,
+): Promise<FlushReport> {
+  const permissions = queueManagerThreadPermissions(
+    config,
+    gatherSandboxFacts(config),
+  );
+  const worker = new Worker(WORKER_URL.href, {
+    type: "module",
+    name: "qmgr",
+    deno: { permissions: workerPermissions(permissions) },
+  });
+  const post = (message: ToOneShot) => worker.postMessage(message);
+  const clients = createSmtpClientThreads({
+    foreground: false,
+    tell: post,
+    permissions: (of) => workerPermissions(smtpClientThreadPermissions(of)),
+  });
+  return new Promise<FlushReport>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<FromOneShot>) => {
+      const message = event.data;
+      switch (message.kind) {
+        case "flushed":
+          return request.progress?.(message.message);
+        case "done":
+          return resolve(message.report);
+        case "failed":
+          return reject(new Error(message.error));
+        case "smtp-client-start":
+        case "smtp-client-retire":
+          return clients.handle(message, config);
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      reject(new Error(event.message));
+    };
+    post({
+      kind: "run",
+      config,
+      ...(request.site === undefined ? {} : { site: request.site }),
+      progress: request.progress !== undefined,
+    });
+  }).finally(() => {
+    clients.end();
+    worker.terminate();
+  });
 }

@@ -54,7 +54,16 @@ export type ToQueueManager =
   /** How many messages are active? Answered with the same `request`. */
   | { readonly kind: "status"; readonly request: number }
   /** Take no new work; finish deliveries until the deadline; answer. */
-  | { readonly kind: "stop"; readonly deadlineMs: number };
+  | { readonly kind: "stop"; readonly deadlineMs: number }
+  /**
+   * SMTP client `generation` failed to start or died
+   * (smtp_client_thread.ts): what it had under way is lost.
+   */
+  | {
+    readonly kind: "smtp-client-failed";
+    readonly generation: number;
+    readonly error: string;
+  };
 
 /** From the queue manager's thread to the master. */
 export type FromQueueManager =
@@ -94,4 +103,15 @@ export type FromQueueManager =
     readonly report: FlushReport;
   }
   /** Stopped: deliveries finished or left in active/ for the next start. */
-  | { readonly kind: "stopped" };
+  | { readonly kind: "stopped" }
+  /**
+   * Start an SMTP client Worker (smtp_client_worker.ts) serving `port`,
+   * this thread's channel to it (smtp_client_proxy.ts).
+   */
+  | {
+    readonly kind: "smtp-client-start";
+    readonly generation: number;
+    readonly port: MessagePort;
+  }
+  /** End SMTP client `generation`: idle for max_idle, nothing under way. */
+  | { readonly kind: "smtp-client-retire"; readonly generation: number };

@@ -29,6 +29,11 @@
  *   (deliveries in flight get RETIRE_DEADLINE_MS; what is unfinished
  *   stays in active/) and starts a new one with the new grants; a flush
  *   under way is then reported interrupted.
+ *
+ *   The thread's SMTP client runs in a Worker of its own, which the
+ *   master starts and ends on the thread's word (smtp_client_thread.ts)
+ *   with `options.smtpClientPermissions`; it ends with the thread, and a
+ *   change of its grants on reload restarts the thread too.
  */
 import type { Config } from "../config/types.ts";
 import { maillog } from "../log/maillog.ts";
@@ -42,6 +47,7 @@ import type {
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
+import { createSmtpClientThreads } from "./smtp_client_thread.ts";
 
 /** Deadline for a retiring thread (it has nothing in flight). */
 const RETIRE_DEADLINE_MS = 10_000;
@@ -85,6 +91,10 @@ export interface QueueManagerThreadOptions {
    * parent's, all of them).
    */
   readonly permissions?: (config: Config) => Deno.PermissionOptionsObject;
+  /** The SMTP client Worker's permissions (smtp_client_thread.ts). */
+  readonly smtpClientPermissions?: (
+    config: Config,
+  ) => Deno.PermissionOptionsObject;
 }
 
 const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
@@ -153,6 +163,11 @@ export function startQueueManagerThread(
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   const post = (message: ToQueueManager) => worker?.postMessage(message);
+  const smtpClients = createSmtpClientThreads({
+    foreground,
+    tell: post,
+    permissions: options.smtpClientPermissions,
+  });
 
   const answerStatusWaiters = () => {
     for (const answer of statusWaiters.values()) answer(0);
@@ -162,6 +177,7 @@ export function startQueueManagerThread(
   const end = () => {
     worker?.terminate();
     worker = undefined;
+    smtpClients.end();
     answerStatusWaiters();
     for (const waiter of flushesPosted.values()) waiter.resolve(INTERRUPTED);
     flushesPosted.clear();
@@ -184,10 +200,16 @@ export function startQueueManagerThread(
   /** The grants of the running thread (JSON), to notice a change. */
   let granted: string | undefined;
   const grantsOf = (of: Config) => options.permissions?.(of);
+  /** The grants of the thread and of its SMTP client, to notice a change. */
+  const grantsKey = (of: Config) =>
+    JSON.stringify([grantsOf(of), options.smtpClientPermissions?.(of)]);
 
   const launch = () => {
     const permissions = grantsOf(config);
-    granted = JSON.stringify(permissions);
+    granted = JSON.stringify([
+      permissions,
+      options.smtpClientPermissions?.(config),
+    ]);
     worker = new Worker(workerUrl, {
       type: "module",
       name: "qmgr",
@@ -281,6 +303,9 @@ export function startQueueManagerThread(
         return;
       case "stopped":
         return onStopped?.();
+      case "smtp-client-start":
+      case "smtp-client-retire":
+        return smtpClients.handle(message, config);
     }
   };
 
@@ -341,7 +366,7 @@ export function startQueueManagerThread(
     reload(next) {
       config = next;
       if (state !== "running") return;
-      if (JSON.stringify(grantsOf(next)) === granted) {
+      if (grantsKey(next) === granted) {
         return post({ kind: "reload", config: next, foreground });
       }
       // New grants need a new thread: retire this one, start another.

@@ -11,6 +11,10 @@
  *   and forwarded mail it writes itself go straight to its own queue
  *   manager. Spent queue files go back to the master as spares.
  *
+ *   The SMTP and LMTP client is not here: this thread has no net. The
+ *   router's SMTP agent is a proxy (smtp_client_proxy.ts) to a client
+ *   Worker the master starts on the first remote delivery.
+ *
  *   After max_idle with nothing to do and the queue empty it says so, and
  *   the master stops it until the next message (qmgr_thread.ts).
  *
@@ -38,10 +42,14 @@ import {
 import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
+import {
+  createSmtpClientProxy,
+  type SmtpClientProxy,
+} from "./smtp_client_proxy.ts";
 
 /** The worker global, as far as this thread uses it. */
 const thread = self as unknown as {
-  postMessage(message: FromQueueManager): void;
+  postMessage(message: FromQueueManager, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<ToQueueManager>) => void) | null;
 };
 
@@ -49,6 +57,8 @@ let config: Config | undefined;
 let store: QueueStore | undefined;
 let manager: QueueManager | undefined;
 let surgeon: QueueSurgeon | undefined;
+/** The SMTP client, in a Worker the master starts (this thread has no net). */
+let smtpClient: SmtpClientProxy | undefined;
 let stopTrim = () => {};
 let stopIdleWatch = () => {};
 /** `committed` messages received from the master. */
@@ -122,11 +132,20 @@ async function start(next: Config, foreground: boolean): Promise<void> {
         queue.adoptSpare(spare);
       },
     });
+    smtpClient = createSmtpClientProxy({
+      start: (generation, port) =>
+        thread.postMessage({ kind: "smtp-client-start", generation, port }, [
+          port,
+        ]),
+      retire: (generation) =>
+        thread.postMessage({ kind: "smtp-client-retire", generation }),
+    }, { maxIdleMs: () => config!.max_idle * 1000 });
     manager = createQueueManager({
       store,
       enqueue,
       config: current,
       deliver: createRouter(current, {
+        smtpAgent: smtpClient.agent,
         resubmit: createResubmit(
           enqueue,
           next.myhostname,
@@ -210,8 +229,11 @@ async function handle(message: ToQueueManager): Promise<void> {
         request: message.request,
         activeMessages: manager?.activeCount() ?? 0,
       });
+    case "smtp-client-failed":
+      return smtpClient?.failed(message.generation, message.error);
     case "stop":
       await manager?.stop(message.deadlineMs);
+      smtpClient?.stop();
       stopTrim();
       stopIdleWatch();
       closeSyncedDirectories();
@@ -223,5 +245,7 @@ async function handle(message: ToQueueManager): Promise<void> {
 let handled: Promise<void> = Promise.resolve();
 thread.onmessage = (event) => {
   const message = event.data;
+  // A failed client's deliveries end now, not after a stop under way.
+  if (message.kind === "smtp-client-failed") return void handle(message);
   handled = handled.then(() => handle(message));
 };

@@ -24,9 +24,10 @@
  *              (bounces, forwards), the mail spool, the virtual mailbox
  *              base and the mail users' home directories; runs the shell,
  *              pipe transport programs, setpriv and kill(1); no net
- *     smtp     the SMTP/LMTP client: reads the queue, its tables, CA file
- *              and DKIM keys; writes the queue (spares, recipient marks);
- *              connects anywhere; runs nothing
+ *     smtp     the SMTP/LMTP client: reads the queue files being
+ *              delivered (active/), the CA files, the SASL password
+ *              table, the DKIM keys and resolv.conf; writes nothing but
+ *              its log; connects anywhere; runs nothing
  *
  *   Every role may write its log (maillog_file, or the syslog socket).
  *   With Redis as the shared state, smtpd and pop3d get the whole
@@ -63,9 +64,9 @@
  *   taken over, run anything those can: the grant bounds what mailsrv's
  *   code does, not what a configured command does.
  *
- *   Pure: no I/O. Used by the master (qmgr_thread.ts applies the union of
- *   qmgr, local and smtp to the queue manager's Worker; listener_roles.ts
- *   smtpd's and pop3d's to theirs) and by tests.
+ *   Pure: no I/O. Used by the master (the queue manager's Worker gets the
+ *   union of qmgr and local, the SMTP client's Worker smtp; listener_roles.ts
+ *   gives smtpd's and pop3d's theirs) and by tests.
  */
 import { dirname } from "node:path";
 import type { Config } from "../config/types.ts";
@@ -428,7 +429,10 @@ function local(config: Config, facts: SandboxFacts): RolePermissions {
   };
 }
 
-/** The SMTP and LMTP client. */
+/**
+ * The SMTP and LMTP client: the queue manager's thread records what
+ * happened, so the client only reads what it sends.
+ */
 function smtp(config: Config): RolePermissions {
   const log = logging(config);
   const q = config.queue_directory;
@@ -436,19 +440,22 @@ function smtp(config: Config): RolePermissions {
     config.smtp_tls_CAfile,
     ...config.transports.map((t) => t.options?.smtp_tls_CAfile),
   ];
+  // A named transport may have its own password table (options).
+  const passwords = [
+    config.smtp_sasl_password_maps,
+    ...config.transports.map((t) => t.options?.smtp_sasl_password_maps),
+  ];
   return {
     ...NONE,
     read: list([
-      q,
-      ...tableFiles(config, (p) => !SMTPD_ONLY_TABLE.test(p)),
+      `${q}/active`,
       ...caFiles,
-      // A single table, so not among the list-valued ones above.
-      tableFile(config.smtp_sasl_password_maps),
+      ...passwords.map((spec) => spec && tableFile(spec)),
       ...config.dkim.map((k) => k.privateKeyFile),
       config.resolv_conf,
       ...log.read,
     ]),
-    write: list([q, ...log.write]),
+    write: list(log.write),
     net: true,
     sys: ["hostname"],
   };
@@ -488,15 +495,25 @@ export function mergePermissions(
 }
 
 /**
- * The queue manager's thread today: the queue manager, local and virtual
- * delivery and the SMTP client share one Worker (qmgr_worker.ts).
+ * The queue manager's thread: the queue manager, local and virtual
+ * delivery and pipe transports share one Worker (qmgr_worker.ts); the
+ * SMTP client has its own (smtp_client_worker.ts), so this one has no
+ * net.
  */
 export function queueManagerThreadPermissions(
   config: Config,
   facts: SandboxFacts,
 ): RolePermissions {
   const roles = rolePermissions(config, facts);
-  return mergePermissions([roles.qmgr, roles.local, roles.smtp]);
+  return mergePermissions([roles.qmgr, roles.local]);
+}
+
+/**
+ * The SMTP client's thread (smtp_client_worker.ts): the smtp role, which
+ * needs no facts of the system.
+ */
+export function smtpClientThreadPermissions(config: Config): RolePermissions {
+  return smtp(config);
 }
 
 /**

@@ -155,6 +155,14 @@ async function deliverRecipient(
     size: envelope.size,
     bodyType: envelope.bodyType,
     content: messageContent(store, "active", envelope.id, envelope),
+    source: {
+      path: store.path("active", envelope.id),
+      location: {
+        contentOffset: envelope.contentOffset,
+        size: envelope.size,
+        trailerSize: envelope.trailerSize,
+      },
+    },
     ...(dsn ? { dsn } : {}),
     ...(envelope.filter === undefined ? {} : { filter: envelope.filter }),
     client: {

@@ -16,6 +16,7 @@
  * when the next hop took NOTIFY and reports itself.
  */
 import type { DsnNotifyKeyword, DsnRet, OriginalRecipient } from "./enqueue.ts";
+import type { ContentLocation } from "./queue_file_reader.ts";
 
 /** What a sent result reports to a recipient that asked NOTIFY=SUCCESS. */
 export type SuccessAction = "delivered" | "relayed" | "expanded";
@@ -93,6 +94,18 @@ export interface DeliveryMessage {
    * XFORWARD to a content filter and pipe(8)'s ${client_…} macros.
    */
   readonly client?: MessageClient;
+  /**
+   * Where `content` lies in the queue file, for an agent in another
+   * thread that reads the file itself (the SMTP client's Worker).
+   */
+  readonly source?: ContentSource;
+}
+
+/** A queued message's content as a file position (queue-format.md). */
+export interface ContentSource {
+  /** The queue file, in active/ while the message is delivered. */
+  readonly path: string;
+  readonly location: ContentLocation;
 }
 
 /** The client a message came from (queue file client_name, …). */

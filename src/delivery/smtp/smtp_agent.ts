@@ -59,7 +59,7 @@ import { watchResolvConf } from "../../dns/resolv_conf.ts";
 import { maillog } from "../../log/maillog.ts";
 import type { MapCache } from "../../maps/mod.ts";
 import { LookupTableError } from "../../maps/mod.ts";
-import type { DeliveryResult } from "../types.ts";
+import type { ContentSource, DeliveryResult, MessageClient } from "../types.ts";
 import {
   SmtpClientConnection,
   SmtpConnectionError,
@@ -104,6 +104,10 @@ export interface SmtpMessage {
   readonly content: () => Promise<ReadableStream<Uint8Array>>;
   /** The original client for XFORWARD (`client_session.ts` Envelope). */
   readonly xforward?: Readonly<Record<string, string>>;
+  /** The client the message came from (DKIM signs by its origin). */
+  readonly client?: MessageClient;
+  /** Where the content lies in the queue file (`content` reads it). */
+  readonly source?: ContentSource;
 }
 
 /** A named SMTP or LMTP transport (a `[[transport]]` table). */

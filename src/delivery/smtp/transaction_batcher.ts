@@ -110,6 +110,8 @@ export function createTransactionBatcher(
             ? undefined
             : encodeXtext(first.dsn.envid),
           content: first.content,
+          ...(first.client === undefined ? {} : { client: first.client }),
+          ...(first.source === undefined ? {} : { source: first.source }),
           ...(batch.config.smtp_send_xforward_command
             ? { xforward: xforwardOf(first) }
             : {}),

@@ -30,6 +30,7 @@ Deno.test("mailsrv start, bin/mailsrv, the start task and the release binary sha
   const self = selfCommand(["run"]).args;
   const shared = denoOptions(self.slice(1, self.indexOf("run", 1)));
   assert.deepEqual(shared, [
+    "--no-prompt",
     "--permission-set=mailsrv",
     "--quiet",
     `--v8-flags=${V8_FLAGS}`,
@@ -45,9 +46,16 @@ Deno.test("mailsrv start, bin/mailsrv, the start task and the release binary sha
   assert.deepEqual(optionsOf(`deno ${exec[1]}`), shared, "bin/mailsrv");
 });
 
-Deno.test("the release binary embeds the role threads' worker modules", async () => {
-  for (const role of ["qmgr", "smtpd", "pop3d"]) {
-    const worker = `src/master/${role}_worker.ts`;
+Deno.test("the release binary embeds the Worker modules", async () => {
+  for (
+    const worker of [
+      "src/master/qmgr_worker.ts",
+      "src/master/smtpd_worker.ts",
+      "src/master/pop3d_worker.ts",
+      "src/master/smtp_client_worker.ts",
+      "src/master/one_shot_worker.ts",
+    ]
+  ) {
     assert.ok(denoJson.tasks.compile.includes(`--include ${worker}`), worker);
     await Deno.stat(new URL(`../../../${worker}`, import.meta.url));
   }

@@ -5,6 +5,7 @@ import {
   queueManagerThreadPermissions,
   rolePermissions,
   type SandboxFacts,
+  smtpClientThreadPermissions,
   workerPermissions,
 } from "../../../src/master/role_permissions.ts";
 import { mailUserHomes } from "../../../src/master/sandbox_facts.ts";
@@ -55,7 +56,11 @@ Deno.test("mbox spool: delivery writes the queue, the spool and homes, nothing e
   assert.deepEqual(roles.qmgr.write, ["/dev/log", "/var/spool/mailsrv"]);
   assert.equal(roles.smtp.net, true);
   assert.deepEqual(roles.smtp.run, []);
-  assert.ok(!roles.smtp.write.includes("/var/mail"));
+  // The client reads the messages it sends and writes only its log.
+  assert.deepEqual(roles.smtp.write, ["/dev/log"]);
+  assert.ok(roles.smtp.read.includes("/var/spool/mailsrv/active"));
+  assert.ok(!roles.smtp.read.includes("/var/spool/mailsrv"));
+  assert.ok(!roles.smtp.read.includes("/etc/mailsrv/aliases"));
 });
 
 Deno.test("Maildir spool and virtual base: the trailing slash does not matter", () => {
@@ -129,6 +134,7 @@ relayhost = "[smtp.example.net]:587"
   }
   assert.ok(roles.smtp.read.includes("/etc/mailsrv/sasl_passwd"));
   assert.ok(!roles.smtpd.read.includes("/etc/mailsrv/sasl_passwd"));
+  assert.ok(!worker.read.includes("/etc/mailsrv/sasl_passwd"));
   assert.ok(!worker.read.includes("/etc/mailsrv/mailsrv.toml"));
   assert.ok(!worker.read.includes("/etc/virtual"));
 });
@@ -212,10 +218,40 @@ Deno.test("every role may write its maillog_file", () => {
   }
 });
 
-Deno.test("the queue manager's thread: the union of qmgr, local and smtp", () => {
-  const config = configOf(BASE);
+Deno.test("the queue manager's thread: qmgr and local, no net; the SMTP client's: the smtp role", () => {
+  const config = configOf(
+    BASE + `
+smtp_tls_CAfile = "/etc/mailsrv/ca.pem"
+smtp_sasl_password_maps = "hash:/etc/mailsrv/sasl_passwd"
+
+[[dkim]]
+domain = "example.com"
+selector = "s1"
+private_key_file = "/etc/mailsrv/dkim/s1.key"
+
+[[transport]]
+name = "scan"
+kind = "smtp"
+options = { smtp_tls_CAfile = "/etc/mailsrv/scan-ca.pem", smtp_sasl_password_maps = "hash:/etc/mailsrv/scan_passwd" }
+`,
+  );
   const worker = queueManagerThreadPermissions(config, FACTS);
-  assert.equal(worker.net, true);
+  assert.deepEqual(worker.net, []);
+  assert.equal(workerPermissions(worker).net, false);
+  const client = smtpClientThreadPermissions(config);
+  assert.deepEqual(client, rolePermissions(config, FACTS).smtp);
+  for (
+    const file of [
+      "/etc/mailsrv/ca.pem",
+      "/etc/mailsrv/dkim/s1.key",
+      "/etc/mailsrv/sasl_passwd",
+      "/etc/mailsrv/scan-ca.pem",
+      "/etc/mailsrv/scan_passwd",
+    ]
+  ) {
+    assert.ok(client.read.includes(file), file);
+    assert.ok(!worker.read.includes(file), file);
+  }
   assert.ok(worker.write.includes("/var/mail"));
   assert.ok(!worker.write.includes("/etc/mailsrv"));
   const options = workerPermissions(worker);

@@ -1,0 +1,35 @@
+/**
+ * Messages between `mailsrv flush` (one_shot_run.ts) and the Worker that
+ * runs its queue manager and delivery agents (one_shot_worker.ts).
+ *
+ * The SMTP client notices are the queue manager thread's own
+ * (qmgr_protocol.ts), so smtp_client_thread.ts serves both.
+ */
+import type { Config } from "../config/types.ts";
+import type { FlushedMessage, FlushReport } from "../queue/mod.ts";
+import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
+
+/** From `mailsrv flush` to the Worker. */
+export type ToOneShot =
+  | {
+    /** Deliver from the queue once, as `site` asks (all when absent). */
+    readonly kind: "run";
+    readonly config: Config;
+    readonly site?: string;
+    /** Send `flushed` per message. */
+    readonly progress: boolean;
+  }
+  | Extract<ToQueueManager, { kind: "smtp-client-failed" }>;
+
+/** From the Worker to `mailsrv flush`. */
+export type FromOneShot =
+  /** A message has had its attempt. */
+  | { readonly kind: "flushed"; readonly message: FlushedMessage }
+  /** The run is over, and what it gave rise to. */
+  | { readonly kind: "done"; readonly report: FlushReport }
+  /** The run could not be made (the queue could not be opened, …). */
+  | { readonly kind: "failed"; readonly error: string }
+  | Extract<
+    FromQueueManager,
+    { kind: "smtp-client-start" | "smtp-client-retire" }
+  >;

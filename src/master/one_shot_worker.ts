@@ -1,0 +1,139 @@
+/**
+ * The Worker of a one-shot queue run (`mailsrv flush` with no daemon).
+ *
+ * DESCRIPTION
+ *   Runs the queue manager and the local, virtual and pipe delivery
+ *   agents with the grants the daemon's queue manager thread gets
+ *   (qmgr and local: no net), so a flush from a ppp `ip-up` hook is as
+ *   bounded as the daemon. Its SMTP client is a proxy
+ *   (smtp_client_proxy.ts) to a client Worker that `mailsrv flush`
+ *   starts with the smtp role's grants, as the master does.
+ *
+ *   One `run` message: pick up maildrop/, deliver what the flush asks
+ *   for (what a previous run left in active/, incoming/, and deferred
+ *   mail of all sites or one) and the notices this gives rise to, then
+ *   answer `done` with the report (`flushed` per message before, when
+ *   asked) once the log is closed, or `failed`.
+ *
+ *   Does NOT take the queue lock (one_shot_run.ts holds it around the
+ *   Worker) nor run deferred/ periodically.
+ */
+import type { Config } from "../config/types.ts";
+import { createRouter } from "../delivery/router.ts";
+import { closeSyncedDirectories } from "../fs/sync_directory.ts";
+import { closeLogging, maillog } from "../log/maillog.ts";
+import {
+  createEnqueue,
+  createForwardSender,
+  createPickup,
+  createQueueManager,
+  createResubmit,
+  type FlushReport,
+  type QueueManager,
+  QueueStore,
+} from "../queue/mod.ts";
+import { configureLogging } from "./logging.ts";
+import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
+import {
+  createSmtpClientProxy,
+  type SmtpClientProxy,
+} from "./smtp_client_proxy.ts";
+
+/** The worker global, as far as this thread uses it. */
+const thread = self as unknown as {
+  postMessage(message: FromOneShot, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToOneShot>) => void) | null;
+};
+
+let smtpClient: SmtpClientProxy | undefined;
+
+/** The run itself (one_shot_run.ts's comment says what it delivers). */
+async function deliver(
+  config: Config,
+  site: string | undefined,
+  progress: boolean,
+): Promise<FlushReport> {
+  await configureLogging(config, false);
+  const log = maillog("flush");
+  log.info(
+    `one-shot queue run started${
+      site === undefined ? "" : ` for site ${site}`
+    }`,
+  );
+  const store = await QueueStore.open(config.queue_directory, {
+    clearStaging: false,
+  });
+  const enqueue = createEnqueue(store);
+  // sendmail's submissions first: they go in this run too.
+  await createPickup(store).run();
+  const current = () => config;
+  smtpClient = createSmtpClientProxy({
+    start: (generation, port) =>
+      thread.postMessage({ kind: "smtp-client-start", generation, port }, [
+        port,
+      ]),
+    retire: (generation) =>
+      thread.postMessage({ kind: "smtp-client-retire", generation }),
+  }, { maxIdleMs: () => config.max_idle * 1000 });
+  const manager: QueueManager = createQueueManager({
+    store,
+    enqueue,
+    config: current,
+    deliver: createRouter(current, {
+      resubmit: createResubmit(
+        enqueue,
+        config.myhostname,
+        createForwardSender(current),
+      ),
+      // Asked only during deliveries, once the manager exists.
+      flushing: () => manager.flushing(),
+      smtpAgent: smtpClient.agent,
+    }),
+    queueRuns: false,
+  });
+  await manager.start();
+  const report = await manager.flush({
+    ...(site === undefined ? {} : { site }),
+    progress: progress
+      ? (message) => thread.postMessage({ kind: "flushed", message })
+      : undefined,
+  });
+  // Recovered active/ files and the notices of this run, too.
+  await manager.whenIdle();
+  await manager.stop(0);
+  smtpClient.stop();
+  log.info(
+    `one-shot queue run finished: ${report.messages} messages, ` +
+      `${report.sent} sent, ${report.deferred} deferred, ` +
+      `${report.bounced} bounced`,
+  );
+  return report;
+}
+
+async function run(message: Extract<ToOneShot, { kind: "run" }>) {
+  let answer: FromOneShot;
+  try {
+    const report = await deliver(
+      message.config,
+      message.site,
+      message.progress,
+    );
+    answer = { kind: "done", report };
+  } catch (error) {
+    answer = {
+      kind: "failed",
+      error: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    closeSyncedDirectories();
+    await closeLogging();
+  }
+  // Last: the Worker is ended once this arrives.
+  thread.postMessage(answer);
+}
+
+thread.onmessage = (event) => {
+  const message = event.data;
+  if (message.kind === "run") return void run(message);
+  smtpClient?.failed(message.generation, message.error);
+};
