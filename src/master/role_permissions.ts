@@ -46,8 +46,10 @@
  *   HOMES. `.forward` files and home_mailbox live in home directories,
  *   known only per recipient. The grant holds the home directories the
  *   passwd database lists at start for root and for users with uid 1000
- *   and up (not nobody); system accounts below 1000 are not mail users
- *   (alias them), and an account added later needs a reload.
+ *   and up (not nobody); system accounts below 1000 (and nobody) get
+ *   only their `.forward` read, so their mail goes to the spool or where
+ *   that file says (not `.forward+extension`, nor home_mailbox: alias
+ *   them); an account added later needs a reload.
  *
  *   ALIAS TARGETS. The `:include:` files (read) and `/file` targets (their
  *   directory written, for the lock file beside an mbox) that the alias
@@ -124,6 +126,8 @@ export interface SandboxFacts {
   readonly nameServers: readonly { address: string; port: number }[];
   /** Home directories of mail users (root, uid ≥ 1000) at start. */
   readonly homes: readonly string[];
+  /** The other accounts' `.forward` files (read only). */
+  readonly systemForwardFiles?: readonly string[];
   /** setpriv(1) as delivery runs it, when installed. */
   readonly setpriv?: string;
   /** kill(1), which signals a delivery's process group, when installed. */
@@ -408,6 +412,8 @@ function local(config: Config, facts: SandboxFacts): RolePermissions {
       SYSTEM_PASSWD_FILE,
       ...tableFiles(config, (p) => !SMTPD_ONLY_TABLE.test(p)),
       ...mailboxes,
+      // Mail to a system account goes to the spool, unless it forwards.
+      ...(config.forward_path.length > 0 ? facts.systemForwardFiles ?? [] : []),
       ...includes,
       ...fileTargets,
       // Looked for before they are run.

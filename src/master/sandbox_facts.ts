@@ -10,6 +10,10 @@
  *     homes        home directories of mail users from the passwd file:
  *                  root and uid 1000 and up, except nobody (65534) and
  *                  homes that are "/" or not absolute
+ *     systemForwardFiles  `.forward` in the homes of the other accounts
+ *                  (system accounts, nobody): read only, so mail to
+ *                  www-data or nobody is delivered to the spool as
+ *                  Postfix does, and a `.forward` there is still obeyed
  *     setpriv      the setpriv(1) delivery runs commands through as root
  *     kill         kill(1): Deno.kill needs an unrestricted run grant, so
  *                  a sandboxed delivery signals a process group with it
@@ -55,6 +59,23 @@ export function mailUserHomes(text: string): string[] {
     if (user && home.startsWith("/") && home !== "") homes.add(home);
   }
   return [...homes].sort();
+}
+
+/**
+ * The `.forward` files of the accounts in passwd file `text` that are not
+ * mail users (mailUserHomes), whose homes are not granted.
+ */
+export function systemForwardFiles(text: string): string[] {
+  const users = new Set(mailUserHomes(text));
+  const files = new Set<string>();
+  for (const line of text.split("\n")) {
+    const entry = parsePasswdLine(line);
+    if (!entry) continue;
+    const home = entry.home.replace(/\/+$/, "");
+    if (!entry.home.startsWith("/") || users.has(home)) continue;
+    files.add(`${home}/.forward`);
+  }
+  return [...files].sort();
 }
 
 function firstFile(paths: readonly string[]): string | undefined {
@@ -123,9 +144,11 @@ export function gatherSandboxFacts(
     : parseResolvConf(resolv).servers;
   const setpriv = firstFile(SETPRIV_PATHS);
   const kill = firstFile(KILL_PATHS);
+  const passwd = readText(passwdFile) ?? "";
   return {
     nameServers: servers.map((s) => ({ address: s.address, port: s.port })),
-    homes: mailUserHomes(readText(passwdFile) ?? ""),
+    homes: mailUserHomes(passwd),
+    systemForwardFiles: systemForwardFiles(passwd),
     aliasTargets: aliasTargets(
       config.alias_maps.map(tableFile).filter((f) => f !== undefined),
       readText,

@@ -124,6 +124,14 @@ export interface DaemonSetup {
   }>;
   /** TOML appended after the listener tables (e.g. `[[transport]]` tables). */
   readonly extraToml?: string;
+  /**
+   * A command the daemon is run through, e.g. `setpriv --reuid=…` to run it
+   * as another user; `env` is its whole environment then.
+   */
+  readonly through?: {
+    readonly command: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+  };
 }
 
 /**
@@ -179,9 +187,13 @@ export async function startDaemon(
           : "")
       ).join("\n") + (setup.extraToml ? `\n${setup.extraToml}\n` : ""),
   );
-  const [cmd, ...args] = mailsrvCommand(["run", "--config", configPath]);
+  const [cmd, ...args] = [
+    ...setup.through?.command ?? [],
+    ...mailsrvCommand(["run", "--config", configPath]),
+  ];
   const process = new Deno.Command(cmd, {
     args,
+    ...(setup.through ? { env: { ...setup.through.env }, clearEnv: true } : {}),
     stdin: "null",
     stdout: "null",
     stderr: "piped",

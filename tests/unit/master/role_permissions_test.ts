@@ -8,7 +8,10 @@ import {
   smtpClientThreadPermissions,
   workerPermissions,
 } from "../../../src/master/role_permissions.ts";
-import { mailUserHomes } from "../../../src/master/sandbox_facts.ts";
+import {
+  mailUserHomes,
+  systemForwardFiles,
+} from "../../../src/master/sandbox_facts.ts";
 
 const FACTS: SandboxFacts = {
   nameServers: [{ address: "192.0.2.53", port: 53 }],
@@ -274,6 +277,13 @@ Deno.test("mail users' homes: root and uid 1000 and up, never / or nobody", () =
     "broken line",
   ].join("\n");
   assert.deepEqual(mailUserHomes(passwd), ["/home/alice", "/root"]);
+  // The others' .forward only, "/" as "/.forward" (never the whole tree).
+  assert.deepEqual(systemForwardFiles(passwd), [
+    "/.forward",
+    "/nonexistent/.forward",
+    "/usr/sbin/.forward",
+    "/var/www/.forward",
+  ]);
 });
 
 Deno.test("smtpd may reach a unix: policy service's socket and nothing beside it", () => {
