@@ -19,6 +19,9 @@
  *   Callers decide what a refusal means: `mailsrv user add` refuses,
  *   smtpd answers 451 4.3.0 (protected: the configuration must be fixed)
  *   or 550 5.1.1 (reserved), delivery defers, and POP3 refuses the login.
+ *   smtpd's thread may not read the mailbox base (its sandbox), so there a
+ *   link is not followed (the path is taken as named): a link is caught by
+ *   delivery and POP3, whose threads may read it.
  *
  *   `checkDomainDirectory` does the same for a virtual domain's mailbox
  *   and password directories, which may hold that domain's own password

@@ -210,7 +210,7 @@ Deno.test("a hand-written map line at the passwd file: 451 at RCPT, deferred at 
   });
 });
 
-Deno.test("a link planted in the mailbox base: refused at RCPT, delivery and POP3", async () => {
+Deno.test("a link planted in the mailbox base: refused at delivery and POP3", async () => {
   if (!requireProgram("htpasswd")) return;
   await withGuardedDaemon({
     aliases: "list@one.test  alice@one.test\n",
@@ -221,24 +221,25 @@ Deno.test("a link planted in the mailbox base: refused at RCPT, delivery and POP
     const before = await Deno.readTextFile(passwd);
     const credential = `${await credentialLine()}\n`;
 
+    // smtpd's thread may not look into the mailbox base (its sandbox), so
+    // it cannot see the link: delivery does, and defers both ways in.
     const [direct] = await sendWithSmtplib(daemon.port, "s@example.test", [
       "alice@one.test",
     ], { body: credential });
-    assert.equal(direct.code, 451);
-    assert.match(
-      daemon.log(),
-      /warning: virtual_mailbox_maps entry for <alice@one\.test> refused: mailbox ".*\/one\.test\/alice" \(really ".*\/two\.test\/passwd"\) is the POP3 password file of "two\.test"/,
-    );
+    assert.equal(direct.code, 250);
     const [viaAlias] = await sendWithSmtplib(daemon.port, "s@example.test", [
       "list@one.test",
     ], { body: credential });
     assert.equal(viaAlias.code, 250);
-    await waitFor(
-      "the deferral",
-      () =>
-        /to=<list@one\.test>.*status=deferred \(.*is the POP3 password file of "two\.test"\)/
-          .test(daemon.log()) || undefined,
-    );
+    for (const to of ["alice", "list"]) {
+      await waitFor(
+        `the deferral for ${to}`,
+        () =>
+          new RegExp(
+            `to=<${to}@one\\.test>.*status=deferred \\(.*\\(really ".*/two\\.test/passwd"\\) is the POP3 password file of "two\\.test"\\)`,
+          ).test(daemon.log()) || undefined,
+      );
+    }
     assert.equal(await Deno.readTextFile(passwd), before);
 
     assert.equal(
