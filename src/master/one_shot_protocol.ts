@@ -23,6 +23,8 @@ export type ToOneShot =
 
 /** From the Worker to `mailsrv flush`. */
 export type FromOneShot =
+  /** A syslog datagram for this thread's socket (the Worker has no net). */
+  | { readonly kind: "syslog"; readonly message: string }
   /** A message has had its attempt. */
   | { readonly kind: "flushed"; readonly message: FlushedMessage }
   /** The run is over, and what it gave rise to. */

@@ -29,6 +29,8 @@
 import type { Config } from "../config/types.ts";
 import type { FlushReport, FlushRequest } from "../queue/mod.ts";
 import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
+import { closeLogging, sendSyslogDatagram } from "../log/maillog.ts";
+import { configureLogging } from "./logging.ts";
 import { type QueueHolder, tryLockQueue } from "./queue_lock.ts";
 import {
   queueManagerThreadPermissions,
@@ -77,8 +79,11 @@ export async function runQueueOnce(
   const taken = await tryLockQueue(config.queue_directory, "flush");
   if (!taken.lock) return { kind: "busy", holder: taken.holder };
   try {
+    // The Workers' syslog lines go out through this thread's socket.
+    await configureLogging(config, false);
     return { kind: "done", report: await runInWorkers(config, request) };
   } finally {
+    await closeLogging();
     taken.lock.release();
   }
 }
@@ -107,6 +112,8 @@ function runInWorkers(
     worker.onmessage = (event: MessageEvent<FromOneShot>) => {
       const message = event.data;
       switch (message.kind) {
+        case "syslog":
+          return sendSyslogDatagram(message.message);
         case "flushed":
           return request.progress?.(message.message);
         case "done":

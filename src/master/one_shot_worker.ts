@@ -53,7 +53,11 @@ async function deliver(
   site: string | undefined,
   progress: boolean,
 ): Promise<FlushReport> {
-  await configureLogging(config, false);
+  await configureLogging(
+    config,
+    false,
+    (message) => thread.postMessage({ kind: "syslog", message }),
+  );
   const log = maillog("flush");
   log.info(
     `one-shot queue run started${

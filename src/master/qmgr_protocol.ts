@@ -67,6 +67,8 @@ export type ToQueueManager =
 
 /** From the queue manager's thread to the master. */
 export type FromQueueManager =
+  /** A syslog datagram for the master's socket (this thread has no net). */
+  | { readonly kind: "syslog"; readonly message: string }
   /** Delivering; the queue was recovered. */
   | { readonly kind: "started" }
   /** The start failed (the master gives up, as with any start error). */

@@ -36,7 +36,7 @@
  *   change of its grants on reload restarts the thread too.
  */
 import type { Config } from "../config/types.ts";
-import { maillog } from "../log/maillog.ts";
+import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
 import type {
   FlushedMessage,
   FlushReport,
@@ -267,6 +267,8 @@ export function startQueueManagerThread(
   const received = (event: MessageEvent<FromQueueManager>) => {
     const message = event.data;
     switch (message.kind) {
+      case "syslog":
+        return sendSyslogDatagram(message.message);
       case "spare":
         return spare(message.spare);
       case "started":

@@ -53,6 +53,10 @@ const thread = self as unknown as {
   onmessage: ((event: MessageEvent<ToQueueManager>) => void) | null;
 };
 
+/** Syslog datagrams go out through the master's socket (no net here). */
+const toSyslog = (message: string) =>
+  thread.postMessage({ kind: "syslog", message });
+
 let config: Config | undefined;
 let store: QueueStore | undefined;
 let manager: QueueManager | undefined;
@@ -111,7 +115,7 @@ function watchIdle(queue: QueueStore, isQuiet: () => boolean): () => void {
 async function start(next: Config, foreground: boolean): Promise<void> {
   try {
     config = next;
-    await configureLogging(next, foreground);
+    await configureLogging(next, foreground, toSyslog);
     store = await QueueStore.open(next.queue_directory, {
       clearStaging: false,
       retire: (spare) => thread.postMessage({ kind: "spare", spare }),
@@ -222,7 +226,11 @@ async function handle(message: ToQueueManager): Promise<void> {
     }
     case "reload":
       config = message.config;
-      return await configureLogging(message.config, message.foreground);
+      return await configureLogging(
+        message.config,
+        message.foreground,
+        toSyslog,
+      );
     case "status":
       return thread.postMessage({
         kind: "status",

@@ -32,7 +32,9 @@ export type ToSmtpClient = {
 /** From the SMTP client's Worker to the master. */
 export type FromSmtpClient =
   /** The start failed (the queue manager's requests are failed). */
-  { readonly kind: "failed"; readonly error: string };
+  | { readonly kind: "failed"; readonly error: string }
+  /** A syslog datagram for the master's socket (a net grant names hosts). */
+  | { readonly kind: "syslog"; readonly message: string };
 
 /**
  * An SmtpMessage as it crosses: no content opener, but where the content

@@ -22,7 +22,7 @@
  *   Used by qmgr_thread.ts, one per queue manager's thread handle.
  */
 import type { Config } from "../config/types.ts";
-import { maillog } from "../log/maillog.ts";
+import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 import type { FromSmtpClient, ToSmtpClient } from "./smtp_client_protocol.ts";
 
@@ -93,8 +93,11 @@ export function createSmtpClientThreads(
       );
     }
     running.set(generation, worker);
-    worker.onmessage = (event: MessageEvent<FromSmtpClient>) =>
-      gone(generation, event.data.error);
+    worker.onmessage = (event: MessageEvent<FromSmtpClient>) => {
+      const message = event.data;
+      if (message.kind === "syslog") sendSyslogDatagram(message.message);
+      else gone(generation, message.error);
+    };
     worker.onerror = (event) => {
       event.preventDefault();
       gone(generation, event.message);

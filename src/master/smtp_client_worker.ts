@@ -102,7 +102,11 @@ function serve(port: MessagePort, agent: SmtpAgent): void {
 thread.onmessage = async (event) => {
   const { config, foreground, port } = event.data;
   try {
-    await configureLogging(config, foreground);
+    await configureLogging(
+      config,
+      foreground,
+      (message) => thread.postMessage({ kind: "syslog", message }),
+    );
   } catch (error) {
     port.close();
     return thread.postMessage({
