@@ -70,7 +70,7 @@ async function listSlices(
   counted(reasons.size);
   let total = 0;
   for (const [n, queue] of LISTED_QUEUES.entries()) {
-    const ids = await read.queues[n];
+    const ids = await read.queue(n);
     const directory = directories[n] + "/";
     total += ids.length;
     counted(total);
