@@ -70,11 +70,11 @@ const STATUS: Record<string, RecipientStatus> = {
   B: "bounced",
 };
 
-const reader = rawFileReader();
-
 /** Fills `buffer` from the start of `path`: open, one read, close. */
 function readPrefix(path: string): number {
-  return reader.readPrefix(path, buffer);
+  // Asked for at the first read (the C library is loaded then, once per
+  // thread), not when a daemon module imports the listing's formatter.
+  return rawFileReader().readPrefix(path, buffer);
 }
 
 function decoded(value: string): string {
