@@ -187,11 +187,11 @@ export async function printQueueListing(
     for (const { promise } of reading.results) {
       const slice = await promise;
       if (slice.count === 0) continue;
-      options.print(
-        options.json
-          ? slice.text
-          : (count === 0 ? formatListingHeading() : "\n") + slice.text,
-      );
+      // Printed apart: joined, the slice's text would be copied whole.
+      if (!options.json) {
+        options.print(count === 0 ? formatListingHeading() : "\n");
+      }
+      options.print(slice.text);
       count += slice.count;
       bytes += slice.bytes;
     }
