@@ -10,7 +10,7 @@ import { commandLineFor, invokedName } from "./src/cli/invoked_as.ts";
 import { queueCommandLine } from "./src/cli/dispatch.ts";
 
 if (import.meta.main) {
-  const argv = commandLineFor(invokedName(), Deno.args);
+  const argv = commandLineFor(await invokedName(), Deno.args);
   const cli = queueCommandLine(argv)
     ? await import("./src/cli/queue_main.ts")
     : await import("./src/cli/main.ts");

@@ -12,13 +12,14 @@
  *   `invokedName` takes the name from $MAILSRV_INVOKED_AS, which
  *   bin/mailsrv sets from its $0 (a script run by Deno sees "deno" as
  *   argv[0]), and removes the variable so programs that mailsrv runs do
- *   not inherit it; else from `process.argv0`, the compiled binary's
- *   own argv[0] (a link's name: `Deno.execPath()` resolves links and
- *   would always say "mailsrv").
+ *   not inherit it; else from the compiled binary's own argv[0] (a
+ *   link's name: `Deno.execPath()` resolves links and would always say
+ *   "mailsrv"): on Linux the first field of /proc/self/cmdline, else
+ *   `process.argv0` (the same text; node:process is loaded only then,
+ *   as it costs every command's start-up tens of milliseconds).
  *
  *   Used by main.ts only. Reads the environment.
  */
-import process from "node:process";
 import { basename } from "node:path";
 
 const VARIABLE = "MAILSRV_INVOKED_AS";
@@ -28,11 +29,27 @@ const NAMES = ["sendmail", "mailq", "newaliases"];
 /** The name messages start with: the invoked name, else `mailsrv`. */
 let program = "mailsrv";
 
+/** This process's argv[0]. */
+async function argv0(): Promise<string> {
+  if (Deno.build.os === "linux") {
+    try {
+      const cmdline = Deno.readFileSync("/proc/self/cmdline");
+      const end = cmdline.indexOf(0);
+      return new TextDecoder().decode(
+        end < 0 ? cmdline : cmdline.subarray(0, end),
+      );
+    } catch {
+      // No /proc mounted (a chroot): ask node:process.
+    }
+  }
+  return (await import("node:process")).default.argv0;
+}
+
 /** The base name this process was invoked by (see the module comment). */
-export function invokedName(): string {
+export async function invokedName(): Promise<string> {
   const given = Deno.env.get(VARIABLE);
   if (given !== undefined) Deno.env.delete(VARIABLE);
-  const name = basename(given ?? (process.argv0 || Deno.execPath()));
+  const name = basename(given ?? ((await argv0()) || Deno.execPath()));
   if (NAMES.includes(name)) program = name;
   return name;
 }

@@ -59,6 +59,13 @@ export interface ListingFormatOptions {
   readonly utc?: boolean;
 }
 
+/**
+ * Where the listing finds the queues: an open QueueStore, or
+ * listing_pool.ts's `listedQueues(queueDirectory)` where none is needed (`mailsrv queue`
+ * only reads, and the store's module loads the queue's writing side).
+ */
+export type ListedQueues = Pick<QueueStore, "directory" | "path">;
+
 /** The queues the listing shows, in order. */
 export const LISTED_QUEUES: readonly QueueName[] = [
   "maildrop",
@@ -77,7 +84,7 @@ const REASON_COLUMN = 78;
 const FLAG: Partial<Record<QueueName, string>> = { active: "*", hold: "!" };
 
 /** The defer logfiles present now: one directory read, not an open each. */
-export function deferLogfileIds(store: QueueStore): Set<string> {
+export function deferLogfileIds(store: ListedQueues): Set<string> {
   const ids = new Set<string>();
   try {
     for (const entry of Deno.readDirSync(store.directory("defer"))) {
@@ -105,7 +112,7 @@ function readReasons(path: string): Map<string, string> {
  * (a held or active message keeps the reasons of its last deferral).
  */
 export function readListingEntry(
-  store: QueueStore,
+  store: ListedQueues,
   queue: QueueName,
   id: string,
   hasReasons: boolean,
@@ -155,7 +162,10 @@ export function readListedMessage(
 }
 
 /** The queue IDs in `queue`, sorted (arrival order); [] if it is absent. */
-export function sortedQueueIds(store: QueueStore, queue: QueueName): string[] {
+export function sortedQueueIds(
+  store: ListedQueues,
+  queue: QueueName,
+): string[] {
   const ids: string[] = [];
   try {
     for (const entry of Deno.readDirSync(store.directory(queue))) {
@@ -174,7 +184,7 @@ export function sortedQueueIds(store: QueueStore, queue: QueueName): string[] {
  * thread pool (see store.ts).
  */
 export function* queueListing(
-  store: QueueStore,
+  store: ListedQueues,
   queues: readonly QueueName[] = LISTED_QUEUES,
 ): IterableIterator<QueueListingEntry> {
   const deferred = deferLogfileIds(store);

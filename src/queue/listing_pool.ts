@@ -16,20 +16,34 @@
  *   the same text, in the same order, as the one-thread listing
  *   (listing.ts, listing_json.ts) prints for a small queue.
  *
- *   Needs read access to the queue and nothing else (the threads inherit
- *   this thread's permissions); `deno compile` must include the worker.
+ *   Needs read access to the queue, and ffi for the C library's calls
+ *   (src/fs/raw_file_reader.ts; without it Deno's file API reads): the
+ *   threads inherit this thread's permissions. `deno compile` must
+ *   include the worker.
  */
+import { join } from "node:path";
 import {
   formatListingHeading,
   formatListingSummary,
   formatQueueListingStream,
   LISTED_QUEUES,
+  type ListedQueues,
   queueListing,
 } from "./listing.ts";
 import { listingDirectories } from "./listing_directories.ts";
 import { formatQueueListingJson } from "./listing_json.ts";
 import type { ListedSlice, ListingSlice } from "./listing_worker.ts";
-import type { QueueStore } from "./store.ts";
+
+/**
+ * The queues under `queueDirectory`, laid out as QueueStore has them
+ * (its paths, without loading the queue's writing side).
+ */
+export function listedQueues(queueDirectory: string): ListedQueues {
+  return {
+    directory: (queue) => join(queueDirectory, queue),
+    path: (queue, id) => join(queueDirectory, queue, id),
+  };
+}
 
 /** Fewer messages than this are listed in this thread. */
 export const PARALLEL_FROM = 4000;
@@ -57,7 +71,7 @@ export interface PrintListingOptions {
  * then the running total of messages after each queue's directory.
  */
 async function listSlices(
-  store: QueueStore,
+  store: ListedQueues,
   json: boolean,
   utc: boolean,
   counted: (total: number) => void,
@@ -70,7 +84,7 @@ async function listSlices(
   counted(reasons.size);
   let total = 0;
   for (const [n, queue] of LISTED_QUEUES.entries()) {
-    const ids = await read.queues[n];
+    const ids = await read.queue(n);
     const directory = directories[n] + "/";
     total += ids.length;
     counted(total);
@@ -139,7 +153,7 @@ class ReadingThreads {
 
 /** Prints the listing of `store`'s queue, in parallel when it is large. */
 export async function printQueueListing(
-  store: QueueStore,
+  store: ListedQueues,
   options: PrintListingOptions,
 ): Promise<void> {
   const utc = options.utc ?? false;
@@ -173,11 +187,11 @@ export async function printQueueListing(
     for (const { promise } of reading.results) {
       const slice = await promise;
       if (slice.count === 0) continue;
-      options.print(
-        options.json
-          ? slice.text
-          : (count === 0 ? formatListingHeading() : "\n") + slice.text,
-      );
+      // Printed apart: joined, the slice's text would be copied whole.
+      if (!options.json) {
+        options.print(count === 0 ? formatListingHeading() : "\n");
+      }
+      options.print(slice.text);
       count += slice.count;
       bytes += slice.bytes;
     }

@@ -10,7 +10,10 @@
  *   needs no such check. So this reader makes one open, one read into a
  *   reused 8 KiB buffer and one close per file: no stat and no second
  *   read to see the end of the file (Deno.readFileSync makes both, and
- *   would read a large message whole). A header longer than the buffer
+ *   would read a large message whole). The three calls go straight to
+ *   the C library where it can be loaded (src/fs/raw_file_reader.ts,
+ *   about a fifth less CPU a file than through Deno's file API), with
+ *   Deno's errors either way. A header longer than the buffer
  *   (a long recipient list) goes through the full parse
  *   (queue_file_reader.ts); a defer logfile longer than it is read whole.
  *
@@ -36,6 +39,7 @@ import {
 } from "./queue_file.ts";
 import { readEnvelope } from "./queue_file_reader.ts";
 import { parseDeferReasons } from "./defer_reasons.ts";
+import { rawFileReader } from "../fs/raw_file_reader.ts";
 import type { RecipientStatus } from "./types.ts";
 
 /** What the listing shows of one queue file. */
@@ -68,12 +72,9 @@ const STATUS: Record<string, RecipientStatus> = {
 
 /** Fills `buffer` from the start of `path`: open, one read, close. */
 function readPrefix(path: string): number {
-  const file = Deno.openSync(path);
-  try {
-    return file.readSync(buffer) ?? 0;
-  } finally {
-    file.close();
-  }
+  // Asked for at the first read (the C library is loaded then, once per
+  // thread), not when a daemon module imports the listing's formatter.
+  return rawFileReader().readPrefix(path, buffer);
 }
 
 function decoded(value: string): string {

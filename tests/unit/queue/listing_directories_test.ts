@@ -26,9 +26,9 @@ Deno.test("listing directories: sorted queue IDs per queue, in the order asked, 
       [...await read.deferLogfiles].sort(),
       ["8E9zzzzzzzzzzzz", "anything"],
     );
-    assert.deepEqual(await read.queues[0], ["8E9bbbbbbbbbbbb"]);
-    assert.deepEqual(await read.queues[1], [], "a missing queue is empty");
-    assert.deepEqual(await read.queues[2], [...ids].sort());
+    assert.deepEqual(await read.queue(0), ["8E9bbbbbbbbbbbb"]);
+    assert.deepEqual(await read.queue(1), [], "a missing queue is empty");
+    assert.deepEqual(await read.queue(2), [...ids].sort());
   } finally {
     await Deno.remove(home, { recursive: true });
   }
@@ -41,7 +41,7 @@ Deno.test("listing directories: an unreadable directory fails its own read only"
     await Deno.writeTextFile(file, "a file, not a directory");
     const read = listingDirectories(join(home, "defer"), [file]);
     assert.equal((await read.deferLogfiles).size, 0);
-    await assert.rejects(read.queues[0]);
+    await assert.rejects(read.queue(0));
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -8,7 +8,7 @@ import {
   readListingEnvelope,
   readListingReasons,
 } from "../../../src/queue/listing_reader.ts";
-import { queueListing } from "../../../src/queue/listing.ts";
+import { queueListing, readListedMessage } from "../../../src/queue/listing.ts";
 import { readEnvelope } from "../../../src/queue/queue_file_reader.ts";
 import { CorruptQueueFileError } from "../../../src/queue/queue_file.ts";
 import { createQueueIdGenerator } from "../../../src/queue/queue_id.ts";
@@ -103,4 +103,33 @@ Deno.test("defer logfiles are read short or long", async () => {
     assert.equal(read.size, count);
     assert.equal(read.get("user0@example.net"), reasons[0].reason);
   }
+});
+
+Deno.test("a message removed meanwhile is skipped, a removed defer logfile leaves no reasons, other errors fail the listing", async () => {
+  await using queue = await temporaryQueue();
+  const { store } = queue;
+  const id = nextId();
+  const path = store.path("deferred", id);
+  Deno.writeFileSync(path, queueFile(id, { recipients: ["a@example.net"] }));
+  // Listed, then delivered before it was read: no entry, no error.
+  assert.equal(
+    readListedMessage("deferred", nextId(), path + "x", undefined),
+    undefined,
+  );
+  // Its defer logfile removed meanwhile (the message was just retried).
+  const entry = readListedMessage(
+    "deferred",
+    id,
+    path,
+    store.path("defer", id),
+  );
+  assert.deepEqual(entry?.recipients, [
+    { address: "a@example.net", reason: undefined },
+  ]);
+  // Not a file the listing may pass over: the error is the caller's.
+  const odd = nextId();
+  Deno.mkdirSync(store.path("hold", odd));
+  assert.throws(() =>
+    readListedMessage("hold", odd, store.path("hold", odd), undefined)
+  );
 });
