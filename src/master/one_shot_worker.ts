@@ -36,6 +36,7 @@ import { configureLogging } from "./logging.ts";
 import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
 import {
   createSmtpClientProxy,
+  linkThroughParent,
   type SmtpClientProxy,
 } from "./smtp_client_proxy.ts";
 
@@ -71,14 +72,12 @@ async function deliver(
   // sendmail's submissions first: they go in this run too.
   await createPickup(store).run();
   const current = () => config;
-  smtpClient = createSmtpClientProxy({
-    start: (generation, port) =>
-      thread.postMessage({ kind: "smtp-client-start", generation, port }, [
-        port,
-      ]),
-    retire: (generation) =>
-      thread.postMessage({ kind: "smtp-client-retire", generation }),
-  }, { maxIdleMs: () => config.max_idle * 1000 });
+  smtpClient = createSmtpClientProxy(
+    linkThroughParent((notice, transfer) =>
+      thread.postMessage(notice, transfer)
+    ),
+    { maxIdleMs: () => config.max_idle * 1000 },
+  );
   const manager: QueueManager = createQueueManager({
     store,
     enqueue,

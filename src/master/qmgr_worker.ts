@@ -44,6 +44,7 @@ import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 import {
   createSmtpClientProxy,
+  linkThroughParent,
   type SmtpClientProxy,
 } from "./smtp_client_proxy.ts";
 
@@ -136,14 +137,12 @@ async function start(next: Config, foreground: boolean): Promise<void> {
         queue.adoptSpare(spare);
       },
     });
-    smtpClient = createSmtpClientProxy({
-      start: (generation, port) =>
-        thread.postMessage({ kind: "smtp-client-start", generation, port }, [
-          port,
-        ]),
-      retire: (generation) =>
-        thread.postMessage({ kind: "smtp-client-retire", generation }),
-    }, { maxIdleMs: () => config!.max_idle * 1000 });
+    smtpClient = createSmtpClientProxy(
+      linkThroughParent((notice, transfer) =>
+        thread.postMessage(notice, transfer)
+      ),
+      { maxIdleMs: () => config!.max_idle * 1000 },
+    );
     manager = createQueueManager({
       store,
       enqueue,

@@ -29,6 +29,7 @@
  *   Does NOT start or end Workers (the master does), nor retry.
  */
 import type { Config } from "../config/types.ts";
+import type { FromQueueManager } from "./qmgr_protocol.ts";
 import type {
   SmtpAgent,
   SmtpDelivery,
@@ -93,6 +94,27 @@ async function wireMessage(message: SmtpMessage): Promise<WireSmtpMessage> {
     await new Response(await content()).arrayBuffer(),
   );
   return { ...rest, bytes };
+}
+
+/**
+ * The link of a thread whose parent starts and ends the client Worker on
+ * its `smtp-client-start` and `smtp-client-retire` messages
+ * (smtp_client_thread.ts): the queue manager's and the one-shot run's.
+ */
+export function linkThroughParent(
+  post: (
+    notice: Extract<
+      FromQueueManager,
+      { kind: "smtp-client-start" | "smtp-client-retire" }
+    >,
+    transfer?: Transferable[],
+  ) => void,
+): SmtpClientLink {
+  return {
+    start: (generation, port) =>
+      post({ kind: "smtp-client-start", generation, port }, [port]),
+    retire: (generation) => post({ kind: "smtp-client-retire", generation }),
+  };
 }
 
 /** Creates the proxy; no client starts before the first transaction. */
