@@ -76,13 +76,21 @@ function itemsOf(config: Config, name: string): readonly string[] {
   return Array.isArray(value) ? value as string[] : [];
 }
 
+/** One restriction of a configured list, and the list it stands in. */
+export interface ConfiguredRestriction {
+  readonly parameter: string;
+  readonly restriction: Restriction;
+}
+
 /**
- * The access tables of the restriction lists (check_client_access,
- * check_sender_access, …), the main ones and each listener's overrides.
- * A list that does not parse names none (the loader reports it).
+ * Every restriction of the restriction lists (smtpd_client_restrictions,
+ * …), the main ones and each listener's overrides, list by list. A list
+ * that does not parse gives none (the loader reports it).
  */
-function restrictionTables(config: Config): ConfiguredTable[] {
-  const tables: ConfiguredTable[] = [];
+export function configuredRestrictions(
+  config: Config,
+): ConfiguredRestriction[] {
+  const found: ConfiguredRestriction[] = [];
   const settings = [
     config,
     ...config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []),
@@ -99,17 +107,29 @@ function restrictionTables(config: Config): ConfiguredTable[] {
       } catch {
         continue;
       }
-      for (const r of restrictions) {
-        if (!ACCESS_TABLE.test(r.name)) continue;
-        if (tables.some((t) => t.spec === r.args[0])) continue;
-        tables.push({
-          parameter,
-          spec: r.args[0],
-          kind: "map",
-          file: tableFile(r.args[0]),
-        });
+      for (const restriction of restrictions) {
+        found.push({ parameter, restriction });
       }
     }
+  }
+  return found;
+}
+
+/**
+ * The access tables of the restriction lists (check_client_access,
+ * check_sender_access, …), the main ones and each listener's overrides.
+ */
+function restrictionTables(config: Config): ConfiguredTable[] {
+  const tables: ConfiguredTable[] = [];
+  for (const { parameter, restriction: r } of configuredRestrictions(config)) {
+    if (!ACCESS_TABLE.test(r.name)) continue;
+    if (tables.some((t) => t.spec === r.args[0])) continue;
+    tables.push({
+      parameter,
+      spec: r.args[0],
+      kind: "map",
+      file: tableFile(r.args[0]),
+    });
   }
   return tables;
 }

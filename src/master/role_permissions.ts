@@ -72,13 +72,12 @@
  */
 import { dirname } from "node:path";
 import type { Config } from "../config/types.ts";
-import { configuredTables, tableFile } from "../config/configured_tables.ts";
-import { RESTRICTION_LISTS } from "../config/restriction_check.ts";
-import { SYSTEM_PASSWD_FILE } from "../maps/mod.ts";
 import {
-  parseRestrictionList,
-  type Restriction,
-} from "../policy/restrictions/mod.ts";
+  configuredRestrictions,
+  configuredTables,
+  tableFile,
+} from "../config/configured_tables.ts";
+import { SYSTEM_PASSWD_FILE } from "../maps/mod.ts";
 import { parseSharedStateAddress } from "../policy/shared_state_address.ts";
 import { sharedStatePath } from "../policy/sqlite_state.ts";
 import { parsePolicyEndpoint } from "../smtp/policy_client.ts";
@@ -216,32 +215,14 @@ function sharedState(
  * grants, `unix:` ones as socket paths (connecting needs read and write).
  */
 function policyServices(config: Config): { net: string[]; sockets: string[] } {
-  const lists = [
-    config,
-    ...config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []),
-  ];
   const found: string[] = [];
   const sockets: string[] = [];
-  for (const values of lists) {
-    for (const name of RESTRICTION_LISTS) {
-      const items = (values as Partial<Record<string, readonly string[]>>)[
-        name
-      ];
-      if (items === undefined) continue;
-      let restrictions: readonly Restriction[];
-      try {
-        restrictions = parseRestrictionList(name, items);
-      } catch {
-        continue; // Refused at start by the loader.
-      }
-      for (const r of restrictions) {
-        if (r.name !== "check_policy_service") continue;
-        const endpoint = parsePolicyEndpoint(r.args[0] ?? "");
-        if (endpoint?.transport === "tcp") {
-          found.push(hostPort(endpoint.hostname, endpoint.port));
-        } else if (endpoint?.transport === "unix") sockets.push(endpoint.path);
-      }
-    }
+  for (const { restriction: r } of configuredRestrictions(config)) {
+    if (r.name !== "check_policy_service") continue;
+    const endpoint = parsePolicyEndpoint(r.args[0] ?? "");
+    if (endpoint?.transport === "tcp") {
+      found.push(hostPort(endpoint.hostname, endpoint.port));
+    } else if (endpoint?.transport === "unix") sockets.push(endpoint.path);
   }
   return { net: found, sockets };
 }
