@@ -7,49 +7,22 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  encodeQueueFileHeader,
-  encodeSizeField,
-} from "../../src/queue/queue_file.ts";
-import { formatDeferReasons } from "../../src/queue/defer_reasons.ts";
-import { createQueueIdGenerator } from "../../src/queue/queue_id.ts";
+  LISTED_TEST_QUEUES,
+  writeListingQueue,
+} from "../helpers/listing_queue.ts";
 import { PARALLEL_FROM } from "../../src/queue/listing_pool.ts";
 import { mailsrvCommand, runMailsrv } from "../helpers/daemon.ts";
 
 /** Writes `count` messages in the listed queues, some with reasons. */
 function writeQueue(queueDirectory: string, count: number): void {
-  const queues = ["incoming", "active", "deferred", "hold"];
-  for (const q of [...queues, "defer"]) {
+  for (const q of [...LISTED_TEST_QUEUES, "defer"]) {
     Deno.mkdirSync(join(queueDirectory, q), { recursive: true });
   }
-  const nextId = createQueueIdGenerator();
-  const content = new TextEncoder().encode("Subject: x\n\nbody\n");
-  for (let i = 0; i < count; i++) {
-    const id = nextId();
-    const recipients = [`r${i}@d${i % 7}.example`, `s${i}@example.org`];
-    const { bytes, sizeOffset } = encodeQueueFileHeader(
-      id,
-      1_700_000_000_000 + i * 1000,
-      {
-        sender: i % 11 === 0 ? "" : `from${i}@example.org`,
-        recipients,
-        clientName: "c",
-        clientAddress: "192.0.2.1",
-        helo: "c",
-        protocol: "ESMTP",
-      },
-    );
-    bytes.set(encodeSizeField(content.length), sizeOffset);
-    const file = new Uint8Array(bytes.length + content.length);
-    file.set(bytes);
-    file.set(content, bytes.length);
-    Deno.writeFileSync(join(queueDirectory, queues[i % 4], id), file);
-    if (i % 3 === 0) {
-      Deno.writeTextFileSync(
-        join(queueDirectory, "defer", id),
-        formatDeferReasons([{ recipient: recipients[0], reason: `busy ${i}` }]),
-      );
-    }
-  }
+  writeListingQueue(
+    (queue, id) => join(queueDirectory, queue, id),
+    count,
+    (i) => `busy ${i}`,
+  );
 }
 
 /** `mailsrv ARGS…` run as the tests run it, but with ffi denied. */

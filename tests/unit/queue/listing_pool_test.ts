@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  encodeQueueFileHeader,
-  encodeSizeField,
-} from "../../../src/queue/queue_file.ts";
-import { formatDeferReasons } from "../../../src/queue/defer_reasons.ts";
-import { createQueueIdGenerator } from "../../../src/queue/queue_id.ts";
+import type { QueueName } from "../../../src/queue/mod.ts";
+import { writeListingQueue } from "../../helpers/listing_queue.ts";
 import {
   formatQueueListingJson,
   formatQueueListingStream,
@@ -19,40 +15,11 @@ import { temporaryQueue } from "./config_fixture.ts";
 Deno.test("a large queue listed by helper threads prints what one thread prints", async () => {
   await using queue = await temporaryQueue();
   const { store } = queue;
-  const nextId = createQueueIdGenerator();
-  const content = new TextEncoder().encode("Subject: x\n\nbody\n");
-  const queues = ["incoming", "active", "deferred", "hold"] as const;
-  for (let i = 0; i < PARALLEL_FROM + 100; i++) {
-    const id = nextId();
-    const recipients = [`r${i}@d${i % 7}.example`, `s${i}@example.org`];
-    const { bytes, sizeOffset } = encodeQueueFileHeader(
-      id,
-      1_700_000_000_000 + i * 1000,
-      {
-        sender: i % 11 === 0 ? "" : `from${i}@example.org`,
-        recipients,
-        clientName: "c",
-        clientAddress: "192.0.2.1",
-        helo: "c",
-        protocol: "ESMTP",
-      },
-    );
-    bytes.set(encodeSizeField(content.length), sizeOffset);
-    const file = new Uint8Array(bytes.length + content.length);
-    file.set(bytes);
-    file.set(content, bytes.length);
-    const q = queues[i % queues.length];
-    Deno.writeFileSync(store.path(q, id), file);
-    if (i % 3 === 0) {
-      Deno.writeTextFileSync(
-        store.path("defer", id),
-        formatDeferReasons([{
-          recipient: recipients[0],
-          reason: `busy ${i % 2}`,
-        }]),
-      );
-    }
-  }
+  writeListingQueue(
+    (q, id) => store.path(q as QueueName | "defer", id),
+    PARALLEL_FROM + 100,
+    (i) => `busy ${i % 2}`,
+  );
   await Deno.writeTextFile(store.path("deferred", "8E9aaaaaaaaaaaa"), "junk");
   for (const json of [false, true]) {
     let parallel = "";
