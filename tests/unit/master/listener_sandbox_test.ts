@@ -11,31 +11,15 @@ import type { Config } from "../../../src/config/types.ts";
 import type { ListenerRoleName } from "../../../src/master/listener_protocol.ts";
 import { listenerRolePermissions } from "../../../src/master/listener_roles.ts";
 import type { Probe } from "./fixtures/sandbox_probe_worker.ts";
-
-const PROBE = new URL("./fixtures/sandbox_probe_worker.ts", import.meta.url);
+import { runProbes } from "./fixtures/run_probes.ts";
 
 /** Runs `probes` in a Worker with `role`'s thread's permissions. */
-async function probe(
+function probe(
   role: ListenerRoleName,
   config: Config,
   probes: Probe[],
 ): Promise<string[]> {
-  const worker = new Worker(PROBE, {
-    type: "module",
-    deno: { permissions: listenerRolePermissions(role, config) },
-  });
-  try {
-    return await new Promise<string[]>((resolve, reject) => {
-      worker.onmessage = (event) => resolve(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new Error(event.message));
-      };
-      worker.postMessage(probes);
-    });
-  } finally {
-    worker.terminate();
-  }
+  return runProbes(listenerRolePermissions(role, config), probes);
 }
 
 async function setUp() {

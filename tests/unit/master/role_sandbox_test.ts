@@ -14,30 +14,14 @@ import {
 } from "../../../src/master/role_permissions.ts";
 import { gatherSandboxFacts } from "../../../src/master/sandbox_facts.ts";
 import type { Probe } from "./fixtures/sandbox_probe_worker.ts";
-
-const PROBE = new URL("./fixtures/sandbox_probe_worker.ts", import.meta.url);
+import { runProbes } from "./fixtures/run_probes.ts";
 
 /** Runs `probes` in a Worker holding only `role`'s permissions. */
-async function probe(
+function probe(
   role: RolePermissions,
   probes: Probe[],
 ): Promise<string[]> {
-  const worker = new Worker(PROBE, {
-    type: "module",
-    deno: { permissions: workerPermissions(role) },
-  });
-  try {
-    return await new Promise<string[]>((resolve, reject) => {
-      worker.onmessage = (event) => resolve(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new Error(event.message));
-      };
-      worker.postMessage(probes);
-    });
-  } finally {
-    worker.terminate();
-  }
+  return runProbes(workerPermissions(role), probes);
 }
 
 async function setUp() {
