@@ -23,6 +23,7 @@ import {
 import { commandHelp, overview } from "./help.ts";
 import { describeUserError } from "./user_error.ts";
 import { VERSION } from "../version.ts";
+import { writeAllSync } from "../fs/write_all.ts";
 
 /** Where the CLI writes; tests pass collectors. */
 export interface CliOutput {
@@ -32,9 +33,11 @@ export interface CliOutput {
 
 const encoder = new TextEncoder();
 const STDIO: CliOutput = {
-  print: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+  // A pipe to a slow reader takes part of a long listing at a time.
+  print: (text) => writeAllSync(Deno.stdout, encoder.encode(text)),
   warn: (text) =>
-    void Deno.stderr.writeSync(
+    writeAllSync(
+      Deno.stderr,
       encoder.encode(text.endsWith("\n") ? text : text + "\n"),
     ),
 };

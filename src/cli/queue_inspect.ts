@@ -14,6 +14,7 @@ import {
   type ShowParts,
 } from "../queue/mod.ts";
 import { type CommandContext, EXIT, UsageError } from "./command.ts";
+import { writeAllSync } from "../fs/write_all.ts";
 
 /** The queues qshape may be given. */
 const SHAPE_QUEUES: readonly QueueName[] = [
@@ -27,12 +28,6 @@ const SHAPE_QUEUES: readonly QueueName[] = [
 function openStore(config: Config): Promise<QueueStore> {
   // A running daemon owns tmp/: never clear it from here.
   return QueueStore.open(config.queue_directory, { clearStaging: false });
-}
-
-function writeAll(bytes: Uint8Array): void {
-  for (let off = 0; off < bytes.length;) {
-    off += Deno.stdout.writeSync(bytes.subarray(off));
-  }
 }
 
 /** Shows message `id`; exit 1 with postcat's words when it is not queued. */
@@ -60,7 +55,9 @@ export async function runShow(
     );
     return EXIT.failure;
   }
-  for (const piece of formatQueuedMessage(message, parts)) writeAll(piece);
+  for (const piece of formatQueuedMessage(message, parts)) {
+    writeAllSync(Deno.stdout, piece);
+  }
   return EXIT.ok;
 }
 
