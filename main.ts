@@ -3,15 +3,16 @@
  * or `sendmail`, `mailq`, `newaliases` when invoked by those names
  * (src/cli/invoked_as.ts). See README.md and `mailsrv help`.
  *
- * `mailsrv queue` loads only its own command (src/cli/queue_main.ts);
- * every other command line loads the whole table (src/cli/main.ts).
+ * `mailsrv queue`, `sendmail` and `mailq` load only their own commands
+ * (src/cli/queue_main.ts); every other command line loads the whole
+ * table (src/cli/main.ts).
  */
 import { commandLineFor, invokedName } from "./src/cli/invoked_as.ts";
-import { queueCommandLine } from "./src/cli/dispatch.ts";
+import { lightCommandLine } from "./src/cli/dispatch.ts";
 
 if (import.meta.main) {
   const argv = commandLineFor(await invokedName(), Deno.args);
-  const cli = queueCommandLine(argv)
+  const cli = lightCommandLine(argv)
     ? await import("./src/cli/queue_main.ts")
     : await import("./src/cli/main.ts");
   Deno.exit(await cli.main(argv));

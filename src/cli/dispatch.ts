@@ -10,8 +10,8 @@
  *   message; only bugs print a stack.
  *
  *   Takes the command table as an argument and imports no command, so an
- *   entry point that needs one command (queue_main.ts) loads only that
- *   one. Used by main.ts (the whole table) and queue_main.ts.
+ *   entry point that needs few commands (queue_main.ts) loads only
+ *   those. Used by main.ts (the whole table) and queue_main.ts.
  */
 import {
   type Command,
@@ -71,16 +71,21 @@ export function firstPass(argv: readonly string[]): {
   return { configPath, help, version, name: argv[i], rest: argv.slice(i + 1) };
 }
 
+/** The commands main.ts starts without the whole command table. */
+export const LIGHT_COMMANDS: readonly string[] = ["queue", "sendmail"];
+
 /**
- * Whether a command line is `queue` (the listing or queue surgery)
- * without `--help` or `--version`: main.ts then loads queue_main.ts
- * instead of the whole command table. False for a command line the
- * first pass refuses (the whole table reports it).
+ * Whether a command line is one of LIGHT_COMMANDS (`queue`, and
+ * `sendmail`, which `mailq` becomes) without `--help` or `--version`:
+ * main.ts then loads queue_main.ts instead of the whole command table.
+ * False for a command line the first pass refuses (the whole table
+ * reports it).
  */
-export function queueCommandLine(argv: readonly string[]): boolean {
+export function lightCommandLine(argv: readonly string[]): boolean {
   try {
     const first = firstPass(argv);
-    return first.name === "queue" && !first.help && !first.version;
+    return first.name !== undefined && LIGHT_COMMANDS.includes(first.name) &&
+      !first.help && !first.version;
   } catch {
     return false;
   }

@@ -28,24 +28,16 @@
  *   keeps the message and tries again).
  */
 import { join } from "node:path";
-import { loadConfig } from "../config/load.ts";
-import type { Config } from "../config/types.ts";
 import { EX } from "../delivery/sysexits.ts";
 import type { Command, CommandContext } from "./command.ts";
-import { flushCommand } from "./flush.ts";
-import { checkAliasFiles, newaliasesCommand } from "./newaliases.ts";
 import { queueCommand } from "./queue.ts";
 import { describeUserError } from "./user_error.ts";
 import { programName } from "./invoked_as.ts";
-import { notifyPickup, submitMessage } from "./sendmail/local_submission.ts";
 import {
   parseSendmailArgs,
   SendmailError,
   type SendmailOptions,
 } from "./sendmail/options.ts";
-import { runStandAloneSession } from "./sendmail/stand_alone.ts";
-import { submitter } from "./sendmail/submitter.ts";
-import { verifyRecipients } from "./sendmail/verify.ts";
 
 /** `-C`: a configuration file, or a directory holding mailsrv.toml. */
 function configPathOf(given: string): string {
@@ -57,68 +49,20 @@ function configPathOf(given: string): string {
   return given;
 }
 
-async function configOf(context: CommandContext): Promise<Config> {
-  try {
-    return await loadConfig({ path: context.configPath });
-  } catch (error) {
-    const mistake = describeUserError(error);
-    if (mistake === undefined) throw error;
-    throw new SendmailError(EX.TEMPFAIL, mistake);
-  }
-}
-
+/**
+ * Runs the mode: the listing here, every other mode from modes.ts,
+ * loaded only then, so `mailq` costs what `mailsrv queue` does.
+ */
 async function runMode(
   options: SendmailOptions,
   context: CommandContext,
 ): Promise<number> {
-  switch (options.mode) {
-    case "mailq":
-      return await queueCommand.run({ ...context, values: {}, operands: [] });
-    case "newaliases":
-      if (options.aliasFile !== undefined) {
-        return await checkAliasFiles([`hash:${options.aliasFile}`], context);
-      }
-      return await newaliasesCommand.run({
-        ...context,
-        values: {},
-        operands: [],
-      });
-    case "flush":
-      return await flushCommand.run({
-        ...context,
-        operands: [],
-        values: options.flushSite === undefined
-          ? {}
-          : { site: options.flushSite },
-      });
-    case "ignore":
-      return EX.OK;
-    case "daemon":
-      throw new SendmailError(
-        EX.USAGE,
-        'daemon mode is not run through sendmail; use "mailsrv start"',
-      );
-    case "stand-alone":
-      return await runStandAloneSession(await configOf(context));
-    case "verify":
-      return await verifyRecipients(
-        await configOf(context),
-        options.recipients,
-        context.print,
-      );
-    case "enqueue": {
-      const config = await configOf(context);
-      const id = await submitMessage({
-        config,
-        options,
-        user: await submitter(),
-        input: Deno.stdin.readable,
-      });
-      await notifyPickup(config.queue_directory);
-      if (options.verbose) context.warn(`${programName()}: ${id}: queued`);
-      return EX.OK;
-    }
+  const { mode } = options;
+  if (mode === "mailq") {
+    return await queueCommand.run({ ...context, values: {}, operands: [] });
   }
+  const { runSubmissionMode } = await import("./sendmail/modes.ts");
+  return await runSubmissionMode({ ...options, mode }, context);
 }
 
 /** The `sendmail` subcommand. */
