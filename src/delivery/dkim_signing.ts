@@ -36,11 +36,7 @@ import {
   type SigningKey,
   SigningKeyError,
 } from "../dkim/signing_key.ts";
-import {
-  type DkimResult,
-  dkimSignature,
-  type DomainKey,
-} from "../dkim/signer.ts";
+import type { DkimResult, DomainKey } from "../dkim/signer.ts";
 
 const log = maillog("dkim");
 
@@ -104,7 +100,11 @@ export function createDkimSigning(
     let pending = memo.get(key);
     if (pending === undefined) {
       const usable = config.dkim.flatMap((t) => keyOf(t) ?? []);
-      pending = dkimSignature(message.content, usable, now()).then(
+      // The signer (mailauth, about 20 MB a thread) is loaded at the first
+      // signature, so a site without [[dkim]] keys never loads it.
+      pending = import("../dkim/signer.ts").then(({ dkimSignature }) =>
+        dkimSignature(message.content, usable, now())
+      ).then(
         (result) => {
           for (const s of result.signed) {
             log.info(

@@ -27,9 +27,8 @@
  */
 import { PassThrough } from "node:stream";
 import { Buffer } from "node:buffer";
-import { dkimVerify } from "mailauth/lib/dkim/verify.js";
-import { evaluateDmarc } from "mailauth/lib/dmarc/index.js";
-import { arc } from "mailauth/lib/arc/index.js";
+import type { evaluateDmarc } from "mailauth/lib/dmarc/index.js";
+import type { arc } from "mailauth/lib/arc/index.js";
 import type { MailauthResolver } from "./dns_adapter.ts";
 import type { SpfOutcome } from "./spf_check.ts";
 
@@ -97,11 +96,17 @@ export function startMessageVerification(
   options: VerifierOptions,
 ): MessageVerifier {
   const input = new PassThrough();
-  const verification: Promise<DkimVerification> = dkimVerify(input, {
-    resolver: options.resolver,
-    sender: options.sender,
-    minBitLength: 1024,
-  });
+  // mailauth is loaded at the first use, not with smtpd: it costs each
+  // thread that loads it about 20 MB, and most sites never verify.
+  const verification: Promise<DkimVerification> = import(
+    "mailauth/lib/dkim/verify.js"
+  ).then(({ dkimVerify }) =>
+    dkimVerify(input, {
+      resolver: options.resolver,
+      sender: options.sender,
+      minBitLength: 1024,
+    })
+  );
   // A cancelled or failing verification must not be an unhandled rejection.
   verification.catch(() => {});
   let failed: string | null = null;
@@ -144,6 +149,7 @@ async function evaluate(
   let arcResult: { status?: { result?: string }; info?: string } | undefined;
   if (dkim.arc) {
     try {
+      const { arc } = await import("mailauth/lib/arc/index.js");
       arcResult = await arc(dkim.arc as Parameters<typeof arc>[0], {
         resolver,
       });
@@ -174,6 +180,7 @@ async function dmarcOutcome(
     return permerror("no author domain in From:");
   }
   try {
+    const { evaluateDmarc } = await import("mailauth/lib/dmarc/index.js");
     const evaluated = await evaluateDmarc(
       {
         headerFrom: dkim.headerFrom,

@@ -16,7 +16,6 @@
  *   address, HELO and MAIL FROM alone, for `reject_spf_fail` and for the
  *   Authentication-Results header. Network I/O through the resolver only.
  */
-import { spf } from "mailauth/lib/spf/index.js";
 import type { MailauthResolver } from "./dns_adapter.ts";
 
 /** The results of RFC 7208 section 2.6. */
@@ -73,6 +72,8 @@ export async function checkSpf(query: SpfQuery): Promise<SpfOutcome> {
   const scope = query.sender === "" ? "helo" : "mailfrom";
   const identity = query.sender === "" ? `postmaster@${helo}` : query.sender;
   try {
+    // Loaded at the first check (message_verifier.ts says why).
+    const { spf } = await import("mailauth/lib/spf/index.js");
     const answer = await spf({
       sender: query.sender,
       ip: query.clientAddress,
