@@ -10,8 +10,8 @@
  *   message; only bugs print a stack.
  *
  *   Takes the command table as an argument and imports no command, so an
- *   entry point that needs few commands (queue_main.ts) loads only
- *   those. Used by main.ts (the whole table) and queue_main.ts.
+ *   entry point that needs few commands (light_main.ts) loads only
+ *   those. Used by main.ts (the whole table) and light_main.ts.
  */
 import {
   type Command,
@@ -72,19 +72,24 @@ export function firstPass(argv: readonly string[]): {
 }
 
 /** The commands main.ts starts without the whole command table. */
-export const LIGHT_COMMANDS: readonly string[] = ["queue", "sendmail"];
+export const LIGHT_COMMANDS = ["queue", "sendmail", "run"] as const;
+
+/** One of LIGHT_COMMANDS. */
+export type LightCommand = typeof LIGHT_COMMANDS[number];
 
 /**
- * Whether a command line is one of LIGHT_COMMANDS (`queue`, and
- * `sendmail`, which `mailq` becomes) without `--help` or `--version`:
- * main.ts then loads queue_main.ts instead of the whole command table.
+ * Whether a command line is one of LIGHT_COMMANDS (`queue`, `sendmail`,
+ * which `mailq` becomes, and `run`) without `--help` or `--version`:
+ * main.ts then loads light_main.ts instead of the whole command table.
  * False for a command line the first pass refuses (the whole table
  * reports it).
  */
 export function lightCommandLine(argv: readonly string[]): boolean {
   try {
     const first = firstPass(argv);
-    return first.name !== undefined && LIGHT_COMMANDS.includes(first.name) &&
+    return (LIGHT_COMMANDS as readonly (string | undefined)[]).includes(
+      first.name,
+    ) &&
       !first.help && !first.version;
   } catch {
     return false;

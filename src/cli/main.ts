@@ -4,8 +4,8 @@
  * DESCRIPTION
  *   `main` runs a command line against the whole table (dispatch.ts
  *   parses it). Loading the table loads every command and the daemon
- *   behind them; `mailsrv queue` and `sendmail` start from queue_main.ts
- *   instead.
+ *   behind them; `mailsrv queue`, `sendmail` and `run` start from
+ *   light_main.ts instead.
  */
 import type { Command } from "./command.ts";
 import { type CliOutput, runCommandLine } from "./dispatch.ts";
