@@ -23,10 +23,13 @@
  *   most 1 MiB and at most 1000 MIME parts (mailsplit's); past them the
  *   events end with an error (`MimeLimitError`).
  *
+ *   mailsplit (with libmime, about 8 MB a thread) is loaded by the first
+ *   message split, so an smtpd without content checks never carries it.
+ *
  *   Used by the content checks (`content_inspector.ts`). Needs no
  *   permissions.
  */
-import mailsplit from "mailsplit";
+import type mailsplitModule from "mailsplit";
 
 /** Where a header block sits. */
 export type HeaderBlockKind = "primary" | "part" | "nested";
@@ -82,24 +85,39 @@ interface SplitterStream extends AsyncIterable<SplitNode | SplitData> {
 }
 type SplitterClass = new (config: object) => SplitterStream;
 
-const Splitter = (mailsplit as unknown as { Splitter: SplitterClass })
-  .Splitter;
-
 /**
  * A Splitter that descends into every message/rfc822 part: mailsplit
  * decides from the part's disposition right after parsing its headers,
  * so an attachment's disposition is read as inline for that decision.
  */
-class NestedMessageSplitter extends Splitter {
-  override newNode(parent?: SplitNode | false): void {
-    super.newNode(parent);
-    const node = this.node;
-    const parse = node.parseHeaders.bind(node);
-    node.parseHeaders = () => {
-      parse();
-      if (node.contentType === "message/rfc822") node.disposition = "inline";
-    };
-  }
+function nestedMessageSplitter(
+  mailsplit: typeof mailsplitModule,
+): SplitterClass {
+  const Splitter = (mailsplit as unknown as { Splitter: SplitterClass })
+    .Splitter;
+  return class NestedMessageSplitter extends Splitter {
+    override newNode(parent?: SplitNode | false): void {
+      super.newNode(parent);
+      const node = this.node;
+      const parse = node.parseHeaders.bind(node);
+      node.parseHeaders = () => {
+        parse();
+        if (node.contentType === "message/rfc822") {
+          node.disposition = "inline";
+        }
+      };
+    }
+  };
+}
+
+let splitterClass: Promise<SplitterClass> | undefined;
+
+/** The splitter class, mailsplit loaded at the first call. */
+function loadSplitter(): Promise<SplitterClass> {
+  splitterClass ??= import("mailsplit").then((m) =>
+    nestedMessageSplitter(m.default)
+  );
+  return splitterClass;
 }
 
 function kindOf(node: SplitNode): HeaderBlockKind {
@@ -110,9 +128,12 @@ function kindOf(node: SplitNode): HeaderBlockKind {
 
 /** Starts splitting a message. */
 export function splitMime(): MimeSplitter {
-  const splitter = new NestedMessageSplitter({});
+  // Writes, end and the events each wait for the same splitter, in the
+  // order they were called.
+  const ready = loadSplitter().then((Splitter) => new Splitter({}));
   async function* events(): AsyncGenerator<MimeEvent> {
     try {
+      const splitter = await ready;
       for await (const item of splitter) {
         if (item.type === "node") {
           yield {
@@ -129,8 +150,9 @@ export function splitMime(): MimeSplitter {
     }
   }
   return {
-    write: (chunk) =>
-      new Promise((resolve) => {
+    write: async (chunk) => {
+      const splitter = await ready;
+      await new Promise<void>((resolve) => {
         // Errors surface through the events; a failed write resolves.
         const more = splitter.write(chunk, () => {});
         if (more) return resolve();
@@ -140,8 +162,9 @@ export function splitMime(): MimeSplitter {
         };
         splitter.once("drain", settle);
         splitter.once("error", settle);
-      }),
-    end: () => splitter.end(),
+      });
+    },
+    end: () => void ready.then((splitter) => splitter.end(), () => {}),
     events: events(),
   };
 }
