@@ -55,8 +55,8 @@ export type ToListenerRole =
     readonly request: number;
     readonly deadlineMs: number;
   }
-  /** smtpd: a spent queue file, now `tmp/<spare>`, for a new message. */
-  | { readonly kind: "spare"; readonly spare: string };
+  /** smtpd: spent queue files, now `tmp/<spare>`, for new messages. */
+  | { readonly kind: "spares"; readonly spares: readonly string[] };
 
 /** From a listening thread to the master. */
 export type FromListenerRole =
@@ -77,8 +77,11 @@ export type FromListenerRole =
     readonly request: number;
     readonly sessions: number;
   }
-  /** smtpd: a message is durable in incoming/. */
-  | { readonly kind: "committed"; readonly id: string }
+  /**
+   * smtpd: messages durable in incoming/, those of one turn of the
+   * thread's event loop (a group commit's round) together.
+   */
+  | { readonly kind: "committed"; readonly ids: readonly string[] }
   /** smtpd: ETRN asks for a flush of `site`'s deferred mail. */
   | { readonly kind: "flush"; readonly site: string }
   /**

@@ -59,7 +59,7 @@ export interface ListenerRoleParts {
 }
 
 /** A role's own messages besides the common ones (smtpd's spares). */
-export type RoleMessage = Extract<ToListenerRole, { kind: "spare" }>;
+export type RoleMessage = Extract<ToListenerRole, { kind: "spares" }>;
 
 /**
  * Serves the master's messages in this Worker for `role`.
@@ -217,7 +217,7 @@ export function serveListenerRole(
         // Answered when done; a `stop` meanwhile is handled at once.
         void answer(message.request, retire);
         return;
-      case "spare":
+      case "spares":
         return received(message);
       default:
         throw new Error(

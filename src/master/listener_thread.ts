@@ -28,6 +28,7 @@
  */
 import type { Config } from "../config/types.ts";
 import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
+import { batchPerTurn } from "../common/message_batch.ts";
 import {
   type FromListenerRole,
   type ListenerRoleName,
@@ -37,11 +38,10 @@ import {
 import { createRestartBackoff } from "./restart_backoff.ts";
 import { refusedNotice } from "./role_notices.ts";
 
-/** What a listening thread says on its own (not an answer). */
-export type ListenerRoleNotice = Extract<
-  FromListenerRole,
-  { kind: "committed" | "flush" }
->;
+/** What a listening thread says on its own (not an answer), one by one. */
+export type ListenerRoleNotice =
+  | { readonly kind: "committed"; readonly id: string }
+  | Extract<FromListenerRole, { kind: "flush" }>;
 
 /** A listening thread, seen from the master. */
 export interface ListenerThread {
@@ -140,6 +140,16 @@ export async function startListenerThread(
   });
   let config = initial;
   let current: RoleWorker | undefined;
+  /**
+   * Spent queue files for the thread's gate, those of one turn in one
+   * message; a thread that ended meanwhile leaves them in tmp/, which is
+   * emptied at the next start.
+   */
+  const spares = batchPerTurn<string>((names) => {
+    if (current && !current.ended) {
+      current.worker.postMessage({ kind: "spares", spares: names });
+    }
+  });
   /** Threads letting their sessions finish, and when they are done. */
   const retiring = new Map<RoleWorker, Promise<void>>();
   let stopped = false;
@@ -211,10 +221,16 @@ export async function startListenerThread(
       const message = event.data;
       if (message.kind === "committed" || message.kind === "flush") {
         const refused = refusedNotice(message);
-        if (refused === null) return options.received?.(message);
-        return log.warning(
-          `ignoring a notice from ${role}'s thread: ${refused}`,
-        );
+        if (refused !== null) {
+          return log.warning(
+            `ignoring a notice from ${role}'s thread: ${refused}`,
+          );
+        }
+        if (message.kind === "flush") return options.received?.(message);
+        for (const id of message.ids) {
+          options.received?.({ kind: "committed", id });
+        }
+        return;
       }
       if (message.kind === "syslog") return sendSyslogDatagram(message.message);
       const waiter = w.waiters.get(message.request);
@@ -341,7 +357,7 @@ export async function startListenerThread(
     },
     spare(spare) {
       if (!current || current.ended) return false;
-      current.worker.postMessage({ kind: "spare", spare });
+      spares.add(spare);
       return true;
     },
     async stop(deadlineMs) {

@@ -22,8 +22,8 @@ export type ToQueueManager =
     /** Log to stderr too (`mailsrv run`). */
     readonly foreground: boolean;
   }
-  /** A message is durable in incoming/. */
-  | { readonly kind: "committed"; readonly id: string }
+  /** Messages durable in incoming/ (announced in one turn, together). */
+  | { readonly kind: "committed"; readonly ids: readonly string[] }
   /**
    * Deliver all queued mail now, or a site's (`mailsrv flush`, ETRN);
    * answered with `flush-report` (and `flushed` per message when
@@ -73,8 +73,8 @@ export type FromQueueManager =
   | { readonly kind: "started" }
   /** The start failed (the master gives up, as with any start error). */
   | { readonly kind: "failed"; readonly error: string }
-  /** A spent queue file, now `tmp/<spare>`, for the next new message. */
-  | { readonly kind: "spare"; readonly spare: string }
+  /** Spent queue files, now `tmp/<spare>`, for the next new messages. */
+  | { readonly kind: "spares"; readonly spares: readonly string[] }
   | {
     readonly kind: "status";
     readonly request: number;

@@ -37,6 +37,7 @@
  */
 import type { Config } from "../config/types.ts";
 import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
+import { batchPerTurn } from "../common/message_batch.ts";
 import type {
   FlushedMessage,
   FlushReport,
@@ -163,6 +164,10 @@ export function startQueueManagerThread(
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   const post = (message: ToQueueManager) => worker?.postMessage(message);
+  /** The commits of one turn (smtpd's batch), in one message. */
+  const committed = batchPerTurn<string>((ids) =>
+    post({ kind: "committed", ids })
+  );
   const smtpClients = createSmtpClientThreads({
     foreground,
     tell: post,
@@ -269,8 +274,9 @@ export function startQueueManagerThread(
     switch (message.kind) {
       case "syslog":
         return sendSyslogDatagram(message.message);
-      case "spare":
-        return spare(message.spare);
+      case "spares":
+        for (const name of message.spares) spare(name);
+        return;
       case "started":
         return onStart?.();
       case "failed":
@@ -322,7 +328,7 @@ export function startQueueManagerThread(
   const unsubscribe = store.subscribe((id) => {
     if (state === "running") {
       posted++;
-      post({ kind: "committed", id });
+      committed.add(id);
     } else if (state === "dormant") wake();
     else wanted = true;
   });

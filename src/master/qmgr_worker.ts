@@ -40,6 +40,7 @@ import {
   type QueueSurgeon,
 } from "../queue/mod.ts";
 import { configureLogging } from "./logging.ts";
+import { batchWithin } from "../common/message_batch.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 import {
@@ -66,8 +67,23 @@ let surgeon: QueueSurgeon | undefined;
 let smtpClient: SmtpClientProxy | undefined;
 let stopTrim = () => {};
 let stopIdleWatch = () => {};
-/** `committed` messages received from the master. */
+/** Queue IDs received from the master in `committed` messages. */
 let received = 0;
+
+/** How long a spent queue file may wait for others to travel with. */
+const SPARE_BATCH_MS = 50;
+/** The most spent queue files in one message. */
+const SPARE_BATCH_MAX = 64;
+
+/**
+ * Spent queue files go to the master (for smtpd's gate) in batches: a
+ * spare is not urgent, and each message between threads costs both.
+ */
+const spares = batchWithin<string>(
+  (names) => thread.postMessage({ kind: "spares", spares: names }),
+  SPARE_BATCH_MS,
+  SPARE_BATCH_MAX,
+);
 
 /** The report of a flush that reached a thread without a queue manager. */
 const NOT_STARTED: FlushReport = {
@@ -119,7 +135,7 @@ async function start(next: Config, foreground: boolean): Promise<void> {
     await configureLogging(next, foreground, toSyslog);
     store = await QueueStore.open(next.queue_directory, {
       clearStaging: false,
-      retire: (spare) => thread.postMessage({ kind: "spare", spare }),
+      retire: (spare) => spares.add(spare),
     });
     const current = () => config!;
     // Bounces and forwarded mail enter through this thread's own gate.
@@ -183,8 +199,9 @@ async function handle(message: ToQueueManager): Promise<void> {
     case "start":
       return await start(message.config, message.foreground);
     case "committed":
-      received++;
-      return store?.announce(message.id);
+      received += message.ids.length;
+      for (const id of message.ids) store?.announce(id);
+      return;
     case "flush": {
       const { request } = message;
       const progress = message.progress
@@ -245,6 +262,7 @@ async function handle(message: ToQueueManager): Promise<void> {
       stopIdleWatch();
       closeSyncedDirectories();
       await closeLogging();
+      spares.flush();
       return thread.postMessage({ kind: "stopped" });
   }
 }

@@ -2,8 +2,8 @@
  * What the master accepts from a listening role's thread.
  *
  * DESCRIPTION
- *   smtpd's thread tells the master of each message it committed (the
- *   master hands the queue ID to the queue manager's thread, which opens
+ *   smtpd's thread tells the master of the messages it committed (the
+ *   master hands the queue IDs to the queue manager's thread, which opens
  *   `incoming/ID`) and of ETRN requests (a flush of a site's deferred
  *   mail). Those notices are input from a thread that parses network
  *   input: if its code were taken over, a queue "ID" such as
@@ -23,13 +23,25 @@ type RoleNotice = Extract<FromListenerRole, { kind: "committed" | "flush" }>;
 const MAX_SITE_LENGTH = 255;
 
 /**
- * Why `notice` is refused, or null when it may be passed on.
+ * The most queue IDs one `committed` notice may carry: far more than one
+ * group commit's round holds (one per session).
+ */
+export const MAX_COMMITTED_IDS = 100_000;
+
+/**
+ * Why `notice` is refused, or null when it may be passed on. A batch of
+ * commits with one bad ID is refused whole.
  */
 export function refusedNotice(notice: RoleNotice): string | null {
   if (notice.kind === "committed") {
-    return typeof notice.id === "string" && isQueueId(notice.id)
+    const ids: unknown = notice.ids;
+    if (!Array.isArray(ids) || ids.length > MAX_COMMITTED_IDS) {
+      return "not a list of queue IDs";
+    }
+    const bad = ids.find((id) => typeof id !== "string" || !isQueueId(id));
+    return bad === undefined
       ? null
-      : `not a queue ID: ${JSON.stringify(String(notice.id)).slice(0, 80)}`;
+      : `not a queue ID: ${JSON.stringify(String(bad)).slice(0, 80)}`;
   }
   const site = notice.site;
   return typeof site === "string" && site.length <= MAX_SITE_LENGTH &&

@@ -13,9 +13,10 @@
  *   (queue/enqueue.ts: fsync of file and directory, group commit, before
  *   the 250). The gate does not open the queue store (which would create
  *   directories and empty tmp/: the master did that at start); it takes
- *   spare files the master passes on from the queue manager, and each
- *   commit goes to the master as `committed`, which hands it to the queue
- *   manager's thread. ETRN asks the master for a flush.
+ *   spare files the master passes on from the queue manager, and the
+ *   commits of each turn (a group commit's round) go to the master as one
+ *   `committed`, which hands them to the queue manager's thread. ETRN asks
+ *   the master for a flush.
  *
  *   The shared state (greylist, client limits, pop-before-smtp logins
  *   recorded by pop3d) is opened here, as pop3d opens it: SQLite in WAL
@@ -28,6 +29,7 @@ import { openSharedState } from "../policy/open_shared_state.ts";
 import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { createEnqueue } from "../queue/enqueue.ts";
 import { SparePool } from "../queue/spare_pool.ts";
+import { batchPerTurn } from "../common/message_batch.ts";
 import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
 import { serveListenerRole, thread } from "./listener_role.ts";
 import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
@@ -42,12 +44,15 @@ serveListenerRole("smtpd", (current: () => Config) => {
   spares = new SparePool(join(queueDirectory, "tmp"));
   const pool = spares;
   let commits = 0;
+  const committed = batchPerTurn<string>((ids) =>
+    thread.postMessage({ kind: "committed", ids })
+  );
   const enqueue = createEnqueue({
     queueDirectory,
     takeSpare: () => pool.take(),
     announce: (id) => {
       commits++;
-      thread.postMessage({ kind: "committed", id });
+      committed.add(id);
     },
   });
   // Read at start only: a reload keeps the store this thread opened.
@@ -76,4 +81,6 @@ serveListenerRole("smtpd", (current: () => Config) => {
     work: () => commits,
     close: () => sharedState.close(),
   };
-}, (message) => spares?.adopt(message.spare));
+}, (message) => {
+  for (const spare of message.spares) spares?.adopt(spare);
+});

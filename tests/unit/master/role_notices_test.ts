@@ -1,16 +1,35 @@
 import assert from "node:assert/strict";
-import { refusedNotice } from "../../../src/master/role_notices.ts";
+import {
+  MAX_COMMITTED_IDS,
+  refusedNotice,
+} from "../../../src/master/role_notices.ts";
 import { newQueueId } from "../../../src/queue/queue_id.ts";
 
-Deno.test("the master passes on a commit notice only for a queue ID", () => {
-  assert.equal(refusedNotice({ kind: "committed", id: newQueueId() }), null);
+Deno.test("the master passes on commit notices only for queue IDs", () => {
+  const good = [newQueueId(), newQueueId()];
+  assert.equal(refusedNotice({ kind: "committed", ids: good }), null);
+  assert.equal(refusedNotice({ kind: "committed", ids: [] }), null);
   for (const id of ["../../home/alice/x", "", "4Yq1/../x", 42 as unknown]) {
     assert.match(
-      refusedNotice({ kind: "committed", id: id as string }) ?? "",
+      refusedNotice({ kind: "committed", ids: [...good, id as string] }) ?? "",
       /^not a queue ID: /,
       String(id),
     );
   }
+});
+
+Deno.test("a commit notice that is not a bounded list is refused", () => {
+  for (const ids of [null, "4Yq1", { 0: newQueueId() }]) {
+    assert.equal(
+      refusedNotice({ kind: "committed", ids: ids as unknown as string[] }),
+      "not a list of queue IDs",
+    );
+  }
+  const many = new Array(MAX_COMMITTED_IDS + 1).fill(newQueueId());
+  assert.equal(
+    refusedNotice({ kind: "committed", ids: many }),
+    "not a list of queue IDs",
+  );
 });
 
 Deno.test("the master passes on an ETRN flush only for a site name", () => {
