@@ -83,12 +83,20 @@ import { sharedStatePath } from "../policy/sqlite_state.ts";
 import { parsePolicyEndpoint } from "../smtp/policy_client.ts";
 
 /** The roles mailsrv grants permissions to. */
-export type RoleName = "master" | "smtpd" | "pop3d" | "qmgr" | "local" | "smtp";
+export type RoleName =
+  | "master"
+  | "smtpd"
+  | "auth"
+  | "pop3d"
+  | "qmgr"
+  | "local"
+  | "smtp";
 
 /** The roles, in the order of the module comment. */
 export const ROLE_NAMES: readonly RoleName[] = [
   "master",
   "smtpd",
+  "auth",
   "pop3d",
   "qmgr",
   "local",
@@ -245,17 +253,6 @@ function listeners(config: Config, kinds: readonly string[]): string[] {
     .map((l) => hostPort(l.address, l.port));
 }
 
-/**
- * Whether any smtpd listener offers SMTP AUTH: virtual users log in with
- * their POP3 password, so smtpd then reads the passwd files.
- */
-function offersAuth(config: Config): boolean {
-  const overrides = config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []);
-  return [config, ...overrides].some((o) =>
-    (o as Partial<Record<string, unknown>>).smtpd_sasl_auth_enable === true
-  );
-}
-
 /** Whether local delivery may run a shell command. */
 function runsCommands(config: Config): boolean {
   return config.allow_mail_to_commands.length > 0 ||
@@ -294,8 +291,6 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
       config.configFile,
       ...tableFiles(config, () => true),
       ...tls,
-      config.smtpd_sasl_users_file,
-      offersAuth(config) && config.pop3_passwd_directory,
       config.resolv_conf,
       ...config.dkim.map((k) => k.privateKeyFile),
       // A bounce to an SRS address is verified at RCPT.
@@ -325,6 +320,31 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
   };
 }
 
+/**
+ * smtpd's password checks (auth_worker.ts): the SASL users file, the
+ * passwd files, and the tables the address resolver reads to tell a
+ * virtual user's domain (as pop3d's). Writes only its log; no net.
+ */
+function auth(config: Config): RolePermissions {
+  const log = logging(config);
+  return {
+    ...NONE,
+    read: list([
+      config.smtpd_sasl_users_file,
+      config.pop3_passwd_directory,
+      ...tableFiles(config, virtualLoginTable),
+      ...log.read,
+    ]),
+    write: list(log.write),
+    sys: ["hostname"],
+  };
+}
+
+/** The tables a virtual login's address is resolved with (pop3d, auth). */
+function virtualLoginTable(parameter: string): boolean {
+  return !SMTPD_ONLY_TABLE.test(parameter) && parameter !== "alias_maps";
+}
+
 /** pop3d: the virtual users' logins and maildrops. */
 function pop3d(config: Config): RolePermissions {
   const log = logging(config);
@@ -335,10 +355,7 @@ function pop3d(config: Config): RolePermissions {
     read: list([
       config.pop3_passwd_directory,
       // The address resolver and the mailbox maps find a login's maildrop.
-      ...tableFiles(
-        config,
-        (p) => !SMTPD_ONLY_TABLE.test(p) && p !== "alias_maps",
-      ),
+      ...tableFiles(config, virtualLoginTable),
       config.virtual_mailbox_base,
       config.pop3_tls_cert_file,
       config.pop3_tls_key_file,
@@ -458,6 +475,7 @@ export function rolePermissions(
   return {
     master: master(config),
     smtpd: smtpd(config, facts),
+    auth: auth(config),
     pop3d: pop3d(config),
     qmgr: qmgr(config),
     local: local(config, facts),
@@ -501,6 +519,14 @@ export function queueManagerThreadPermissions(
  */
 export function smtpClientThreadPermissions(config: Config): RolePermissions {
   return smtp(config);
+}
+
+/**
+ * smtpd's auth thread (auth_worker.ts): the auth role, which needs no
+ * facts of the system.
+ */
+export function authThreadPermissions(config: Config): RolePermissions {
+  return auth(config);
 }
 
 /**

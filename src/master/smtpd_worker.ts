@@ -22,19 +22,24 @@
  *   mode or Redis serve several users at once.
  */
 import type { Config } from "../config/types.ts";
-import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
 import { createFreeSpaceProbe } from "../fs/free_space.ts";
 import { openSharedState } from "../policy/open_shared_state.ts";
 import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
 import { createEnqueue } from "../queue/enqueue.ts";
 import { SparePool } from "../queue/spare_pool.ts";
 import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
+import {
+  type AuthProxy,
+  createAuthProxy,
+  linkThroughMaster,
+} from "./auth_proxy.ts";
 import { serveListenerRole, thread } from "./listener_role.ts";
 import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { createSmtpdVerifier } from "./smtpd_verifier.ts";
 import { join } from "node:path";
 
 let spares: SparePool | undefined;
+let auth: AuthProxy | undefined;
 
 serveListenerRole("smtpd", (current: () => Config) => {
   const config = current();
@@ -54,6 +59,15 @@ serveListenerRole("smtpd", (current: () => Config) => {
   // The master's own connection logs an outage, once.
   const sharedState = openSharedState(config, null);
   const popBeforeSmtp = popBeforeSmtpOver(sharedState);
+  // SMTP AUTH's passwords are checked in the auth thread, which may read
+  // the password files this thread may not.
+  auth = createAuthProxy(
+    linkThroughMaster((notice, transfer) =>
+      thread.postMessage(notice, transfer)
+    ),
+    { maxIdleMs: () => current().max_idle * 1000 },
+  );
+  const proxy = auth;
   const deps: SmtpDeps = {
     config: current,
     enqueue,
@@ -66,7 +80,7 @@ serveListenerRole("smtpd", (current: () => Config) => {
       thread.postMessage({ kind: "flush", site });
       return true;
     },
-    authenticate: createSaslAuthenticator(),
+    authenticate: proxy.authenticate,
     queueFreeSpace: createFreeSpaceProbe(queueDirectory),
   };
   const start = (listener: Parameters<typeof startSmtpListener>[0]) =>
@@ -74,6 +88,13 @@ serveListenerRole("smtpd", (current: () => Config) => {
   return {
     starters: { smtp: start, submission: start, smtps: start },
     work: () => commits,
-    close: () => sharedState.close(),
+    close: () => {
+      proxy.stop();
+      return sharedState.close();
+    },
   };
-}, (message) => spares?.adopt(message.spare));
+}, (message) => {
+  if (message.kind === "spare") spares?.adopt(message.spare);
+  else if (message.kind === "auth-renew") auth?.renew();
+  else auth?.failed(message.generation, message.error);
+});
