@@ -75,6 +75,8 @@ interface AuthClient {
   /** Let go once nothing is under way (renewed). */
   leaving: boolean;
   timer?: ReturnType<typeof setInterval>;
+  /** Asks the master for the thread (once, after the first request). */
+  start?: () => void;
 }
 
 /**
@@ -138,6 +140,7 @@ export function createAuthProxy(
     if (of.leaving && of.waiting.size === 0) retire(of);
   };
 
+  /** The current thread; a new one is started after its first request. */
   const open = (): AuthClient => {
     if (client !== undefined) return client;
     const channel = new MessageChannel();
@@ -158,7 +161,7 @@ export function createAuthProxy(
     Deno.unrefTimer(fresh.timer);
     client = fresh;
     clients.set(fresh.generation, fresh);
-    link.start(fresh.generation, channel.port2);
+    fresh.start = () => link.start(fresh.generation, channel.port2);
     return fresh;
   };
 
@@ -182,6 +185,10 @@ export function createAuthProxy(
       to.waiting.set(request, { resolve, reject });
       to.lastUsed = now();
       to.port.postMessage(asked);
+      // A refusal (failed) can come at once: the request waits already.
+      const start = to.start;
+      to.start = undefined;
+      start?.();
     });
   };
 
