@@ -78,6 +78,7 @@ import {
   tableFile,
 } from "../config/configured_tables.ts";
 import { SYSTEM_PASSWD_FILE } from "../maps/mod.ts";
+import { REDIS_LIBRARY_ENVIRONMENT } from "../policy/redis_environment.ts";
 import { parseSharedStateAddress } from "../policy/shared_state_address.ts";
 import { sharedStatePath } from "../policy/sqlite_state.ts";
 import { parsePolicyEndpoint } from "../smtp/policy_client.ts";
@@ -197,7 +198,7 @@ function dnsNet(facts: SandboxFacts): string[] {
 /** The Redis nodes of shared_state, or the SQLite file it writes. */
 function sharedState(
   config: Config,
-): { net: string[]; files: string[]; env: string[] | true } {
+): { net: string[]; files: string[]; env: string[] } {
   let address;
   try {
     address = parseSharedStateAddress(config.shared_state);
@@ -213,8 +214,8 @@ function sharedState(
   return {
     net: address.nodes.map((n) => hostPort(n.host, n.port)),
     files: [],
-    // The client library (its `debug` dependency) lists the environment.
-    env: true,
+    // Its logger's variables only (policy/redis_library.ts).
+    env: [...REDIS_LIBRARY_ENVIRONMENT],
   };
 }
 
