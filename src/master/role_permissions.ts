@@ -10,12 +10,14 @@
  *   gathered by sandbox_facts.ts):
  *
  *     master   the configuration, the queue (pid/, private/), the log
- *     smtpd    reads the configuration's tables, TLS files and SASL users
- *              (and the POP3 passwd files when a listener offers AUTH:
- *              virtual users log in with their POP3 password);
- *              writes the queue's entry (tmp/, incoming/, hold/) and the shared
- *              state; listens on its listeners; connects to the DNS
- *              servers, policy services and Redis; runs nothing
+ *     smtpd    reads the configuration's tables and TLS files, no password
+ *              file; writes the queue's entry (tmp/, incoming/, hold/) and
+ *              the shared state; listens on its listeners; connects to the
+ *              DNS servers, policy services and Redis; runs nothing
+ *     auth     SMTP AUTH's password checks, for smtpd (Dovecot's auth):
+ *              reads the SASL users file, the POP3 passwd files and the
+ *              virtual domain tables; writes only its log; no net; runs
+ *              nothing
  *     pop3d    reads the passwd files, reads and writes the virtual
  *              mailbox base; listens on its listeners; Redis; runs nothing
  *     qmgr     reads and writes the queue; no net, runs nothing
@@ -30,8 +32,10 @@
  *              its log; connects anywhere; runs nothing
  *
  *   Every role may write its log (maillog_file, or the syslog socket).
- *   With Redis as the shared state, smtpd and pop3d get the whole
- *   environment: the Redis client library lists it when it is loaded.
+ *   With Redis as the shared state, smtpd and pop3d may read the Redis
+ *   client's logger's variables (DEBUG, DEBUG_*) and no others:
+ *   policy/redis_library.ts loads the library (whose `debug` dependency
+ *   lists the environment when loaded) with only those in view.
  *
  *   NET FOR OUTBOUND SMTP. A Deno net grant is a list of `host:port` (or
  *   `host`) or everything; it has no "any host on port 25". The SMTP
@@ -68,7 +72,8 @@
  *
  *   Pure: no I/O. Used by the master (the queue manager's Worker gets the
  *   union of qmgr and local, the SMTP client's Worker smtp; listener_roles.ts
- *   gives smtpd's and pop3d's theirs) and by tests.
+ *   gives smtpd's and pop3d's theirs, and auth to smtpd's auth thread) and
+ *   by tests.
  */
 import { dirname } from "node:path";
 import type { Config } from "../config/types.ts";
@@ -120,10 +125,7 @@ export interface RolePermissions {
   /** `host:port` entries, or true for every host (the SMTP client). */
   readonly net: readonly string[] | true;
   readonly run: readonly string[];
-  /**
-   * Variables, or true for the whole environment (the Redis client
-   * library lists it when loaded).
-   */
+  /** Variables, or true for the whole environment (no role has it). */
   readonly env: readonly string[] | true;
   readonly sys: readonly SysGrant[];
 }

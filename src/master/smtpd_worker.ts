@@ -4,10 +4,12 @@
  *
  * DESCRIPTION
  *   Runs with the permissions the master computes for smtpd: it reads the
- *   configuration's tables, TLS files and SASL users; writes only the
- *   queue's entry (tmp/, incoming/, hold/) and the shared state; listens on
- *   its listeners and connects to the DNS servers, policy services and
- *   Redis; runs nothing. Code that parses network input can do no more.
+ *   configuration's tables and TLS files; writes only the queue's entry
+ *   (tmp/, incoming/, hold/) and the shared state; listens on its
+ *   listeners and connects to the DNS servers, policy services and Redis;
+ *   runs nothing. Code that parses network input can do no more. SMTP
+ *   AUTH's passwords are checked by the auth thread (auth_proxy.ts), which
+ *   may read the password files this thread may not.
  *
  *   Messages enter the queue through this thread's own gate
  *   (queue/enqueue.ts: fsync of file and directory, group commit, before
