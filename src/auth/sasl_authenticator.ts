@@ -19,7 +19,8 @@
  *   and as `smtpd_sender_login_maps` owners are written: the name from
  *   the users file, or `user@domain` for a virtual user, lower-cased.
  *
- *   Used by the smtpd adapter. Needs --allow-read for the files.
+ *   Used by the auth thread (master/auth_worker.ts), which answers smtpd's
+ *   checks. Needs --allow-read for the files.
  *
  * SECURITY
  *   An unknown name costs one verification against a dummy hash, as a

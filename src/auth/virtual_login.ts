@@ -14,7 +14,7 @@
  *      (`common/password_hash.ts`).
  *
  *   Used by pop3d's authenticator (which then finds the mailbox) and by
- *   smtpd's SASL authenticator (`sasl_authenticator.ts`). Needs
+ *   the SASL authenticator of smtpd's auth thread (`sasl_authenticator.ts`). Needs
  *   --allow-read for the passwd files and tables.
  *
  * SECURITY

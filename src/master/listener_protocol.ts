@@ -56,7 +56,18 @@ export type ToListenerRole =
     readonly deadlineMs: number;
   }
   /** smtpd: spent queue files, now `tmp/<spare>`, for new messages. */
-  | { readonly kind: "spares"; readonly spares: readonly string[] };
+  | { readonly kind: "spares"; readonly spares: readonly string[] }
+  /**
+   * smtpd: auth thread `generation` failed or could not start
+   * (auth_thread.ts); its checks under way fail (454 4.7.0).
+   */
+  | {
+    readonly kind: "auth-failed";
+    readonly generation: number;
+    readonly error: string;
+  }
+  /** smtpd: the auth grants changed; the next AUTH gets a new thread. */
+  | { readonly kind: "auth-renew" };
 
 /** From a listening thread to the master. */
 export type FromListenerRole =
@@ -84,6 +95,18 @@ export type FromListenerRole =
   | { readonly kind: "committed"; readonly ids: readonly string[] }
   /** smtpd: ETRN asks for a flush of `site`'s deferred mail. */
   | { readonly kind: "flush"; readonly site: string }
+  /**
+   * smtpd: start an auth thread (number `generation`) serving `port`,
+   * smtpd's channel to it (auth_proxy.ts); the master passes the port on
+   * and never reads it.
+   */
+  | {
+    readonly kind: "auth-start";
+    readonly generation: number;
+    readonly port: MessagePort;
+  }
+  /** smtpd: end auth thread `generation`; nothing of it is under way. */
+  | { readonly kind: "auth-retire"; readonly generation: number }
   /**
    * A syslog datagram for the master's socket: a thread whose net grant
    * is a host list may not bind the datagram socket it would send from.

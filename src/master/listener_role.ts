@@ -34,10 +34,11 @@ import { configureLogging } from "./logging.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import { reconcileServices, type ServiceStarters } from "./services.ts";
 import { roleListeners } from "./listener_role_kinds.ts";
+import { reportCrashes } from "./thread_crash.ts";
 
 /** The worker global, as far as a listening thread uses it. */
 export const thread = self as unknown as {
-  postMessage(message: FromListenerRole): void;
+  postMessage(message: FromListenerRole, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<ToListenerRole>) => void) | null;
 };
 
@@ -58,8 +59,11 @@ export interface ListenerRoleParts {
   readonly close: () => Promise<void>;
 }
 
-/** A role's own messages besides the common ones (smtpd's spares). */
-export type RoleMessage = Extract<ToListenerRole, { kind: "spares" }>;
+/** A role's own messages besides the common ones (smtpd's). */
+export type RoleMessage = Extract<
+  ToListenerRole,
+  { kind: "spares" | "auth-failed" | "auth-renew" }
+>;
 
 /**
  * Serves the master's messages in this Worker for `role`.
@@ -71,6 +75,7 @@ export function serveListenerRole(
   setUp: (config: () => Config) => ListenerRoleParts,
   received: (message: RoleMessage) => void = () => {},
 ): void {
+  reportCrashes();
   let config: Config | undefined;
   let parts: ListenerRoleParts | undefined;
   let services = new Map<string, Service>();
@@ -218,6 +223,8 @@ export function serveListenerRole(
         void answer(message.request, retire);
         return;
       case "spares":
+      case "auth-failed":
+      case "auth-renew":
         return received(message);
       default:
         throw new Error(

@@ -25,7 +25,11 @@ import {
   type ListenerThreadOptions,
   startListenerThread,
 } from "./listener_thread.ts";
-import { rolePermissions, workerPermissions } from "./role_permissions.ts";
+import {
+  authThreadPermissions,
+  rolePermissions,
+  workerPermissions,
+} from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
 
 /**
@@ -42,6 +46,13 @@ export function listenerRolePermissions(
   return workerPermissions(
     rolePermissions(config, gatherSandboxFacts(config))[role],
   );
+}
+
+/** The Worker permissions of smtpd's auth thread under `config`. */
+export function authRolePermissions(
+  config: Config,
+): Deno.PermissionOptionsObject {
+  return workerPermissions(authThreadPermissions(config));
 }
 
 /** The listening threads, seen from the master. */
@@ -64,12 +75,14 @@ export interface ListenerRoles {
 
 /** How the threads run; `permissions` defaults to the roles' own. */
 export type ListenerRolesOptions =
-  & Omit<ListenerThreadOptions, "permissions" | "workerUrl">
+  & Omit<ListenerThreadOptions, "permissions" | "workerUrl" | "authPermissions">
   & {
     readonly permissions?: (
       role: ListenerRoleName,
       config: Config,
     ) => Deno.PermissionOptionsObject;
+    /** The auth thread's; defaults to the auth role's own. */
+    readonly authPermissions?: (config: Config) => Deno.PermissionOptionsObject;
   };
 
 const log = maillog("master");
@@ -90,6 +103,7 @@ export async function startListenerRoles(
     startListenerThread(role, of, {
       ...options,
       permissions: (c) => permissions(role, c),
+      authPermissions: options.authPermissions ?? authRolePermissions,
     });
   const wanted = (role: ListenerRoleName, of: Config) =>
     roleListeners(of, role).length > 0;

@@ -35,8 +35,10 @@ import {
   RETIRE_LIMIT_MS,
   type ToListenerRole,
 } from "./listener_protocol.ts";
+import { type AuthThreads, createAuthThreads } from "./auth_thread.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
 import { refusedNotice } from "./role_notices.ts";
+import { watchCrashes } from "./thread_crash.ts";
 
 /** What a listening thread says on its own (not an answer), one by one. */
 export type ListenerRoleNotice =
@@ -77,6 +79,10 @@ export interface ListenerThreadOptions {
   readonly received?: (notice: ListenerRoleNotice) => void;
   /** Pause before the first restart (default: restart_backoff.ts). */
   readonly restartDelayMs?: number;
+  /** The auth thread's permissions (default: the parent's, all of them). */
+  readonly authPermissions?: (config: Config) => Deno.PermissionOptionsObject;
+  /** The auth thread's worker module (tests). */
+  readonly authWorkerUrl?: URL;
   /** Sees each Worker started (tests). */
   readonly started?: (worker: Worker, role: ListenerRoleName) => void;
 }
@@ -112,6 +118,8 @@ interface RoleWorker {
   readonly granted: string;
   /** Set once it ended or failed. */
   ended: boolean;
+  /** smtpd's auth threads, started when it asks (auth_thread.ts). */
+  auth?: AuthThreads;
 }
 
 /** The error a thread reported, as the master throws it. */
@@ -168,6 +176,7 @@ export async function startListenerThread(
   const end = (w: RoleWorker, why: string) => {
     w.ended = true;
     w.worker.terminate();
+    w.auth?.end();
     for (const waiter of w.waiters.values()) waiter.reject(new Error(why));
     w.waiters.clear();
   };
@@ -203,14 +212,30 @@ export async function startListenerThread(
     }, delayMs);
   };
 
+  /** `w`'s auth threads (smtpd's only: another role's ask is refused). */
+  const authOf = (w: RoleWorker): AuthThreads =>
+    w.auth ??= createAuthThreads({
+      foreground: options.foreground,
+      tell: (message) => {
+        if (!w.ended) w.worker.postMessage(message);
+      },
+      permissions: role === "smtpd" ? options.authPermissions : () => {
+        throw new Error(`${role} has no auth thread`);
+      },
+      workerUrl: options.authWorkerUrl,
+      restartDelayMs: options.restartDelayMs,
+    });
+
   /** Starts a Worker for `of` and resolves once its listeners are bound. */
   const open = async (of: Config): Promise<RoleWorker> => {
     const permissions = grantsOf(of);
-    const worker = new Worker(workerUrl.href, {
-      type: "module",
-      name: role,
-      ...(permissions ? { deno: { permissions } } : {}),
-    });
+    const worker = watchCrashes(
+      new Worker(workerUrl.href, {
+        type: "module",
+        name: role,
+        ...(permissions ? { deno: { permissions } } : {}),
+      }),
+    );
     const w: RoleWorker = {
       worker,
       waiters: new Map(),
@@ -233,6 +258,9 @@ export async function startListenerThread(
         return;
       }
       if (message.kind === "syslog") return sendSyslogDatagram(message.message);
+      if (message.kind === "auth-start" || message.kind === "auth-retire") {
+        return authOf(w).handle(message, config);
+      }
       const waiter = w.waiters.get(message.request);
       w.waiters.delete(message.request);
       if (message.kind === "failed") {
@@ -316,6 +344,7 @@ export async function startListenerThread(
           drainMs: options.drainMs,
         });
         config = next;
+        current.auth?.reloaded(next);
         return;
       }
       log.info(`${role} thread restarting with new permissions`);

@@ -39,6 +39,7 @@ import {
 } from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
 import { createSmtpClientThreads } from "./smtp_client_thread.ts";
+import { watchCrashes } from "./thread_crash.ts";
 
 /** The run's report, or who holds the queue instead. */
 export type OneShotResult =
@@ -97,11 +98,13 @@ function runInWorkers(
     config,
     gatherSandboxFacts(config),
   );
-  const worker = new Worker(WORKER_URL.href, {
-    type: "module",
-    name: "qmgr",
-    deno: { permissions: workerPermissions(permissions) },
-  });
+  const worker = watchCrashes(
+    new Worker(WORKER_URL.href, {
+      type: "module",
+      name: "qmgr",
+      deno: { permissions: workerPermissions(permissions) },
+    }),
+  );
   const post = (message: ToOneShot) => worker.postMessage(message);
   const clients = createSmtpClientThreads({
     foreground: false,

@@ -39,6 +39,9 @@ import {
   linkThroughParent,
   type SmtpClientProxy,
 } from "./smtp_client_proxy.ts";
+import { reportCrashes } from "./thread_crash.ts";
+
+reportCrashes();
 
 /** The worker global, as far as this thread uses it. */
 const thread = self as unknown as {

@@ -48,6 +48,7 @@ import type {
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
+import { watchCrashes } from "./thread_crash.ts";
 import { createSmtpClientThreads } from "./smtp_client_thread.ts";
 
 /** Deadline for a retiring thread (it has nothing in flight). */
@@ -215,11 +216,13 @@ export function startQueueManagerThread(
       permissions,
       options.smtpClientPermissions?.(config),
     ]);
-    worker = new Worker(workerUrl, {
-      type: "module",
-      name: "qmgr",
-      ...(permissions ? { deno: { permissions } } : {}),
-    });
+    worker = watchCrashes(
+      new Worker(workerUrl, {
+        type: "module",
+        name: "qmgr",
+        ...(permissions ? { deno: { permissions } } : {}),
+      }),
+    );
     worker.onmessage = received;
     worker.onerror = failed;
     backoff.started(Date.now());

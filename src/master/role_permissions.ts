@@ -10,12 +10,14 @@
  *   gathered by sandbox_facts.ts):
  *
  *     master   the configuration, the queue (pid/, private/), the log
- *     smtpd    reads the configuration's tables, TLS files and SASL users
- *              (and the POP3 passwd files when a listener offers AUTH:
- *              virtual users log in with their POP3 password);
- *              writes the queue's entry (tmp/, incoming/, hold/) and the shared
- *              state; listens on its listeners; connects to the DNS
- *              servers, policy services and Redis; runs nothing
+ *     smtpd    reads the configuration's tables and TLS files, no password
+ *              file; writes the queue's entry (tmp/, incoming/, hold/) and
+ *              the shared state; listens on its listeners; connects to the
+ *              DNS servers, policy services and Redis; runs nothing
+ *     auth     SMTP AUTH's password checks, for smtpd (Dovecot's auth):
+ *              reads the SASL users file, the POP3 passwd files and the
+ *              virtual domain tables; writes only its log; no net; runs
+ *              nothing
  *     pop3d    reads the passwd files, reads and writes the virtual
  *              mailbox base; listens on its listeners; Redis; runs nothing
  *     qmgr     reads and writes the queue; no net, runs nothing
@@ -30,8 +32,10 @@
  *              its log; connects anywhere; runs nothing
  *
  *   Every role may write its log (maillog_file, or the syslog socket).
- *   With Redis as the shared state, smtpd and pop3d get the whole
- *   environment: the Redis client library lists it when it is loaded.
+ *   With Redis as the shared state, smtpd and pop3d may read the Redis
+ *   client's logger's variables (DEBUG, DEBUG_*) and no others:
+ *   policy/redis_library.ts loads the library (whose `debug` dependency
+ *   lists the environment when loaded) with only those in view.
  *
  *   NET FOR OUTBOUND SMTP. A Deno net grant is a list of `host:port` (or
  *   `host`) or everything; it has no "any host on port 25". The SMTP
@@ -68,7 +72,8 @@
  *
  *   Pure: no I/O. Used by the master (the queue manager's Worker gets the
  *   union of qmgr and local, the SMTP client's Worker smtp; listener_roles.ts
- *   gives smtpd's and pop3d's theirs) and by tests.
+ *   gives smtpd's and pop3d's theirs, and auth to smtpd's auth thread) and
+ *   by tests.
  */
 import { dirname } from "node:path";
 import type { Config } from "../config/types.ts";
@@ -78,17 +83,26 @@ import {
   tableFile,
 } from "../config/configured_tables.ts";
 import { SYSTEM_PASSWD_FILE } from "../maps/mod.ts";
+import { REDIS_LIBRARY_ENVIRONMENT } from "../policy/redis_environment.ts";
 import { parseSharedStateAddress } from "../policy/shared_state_address.ts";
 import { sharedStatePath } from "../policy/sqlite_state.ts";
 import { parsePolicyEndpoint } from "../smtp/policy_client.ts";
 
 /** The roles mailsrv grants permissions to. */
-export type RoleName = "master" | "smtpd" | "pop3d" | "qmgr" | "local" | "smtp";
+export type RoleName =
+  | "master"
+  | "smtpd"
+  | "auth"
+  | "pop3d"
+  | "qmgr"
+  | "local"
+  | "smtp";
 
 /** The roles, in the order of the module comment. */
 export const ROLE_NAMES: readonly RoleName[] = [
   "master",
   "smtpd",
+  "auth",
   "pop3d",
   "qmgr",
   "local",
@@ -111,10 +125,7 @@ export interface RolePermissions {
   /** `host:port` entries, or true for every host (the SMTP client). */
   readonly net: readonly string[] | true;
   readonly run: readonly string[];
-  /**
-   * Variables, or true for the whole environment (the Redis client
-   * library lists it when loaded).
-   */
+  /** Variables, or true for the whole environment (no role has it). */
   readonly env: readonly string[] | true;
   readonly sys: readonly SysGrant[];
 }
@@ -189,7 +200,7 @@ function dnsNet(facts: SandboxFacts): string[] {
 /** The Redis nodes of shared_state, or the SQLite file it writes. */
 function sharedState(
   config: Config,
-): { net: string[]; files: string[]; env: string[] | true } {
+): { net: string[]; files: string[]; env: string[] } {
   let address;
   try {
     address = parseSharedStateAddress(config.shared_state);
@@ -205,8 +216,8 @@ function sharedState(
   return {
     net: address.nodes.map((n) => hostPort(n.host, n.port)),
     files: [],
-    // The client library (its `debug` dependency) lists the environment.
-    env: true,
+    // Its logger's variables only (policy/redis_library.ts).
+    env: [...REDIS_LIBRARY_ENVIRONMENT],
   };
 }
 
@@ -243,17 +254,6 @@ function listeners(config: Config, kinds: readonly string[]): string[] {
   return config.listeners
     .filter((l) => kinds.includes(l.kind))
     .map((l) => hostPort(l.address, l.port));
-}
-
-/**
- * Whether any smtpd listener offers SMTP AUTH: virtual users log in with
- * their POP3 password, so smtpd then reads the passwd files.
- */
-function offersAuth(config: Config): boolean {
-  const overrides = config.listeners.flatMap((l) => l.smtpd ? [l.smtpd] : []);
-  return [config, ...overrides].some((o) =>
-    (o as Partial<Record<string, unknown>>).smtpd_sasl_auth_enable === true
-  );
 }
 
 /** Whether local delivery may run a shell command. */
@@ -294,8 +294,6 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
       config.configFile,
       ...tableFiles(config, () => true),
       ...tls,
-      config.smtpd_sasl_users_file,
-      offersAuth(config) && config.pop3_passwd_directory,
       config.resolv_conf,
       ...config.dkim.map((k) => k.privateKeyFile),
       // A bounce to an SRS address is verified at RCPT.
@@ -325,6 +323,31 @@ function smtpd(config: Config, facts: SandboxFacts): RolePermissions {
   };
 }
 
+/**
+ * smtpd's password checks (auth_worker.ts): the SASL users file, the
+ * passwd files, and the tables the address resolver reads to tell a
+ * virtual user's domain (as pop3d's). Writes only its log; no net.
+ */
+function auth(config: Config): RolePermissions {
+  const log = logging(config);
+  return {
+    ...NONE,
+    read: list([
+      config.smtpd_sasl_users_file,
+      config.pop3_passwd_directory,
+      ...tableFiles(config, virtualLoginTable),
+      ...log.read,
+    ]),
+    write: list(log.write),
+    sys: ["hostname"],
+  };
+}
+
+/** The tables a virtual login's address is resolved with (pop3d, auth). */
+function virtualLoginTable(parameter: string): boolean {
+  return !SMTPD_ONLY_TABLE.test(parameter) && parameter !== "alias_maps";
+}
+
 /** pop3d: the virtual users' logins and maildrops. */
 function pop3d(config: Config): RolePermissions {
   const log = logging(config);
@@ -335,10 +358,7 @@ function pop3d(config: Config): RolePermissions {
     read: list([
       config.pop3_passwd_directory,
       // The address resolver and the mailbox maps find a login's maildrop.
-      ...tableFiles(
-        config,
-        (p) => !SMTPD_ONLY_TABLE.test(p) && p !== "alias_maps",
-      ),
+      ...tableFiles(config, virtualLoginTable),
       config.virtual_mailbox_base,
       config.pop3_tls_cert_file,
       config.pop3_tls_key_file,
@@ -458,6 +478,7 @@ export function rolePermissions(
   return {
     master: master(config),
     smtpd: smtpd(config, facts),
+    auth: auth(config),
     pop3d: pop3d(config),
     qmgr: qmgr(config),
     local: local(config, facts),
@@ -501,6 +522,14 @@ export function queueManagerThreadPermissions(
  */
 export function smtpClientThreadPermissions(config: Config): RolePermissions {
   return smtp(config);
+}
+
+/**
+ * smtpd's auth thread (auth_worker.ts): the auth role, which needs no
+ * facts of the system.
+ */
+export function authThreadPermissions(config: Config): RolePermissions {
+  return auth(config);
 }
 
 /**

@@ -25,6 +25,7 @@ import type { Config } from "../config/types.ts";
 import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 import type { FromSmtpClient, ToSmtpClient } from "./smtp_client_protocol.ts";
+import { watchCrashes } from "./thread_crash.ts";
 
 /** What the queue manager's thread says of its SMTP client. */
 export type SmtpClientNotice = Extract<
@@ -80,11 +81,13 @@ export function createSmtpClientThreads(
     let worker: Worker;
     try {
       const permissions = options.permissions?.(config);
-      worker = new Worker(workerUrl, {
-        type: "module",
-        name: "smtp",
-        ...(permissions ? { deno: { permissions } } : {}),
-      });
+      worker = watchCrashes(
+        new Worker(workerUrl, {
+          type: "module",
+          name: "smtp",
+          ...(permissions ? { deno: { permissions } } : {}),
+        }),
+      );
     } catch (error) {
       port.close();
       return gone(

@@ -42,12 +42,15 @@ import {
   wireError,
   type WireSmtpMessage,
 } from "./smtp_client_protocol.ts";
+import { reportCrashes } from "./thread_crash.ts";
 
 /** The worker global, as far as this thread uses it. */
 const thread = self as unknown as {
   postMessage(message: FromSmtpClient): void;
   onmessage: ((event: MessageEvent<ToSmtpClient>) => void) | null;
 };
+
+reportCrashes();
 
 /** A stream that yields `bytes` as one chunk. */
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {

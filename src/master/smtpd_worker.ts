@@ -4,10 +4,12 @@
  *
  * DESCRIPTION
  *   Runs with the permissions the master computes for smtpd: it reads the
- *   configuration's tables, TLS files and SASL users; writes only the
- *   queue's entry (tmp/, incoming/, hold/) and the shared state; listens on
- *   its listeners and connects to the DNS servers, policy services and
- *   Redis; runs nothing. Code that parses network input can do no more.
+ *   configuration's tables and TLS files; writes only the queue's entry
+ *   (tmp/, incoming/, hold/) and the shared state; listens on its
+ *   listeners and connects to the DNS servers, policy services and Redis;
+ *   runs nothing. Code that parses network input can do no more. SMTP
+ *   AUTH's passwords are checked by the auth thread (auth_proxy.ts), which
+ *   may read the password files this thread may not.
  *
  *   Messages enter the queue through this thread's own gate
  *   (queue/enqueue.ts: fsync of file and directory, group commit, before
@@ -23,7 +25,6 @@
  *   mode or Redis serve several users at once.
  */
 import type { Config } from "../config/types.ts";
-import { createSaslAuthenticator } from "../auth/sasl_authenticator.ts";
 import { createFreeSpaceProbe } from "../fs/free_space.ts";
 import { openSharedState } from "../policy/open_shared_state.ts";
 import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
@@ -31,12 +32,18 @@ import { createEnqueue } from "../queue/enqueue.ts";
 import { SparePool } from "../queue/spare_pool.ts";
 import { batchPerTurn } from "../common/message_batch.ts";
 import { type SmtpDeps, startSmtpListener } from "../smtp/server.ts";
+import {
+  type AuthProxy,
+  createAuthProxy,
+  linkThroughMaster,
+} from "./auth_proxy.ts";
 import { serveListenerRole, thread } from "./listener_role.ts";
 import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { createSmtpdVerifier } from "./smtpd_verifier.ts";
 import { join } from "node:path";
 
 let spares: SparePool | undefined;
+let auth: AuthProxy | undefined;
 
 serveListenerRole("smtpd", (current: () => Config) => {
   const config = current();
@@ -59,6 +66,15 @@ serveListenerRole("smtpd", (current: () => Config) => {
   // The master's own connection logs an outage, once.
   const sharedState = openSharedState(config, null);
   const popBeforeSmtp = popBeforeSmtpOver(sharedState);
+  // SMTP AUTH's passwords are checked in the auth thread, which may read
+  // the password files this thread may not.
+  auth = createAuthProxy(
+    linkThroughMaster((notice, transfer) =>
+      thread.postMessage(notice, transfer)
+    ),
+    { maxIdleMs: () => current().max_idle * 1000 },
+  );
+  const proxy = auth;
   const deps: SmtpDeps = {
     config: current,
     enqueue,
@@ -71,7 +87,7 @@ serveListenerRole("smtpd", (current: () => Config) => {
       thread.postMessage({ kind: "flush", site });
       return true;
     },
-    authenticate: createSaslAuthenticator(),
+    authenticate: proxy.authenticate,
     queueFreeSpace: createFreeSpaceProbe(queueDirectory),
   };
   const start = (listener: Parameters<typeof startSmtpListener>[0]) =>
@@ -79,8 +95,14 @@ serveListenerRole("smtpd", (current: () => Config) => {
   return {
     starters: { smtp: start, submission: start, smtps: start },
     work: () => commits,
-    close: () => sharedState.close(),
+    close: () => {
+      proxy.stop();
+      return sharedState.close();
+    },
   };
 }, (message) => {
-  for (const spare of message.spares) spares?.adopt(spare);
+  if (message.kind === "spares") {
+    for (const spare of message.spares) spares?.adopt(spare);
+  } else if (message.kind === "auth-renew") auth?.renew();
+  else auth?.failed(message.generation, message.error);
 });

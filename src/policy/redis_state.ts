@@ -35,7 +35,7 @@
  *   configuration (RDB/AOF); losing it only means clients are greylisted
  *   again and POP3 users log in again before relaying.
  */
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "./redis_library.ts";
 import type { Maillog } from "../log/maillog.ts";
 import type { SharedStateAddress } from "./shared_state_address.ts";
 import {

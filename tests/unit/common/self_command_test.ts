@@ -52,6 +52,7 @@ Deno.test("the release binary embeds the Worker modules", async () => {
       "src/master/qmgr_worker.ts",
       "src/master/smtpd_worker.ts",
       "src/master/pop3d_worker.ts",
+      "src/master/auth_worker.ts",
       "src/master/smtp_client_worker.ts",
       "src/master/one_shot_worker.ts",
     ]

@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { parseConfig } from "../../../src/config/parse_config.ts";
 import type { Config } from "../../../src/config/types.ts";
 import type { ListenerRoleName } from "../../../src/master/listener_protocol.ts";
-import { listenerRolePermissions } from "../../../src/master/listener_roles.ts";
+import {
+  authRolePermissions,
+  listenerRolePermissions,
+} from "../../../src/master/listener_roles.ts";
 import type { Probe } from "./fixtures/sandbox_probe_worker.ts";
 import { runProbes } from "./fixtures/run_probes.ts";
 
@@ -22,7 +25,7 @@ function probe(
   return runProbes(listenerRolePermissions(role, config), probes);
 }
 
-async function setUp() {
+async function setUp(extra: string[] = []) {
   const root = await Deno.makeTempDir({ prefix: "mailsrv-listeners-" });
   const queue = join(root, "queue");
   const vmail = join(root, "vmail");
@@ -43,6 +46,7 @@ async function setUp() {
       `virtual_mailbox_base = "${vmail}"`,
       `pop3_passwd_directory = "${passwd}"`,
       `maillog_file = "${join(root, "maillog")}"`,
+      ...extra,
       `[[listener]]`,
       `kind = "smtp"`,
       `address = "127.0.0.1"`,
@@ -112,5 +116,43 @@ Deno.test("pop3d's thread reads passwd files; the queue, commands and connection
     assert.match(results[5], /^NotCapable: Requires run access/);
   } finally {
     await t.tearDown();
+  }
+});
+
+Deno.test("with SMTP AUTH offered, smtpd reads neither the passwd files nor the SASL users file; the auth thread reads both and cannot write, connect or run", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mailsrv-auth-" });
+  const users = join(root, "sasl_users");
+  await Deno.writeTextFile(users, "bob:$apr1$xyz$hash\n");
+  const t = await setUp([
+    `smtpd_sasl_auth_enable = true`,
+    `smtpd_sasl_users_file = "${users}"`,
+  ]);
+  try {
+    const smtpd = await probe("smtpd", t.config, [
+      { kind: "read", path: t.passwdFile },
+      { kind: "read", path: users },
+    ]);
+    assert.match(smtpd[0], /^NotCapable: Requires read access to ".*passwd"/);
+    assert.match(smtpd[1], /^NotCapable: Requires read access to ".*users"/);
+    const auth = await runProbes(authRolePermissions(t.config), [
+      { kind: "read", path: t.passwdFile },
+      { kind: "read", path: users },
+      { kind: "write", path: join(t.vmail, "stolen") },
+      { kind: "write", path: users },
+      { kind: "connect", port: t.otherPort },
+      { kind: "listen" },
+      { kind: "run", program: "/bin/sh" },
+      { kind: "read", path: join(t.queue, "incoming", "queued") },
+    ]);
+    assert.deepEqual(auth.slice(0, 2), ["ok", "ok"]);
+    assert.match(auth[2], /^NotCapable: Requires write access/);
+    assert.match(auth[3], /^NotCapable: Requires write access/);
+    assert.match(auth[4], /^NotCapable: Requires net access/);
+    assert.match(auth[5], /^NotCapable: Requires net access/);
+    assert.match(auth[6], /^NotCapable: Requires run access/);
+    assert.match(auth[7], /^NotCapable: Requires read access/);
+  } finally {
+    await t.tearDown();
+    await Deno.remove(root, { recursive: true });
   }
 });

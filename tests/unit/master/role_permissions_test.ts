@@ -131,10 +131,13 @@ relayhost = "[smtp.example.net]:587"
   );
   const roles = rolePermissions(config, FACTS);
   const worker = queueManagerThreadPermissions(config, FACTS);
-  for (const secret of ["/etc/mailsrv/sasl_users", "/etc/mailsrv/key.pem"]) {
-    assert.ok(roles.smtpd.read.includes(secret), secret);
-    assert.ok(!worker.read.includes(secret), secret);
-  }
+  assert.ok(roles.smtpd.read.includes("/etc/mailsrv/key.pem"));
+  assert.ok(!worker.read.includes("/etc/mailsrv/key.pem"));
+  // SMTP AUTH's users are the auth thread's alone.
+  assert.ok(roles.auth.read.includes("/etc/mailsrv/sasl_users"));
+  assert.ok(!roles.smtpd.read.includes("/etc/mailsrv/sasl_users"));
+  assert.ok(!worker.read.includes("/etc/mailsrv/sasl_users"));
+  assert.ok(!roles.auth.read.includes("/etc/mailsrv/key.pem"));
   assert.ok(roles.smtp.read.includes("/etc/mailsrv/sasl_passwd"));
   assert.ok(!roles.smtpd.read.includes("/etc/mailsrv/sasl_passwd"));
   assert.ok(!worker.read.includes("/etc/mailsrv/sasl_passwd"));
@@ -175,18 +178,25 @@ port = 110
     "/var/spool/mailsrv/tmp",
   ]);
   assert.deepEqual(roles.pop3d.net, ["10.0.0.5:6380", "[::1]:110"]);
-  // The Redis client library lists the environment when it is loaded.
-  assert.equal(roles.smtpd.env, true);
-  assert.equal(roles.pop3d.env, true);
-  assert.equal(workerPermissions(roles.smtpd).env, true);
+  // The Redis client library's logger reads its own variables only.
+  const debug = [
+    "DEBUG",
+    "DEBUG_COLORS",
+    "DEBUG_DEPTH",
+    "DEBUG_HIDE_DATE",
+    "DEBUG_SHOW_HIDDEN",
+  ];
+  assert.deepEqual(roles.smtpd.env, debug);
+  assert.deepEqual(roles.pop3d.env, debug);
+  assert.deepEqual(workerPermissions(roles.smtpd).env, debug);
 });
 
-Deno.test("smtpd reads the POP3 passwd files only when a listener offers AUTH", () => {
+Deno.test("smtpd never reads the POP3 passwd files; the auth thread reads them and writes only its log", () => {
   const plain = rolePermissions(configOf(BASE), FACTS);
   const passwd = configOf(BASE).pop3_passwd_directory;
   assert.ok(!plain.smtpd.read.includes(passwd));
   assert.deepEqual(plain.smtpd.env, []);
-  const auth = rolePermissions(
+  const roles = rolePermissions(
     configOf(
       BASE + `
 [[listener]]
@@ -198,8 +208,13 @@ options = { smtpd_sasl_auth_enable = true }
     ),
     FACTS,
   );
-  assert.ok(auth.smtpd.read.includes(passwd));
-  assert.ok(auth.pop3d.read.includes(passwd));
+  assert.ok(!roles.smtpd.read.includes(passwd));
+  assert.ok(roles.auth.read.includes(passwd));
+  assert.ok(roles.pop3d.read.includes(passwd));
+  assert.deepEqual(roles.auth.write, ["/dev/log"]);
+  assert.deepEqual(roles.auth.net, []);
+  assert.deepEqual(roles.auth.run, []);
+  assert.deepEqual(roles.auth.env, []);
 });
 
 Deno.test("IPv6 DNS servers are bracketed, with the IPv6 any-address", () => {

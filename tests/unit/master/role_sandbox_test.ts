@@ -116,8 +116,15 @@ Deno.test("pop3d runs nothing and reads no queue; smtpd writes no mailbox", asyn
       { kind: "write", path: join(spool, "probe") },
       { kind: "run", program: "/bin/sh" },
     ]);
-    assert.equal(smtpd[0], "ok");
-    for (const denied of smtpd.slice(1)) {
+    // The SASL users file is the auth thread's alone.
+    for (const denied of smtpd) assert.match(denied, /^NotCapable: /);
+    const auth = await probe(roles.auth, [
+      { kind: "read", path: join(outside, "sasl_users") },
+      { kind: "write", path: join(outside, "sasl_users") },
+      { kind: "run", program: "/bin/sh" },
+    ]);
+    assert.equal(auth[0], "ok");
+    for (const denied of auth.slice(1)) {
       assert.match(denied, /^NotCapable: /);
     }
   } finally {
