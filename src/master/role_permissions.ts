@@ -17,7 +17,8 @@
  *              state; listens on its listeners; connects to the DNS
  *              servers, policy services and Redis; runs nothing
  *     pop3d    reads the passwd files, reads and writes the virtual
- *              mailbox base; listens on its listeners; Redis; runs nothing
+ *              mailbox base; listens on its listeners; Redis; runs nothing;
+ *              loads the C library for its Maildir reads (SECURITY.md)
  *     qmgr     reads and writes the queue; no net, runs nothing
  *     local    local and virtual delivery (and pipe transports): reads the
  *              delivery tables, passwd, `.forward` files; writes the queue
@@ -117,6 +118,11 @@ export interface RolePermissions {
    */
   readonly env: readonly string[] | true;
   readonly sys: readonly SysGrant[];
+  /**
+   * Loading the C library (pop3d's Maildir reads, fs/directory_files.ts;
+   * see SECURITY.md); absent: denied.
+   */
+  readonly ffi?: boolean;
 }
 
 /** What the grants need to know of the system (sandbox_facts.ts). */
@@ -349,6 +355,7 @@ function pop3d(config: Config): RolePermissions {
     net: list([...listeners(config, ["pop3", "pop3s"]), ...state.net]),
     env: state.env,
     sys: ["hostname"],
+    ffi: true,
   };
 }
 
@@ -505,7 +512,8 @@ export function smtpClientThreadPermissions(config: Config): RolePermissions {
 
 /**
  * The Worker option for `permissions`: every kind given, so nothing is
- * inherited from the parent by omission (ffi and import are denied).
+ * inherited from the parent by omission (import is denied, ffi unless
+ * the role has it).
  */
 export function workerPermissions(
   permissions: RolePermissions,
@@ -519,7 +527,7 @@ export function workerPermissions(
     run: or(permissions.run),
     env: permissions.env === true ? true : or(permissions.env),
     sys: permissions.sys.length === 0 ? false : [...permissions.sys],
-    ffi: false,
+    ffi: permissions.ffi === true,
     import: false,
   };
 }
