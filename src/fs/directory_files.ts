@@ -13,25 +13,28 @@
  *   cold Maildir opens every message twice (sized at STAT, sent at RETR).
  *
  *   `openDirectoryFiles(path)` resolves `path` once with
- *   `Deno.realPathSync` (Deno's read check, symbolic links followed there
- *   and only there), then, when the C library can be loaded
- *   (`Deno.dlopen("libc.so.6")`, the ffi permission), opens it with
- *   O_DIRECTORY|O_NOFOLLOW and makes every later call relative to that
- *   descriptor: getdents64(2) for the names, openat(2) with O_NOFOLLOW for
- *   a file. A name is one component (no `/`), so a file outside the
- *   directory is never reached: neither through a symbolic link among
- *   the messages nor through the directory itself being replaced by one
- *   during the session. Calls that block nothing run as V8 fast calls.
+ *   `Deno.realPathSync` (symbolic links followed there and only there)
+ *   and, when the C library can be loaded (`Deno.dlopen("libc.so.6")`,
+ *   the ffi permission) and the thread may read the resolved directory,
+ *   opens it with O_DIRECTORY|O_NOFOLLOW and makes every later call
+ *   relative to that descriptor: getdents64(2) for the names, openat(2)
+ *   with O_NOFOLLOW for a file. A name is one component (no `/`), so the
+ *   C library's calls reach nothing outside that directory: neither
+ *   through a symbolic link among the files nor through the directory
+ *   being replaced by one during the session. Calls that block nothing
+ *   run as V8 fast calls.
  *
  *   When a C call fails the same step is made again through Deno's API,
  *   which throws Deno's own error (NotFound, PermissionDenied) or, for a
- *   message that is a symbolic link, follows it under Deno's read check
- *   as before. Without the C library (no ffi grant, not glibc, not Linux)
- *   everything goes through Deno's API with the same results.
+ *   file that is a symbolic link, follows it as before (Deno checks the
+ *   link's own path, not its target). A directory whose resolved path is
+ *   outside the read grant (Deno checks only the path asked for), and a
+ *   thread without the C library (no ffi grant, not glibc, not Linux),
+ *   get Deno's API for everything, with the same results as before.
  *
- *   SECURITY: the C calls are not checked against Deno's read permission;
- *   the directory is (realPathSync), and the calls reach only its
- *   entries. Not reentrant across threads: the library handle and
+ *   SECURITY: the C calls are not checked by Deno; they are made only in
+ *   a directory whose resolved path the thread may read, and reach only
+ *   its entries. Not reentrant across threads: the library handle and
  *   buffers are per module instance, that is per thread.
  *
  *   Used by pop3d's Maildir maildrop (src/pop3/maildrop_maildir.ts).
@@ -137,11 +140,19 @@ export function openDirectoryFiles(
 ): DirectoryFiles {
   const real = Deno.realPathSync(path);
   const calls = options.libc === false ? null : libc();
-  if (calls !== null) {
+  // Deno checks the path asked for, not where its links lead: the C
+  // library's calls are made only where the resolved path is granted.
+  if (calls !== null && readable(real)) {
     const direct = libcDirectory(calls, real);
     if (direct !== null) return direct;
   }
-  return denoDirectory(real);
+  // Deno's API gets the path as asked, as the callers gave it before.
+  return denoDirectory(path);
+}
+
+function readable(path: string): boolean {
+  return Deno.permissions.querySync({ name: "read", path }).state ===
+    "granted";
 }
 
 /** A file opened through Deno's API. */
