@@ -14,8 +14,10 @@
 # Env: N (20000) SIZE (4096) KINDS ("maildir mbox") PORT (1112) MAILSRV_DIR
 #      SHARED_BENCH (../shared/bench) STRACE (1; 0 = RSS and timings only)
 #      CPU_PROF (a directory: the daemon writes a V8 CPU profile there at exit;
-#      use with STRACE=0)
-# stdout per kind: kind=… n=… syscalls_per_msg=… openat=… readlink=… stat=…
+#      use with STRACE=0) PERF (a file prefix: `perf record -g` of the daemon
+#      during each session into PERF.<kind>; use with STRACE=0)
+# stdout per kind: kind=… n=… cpu_us_per_msg=… (the daemon, every thread,
+#      user + system) busiest_thread_us_per_msg=… (pop3d's) syscalls_per_msg=… openat=… readlink=… stat=…
 #      read=… write=… futex=… peak_rss_kb=… and the client's timings.
 # Needs root (the mailbox belongs to the harness's user "bench"), strace, python3.
 set -euo pipefail
@@ -70,6 +72,26 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# "tid ticks" per thread of the daemon (user + system, clock ticks).
+thread_ticks() {
+  for t in /proc/"$pid"/task/*; do
+    awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 + $13 }' "$t/stat" 2>/dev/null
+  done | tr '\n' ' '
+}
+# CPU of the whole daemon and of its busiest thread (pop3d's) per message.
+cpu_per_message() {
+  python3 - "$1" "$2" "$N" <<'PY'
+import os, sys
+def parse(s):
+    f = s.split()
+    return {f[i]: int(f[i + 1]) for i in range(0, len(f), 2)}
+before, after, n = parse(sys.argv[1]), parse(sys.argv[2]), int(sys.argv[3])
+hz = os.sysconf("SC_CLK_TCK")
+delta = {t: v - before.get(t, 0) for t, v in after.items()}
+total, top = sum(delta.values()), max(delta.values(), default=0)
+print(f"cpu_us_per_msg={total * 1e6 / hz / n:.0f} busiest_thread_us_per_msg={top * 1e6 / hz / n:.0f} cpu_s={total / hz:.2f}")
+PY
+}
 wait_port 127.0.0.1 "$PORT" 30 || die "mailsrv did not listen on $PORT"
 sleep 2
 echo "idle_rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
@@ -88,6 +110,12 @@ for kind in $KINDS; do
     tracer=$!
     sleep 1
   fi
+  if [ -n "${PERF:-}" ]; then
+    perf record -q -g -o "$PERF.$kind" -p "$pid" 2>/dev/null &
+    tracer=$!
+    sleep 1
+  fi
+  cpu_before=$(thread_ticks)
   python3 "$SHARED_BENCH/pop3_client.py" 127.0.0.1 "$PORT" "$user" bench "$N" \
     > "$work/client.$kind" 2>&1 &
   client=$!
@@ -98,8 +126,11 @@ for kind in $KINDS; do
     sleep 0.2
   done
   wait "$client" || true
+  cpu=$(cpu_per_message "$cpu_before" "$(thread_ticks)")
   counts=""
-  if [ -n "$tracer" ]; then
+  if [ -n "$tracer" ] && [ -n "${PERF:-}" ]; then
+    kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true; tracer=""
+  elif [ -n "$tracer" ]; then
     kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true; tracer=""
     counts=$(python3 - "$work/strace.$kind" "$N" <<'PY'
 import sys
@@ -118,5 +149,5 @@ PY
 )
   fi
   timings=$(tr '\n' ' ' < "$work/client.$kind" | sed 's/# //')
-  echo "kind=$kind n=$N $counts peak_rss_kb=$peak $timings"
+  echo "kind=$kind n=$N $cpu $counts peak_rss_kb=$peak $timings"
 done

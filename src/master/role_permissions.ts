@@ -19,7 +19,8 @@
  *              virtual domain tables; writes only its log; no net; runs
  *              nothing
  *     pop3d    reads the passwd files, reads and writes the virtual
- *              mailbox base; listens on its listeners; Redis; runs nothing
+ *              mailbox base; listens on its listeners; Redis; runs nothing;
+ *              loads the C library for its Maildir reads (SECURITY.md)
  *     qmgr     reads and writes the queue; no net, runs nothing
  *     local    local and virtual delivery (and pipe transports): reads the
  *              delivery tables, passwd, `.forward` files; writes the queue
@@ -128,6 +129,11 @@ export interface RolePermissions {
   /** Variables, or true for the whole environment (no role has it). */
   readonly env: readonly string[] | true;
   readonly sys: readonly SysGrant[];
+  /**
+   * Loading the C library; absent: denied. No role has it: it would give
+   * the thread the whole process's authority (SECURITY.md).
+   */
+  readonly ffi?: boolean;
 }
 
 /** What the grants need to know of the system (sandbox_facts.ts). */
@@ -534,7 +540,8 @@ export function authThreadPermissions(config: Config): RolePermissions {
 
 /**
  * The Worker option for `permissions`: every kind given, so nothing is
- * inherited from the parent by omission (ffi and import are denied).
+ * inherited from the parent by omission (import is denied, ffi unless
+ * the role has it).
  */
 export function workerPermissions(
   permissions: RolePermissions,
@@ -548,7 +555,7 @@ export function workerPermissions(
     run: or(permissions.run),
     env: permissions.env === true ? true : or(permissions.env),
     sys: permissions.sys.length === 0 ? false : [...permissions.sys],
-    ffi: false,
+    ffi: permissions.ffi === true,
     import: false,
   };
 }

@@ -14,6 +14,9 @@
  *   name. The scan uses synchronous calls in time slices
  *   (`common/time_slice.ts`): one call per file, no thread hand-off, and
  *   other connections still get their turn every few milliseconds.
+ *   new/ and cur/ are held open for the session (`fs/directory_files.ts`):
+ *   listed with getdents64 and each message opened relative to them by
+ *   the C library when the thread may load it, else through Deno's API.
  *
  *   - UIDL: the file's unique name, the part before `,` (`,S=`, `,W=`) and
  *     `:` (`:2,<flags>`), so it survives a move to cur/ and flag changes.
@@ -24,8 +27,9 @@
  *     each LF not preceded by CR counted twice. Maildir files never
  *     change, so results are cached by unique name and `,S=` (per opener).
  *
- *   RETR reads the file (`message_file.ts`); if another client moved it (new/ to cur/, new
- *   flags) it is found again by its unique name. QUIT unlinks the deleted
+ *   RETR reads the file (through the held directory, or `message_file.ts`
+ *   for one found elsewhere); if another client moved it (new/ to cur/,
+ *   new flags) it is found again by its unique name. QUIT unlinks the deleted
  *   files, then fsyncs new/ and cur/, then unlocks; a file already gone
  *   counts as deleted. Nothing is moved from new/ to cur/.
  *
@@ -36,6 +40,11 @@ import { createHash } from "node:crypto";
 import { join, normalize } from "node:path";
 import { TimeSlice } from "../common/time_slice.ts";
 import { WireSizeCounter } from "../common/wire_size.ts";
+import {
+  type DirectoryFile,
+  type DirectoryFiles,
+  openDirectoryFiles,
+} from "../fs/directory_files.ts";
 import { syncDirectory } from "../fs/sync_directory.ts";
 import { type DotlockOptions, takeSessionDotlock } from "./mailbox_lock.ts";
 import { openMessageFile } from "./message_file.ts";
@@ -138,13 +147,12 @@ function listMessages(maildir: string): MaildirEntry[] {
 }
 
 /** Size of a file as POP3 sends it: each bare LF becomes CRLF. */
-function wireSizeOf(path: string, buffer: Uint8Array): number {
-  const file = Deno.openSync(path, { read: true });
+function wireSizeOf(file: DirectoryFile, buffer: Uint8Array): number {
   try {
     const counter = new WireSizeCounter();
     for (;;) {
-      const count = file.readSync(buffer);
-      if (count === null || count === 0) return counter.size;
+      const count = file.read(buffer);
+      if (count === 0) return counter.size;
       counter.add(buffer.subarray(0, count));
       // A short read of a regular file is its end (read(2)).
       if (count < buffer.length) return counter.size;
@@ -152,6 +160,78 @@ function wireSizeOf(path: string, buffer: Uint8Array): number {
   } finally {
     file.close();
   }
+}
+
+/** A file of the Maildir found by its path (after a move). */
+function fileAt(path: string): DirectoryFile {
+  const file = Deno.openSync(path, { read: true });
+  return {
+    read: (buffer) => file.readSync(buffer) ?? 0,
+    close: () => file.close(),
+  };
+}
+
+/** A message being read; a short read is the end (no further call). */
+function messageReader(file: DirectoryFile): MessageReader {
+  let ended = false;
+  let closed = false;
+  return {
+    read(buffer) {
+      if (ended) return null;
+      const count = file.read(buffer);
+      if (count < buffer.length) ended = true;
+      return count === 0 ? null : count;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      file.close();
+    },
+  };
+}
+
+/** new/ and cur/ held open for a session (absent: no such directory). */
+type HeldDirectories = Readonly<Record<"new" | "cur", DirectoryFiles | null>>;
+
+function holdDirectories(maildir: string): HeldDirectories {
+  const hold = (subdir: string) => {
+    try {
+      return openDirectoryFiles(`${maildir}/${subdir}`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  };
+  const fresh = hold("new");
+  try {
+    return { new: fresh, cur: hold("cur") };
+  } catch (error) {
+    fresh?.close();
+    throw error;
+  }
+}
+
+function releaseDirectories(held: HeldDirectories | null): void {
+  held?.new?.close();
+  held?.cur?.close();
+}
+
+/** The message files of the held new/ and cur/, oldest delivery first. */
+function listHeld(held: HeldDirectories): MaildirEntry[] {
+  const entries: MaildirEntry[] = [];
+  for (const subdir of ["new", "cur"] as const) {
+    for (const name of held[subdir]?.names() ?? []) {
+      if (name.startsWith(".")) continue;
+      const parsed = parseMaildirName(name);
+      entries.push({
+        subdir,
+        name,
+        parsed,
+        delivered: parsed.seconds * 1e6 + parsed.micros,
+      });
+    }
+  }
+  return entries.sort(byDelivery);
 }
 
 /** Finds a message again by unique name (it may have been moved). */
@@ -162,10 +242,26 @@ function locate(maildir: string, entry: MaildirEntry): string | undefined {
   return current && fileOf(maildir, current);
 }
 
+/** Opens a snapshot file in its held directory, or by its path. */
+function openHeld(
+  maildir: string,
+  held: HeldDirectories | null,
+  entry: MaildirEntry,
+): DirectoryFile {
+  const directory = held?.[entry.subdir];
+  return directory
+    ? directory.open(entry.name)
+    : fileAt(fileOf(maildir, entry));
+}
+
 /** Opens a snapshot file, following a move by another client. */
-function openEntry(maildir: string, entry: MaildirEntry): MessageReader {
+function openEntry(
+  maildir: string,
+  held: HeldDirectories | null,
+  entry: MaildirEntry,
+): MessageReader {
   try {
-    return openMessageFile(fileOf(maildir, entry));
+    return messageReader(openHeld(maildir, held, entry));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
@@ -200,6 +296,7 @@ async function removeEntry(
 /** The POP3 size of an entry, from its name, the cache, or the file. */
 function sizeOf(
   maildir: string,
+  held: HeldDirectories,
   entry: MaildirEntry,
   cache: MaildirSizeCache,
   buffer: Uint8Array,
@@ -211,11 +308,11 @@ function sizeOf(
   if (known !== undefined) return known;
   let size: number;
   try {
-    size = wireSizeOf(fileOf(maildir, entry), buffer);
+    size = wireSizeOf(openHeld(maildir, held, entry), buffer);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     const moved = locate(maildir, entry);
-    size = moved === undefined ? 0 : wireSizeOf(moved, buffer);
+    size = moved === undefined ? 0 : wireSizeOf(fileAt(moved), buffer);
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, size);
@@ -231,16 +328,18 @@ interface Snapshot {
 /** Lists the Maildir and sizes its messages, in time slices. */
 async function takeSnapshot(
   maildir: string,
+  held: HeldDirectories,
   cache: MaildirSizeCache,
 ): Promise<Snapshot> {
-  const entries = listMessages(maildir);
+  const entries = listHeld(held);
   const slice = new TimeSlice();
   await slice.pause();
   const buffer = new Uint8Array(READ_SIZE);
   const sizes: number[] = [];
   for (const entry of entries) {
-    sizes.push(sizeOf(maildir, entry, cache, buffer));
-    await slice.pause();
+    sizes.push(sizeOf(maildir, held, entry, cache, buffer));
+    const pause = slice.pause();
+    if (pause) await pause;
   }
   const uidls = uniqueUidls(entries.map((e) => maildirUidl(e.parsed.unique)));
   return {
@@ -280,10 +379,13 @@ export async function openMaildirMaildrop(
   const cache = options.sizeCache ?? new Map<string, number>();
   let snapshot: Promise<Snapshot> | undefined;
   let entries: readonly MaildirEntry[] = [];
+  let held: HeldDirectories | null = null;
   let open = true;
   const finish = async () => {
     if (!open) return;
     open = false;
+    releaseDirectories(held);
+    held = null;
     await lock.release();
   };
   const entryAt = (i: number) => {
@@ -295,14 +397,17 @@ export async function openMaildirMaildrop(
   return {
     async scan() {
       if (!open) throw new Error("The maildrop is closed");
-      snapshot ??= takeSnapshot(path, cache);
+      if (snapshot === undefined) {
+        held = holdDirectories(path);
+        snapshot = takeSnapshot(path, held, cache);
+      }
       const taken = await snapshot;
       entries = taken.entries;
       return taken.messages;
     },
     retrieve(i) {
       if (!open) throw new Error("The maildrop is closed");
-      return openEntry(path, entryAt(i));
+      return openEntry(path, held, entryAt(i));
     },
     async commit(deleted) {
       if (!open) throw new Error("The maildrop is closed");
