@@ -47,7 +47,8 @@
 import type { Config } from "../config/types.ts";
 import { createAliasTableCache } from "../maps/alias_table.ts";
 import { createMapCache, LookupTableError } from "../maps/mod.ts";
-import { deliverLocal, type LocalDeliveryOptions } from "./local/local.ts";
+import type { LocalDeliveryOptions } from "./local/local.ts";
+import { createLocalAgent, type LocalAgent } from "./local_agents.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import {
   REFUSED_ADDRESS_TRANSPORT,
@@ -60,7 +61,6 @@ import {
   isDeferredTransport,
 } from "../resolve/deferred_transports.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
-import { deliverVirtual } from "./virtual/virtual.ts";
 import { createSmtpAgent, type SmtpAgent } from "./smtp/smtp_agent.ts";
 import { createSigningAgent } from "./smtp/signing_agent.ts";
 import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
@@ -74,7 +74,6 @@ import {
   transportConfig,
   type TransportService,
 } from "../config/transports.ts";
-import { deliverPipe } from "./pipe/pipe_agent.ts";
 import { maillog } from "../log/maillog.ts";
 
 const routerLog = maillog("qmgr");
@@ -92,6 +91,11 @@ export type RouterOptions =
      * this thread; the daemon's runs in a Worker of its own).
      */
     readonly smtpAgent?: SmtpAgent;
+    /**
+     * The local, virtual and pipe agents (default: in this thread, over
+     * the router's tables; the daemon's run in a Worker of their own).
+     */
+    readonly localAgent?: LocalAgent;
   };
 
 /** Delivers one message to one recipient, by whatever agent applies. */
@@ -163,15 +167,10 @@ export function createRouter(
     ),
     scheduler,
   );
+  const agents = options.localAgent ??
+    createLocalAgent({ ...options, maps, aliasTables, virtualMaps, resolve });
   return async (message) => {
     const current = config();
-    const local = (target: DeliveryMessage) =>
-      deliverLocal(target, current, {
-        ...options,
-        maps,
-        aliasTables,
-        resolve,
-      });
     let resolved: ResolvedAddress;
     try {
       resolved = await resolve(message.recipient, current, {
@@ -202,18 +201,13 @@ export function createRouter(
         );
         if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
         try {
-          return await local(message);
+          return await agents({ kind: "local", message }, current);
         } finally {
           slot.release({ kind: "neither" });
         }
       }
       case "virtual":
-        return deliverVirtual(message, current, {
-          ...options,
-          maps: virtualMaps,
-          resolve,
-          deliverLocal: local,
-        });
+        return agents({ kind: "virtual", message }, current);
       case "smtp":
       case "relay":
         return smtp(message, transport.nexthop, current);
@@ -260,9 +254,10 @@ export function createRouter(
     );
     if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
     try {
-      return await deliverPipe(message, service, nexthop, config, {
-        clock: options.clock,
-      });
+      return await agents(
+        { kind: "pipe", message, transport: service.name, nexthop },
+        current,
+      );
     } finally {
       slot.release({ kind: "neither" });
     }
