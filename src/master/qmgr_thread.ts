@@ -102,6 +102,8 @@ export interface QueueManagerThreadOptions {
   readonly localDeliveryPermissions?: (
     config: Config,
   ) => Deno.PermissionOptionsObject;
+  /** The local delivery worker module (default: local_delivery_worker.ts). */
+  readonly localDeliveryWorkerUrl?: URL;
 }
 
 const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
@@ -179,6 +181,7 @@ export function startQueueManagerThread(
     foreground,
     tell: post,
     permissions: options.localDeliveryPermissions,
+    workerUrl: options.localDeliveryWorkerUrl,
   });
 
   const answerStatusWaiters = () => {
