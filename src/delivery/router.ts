@@ -29,6 +29,12 @@
  *   origin and From: domain say so (`smtp/signing_agent.ts`); the daemon
  *   hands the router a client in a Worker of its own (`smtpAgent`).
  *
+ *   The local, virtual and pipe agents are one `LocalAgent`
+ *   (`local_agents.ts`), called once the recipient has its slot; the
+ *   daemon hands the router one in a Worker of its own (`localAgent`),
+ *   which may write mailboxes and run commands where the router's thread
+ *   may not.
+ *
  *   A transport listed in defer_transports is deferred without an
  *   attempt ("deferred transport", 4.3.2) unless the attempt was asked
  *   for by a flush (the message's `flushRequested`: `mailsrv flush`,
