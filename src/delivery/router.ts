@@ -29,6 +29,12 @@
  *   origin and From: domain say so (`smtp/signing_agent.ts`); the daemon
  *   hands the router a client in a Worker of its own (`smtpAgent`).
  *
+ *   The local, virtual and pipe agents are one `LocalAgent`
+ *   (`local_agents.ts`), called once the recipient has its slot; the
+ *   daemon hands the router one in a Worker of its own (`localAgent`),
+ *   which may write mailboxes and run commands where the router's thread
+ *   may not.
+ *
  *   A transport listed in defer_transports is deferred without an
  *   attempt ("deferred transport", 4.3.2) unless the attempt was asked
  *   for by a flush (the message's `flushRequested`: `mailsrv flush`,
@@ -47,7 +53,8 @@
 import type { Config } from "../config/types.ts";
 import { createAliasTableCache } from "../maps/alias_table.ts";
 import { createMapCache, LookupTableError } from "../maps/mod.ts";
-import { deliverLocal, type LocalDeliveryOptions } from "./local/local.ts";
+import type { LocalDeliveryOptions } from "./local/local.ts";
+import { createLocalAgent, type LocalAgent } from "./local_agents.ts";
 import { createAddressResolver } from "../resolve/address_resolver.ts";
 import {
   REFUSED_ADDRESS_TRANSPORT,
@@ -60,7 +67,6 @@ import {
   isDeferredTransport,
 } from "../resolve/deferred_transports.ts";
 import type { DeliveryMessage, DeliveryResult } from "./types.ts";
-import { deliverVirtual } from "./virtual/virtual.ts";
 import { createSmtpAgent, type SmtpAgent } from "./smtp/smtp_agent.ts";
 import { createSigningAgent } from "./smtp/signing_agent.ts";
 import { createTransactionBatcher } from "./smtp/transaction_batcher.ts";
@@ -74,7 +80,6 @@ import {
   transportConfig,
   type TransportService,
 } from "../config/transports.ts";
-import { deliverPipe } from "./pipe/pipe_agent.ts";
 import { maillog } from "../log/maillog.ts";
 
 const routerLog = maillog("qmgr");
@@ -92,6 +97,11 @@ export type RouterOptions =
      * this thread; the daemon's runs in a Worker of its own).
      */
     readonly smtpAgent?: SmtpAgent;
+    /**
+     * The local, virtual and pipe agents (default: in this thread, over
+     * the router's tables; the daemon's run in a Worker of their own).
+     */
+    readonly localAgent?: LocalAgent;
   };
 
 /** Delivers one message to one recipient, by whatever agent applies. */
@@ -163,15 +173,10 @@ export function createRouter(
     ),
     scheduler,
   );
+  const agents = options.localAgent ??
+    createLocalAgent({ ...options, maps, aliasTables, virtualMaps, resolve });
   return async (message) => {
     const current = config();
-    const local = (target: DeliveryMessage) =>
-      deliverLocal(target, current, {
-        ...options,
-        maps,
-        aliasTables,
-        resolve,
-      });
     let resolved: ResolvedAddress;
     try {
       resolved = await resolve(message.recipient, current, {
@@ -202,18 +207,13 @@ export function createRouter(
         );
         if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
         try {
-          return await local(message);
+          return await agents({ kind: "local", message }, current);
         } finally {
           slot.release({ kind: "neither" });
         }
       }
       case "virtual":
-        return deliverVirtual(message, current, {
-          ...options,
-          maps: virtualMaps,
-          resolve,
-          deliverLocal: local,
-        });
+        return agents({ kind: "virtual", message }, current);
       case "smtp":
       case "relay":
         return smtp(message, transport.nexthop, current);
@@ -260,9 +260,10 @@ export function createRouter(
     );
     if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
     try {
-      return await deliverPipe(message, service, nexthop, config, {
-        clock: options.clock,
-      });
+      return await agents(
+        { kind: "pipe", message, transport: service.name, nexthop },
+        current,
+      );
     } finally {
       slot.release({ kind: "neither" });
     }

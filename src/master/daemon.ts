@@ -50,6 +50,7 @@ import {
 import { watchMaildrop } from "./maildrop_watch.ts";
 import { answerSurgery } from "./surgery_control.ts";
 import {
+  localDeliveryThreadPermissions,
   queueManagerThreadPermissions,
   smtpClientThreadPermissions,
   workerPermissions,
@@ -244,13 +245,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         dormant: !store.hasMessages(),
         // Delivery runs with only what its roles need (role_permissions.ts).
         permissions: (of) =>
-          workerPermissions(
-            queueManagerThreadPermissions(of, gatherSandboxFacts(of)),
-          ),
+          workerPermissions(queueManagerThreadPermissions(of)),
         // Spent queue files go to smtpd's gate, which writes most mail.
         spare: (spare) => roles?.spare(spare) || store.adoptSpare(spare),
         smtpClientPermissions: (of) =>
           workerPermissions(smtpClientThreadPermissions(of)),
+        localDeliveryPermissions: (of) =>
+          workerPermissions(
+            localDeliveryThreadPermissions(of, gatherSandboxFacts(of)),
+          ),
       },
     );
     // smtpd and pop3d listen in threads of their own.

@@ -2,8 +2,9 @@
  * Messages between `mailsrv flush` (one_shot_run.ts) and the Worker that
  * runs its queue manager and delivery agents (one_shot_worker.ts).
  *
- * The SMTP client notices are the queue manager thread's own
- * (qmgr_protocol.ts), so smtp_client_thread.ts serves both.
+ * The SMTP client and local delivery notices are the queue manager
+ * thread's own (qmgr_protocol.ts), so smtp_client_thread.ts and
+ * local_delivery_thread.ts serve both.
  */
 import type { Config } from "../config/types.ts";
 import type { FlushedMessage, FlushReport } from "../queue/mod.ts";
@@ -19,7 +20,10 @@ export type ToOneShot =
     /** Send `flushed` per message. */
     readonly progress: boolean;
   }
-  | Extract<ToQueueManager, { kind: "smtp-client-failed" }>;
+  | Extract<
+    ToQueueManager,
+    { kind: "smtp-client-failed" | "local-delivery-failed" }
+  >;
 
 /** From the Worker to `mailsrv flush`. */
 export type FromOneShot =
@@ -33,5 +37,11 @@ export type FromOneShot =
   | { readonly kind: "failed"; readonly error: string }
   | Extract<
     FromQueueManager,
-    { kind: "smtp-client-start" | "smtp-client-retire" }
+    {
+      kind:
+        | "smtp-client-start"
+        | "smtp-client-retire"
+        | "local-delivery-start"
+        | "local-delivery-retire";
+    }
   >;

@@ -17,9 +17,10 @@
  *   instead. It logs to maillog_file as the daemon does.
  *
  *   The delivery happens in Workers with the daemon's grants: the queue
- *   manager and local delivery in one (one_shot_worker.ts: qmgr and
- *   local, no net), the SMTP client in another (smtp_client_thread.ts:
- *   the smtp role), so a flush is as bounded as the daemon.
+ *   manager in one (one_shot_worker.ts: the qmgr role), local delivery in
+ *   another (local_delivery_thread.ts: the local role), the SMTP client
+ *   in a third (smtp_client_thread.ts: the smtp role), so a flush is as
+ *   bounded as the daemon.
  *
  *   Used by `mailsrv flush` (src/cli/flush.ts).
  *
@@ -32,7 +33,9 @@ import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
 import { closeLogging, sendSyslogDatagram } from "../log/maillog.ts";
 import { configureLogging } from "./logging.ts";
 import { type QueueHolder, tryLockQueue } from "./queue_lock.ts";
+import { createLocalDeliveryThreads } from "./local_delivery_thread.ts";
 import {
+  localDeliveryThreadPermissions,
   queueManagerThreadPermissions,
   smtpClientThreadPermissions,
   workerPermissions,
@@ -94,10 +97,7 @@ function runInWorkers(
   config: Config,
   request: FlushRequest,
 ): Promise<FlushReport> {
-  const permissions = queueManagerThreadPermissions(
-    config,
-    gatherSandboxFacts(config),
-  );
+  const permissions = queueManagerThreadPermissions(config);
   const worker = watchCrashes(
     new Worker(WORKER_URL.href, {
       type: "module",
@@ -110,6 +110,14 @@ function runInWorkers(
     foreground: false,
     tell: post,
     permissions: (of) => workerPermissions(smtpClientThreadPermissions(of)),
+  });
+  const deliveries = createLocalDeliveryThreads({
+    foreground: false,
+    tell: post,
+    permissions: (of) =>
+      workerPermissions(
+        localDeliveryThreadPermissions(of, gatherSandboxFacts(of)),
+      ),
   });
   return new Promise<FlushReport>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<FromOneShot>) => {
@@ -126,6 +134,9 @@ function runInWorkers(
         case "smtp-client-start":
         case "smtp-client-retire":
           return clients.handle(message, config);
+        case "local-delivery-start":
+        case "local-delivery-retire":
+          return deliveries.handle(message, config);
       }
     };
     worker.onerror = (event) => {
@@ -140,6 +151,7 @@ function runInWorkers(
     });
   }).finally(() => {
     clients.end();
+    deliveries.end();
     worker.terminate();
   });
 }

@@ -2,12 +2,13 @@
  * The Worker of a one-shot queue run (`mailsrv flush` with no daemon).
  *
  * DESCRIPTION
- *   Runs the queue manager and the local, virtual and pipe delivery
- *   agents with the grants the daemon's queue manager thread gets
- *   (qmgr and local: no net), so a flush from a ppp `ip-up` hook is as
- *   bounded as the daemon. Its SMTP client is a proxy
- *   (smtp_client_proxy.ts) to a client Worker that `mailsrv flush`
- *   starts with the smtp role's grants, as the master does.
+ *   Runs the queue manager with the grants the daemon's queue manager
+ *   thread gets (the qmgr role: no mailbox, no run, no net), so a flush
+ *   from a ppp `ip-up` hook is as bounded as the daemon. Its SMTP client
+ *   and its local, virtual and pipe agents are proxies
+ *   (smtp_client_proxy.ts, local_delivery_proxy.ts) to Workers that
+ *   `mailsrv flush` starts with the smtp and the local role's grants, as
+ *   the master does.
  *
  *   One `run` message: pick up maildrop/, deliver what the flush asks
  *   for (what a previous run left in active/, incoming/, and deferred
@@ -32,6 +33,11 @@ import {
   type QueueManager,
   QueueStore,
 } from "../queue/mod.ts";
+import {
+  createLocalDeliveryProxy,
+  linkLocalThroughParent,
+  type LocalDeliveryProxy,
+} from "./local_delivery_proxy.ts";
 import { configureLogging } from "./logging.ts";
 import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
 import {
@@ -50,6 +56,7 @@ const thread = self as unknown as {
 };
 
 let smtpClient: SmtpClientProxy | undefined;
+let localDelivery: LocalDeliveryProxy | undefined;
 
 /** The run itself (one_shot_run.ts's comment says what it delivers). */
 async function deliver(
@@ -81,19 +88,28 @@ async function deliver(
     ),
     { maxIdleMs: () => config.max_idle * 1000 },
   );
-  const manager: QueueManager = createQueueManager({
-    store,
-    enqueue,
-    config: current,
-    deliver: createRouter(current, {
+  localDelivery = createLocalDeliveryProxy(
+    linkLocalThroughParent((notice, transfer) =>
+      thread.postMessage(notice, transfer)
+    ),
+    {
+      maxIdleMs: () => config.max_idle * 1000,
       resubmit: createResubmit(
         enqueue,
         config.myhostname,
         createForwardSender(current),
       ),
+    },
+  );
+  const manager: QueueManager = createQueueManager({
+    store,
+    enqueue,
+    config: current,
+    deliver: createRouter(current, {
       // Asked only during deliveries, once the manager exists.
       flushing: () => manager.flushing(),
       smtpAgent: smtpClient.agent,
+      localAgent: localDelivery.agent,
     }),
     queueRuns: false,
   });
@@ -108,6 +124,7 @@ async function deliver(
   await manager.whenIdle();
   await manager.stop(0);
   smtpClient.stop();
+  localDelivery.stop();
   log.info(
     `one-shot queue run finished: ${report.messages} messages, ` +
       `${report.sent} sent, ${report.deferred} deferred, ` +
@@ -141,5 +158,8 @@ async function run(message: Extract<ToOneShot, { kind: "run" }>) {
 thread.onmessage = (event) => {
   const message = event.data;
   if (message.kind === "run") return void run(message);
+  if (message.kind === "local-delivery-failed") {
+    return localDelivery?.failed(message.generation, message.error);
+  }
   smtpClient?.failed(message.generation, message.error);
 };

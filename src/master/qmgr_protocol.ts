@@ -63,6 +63,15 @@ export type ToQueueManager =
     readonly kind: "smtp-client-failed";
     readonly generation: number;
     readonly error: string;
+  }
+  /**
+   * Local delivery Worker `generation` failed to start or died
+   * (local_delivery_thread.ts): what it had under way is lost.
+   */
+  | {
+    readonly kind: "local-delivery-failed";
+    readonly generation: number;
+    readonly error: string;
   };
 
 /** From the queue manager's thread to the master. */
@@ -116,4 +125,15 @@ export type FromQueueManager =
     readonly port: MessagePort;
   }
   /** End SMTP client `generation`: idle for max_idle, nothing under way. */
-  | { readonly kind: "smtp-client-retire"; readonly generation: number };
+  | { readonly kind: "smtp-client-retire"; readonly generation: number }
+  /**
+   * Start a local delivery Worker (local_delivery_worker.ts) serving
+   * `port`, this thread's channel to it (local_delivery_proxy.ts).
+   */
+  | {
+    readonly kind: "local-delivery-start";
+    readonly generation: number;
+    readonly port: MessagePort;
+  }
+  /** End local delivery Worker `generation`: idle, nothing under way. */
+  | { readonly kind: "local-delivery-retire"; readonly generation: number };

@@ -33,7 +33,9 @@
  *   The thread's SMTP client runs in a Worker of its own, which the
  *   master starts and ends on the thread's word (smtp_client_thread.ts)
  *   with `options.smtpClientPermissions`; it ends with the thread, and a
- *   change of its grants on reload restarts the thread too.
+ *   change of its grants on reload restarts the thread too. So does its
+ *   local delivery (local_delivery_thread.ts, with
+ *   `options.localDeliveryPermissions`).
  */
 import type { Config } from "../config/types.ts";
 import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
@@ -47,6 +49,7 @@ import type {
   SurgeryRequest,
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
+import { createLocalDeliveryThreads } from "./local_delivery_thread.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
 import { watchCrashes } from "./thread_crash.ts";
 import { createSmtpClientThreads } from "./smtp_client_thread.ts";
@@ -97,6 +100,12 @@ export interface QueueManagerThreadOptions {
   readonly smtpClientPermissions?: (
     config: Config,
   ) => Deno.PermissionOptionsObject;
+  /** The local delivery Worker's permissions (local_delivery_thread.ts). */
+  readonly localDeliveryPermissions?: (
+    config: Config,
+  ) => Deno.PermissionOptionsObject;
+  /** The local delivery worker module (default: local_delivery_worker.ts). */
+  readonly localDeliveryWorkerUrl?: URL;
 }
 
 const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
@@ -174,6 +183,12 @@ export function startQueueManagerThread(
     tell: post,
     permissions: options.smtpClientPermissions,
   });
+  const localDeliveries = createLocalDeliveryThreads({
+    foreground,
+    tell: post,
+    permissions: options.localDeliveryPermissions,
+    workerUrl: options.localDeliveryWorkerUrl,
+  });
 
   const answerStatusWaiters = () => {
     for (const answer of statusWaiters.values()) answer(0);
@@ -184,6 +199,7 @@ export function startQueueManagerThread(
     worker?.terminate();
     worker = undefined;
     smtpClients.end();
+    localDeliveries.end();
     answerStatusWaiters();
     for (const waiter of flushesPosted.values()) waiter.resolve(INTERRUPTED);
     flushesPosted.clear();
@@ -206,15 +222,20 @@ export function startQueueManagerThread(
   /** The grants of the running thread (JSON), to notice a change. */
   let granted: string | undefined;
   const grantsOf = (of: Config) => options.permissions?.(of);
-  /** The grants of the thread and of its SMTP client, to notice a change. */
+  /** The grants of the thread and of its agents, to notice a change. */
   const grantsKey = (of: Config) =>
-    JSON.stringify([grantsOf(of), options.smtpClientPermissions?.(of)]);
+    JSON.stringify([
+      grantsOf(of),
+      options.smtpClientPermissions?.(of),
+      options.localDeliveryPermissions?.(of),
+    ]);
 
   const launch = () => {
     const permissions = grantsOf(config);
     granted = JSON.stringify([
       permissions,
       options.smtpClientPermissions?.(config),
+      options.localDeliveryPermissions?.(config),
     ]);
     worker = watchCrashes(
       new Worker(workerUrl, {
@@ -317,6 +338,9 @@ export function startQueueManagerThread(
       case "smtp-client-start":
       case "smtp-client-retire":
         return smtpClients.handle(message, config);
+      case "local-delivery-start":
+      case "local-delivery-retire":
+        return localDeliveries.handle(message, config);
     }
   };
 

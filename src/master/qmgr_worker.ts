@@ -1,11 +1,10 @@
 /**
- * The queue manager's thread: the queue manager and the delivery agents.
+ * The queue manager's thread: the queue manager and the router.
  *
  * DESCRIPTION
- *   Runs in a Worker, so deliveries (reading queue files, writing
- *   mailboxes, running commands) use a core of their own while the master
- *   thread answers SMTP sessions: Postfix splits smtpd from qmgr and
- *   local(8) the same way, into processes. This thread opens the same
+ *   Runs in a Worker, so scheduling and recording deliveries use a core
+ *   of their own while the master thread answers SMTP sessions: Postfix
+ *   splits smtpd from qmgr the same way, into processes. This thread opens the same
  *   queue directory (never emptying tmp/: the master did, at start) and
  *   learns of new mail from the master's `committed` messages; bounces
  *   and forwarded mail it writes itself go straight to its own queue
@@ -13,7 +12,12 @@
  *
  *   The SMTP and LMTP client is not here: this thread has no net. The
  *   router's SMTP agent is a proxy (smtp_client_proxy.ts) to a client
- *   Worker the master starts on the first remote delivery.
+ *   Worker the master starts on the first remote delivery. Nor are the
+ *   local, virtual and pipe agents: this thread writes no mailbox and
+ *   runs nothing. The router's local agent is a proxy
+ *   (local_delivery_proxy.ts) to a Worker the master starts on the first
+ *   local delivery; mail it forwards comes back and enters the queue
+ *   through this thread's gate.
  *
  *   After max_idle with nothing to do and the queue empty it says so, and
  *   the master stops it until the next message (qmgr_thread.ts).
@@ -39,6 +43,11 @@ import {
   QueueStore,
   type QueueSurgeon,
 } from "../queue/mod.ts";
+import {
+  createLocalDeliveryProxy,
+  linkLocalThroughParent,
+  type LocalDeliveryProxy,
+} from "./local_delivery_proxy.ts";
 import { configureLogging } from "./logging.ts";
 import { batchWithin } from "../common/message_batch.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
@@ -68,6 +77,8 @@ let manager: QueueManager | undefined;
 let surgeon: QueueSurgeon | undefined;
 /** The SMTP client, in a Worker the master starts (this thread has no net). */
 let smtpClient: SmtpClientProxy | undefined;
+/** Local delivery, in a Worker the master starts (no mailbox, no run here). */
+let localDelivery: LocalDeliveryProxy | undefined;
 let stopTrim = () => {};
 let stopIdleWatch = () => {};
 /** Queue IDs received from the master in `committed` messages. */
@@ -162,17 +173,26 @@ async function start(next: Config, foreground: boolean): Promise<void> {
       ),
       { maxIdleMs: () => config!.max_idle * 1000 },
     );
+    localDelivery = createLocalDeliveryProxy(
+      linkLocalThroughParent((notice, transfer) =>
+        thread.postMessage(notice, transfer)
+      ),
+      {
+        maxIdleMs: () => config!.max_idle * 1000,
+        resubmit: createResubmit(
+          enqueue,
+          next.myhostname,
+          createForwardSender(current),
+        ),
+      },
+    );
     manager = createQueueManager({
       store,
       enqueue,
       config: current,
       deliver: createRouter(current, {
         smtpAgent: smtpClient.agent,
-        resubmit: createResubmit(
-          enqueue,
-          next.myhostname,
-          createForwardSender(current),
-        ),
+        localAgent: localDelivery.agent,
         flushing: () => manager?.flushing() ?? false,
       }),
       attemptOver: (id) => surgeon?.attemptOver(id),
@@ -258,9 +278,12 @@ async function handle(message: ToQueueManager): Promise<void> {
       });
     case "smtp-client-failed":
       return smtpClient?.failed(message.generation, message.error);
+    case "local-delivery-failed":
+      return localDelivery?.failed(message.generation, message.error);
     case "stop":
       await manager?.stop(message.deadlineMs);
       smtpClient?.stop();
+      localDelivery?.stop();
       stopTrim();
       stopIdleWatch();
       closeSyncedDirectories();
@@ -274,6 +297,9 @@ let handled: Promise<void> = Promise.resolve();
 thread.onmessage = (event) => {
   const message = event.data;
   // A failed client's deliveries end now, not after a stop under way.
-  if (message.kind === "smtp-client-failed") return void handle(message);
+  if (
+    message.kind === "smtp-client-failed" ||
+    message.kind === "local-delivery-failed"
+  ) return void handle(message);
   handled = handled.then(() => handle(message));
 };

@@ -19,14 +19,18 @@
  *              virtual domain tables; writes only its log; no net; runs
  *              nothing
  *     pop3d    reads the passwd files, reads and writes the virtual
- *              mailbox base; listens on its listeners; Redis; runs nothing;
- *              loads the C library for its Maildir reads (SECURITY.md)
- *     qmgr     reads and writes the queue; no net, runs nothing
+ *              mailbox base; listens on its listeners; Redis; runs nothing
+ *     qmgr     reads and writes the queue (bounces and forwarded mail go
+ *              through its gate); reads the address resolver's tables and
+ *              the SRS secret (forwarded mail's sender); no net, runs
+ *              nothing
  *     local    local and virtual delivery (and pipe transports): reads the
- *              delivery tables, passwd, `.forward` files; writes the queue
- *              (bounces, forwards), the mail spool, the virtual mailbox
- *              base and the mail users' home directories; runs the shell,
- *              pipe transport programs, setpriv and kill(1); no net
+ *              queue files being delivered, the delivery tables, passwd,
+ *              `.forward` files; writes the mail spool, the virtual
+ *              mailbox base, the mail users' home directories and alias
+ *              file targets, nothing in the queue (mail it forwards goes
+ *              back to qmgr); runs the shell, pipe transport programs,
+ *              setpriv and kill(1); no net
  *     smtp     the SMTP/LMTP client: reads the queue files being
  *              delivered (active/), the CA files, the SASL password
  *              table, the DKIM keys and resolv.conf; writes nothing but
@@ -71,9 +75,10 @@
  *   taken over, run anything those can: the grant bounds what mailsrv's
  *   code does, not what a configured command does.
  *
- *   Pure: no I/O. Used by the master (the queue manager's Worker gets the
- *   union of qmgr and local, the SMTP client's Worker smtp; listener_roles.ts
- *   gives smtpd's and pop3d's theirs, and auth to smtpd's auth thread) and
+ *   Pure: no I/O. Used by the master (the queue manager's Worker gets
+ *   qmgr, the local delivery Worker local, the SMTP client's Worker smtp;
+ *   listener_roles.ts gives smtpd's and pop3d's theirs, and auth to
+ *   smtpd's auth thread), by `mailsrv flush` (qmgr, local and smtp) and
  *   by tests.
  */
 import { dirname } from "node:path";
@@ -158,6 +163,10 @@ export interface SandboxFacts {
 /** Parameters of the tables smtpd reads but delivery never does. */
 const SMTPD_ONLY_TABLE =
   /^(smtpd_|header_checks$|mime_header_checks$|nested_header_checks$|body_checks$)/;
+
+/** Parameters of the tables the address resolver reads (src/resolve/). */
+const RESOLVER_TABLE =
+  /^(relay_domains|virtual_mailbox_domains|transport_maps|sender_dependent_relayhost_maps)$/;
 
 const NONE: RolePermissions = {
   read: [],
@@ -378,13 +387,22 @@ function pop3d(config: Config): RolePermissions {
   };
 }
 
-/** The queue manager: the queue, and nothing else. */
+/**
+ * The queue manager: the queue, and the address resolver's tables (it
+ * routes each recipient, as Postfix's qmgr asks trivial-rewrite).
+ */
 function qmgr(config: Config): RolePermissions {
   const log = logging(config);
   const q = config.queue_directory;
   return {
     ...NONE,
-    read: list([q, ...log.read]),
+    read: list([
+      q,
+      ...tableFiles(config, (p) => RESOLVER_TABLE.test(p)),
+      // Forwarded mail's sender is signed with it (SRS).
+      config.srs_domain !== "" && config.srs_secret_file,
+      ...log.read,
+    ]),
     write: list([q, ...log.write]),
     sys: ["statfs"],
   };
@@ -426,11 +444,10 @@ function local(config: Config, facts: SandboxFacts): RolePermissions {
       // Looked for before they are run.
       facts.setpriv,
       programs.length > 0 && facts.kill,
-      // Forwarded mail's sender is signed with it (SRS).
-      config.srs_domain !== "" && config.srs_secret_file,
       ...log.read,
     ]),
-    write: list([q, ...mailboxes, ...fileTargets, ...log.write]),
+    // Not the queue: mail it forwards goes through the queue manager's gate.
+    write: list([...mailboxes, ...fileTargets, ...log.write]),
     run: list([
       ...programs,
       // setpriv runs commands and file writers as the user under root.
@@ -509,17 +526,27 @@ export function mergePermissions(
 }
 
 /**
- * The queue manager's thread: the queue manager, local and virtual
- * delivery and pipe transports share one Worker (qmgr_worker.ts); the
- * SMTP client has its own (smtp_client_worker.ts), so this one has no
- * net.
+ * The queue manager's thread (qmgr_worker.ts, one_shot_worker.ts): the
+ * qmgr role, which needs no facts of the system. Local delivery
+ * (local_delivery_worker.ts) and the SMTP client (smtp_client_worker.ts)
+ * have Workers of their own, so this one writes no mailbox, runs nothing
+ * and has no net.
  */
 export function queueManagerThreadPermissions(
   config: Config,
+): RolePermissions {
+  return qmgr(config);
+}
+
+/**
+ * The local delivery thread (local_delivery_worker.ts): the local role,
+ * local and virtual delivery and pipe transports.
+ */
+export function localDeliveryThreadPermissions(
+  config: Config,
   facts: SandboxFacts,
 ): RolePermissions {
-  const roles = rolePermissions(config, facts);
-  return mergePermissions([roles.qmgr, roles.local]);
+  return local(config, facts);
 }
 
 /**

@@ -11,6 +11,10 @@
  * stays in the queue file, which the client reads itself.
  */
 import type { Config } from "../config/types.ts";
+import type {
+  FromAgentWorker,
+  ToAgentWorker,
+} from "./agent_worker_protocol.ts";
 import { DeliveryError } from "../delivery/types.ts";
 import type {
   SmtpDelivery,
@@ -19,22 +23,10 @@ import type {
 } from "../delivery/smtp/smtp_agent.ts";
 
 /** From the master to the SMTP client's Worker. */
-export type ToSmtpClient = {
-  /** Configure logging and serve `port` (once, first). */
-  readonly kind: "start";
-  readonly config: Config;
-  /** Log to stderr too (`mailsrv run`). */
-  readonly foreground: boolean;
-  /** The queue manager's thread's end of the channel. */
-  readonly port: MessagePort;
-};
+export type ToSmtpClient = ToAgentWorker;
 
 /** From the SMTP client's Worker to the master. */
-export type FromSmtpClient =
-  /** The start failed (the queue manager's requests are failed). */
-  | { readonly kind: "failed"; readonly error: string }
-  /** A syslog datagram for the master's socket (a net grant names hosts). */
-  | { readonly kind: "syslog"; readonly message: string };
+export type FromSmtpClient = FromAgentWorker;
 
 /**
  * An SmtpMessage as it crosses: no content opener, but where the content

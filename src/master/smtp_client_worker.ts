@@ -31,8 +31,6 @@ import {
   type SmtpMessage,
 } from "../delivery/smtp/smtp_agent.ts";
 import { createMapCache } from "../maps/mod.ts";
-import { openContent, readContent } from "../queue/queue_file_reader.ts";
-import { WHOLE_CONTENT_LIMIT } from "../queue/message_content.ts";
 import { configureLogging } from "./logging.ts";
 import {
   type FromSmtpClient,
@@ -40,9 +38,9 @@ import {
   type SmtpClientRequest,
   type ToSmtpClient,
   wireError,
-  type WireSmtpMessage,
 } from "./smtp_client_protocol.ts";
 import { reportCrashes } from "./thread_crash.ts";
+import { contentOf } from "./wire_content.ts";
 
 /** The worker global, as far as this thread uses it. */
 const thread = self as unknown as {
@@ -51,39 +49,6 @@ const thread = self as unknown as {
 };
 
 reportCrashes();
-
-/** A stream that yields `bytes` as one chunk. */
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (bytes.length > 0) controller.enqueue(bytes);
-      controller.close();
-    },
-  });
-}
-
-/** The content opener of a message that crossed (message_content.ts). */
-function contentOf(
-  message: WireSmtpMessage,
-): () => Promise<ReadableStream<Uint8Array>> {
-  const source = message.source;
-  let bytes = message.bytes;
-  if (source === undefined) {
-    return () => Promise.resolve(streamOf(bytes ?? new Uint8Array(0)));
-  }
-  const { path, location } = source;
-  if (location.size > WHOLE_CONTENT_LIMIT) {
-    return () => Promise.resolve(openContent(path, message.queueId, location));
-  }
-  return () => {
-    try {
-      bytes ??= readContent(path, message.queueId, location);
-      return Promise.resolve(streamOf(bytes));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
-}
 
 /** Serves the queue manager's requests on `port` with `agent`. */
 function serve(port: MessagePort, agent: SmtpAgent): void {

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../../src/config/parse_config.ts";
 import {
+  authThreadPermissions,
+  localDeliveryThreadPermissions,
   queueManagerThreadPermissions,
   ROLE_NAMES,
   rolePermissions,
@@ -30,12 +32,14 @@ Deno.test("no role's thread may load the C library", () => {
     if (name === "master") continue;
     assert.equal(workerPermissions(roles[name]).ffi, false, name);
   }
-  assert.equal(
-    workerPermissions(queueManagerThreadPermissions(config, facts)).ffi,
-    false,
-  );
-  assert.equal(
-    workerPermissions(smtpClientThreadPermissions(config)).ffi,
-    false,
-  );
+  for (
+    const thread of [
+      queueManagerThreadPermissions(config),
+      localDeliveryThreadPermissions(config, facts),
+      smtpClientThreadPermissions(config),
+      authThreadPermissions(config),
+    ]
+  ) {
+    assert.equal(workerPermissions(thread).ffi, false);
+  }
 });

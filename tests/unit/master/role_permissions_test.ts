@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../../src/config/parse_config.ts";
 import type { Config } from "../../../src/config/types.ts";
 import {
+  localDeliveryThreadPermissions,
   queueManagerThreadPermissions,
   rolePermissions,
   type SandboxFacts,
@@ -34,7 +35,7 @@ queue_directory = "/var/spool/mailsrv"
 alias_maps = "hash:/etc/mailsrv/aliases"
 `;
 
-Deno.test("mbox spool: delivery writes the queue, the spool and homes, nothing else", () => {
+Deno.test("mbox spool: delivery writes the spool and homes, not the queue, nothing else", () => {
   const config = configOf(BASE);
   const roles = rolePermissions(config, FACTS);
   assert.deepEqual(roles.local.write, [
@@ -42,7 +43,6 @@ Deno.test("mbox spool: delivery writes the queue, the spool and homes, nothing e
     "/home/alice",
     "/root",
     "/var/mail",
-    "/var/spool/mailsrv",
   ]);
   assert.deepEqual(roles.local.net, []);
   assert.ok(roles.local.read.includes("/etc/mailsrv/aliases"));
@@ -57,6 +57,9 @@ Deno.test("mbox spool: delivery writes the queue, the spool and homes, nothing e
   assert.deepEqual(roles.qmgr.net, []);
   assert.deepEqual(roles.qmgr.run, []);
   assert.deepEqual(roles.qmgr.write, ["/dev/log", "/var/spool/mailsrv"]);
+  // qmgr routes (the resolver's tables), but reads no alias or passwd.
+  assert.ok(!roles.qmgr.read.includes("/etc/mailsrv/aliases"));
+  assert.ok(!roles.qmgr.read.includes("/etc/passwd"));
   assert.equal(roles.smtp.net, true);
   assert.deepEqual(roles.smtp.run, []);
   // The client reads the messages it sends and writes only its log.
@@ -130,19 +133,25 @@ relayhost = "[smtp.example.net]:587"
 `,
   );
   const roles = rolePermissions(config, FACTS);
-  const worker = queueManagerThreadPermissions(config, FACTS);
+  const workers = [
+    queueManagerThreadPermissions(config),
+    localDeliveryThreadPermissions(config, FACTS),
+  ];
   assert.ok(roles.smtpd.read.includes("/etc/mailsrv/key.pem"));
-  assert.ok(!worker.read.includes("/etc/mailsrv/key.pem"));
   // SMTP AUTH's users are the auth thread's alone.
   assert.ok(roles.auth.read.includes("/etc/mailsrv/sasl_users"));
   assert.ok(!roles.smtpd.read.includes("/etc/mailsrv/sasl_users"));
-  assert.ok(!worker.read.includes("/etc/mailsrv/sasl_users"));
   assert.ok(!roles.auth.read.includes("/etc/mailsrv/key.pem"));
+  for (const worker of workers) {
+    for (const secret of ["/etc/mailsrv/sasl_users", "/etc/mailsrv/key.pem"]) {
+      assert.ok(!worker.read.includes(secret), secret);
+    }
+    assert.ok(!worker.read.includes("/etc/mailsrv/sasl_passwd"));
+    assert.ok(!worker.read.includes("/etc/mailsrv/mailsrv.toml"));
+    assert.ok(!worker.read.includes("/etc/virtual"));
+  }
   assert.ok(roles.smtp.read.includes("/etc/mailsrv/sasl_passwd"));
   assert.ok(!roles.smtpd.read.includes("/etc/mailsrv/sasl_passwd"));
-  assert.ok(!worker.read.includes("/etc/mailsrv/sasl_passwd"));
-  assert.ok(!worker.read.includes("/etc/mailsrv/mailsrv.toml"));
-  assert.ok(!worker.read.includes("/etc/virtual"));
 });
 
 Deno.test("smtpd connects to its DNS servers, policy services and Redis only", () => {
@@ -236,7 +245,7 @@ Deno.test("every role may write its maillog_file", () => {
   }
 });
 
-Deno.test("the queue manager's thread: qmgr and local, no net; the SMTP client's: the smtp role", () => {
+Deno.test("the queue manager's thread: qmgr; local delivery's: local, no net; the SMTP client's: the smtp role", () => {
   const config = configOf(
     BASE + `
 smtp_tls_CAfile = "/etc/mailsrv/ca.pem"
@@ -253,7 +262,11 @@ kind = "smtp"
 options = { smtp_tls_CAfile = "/etc/mailsrv/scan-ca.pem", smtp_sasl_password_maps = "hash:/etc/mailsrv/scan_passwd" }
 `,
   );
-  const worker = queueManagerThreadPermissions(config, FACTS);
+  const roles = rolePermissions(config, FACTS);
+  const qmgrThread = queueManagerThreadPermissions(config);
+  assert.deepEqual(qmgrThread, roles.qmgr);
+  const worker = localDeliveryThreadPermissions(config, FACTS);
+  assert.deepEqual(worker, roles.local);
   assert.deepEqual(worker.net, []);
   assert.equal(workerPermissions(worker).net, false);
   const client = smtpClientThreadPermissions(config);
@@ -272,6 +285,11 @@ options = { smtp_tls_CAfile = "/etc/mailsrv/scan-ca.pem", smtp_sasl_password_map
   }
   assert.ok(worker.write.includes("/var/mail"));
   assert.ok(!worker.write.includes("/etc/mailsrv"));
+  // Mail it forwards goes through the queue manager's gate.
+  assert.ok(!worker.write.some((p) => p.startsWith("/var/spool/mailsrv")));
+  assert.ok(!qmgrThread.write.includes("/var/mail"));
+  assert.deepEqual(qmgrThread.run, []);
+  assert.deepEqual(qmgrThread.net, []);
   const options = workerPermissions(worker);
   assert.equal(options.ffi, false);
   assert.equal(options.import, false);

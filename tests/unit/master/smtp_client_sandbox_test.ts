@@ -13,7 +13,6 @@ import {
   smtpClientThreadPermissions,
   workerPermissions,
 } from "../../../src/master/role_permissions.ts";
-import { gatherSandboxFacts } from "../../../src/master/sandbox_facts.ts";
 import type {
   SmtpClientAnswer,
   SmtpClientRequest,
@@ -148,10 +147,7 @@ Deno.test("the queue manager's Worker cannot connect out; its remote mail goes t
   const thread = await startQueueManagerThread(queue.store, config, false, {
     workerUrl: PROBING_QMGR,
     // As the daemon grants them (daemon.ts).
-    permissions: (of) =>
-      workerPermissions(
-        queueManagerThreadPermissions(of, gatherSandboxFacts(of)),
-      ),
+    permissions: (of) => workerPermissions(queueManagerThreadPermissions(of)),
     smtpClientPermissions: (of) =>
       workerPermissions(smtpClientThreadPermissions(of)),
   });

@@ -1,0 +1,95 @@
+/**
+ * Messages of the local delivery Worker: with the master that starts it,
+ * and with the queue manager's thread that it delivers for.
+ *
+ * The queue manager's thread (qmgr_worker.ts, or the one-shot run's
+ * one_shot_worker.ts) asks its parent for a local delivery thread and
+ * hands it one end of a MessageChannel; the parent starts the Worker
+ * (local_delivery_thread.ts) and passes that end on. From then on the two
+ * threads talk directly over the channel: one `deliver` per recipient
+ * the router hands the local, virtual or a pipe agent, answered by
+ * `delivered` (or `failed`) with the same `request`. Mail the agents
+ * forward goes the other way: `resubmit` carries the new envelope and
+ * the content as a transferred stream, and the queue manager's thread
+ * writes it through its gate and answers `resubmitted` (or
+ * `resubmit-failed`). All of them are structured clones; the message
+ * content stays in the queue file, which the Worker reads itself.
+ */
+import type { Config } from "../config/types.ts";
+import type {
+  FromAgentWorker,
+  ToAgentWorker,
+} from "./agent_worker_protocol.ts";
+import type { LocalAgentRequest } from "../delivery/local_agents.ts";
+import type { DeliveryMessage, DeliveryResult } from "../delivery/types.ts";
+import type { WireError } from "./smtp_client_protocol.ts";
+
+/** From the parent to the local delivery Worker. */
+export type ToLocalDelivery = ToAgentWorker;
+
+/** From the local delivery Worker to the parent. */
+export type FromLocalDelivery = FromAgentWorker;
+
+/**
+ * A DeliveryMessage as it crosses: no content opener, but where the
+ * content lies (`source`) or, for a message that is not in a queue
+ * file, its bytes.
+ */
+export type WireDeliveryMessage = Omit<DeliveryMessage, "content"> & {
+  readonly bytes?: Uint8Array;
+};
+
+/** A LocalAgentRequest as it crosses. */
+export type WireLocalAgentRequest = {
+  [K in LocalAgentRequest["kind"]]:
+    & Omit<Extract<LocalAgentRequest, { kind: K }>, "message">
+    & { readonly message: WireDeliveryMessage };
+}[LocalAgentRequest["kind"]];
+
+/** From the queue manager's thread to the Worker, on the channel. */
+export type LocalDeliveryRequest =
+  | {
+    readonly kind: "deliver";
+    readonly request: number;
+    readonly agent: WireLocalAgentRequest;
+    /** The configuration's number; `config` comes with its first use. */
+    readonly configId: number;
+    readonly config?: Config;
+  }
+  /** Resubmission `resubmit` is durable as message `id`. */
+  | {
+    readonly kind: "resubmitted";
+    readonly resubmit: number;
+    readonly id: string;
+  }
+  | {
+    readonly kind: "resubmit-failed";
+    readonly resubmit: number;
+    readonly error: WireError;
+  };
+
+/** From the Worker to the queue manager's thread, on the channel. */
+export type LocalDeliveryAnswer =
+  | {
+    readonly kind: "delivered";
+    readonly request: number;
+    readonly result: DeliveryResult;
+  }
+  | {
+    readonly kind: "failed";
+    readonly request: number;
+    readonly error: WireError;
+  }
+  /**
+   * Put this message through the queue's gate (resubmit.ts); `content`
+   * is transferred, `Delivered-To:` already in front.
+   */
+  | {
+    readonly kind: "resubmit";
+    readonly resubmit: number;
+    readonly sender: string;
+    readonly recipients: readonly string[];
+    readonly fromQueueId: string;
+    readonly bodyType?: "7BIT" | "8BITMIME";
+    readonly content: ReadableStream<Uint8Array>;
+  };
