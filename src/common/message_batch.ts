@@ -29,14 +29,19 @@ export interface MessageBatch<T> {
 }
 
 /**
- * Collects items and hands them to `send` together once the current turn
- * of the event loop is over (a microtask).
+ * Collects items and hands them to `send` when `schedule`'s call comes
+ * (it returns how to call it off), or at once when `max` are collected.
  */
-export function batchPerTurn<T>(send: (items: T[]) => void): MessageBatch<T> {
+function collect<T>(
+  send: (items: T[]) => void,
+  schedule: (flush: () => void) => () => void,
+  max = Infinity,
+): MessageBatch<T> {
   let items: T[] = [];
-  let queued = false;
+  let cancel: (() => void) | undefined;
   const flush = () => {
-    queued = false;
+    cancel?.();
+    cancel = undefined;
     if (items.length === 0) return;
     const batch = items;
     items = [];
@@ -45,13 +50,23 @@ export function batchPerTurn<T>(send: (items: T[]) => void): MessageBatch<T> {
   return {
     add(item) {
       items.push(item);
-      if (!queued) {
-        queued = true;
-        queueMicrotask(flush);
-      }
+      if (items.length >= max) return flush();
+      cancel ??= schedule(flush);
     },
     flush,
   };
+}
+
+/**
+ * Collects items and hands them to `send` together once the current turn
+ * of the event loop is over (a microtask).
+ */
+export function batchPerTurn<T>(send: (items: T[]) => void): MessageBatch<T> {
+  return collect(send, (flush) => {
+    let due = true;
+    queueMicrotask(() => due && flush());
+    return () => void (due = false);
+  });
 }
 
 /**
@@ -64,25 +79,9 @@ export function batchWithin<T>(
   ms: number,
   max: number,
 ): MessageBatch<T> {
-  let items: T[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (items.length === 0) return;
-    const batch = items;
-    items = [];
-    send(batch);
-  };
-  return {
-    add(item) {
-      items.push(item);
-      if (items.length >= max) return flush();
-      if (timer === undefined) {
-        timer = setTimeout(flush, ms);
-        Deno.unrefTimer(timer);
-      }
-    },
-    flush,
-  };
+  return collect(send, (flush) => {
+    const timer = setTimeout(flush, ms);
+    Deno.unrefTimer(timer);
+    return () => clearTimeout(timer);
+  }, max);
 }
