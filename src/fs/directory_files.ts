@@ -41,6 +41,19 @@
  *   Reads only; does not write, rename or unlink.
  */
 
+import {
+  cString,
+  DT_DIR,
+  DT_UNKNOWN,
+  type Libc,
+  loadLibc,
+  O_DIRECTORY,
+  O_NOFOLLOW,
+  O_RDONLY_CLOEXEC,
+  PATH_BUFFER_SIZE,
+  readDirectoryEntries,
+} from "./libc.ts";
+
 /** One open file of the directory. */
 export interface DirectoryFile {
   /**
@@ -71,58 +84,6 @@ export interface DirectoryFiles {
   close(): void;
 }
 
-const O_RDONLY_CLOEXEC = 0o2000000;
-const O_NOFOLLOW = 0o400000;
-const O_DIRECTORY = 0o200000;
-/** d_type of a directory, and of a file system that does not say. */
-const DT_DIR = 4;
-const DT_UNKNOWN = 0;
-const PATH_BUFFER_SIZE = 4096;
-const DIRECTORY_BUFFER_SIZE = 256 * 1024;
-
-// read and getdents64 return an ssize_t, taken as its low 32 bits (a
-// number, not a BigInt per call): exact for buffers under 2 GiB and -1.
-const LIBC_CALLS = {
-  open: { parameters: ["buffer", "i32"], result: "i32", nonblocking: false },
-  openat: {
-    parameters: ["i32", "buffer", "i32"],
-    result: "i32",
-    nonblocking: false,
-  },
-  read: {
-    parameters: ["i32", "buffer", "usize"],
-    result: "i32",
-    nonblocking: false,
-  },
-  close: { parameters: ["i32"], result: "i32", nonblocking: false },
-  getdents64: {
-    parameters: ["i32", "buffer", "usize"],
-    result: "i32",
-    nonblocking: false,
-  },
-} as const;
-
-type Libc = Deno.DynamicLibrary<typeof LIBC_CALLS>["symbols"];
-
-let libcLoaded: Libc | null | undefined;
-
-/** This thread's C library calls, or null where they cannot be had. */
-function libc(): Libc | null {
-  if (libcLoaded !== undefined) return libcLoaded;
-  libcLoaded = null;
-  if (Deno.build.os !== "linux") return null;
-  try {
-    // Asked first: dlopen without the grant would prompt on a terminal.
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-      return null;
-    }
-    libcLoaded = Deno.dlopen("libc.so.6", LIBC_CALLS).symbols;
-  } catch {
-    // No glibc (musl has no libc.so.6), or ffi denied.
-  }
-  return libcLoaded;
-}
-
 /** Options for `openDirectoryFiles`. */
 export interface DirectoryFilesOptions {
   /** false: Deno's API only (tests compare both ways). */
@@ -139,7 +100,7 @@ export function openDirectoryFiles(
   options: DirectoryFilesOptions = {},
 ): DirectoryFiles {
   const real = Deno.realPathSync(path);
-  const calls = options.libc === false ? null : libc();
+  const calls = options.libc === false ? null : loadLibc();
   // Deno checks the path asked for, not where its links lead: the C
   // library's calls are made only where the resolved path is granted.
   if (calls !== null && readable(real)) {
@@ -186,23 +147,15 @@ function denoDirectory(directory: string): DirectoryFiles {
   };
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 let pathBuffer: Uint8Array | undefined;
-let entries: Uint8Array | undefined;
 
 /** `text` NUL-ended in the shared path buffer, or null when it cannot be. */
-function cString(text: string): Uint8Array | null {
-  const buffer = pathBuffer ??= new Uint8Array(PATH_BUFFER_SIZE);
-  const { read, written } = encoder.encodeInto(text, buffer);
-  if (read < text.length || written === PATH_BUFFER_SIZE) return null;
-  if (text.includes("\0")) return null;
-  buffer[written] = 0;
-  return buffer;
+function cPath(text: string): Uint8Array | null {
+  return cString(text, pathBuffer ??= new Uint8Array(PATH_BUFFER_SIZE));
 }
 
 function libcDirectory(calls: Libc, directory: string): DirectoryFiles | null {
-  const path = cString(directory);
+  const path = cPath(directory);
   if (path === null) return null;
   let fd = calls.open(path, O_RDONLY_CLOEXEC | O_DIRECTORY | O_NOFOLLOW);
   if (fd < 0) return null;
@@ -219,7 +172,7 @@ function libcDirectory(calls: Libc, directory: string): DirectoryFiles | null {
     },
     open(name) {
       if (fd < 0) throw new Error(`Directory "${directory}" is closed`);
-      const file = name.includes("/") ? null : cString(name);
+      const file = name.includes("/") ? null : cPath(name);
       const handle = file === null
         ? -1
         : calls.openat(fd, file, O_RDONLY_CLOEXEC | O_NOFOLLOW);
@@ -237,27 +190,13 @@ function libcNames(
   fd: number,
   directory: string,
 ): string[] | null {
-  const buffer = entries ??= new Uint8Array(DIRECTORY_BUFFER_SIZE);
-  const view = new DataView(buffer.buffer);
-  const size = BigInt(buffer.length);
   const names: string[] = [];
-  for (;;) {
-    const filled = calls.getdents64(fd, buffer, size);
-    if (filled === 0) return names;
-    if (filled < 0) return null;
-    // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2),
-    // d_type (1), then the NUL-ended name.
-    for (let at = 0; at < filled; at += view.getUint16(at + 16, true)) {
-      const type = buffer[at + 18];
-      if (type === DT_DIR) continue;
-      const name = decoder.decode(
-        buffer.subarray(at + 19, buffer.indexOf(0, at + 19)),
-      );
-      if (name === "." || name === "..") continue;
-      if (type === DT_UNKNOWN && isDirectory(`${directory}/${name}`)) continue;
-      names.push(name);
-    }
-  }
+  const read = readDirectoryEntries(calls, fd, (name, type) => {
+    if (type === DT_DIR) return;
+    if (type === DT_UNKNOWN && isDirectory(`${directory}/${name}`)) return;
+    names.push(name);
+  });
+  return read ? names : null;
 }
 
 /** As Deno.readDirSync tells it where d_type does not: false on error. */

@@ -14,8 +14,7 @@
  *   block the event loop, so V8 makes them as fast calls), open(2),
  *   read(2) and close(2) fill a reused buffer from a reused NUL-ended
  *   path buffer, and getdents64(2) hands back a directory 256 KiB at a
- *   time, picked apart here (getdents64 rather than readdir(3): it says
- *   -1 on an error where readdir's NULL also means the end).
+ *   time (libc.ts).
  *
  *   `rawFileReader()` gives the C library's calls when dlopen works, and
  *   Deno's file API otherwise (another C library than glibc, another
@@ -34,6 +33,18 @@
  *   listing_directories.ts), never for the queue manager.
  */
 
+import {
+  cString,
+  DT_REG,
+  DT_UNKNOWN,
+  type Libc,
+  loadLibc,
+  O_DIRECTORY,
+  O_RDONLY_CLOEXEC,
+  PATH_BUFFER_SIZE,
+  readDirectoryEntries,
+} from "./libc.ts";
+
 /** Reads of file starts and of directory names. */
 export interface RawFileReader {
   /** True when the calls go through the C library. */
@@ -51,35 +62,6 @@ export interface RawFileReader {
   fileNames(directory: string): string[];
 }
 
-const O_RDONLY_CLOEXEC_DIRECTORY = 0o2200000;
-const O_RDONLY_CLOEXEC = 0o2000000;
-/** d_type of a regular file, and of a file system that does not say. */
-const DT_REG = 8;
-const DT_UNKNOWN = 0;
-/** Paths longer than this go through Deno's API (PATH_MAX is 4096). */
-const PATH_BUFFER_SIZE = 4096;
-const DIRECTORY_BUFFER_SIZE = 256 * 1024;
-
-// read and getdents64 return an ssize_t, taken as its low 32 bits (a
-// number, where "isize" would be a BigInt made per call): exact for the
-// counts of buffers under 2 GiB and for -1, on x86_64 and aarch64 alike.
-const LIBC_CALLS = {
-  open: { parameters: ["buffer", "i32"], result: "i32", nonblocking: false },
-  read: {
-    parameters: ["i32", "buffer", "usize"],
-    result: "i32",
-    nonblocking: false,
-  },
-  close: { parameters: ["i32"], result: "i32", nonblocking: false },
-  getdents64: {
-    parameters: ["i32", "buffer", "usize"],
-    result: "i32",
-    nonblocking: false,
-  },
-} as const;
-
-type Libc = Deno.DynamicLibrary<typeof LIBC_CALLS>["symbols"];
-
 /** Reads through Deno's file API. */
 const denoReader: RawFileReader = {
   direct: false,
@@ -96,21 +78,6 @@ const denoReader: RawFileReader = {
   },
 };
 
-/** The C library's calls, or undefined where they cannot be had. */
-function loadLibc(): Libc | undefined {
-  if (Deno.build.os !== "linux") return undefined;
-  try {
-    // Asked first: dlopen without the grant would prompt on a terminal.
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-      return undefined;
-    }
-    return Deno.dlopen("libc.so.6", LIBC_CALLS).symbols;
-  } catch {
-    // No glibc (musl has no libc.so.6, or lacks getdents64), or ffi denied.
-    return undefined;
-  }
-}
-
 /** As Deno.readDir tells a file where d_type does not: lstat(2), false on error. */
 function isFile(path: string): boolean {
   try {
@@ -121,30 +88,17 @@ function isFile(path: string): boolean {
 }
 
 function libcReader(libc: Libc): RawFileReader {
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   const pathBuffer = new Uint8Array(PATH_BUFFER_SIZE);
-  const entries = new Uint8Array(DIRECTORY_BUFFER_SIZE);
-  const view = new DataView(entries.buffer);
-  const ENTRIES_COUNT = BigInt(DIRECTORY_BUFFER_SIZE);
   // The count argument of read(2) for the last buffer's length.
   let readLength = 0;
   let readCount = 0n;
 
-  /** `path` NUL-ended in pathBuffer, or false when it cannot be. */
-  const setPath = (path: string): boolean => {
-    const { read, written } = encoder.encodeInto(path, pathBuffer);
-    if (read < path.length || written === PATH_BUFFER_SIZE) return false;
-    if (path.includes("\0")) return false;
-    pathBuffer[written] = 0;
-    return true;
-  };
-
   return {
     direct: true,
     readPrefix(path, buffer) {
-      if (!setPath(path)) return denoReader.readPrefix(path, buffer);
-      const fd = libc.open(pathBuffer, O_RDONLY_CLOEXEC);
+      const cPath = cString(path, pathBuffer);
+      if (cPath === null) return denoReader.readPrefix(path, buffer);
+      const fd = libc.open(cPath, O_RDONLY_CLOEXEC);
       if (fd < 0) return denoReader.readPrefix(path, buffer);
       if (buffer.length !== readLength) {
         readLength = buffer.length;
@@ -155,28 +109,19 @@ function libcReader(libc: Libc): RawFileReader {
       return filled < 0 ? denoReader.readPrefix(path, buffer) : filled;
     },
     fileNames(directory) {
-      if (!setPath(directory)) return denoReader.fileNames(directory);
-      const fd = libc.open(pathBuffer, O_RDONLY_CLOEXEC_DIRECTORY);
+      const cPath = cString(directory, pathBuffer);
+      if (cPath === null) return denoReader.fileNames(directory);
+      const fd = libc.open(cPath, O_RDONLY_CLOEXEC | O_DIRECTORY);
       if (fd < 0) return denoReader.fileNames(directory);
       const names: string[] = [];
       try {
-        for (;;) {
-          const filled = libc.getdents64(fd, entries, ENTRIES_COUNT);
-          if (filled === 0) return names;
-          if (filled < 0) return denoReader.fileNames(directory);
-          // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2),
-          // d_type (1), then the NUL-ended name.
-          for (let at = 0; at < filled; at += view.getUint16(at + 16, true)) {
-            const type = entries[at + 18];
-            if (type !== DT_REG && type !== DT_UNKNOWN) continue;
-            const name = decoder.decode(
-              entries.subarray(at + 19, entries.indexOf(0, at + 19)),
-            );
-            if (type === DT_REG || isFile(`${directory}/${name}`)) {
-              names.push(name);
-            }
-          }
-        }
+        const read = readDirectoryEntries(libc, fd, (name, type) => {
+          if (
+            type === DT_REG ||
+            type === DT_UNKNOWN && isFile(`${directory}/${name}`)
+          ) names.push(name);
+        });
+        return read ? names : denoReader.fileNames(directory);
       } finally {
         libc.close(fd);
       }
