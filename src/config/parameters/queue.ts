@@ -90,7 +90,7 @@ export const QUEUE_PARAMETERS = [
     kind: "duration",
     defaultValue: "100s",
     description:
-      "How long the delivery thread waits, with the queue empty, before it exits (it starts again with the next message).",
+      "How long the queue manager's, local delivery's, the SMTP client's and the auth thread wait with nothing to do before they exit (each starts again when needed).",
   },
   {
     name: "qmgr_message_active_limit",
