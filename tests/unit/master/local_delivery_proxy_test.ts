@@ -15,54 +15,20 @@ import type {
 import { createLocalDeliveryProxy } from "../../../src/master/local_delivery_proxy.ts";
 import type { ResubmitRequest } from "../../../src/queue/enqueue.ts";
 import { baseTestConfig } from "../../helpers/test_config.ts";
-
-const CONTENT = new TextEncoder().encode("Subject: x\n\nbody\n");
+import {
+  CONTENT,
+  eventually,
+  fakeWorkerLink,
+  queuedContent,
+} from "./fixtures/agent_channel.ts";
 
 function message(queueId: string, withSource = true): DeliveryMessage {
   return {
-    queueId,
+    ...queuedContent(queueId, withSource),
     sender: "alice@example.test",
     recipient: "bob@localhost",
     arrivalTime: 0,
-    size: CONTENT.length,
-    content: () => Promise.resolve(new Blob([CONTENT]).stream()),
-    ...(withSource
-      ? {
-        source: {
-          path: `/queue/active/${queueId}`,
-          location: { contentOffset: 100, size: CONTENT.length },
-        },
-      }
-      : {}),
   };
-}
-
-/** A link whose Workers are this test: it sees their requests. */
-function fakeLink() {
-  const started: { generation: number; port: MessagePort }[] = [];
-  const retired: number[] = [];
-  const requests: LocalDeliveryRequest[] = [];
-  return {
-    started,
-    retired,
-    requests,
-    link: {
-      start(generation: number, port: MessagePort) {
-        started.push({ generation, port });
-        port.onmessage = (event) => requests.push(event.data);
-      },
-      retire: (generation: number) => void retired.push(generation),
-    },
-  };
-}
-
-async function eventually<T>(probe: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error("timed out");
 }
 
 const SENT = {
@@ -86,7 +52,7 @@ function recordingResubmit() {
 }
 
 Deno.test("one Worker serves every delivery; the configuration crosses once per object; bytes only without a queue file", async () => {
-  const fake = fakeLink();
+  const fake = fakeWorkerLink<LocalDeliveryRequest>();
   const proxy = createLocalDeliveryProxy(fake.link, {
     maxIdleMs: () => 60_000,
     resubmit: recordingResubmit().resubmit,
@@ -126,7 +92,7 @@ Deno.test("one Worker serves every delivery; the configuration crosses once per 
 });
 
 Deno.test("forwarded mail comes back as a stream and goes through this side's gate", async () => {
-  const fake = fakeLink();
+  const fake = fakeWorkerLink<LocalDeliveryRequest>();
   const gate = recordingResubmit();
   const proxy = createLocalDeliveryProxy(fake.link, {
     maxIdleMs: () => 60_000,
@@ -176,7 +142,7 @@ Deno.test("forwarded mail comes back as a stream and goes through this side's ga
 });
 
 Deno.test("a failed Worker fails its deliveries and its resubmission under way; the next starts after the backoff", async () => {
-  const fake = fakeLink();
+  const fake = fakeWorkerLink<LocalDeliveryRequest>();
   let resubmitError: unknown;
   const proxy = createLocalDeliveryProxy(fake.link, {
     maxIdleMs: () => 60_000,
@@ -244,7 +210,7 @@ Deno.test("a failed Worker fails its deliveries and its resubmission under way; 
 });
 
 Deno.test("an idle Worker is let go; the next delivery starts another", async () => {
-  const fake = fakeLink();
+  const fake = fakeWorkerLink<LocalDeliveryRequest>();
   const proxy = createLocalDeliveryProxy(fake.link, {
     maxIdleMs: () => 0,
     checkEveryMs: 5,

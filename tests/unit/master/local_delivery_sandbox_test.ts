@@ -29,6 +29,11 @@ import {
   testConfig,
   testEnvelope,
 } from "../queue/config_fixture.ts";
+import {
+  askOnce,
+  eventually as eventuallyEvery,
+  writeActiveFile,
+} from "./fixtures/agent_channel.ts";
 import type { LocalProbe } from "./fixtures/probing_local_delivery_worker.ts";
 
 const PROBING_QMGR = new URL(
@@ -55,13 +60,8 @@ function currentUser(): string {
 }
 
 /** `probe`'s value once it has one; bounded (a Worker's first load is slow). */
-async function eventually<T>(probe: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 4800; i++) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("timed out");
+function eventually<T>(probe: () => T | undefined): Promise<T> {
+  return eventuallyEvery(probe, { everyMs: 25, tries: 4800 });
 }
 
 function readOrEmpty(path: string): string {
@@ -70,13 +70,6 @@ function readOrEmpty(path: string): string {
   } catch {
     return "";
   }
-}
-
-/** The next message on `port`. */
-function nextAnswer<T>(port: MessagePort): Promise<T> {
-  return new Promise((resolve) => {
-    port.onmessage = (event) => resolve(event.data);
-  });
 }
 
 /** A configuration whose mail spool lies outside the queue. */
@@ -153,9 +146,7 @@ Deno.test("the local delivery Worker delivers a queue file's content, and cannot
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const content = "Subject: probe\n\ndelivered here\n";
-    const header = "a queue file's header\n";
-    const path = join(queue.directory, "active", "PROBE1");
-    await Deno.writeTextFile(path, header + content);
+    const source = await writeActiveFile(queue.directory, "PROBE1", content);
     threads.handle(
       { kind: "local-delivery-start", generation: 1, port: channel.port2 },
       config,
@@ -172,18 +163,13 @@ Deno.test("the local delivery Worker delivers a queue file's content, and cannot
           recipient: `${user}@localhost`,
           arrivalTime: Date.now(),
           size: content.length,
-          source: {
-            path,
-            location: { contentOffset: header.length, size: content.length },
-          },
+          source,
         },
       },
       configId: 1,
       config,
     };
-    const delivered = nextAnswer<LocalDeliveryAnswer>(channel.port1);
-    channel.port1.postMessage(request);
-    const answer = await delivered;
+    const answer = await askOnce<LocalDeliveryAnswer>(channel.port1, request);
     assert.equal(answer.kind, "delivered", JSON.stringify(answer));
     assert.equal(answer.kind === "delivered" && answer.result.outcome, "sent");
     assert.match(readOrEmpty(join(spool, user)), /delivered here/);
@@ -194,9 +180,10 @@ Deno.test("the local delivery Worker delivers a queue file's content, and cannot
       { kind: "write", path: join(queue.directory, "incoming", "PROBE2") },
       { kind: "write", path: join(spool, "probe") },
     ];
-    const probed = nextAnswer<{ results: string[] }>(channel.port1);
-    channel.port1.postMessage({ kind: "probe", probes });
-    const { results } = await probed;
+    const { results } = await askOnce<{ results: string[] }>(
+      channel.port1,
+      { kind: "probe", probes },
+    );
     assert.match(results[0], /^NotCapable: Requires net access/);
     assert.match(results[1], /^NotCapable: Requires net access/);
     assert.match(

@@ -15,53 +15,19 @@ import {
   wireError,
 } from "../../../src/master/smtp_client_protocol.ts";
 import { baseTestConfig } from "../../helpers/test_config.ts";
-
-const CONTENT = new TextEncoder().encode("Subject: x\n\nbody\n");
+import {
+  CONTENT,
+  eventually,
+  fakeWorkerLink,
+  queuedContent,
+} from "./fixtures/agent_channel.ts";
 
 function message(queueId: string, withSource = true): SmtpMessage {
   return {
-    queueId,
+    ...queuedContent(queueId, withSource),
     sender: "alice@example.test",
     recipients: [{ address: "bob@remote.test" }],
-    size: CONTENT.length,
-    content: () => Promise.resolve(new Blob([CONTENT]).stream()),
-    ...(withSource
-      ? {
-        source: {
-          path: `/queue/active/${queueId}`,
-          location: { contentOffset: 100, size: CONTENT.length },
-        },
-      }
-      : {}),
   };
-}
-
-/** A link whose clients are this test: it sees their requests. */
-function fakeLink() {
-  const started: { generation: number; port: MessagePort }[] = [];
-  const retired: number[] = [];
-  const requests: SmtpClientRequest[] = [];
-  return {
-    started,
-    retired,
-    requests,
-    link: {
-      start(generation: number, port: MessagePort) {
-        started.push({ generation, port });
-        port.onmessage = (event) => requests.push(event.data);
-      },
-      retire: (generation: number) => void retired.push(generation),
-    },
-  };
-}
-
-async function eventually<T>(probe: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error("timed out");
 }
 
 const SENT = {
@@ -70,7 +36,7 @@ const SENT = {
 } as const;
 
 Deno.test("one client serves every transaction; the configuration crosses once per object", async () => {
-  const fake = fakeLink();
+  const fake = fakeWorkerLink<SmtpClientRequest>();
   const proxy = createSmtpClientProxy(fake.link, { maxIdleMs: () => 60_000 });
   const config: Config = baseTestConfig();
   try {
@@ -119,7 +85,7 @@ Deno.test("one client serves every transaction; the configuration crosses once p
 });
 
 Deno.test("a failed client fails its transactions; the next one starts another", async () => {
-  const fake = fakeLink();
+  const fake = fakeWorkerLink<SmtpClientRequest>();
   const proxy = createSmtpClientProxy(fake.link, { maxIdleMs: () => 60_000 });
   const config = baseTestConfig();
   try {
@@ -143,7 +109,7 @@ Deno.test("a failed client fails its transactions; the next one starts another",
 });
 
 Deno.test("a client is let go after max_idle with nothing under way, not before", async () => {
-  const fake = fakeLink();
+  const fake = fakeWorkerLink<SmtpClientRequest>();
   let now = 0;
   const proxy = createSmtpClientProxy(fake.link, {
     maxIdleMs: () => 100_000,

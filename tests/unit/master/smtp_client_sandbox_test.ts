@@ -25,6 +25,11 @@ import {
   testConfig,
   testEnvelope,
 } from "../queue/config_fixture.ts";
+import {
+  askOnce,
+  eventually,
+  writeActiveFile,
+} from "./fixtures/agent_channel.ts";
 import type { ClientProbe } from "./fixtures/probing_smtp_client_worker.ts";
 
 const PROBING_CLIENT = new URL(
@@ -36,21 +41,8 @@ const PROBING_QMGR = new URL(
   import.meta.url,
 );
 
-/** The next message on `port`. */
-function nextAnswer<T>(port: MessagePort): Promise<T> {
-  return new Promise((resolve) => {
-    port.onmessage = (event) => resolve(event.data);
-  });
-}
-
-async function eventually<T>(probe: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("timed out");
-}
+/** How long to wait for a Worker: 400 looks, 25 ms apart. */
+const WAIT = { everyMs: 25, tries: 400 };
 
 function clientConfig(queueDirectory: string, port: number): Config {
   return testConfig(queueDirectory, {
@@ -76,9 +68,8 @@ Deno.test("the SMTP client's Worker sends a queue file's content, and cannot wri
   try {
     // The content sits after a header, as in a queue file in active/.
     const content = "Subject: out\n\nleaves the box\n";
-    const header = "a queue file's header\n";
-    const path = join(queue.directory, "active", "PROBE1");
-    await Deno.writeTextFile(path, header + content);
+    const source = await writeActiveFile(queue.directory, "PROBE1", content);
+    const path = source.path;
     threads.handle(
       { kind: "smtp-client-start", generation: 1, port: channel.port2 },
       config,
@@ -91,18 +82,13 @@ Deno.test("the SMTP client's Worker sends a queue file's content, and cannot wri
         sender: "alice@example.test",
         recipients: [{ address: "bob@remote.test" }],
         size: content.length,
-        source: {
-          path,
-          location: { contentOffset: header.length, size: content.length },
-        },
+        source,
       },
       nexthop: config.relayhost,
       configId: 1,
       config,
     };
-    const delivered = nextAnswer<SmtpClientAnswer>(channel.port1);
-    channel.port1.postMessage(request);
-    const answer = await delivered;
+    const answer = await askOnce<SmtpClientAnswer>(channel.port1, request);
     assert.equal(answer.kind, "delivered", JSON.stringify(answer));
     assert.equal(
       answer.kind === "delivered" && answer.delivery.results[0].outcome,
@@ -118,9 +104,10 @@ Deno.test("the SMTP client's Worker sends a queue file's content, and cannot wri
       { kind: "run", program: "/bin/sh" },
       { kind: "read", path: join(queue.directory, "deferred", "x") },
     ];
-    const probed = nextAnswer<{ results: string[] }>(channel.port1);
-    channel.port1.postMessage({ kind: "probe", probes });
-    const { results } = await probed;
+    const { results } = await askOnce<{ results: string[] }>(
+      channel.port1,
+      { kind: "probe", probes },
+    );
     assert.equal(results[0], "ok");
     assert.match(
       results[1],
@@ -164,7 +151,7 @@ Deno.test("the queue manager's Worker cannot connect out; its remote mail goes t
       testEnvelope(["bob@remote.test"]),
       "Subject: relayed\n\nthrough the client\n",
     );
-    await eventually(() => server.messages.length > 0 || undefined);
+    await eventually(() => server.messages.length > 0 || undefined, WAIT);
     assert.deepEqual(server.messages[0].recipients, ["bob@remote.test"]);
     assert.match(server.messages[0].data, /through the client/);
   } finally {
@@ -189,7 +176,7 @@ Deno.test("a client that dies is reported to the queue manager's thread, by gene
       { kind: "smtp-client-start", generation: 3, port: channel.port2 },
       testConfig("/nonexistent"),
     );
-    await eventually(() => told.length > 0 || undefined);
+    await eventually(() => told.length > 0 || undefined, WAIT);
     assert.deepEqual(told, [{
       kind: "smtp-client-failed",
       generation: 3,
