@@ -1,27 +1,28 @@
 /**
- * The parent's side of a delivery agent's Workers: the SMTP client's
- * (smtp_client_worker.ts) and local delivery's (local_delivery_worker.ts).
+ * The parent's side of an agent's Workers: the SMTP client's
+ * (smtp_client_worker.ts), local delivery's (local_delivery_worker.ts)
+ * and the auth thread's (auth_worker.ts).
  *
  * DESCRIPTION
  *   The queue manager's thread may neither connect out nor write a
- *   mailbox nor run a command; so when it wants an agent it asks its
- *   parent (the master, or `mailsrv flush`) with a start notice and its
- *   end of a channel, and the parent starts the agent's Worker with the
- *   role's grants computed from the current configuration and hands the
- *   port on. The two threads then talk directly; the parent only
+ *   mailbox nor run a command, and smtpd's may read no password file; so
+ *   when one of them wants an agent it asks its parent (the master, or
+ *   `mailsrv flush`) with a start notice and its end of a channel, and
+ *   the parent starts the agent's Worker with the role's grants computed
+ *   from the current configuration and hands the port on. The two
+ *   threads then talk directly; the parent only
  *
- *     - reports a Worker that failed to start or died of an error back to
- *       the queue manager's thread (`failed`), which defers what it had
- *       under way and starts a new one when it next needs one;
- *     - ends a Worker the queue manager let go after max_idle (`retire`),
- *       with nothing under way;
- *     - ends every Worker when the queue manager's thread ends (stop,
- *       retirement, a failure, new grants): an agent never outlives the
- *       thread it delivers for.
+ *     - reports a Worker that failed to start or died of an error back
+ *       to the thread it served (`failed`), which fails what it had
+ *       under way and asks for a new one when it next needs one;
+ *     - ends a Worker let go after max_idle (`retire`), with nothing
+ *       under way;
+ *     - ends every Worker when the thread it serves ends (stop,
+ *       retirement, a failure, new grants): an agent never outlives it.
  *
- *   Both agents' Workers speak agent_worker_protocol.ts with their
- *   parent. smtp_client_thread.ts and local_delivery_thread.ts name the
- *   queue manager's notices of each.
+ *   The agents' Workers speak agent_worker_protocol.ts with their parent.
+ *   smtp_client_thread.ts, local_delivery_thread.ts and auth_thread.ts
+ *   name the notices of each (the auth thread's are smtpd's).
  */
 import type { Config } from "../config/types.ts";
 import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
@@ -51,8 +52,11 @@ export interface AgentThreadOptions {
   readonly workerUrl: URL;
   /** Log to stderr too (`mailsrv run`). */
   readonly foreground: boolean;
-  /** Tells the queue manager's thread that Worker `generation` failed. */
-  readonly failed: (generation: number, error: string) => void;
+  /**
+   * Tells the requesting thread that Worker `generation` failed; may
+   * return more words for the log line (when it restarts).
+   */
+  readonly failed: (generation: number, error: string) => string | void;
   /** The Worker's Deno permissions (default: the parent's, all). */
   readonly permissions?: (config: Config) => Deno.PermissionOptionsObject;
 }
@@ -67,8 +71,8 @@ export function createAgentThreads(options: AgentThreadOptions): AgentThreads {
   const gone = (generation: number, error: string) => {
     running.get(generation)?.terminate();
     running.delete(generation);
-    log.error(`${options.label} thread failed: ${error}`);
-    options.failed(generation, error);
+    const more = options.failed(generation, error) ?? "";
+    log.error(`${options.label} thread failed: ${error}${more}`);
   };
 
   return {

@@ -1,6 +1,7 @@
 /**
- * Messages of the auth thread (auth_worker.ts): with the master that
- * starts it, and with smtpd's thread that it checks passwords for.
+ * Messages of the auth thread (auth_worker.ts) with smtpd's thread that
+ * it checks passwords for; with the master that starts it, it speaks
+ * agent_worker_protocol.ts.
  *
  * smtpd's thread asks the master for an auth thread (`auth-start`, with
  * one end of a MessageChannel, listener_protocol.ts); the master starts
@@ -11,24 +12,6 @@
  * password crosses once, in the request, and is never logged.
  */
 import type { Config } from "../config/types.ts";
-
-/** From the master to the auth thread. */
-export type ToAuth = {
-  /** Configure logging and serve `port` (once, first). */
-  readonly kind: "start";
-  readonly config: Config;
-  /** Log to stderr too (`mailsrv run`). */
-  readonly foreground: boolean;
-  /** smtpd's thread's end of the channel. */
-  readonly port: MessagePort;
-};
-
-/** From the auth thread to the master. */
-export type FromAuth =
-  /** The start failed (smtpd's requests are failed). */
-  | { readonly kind: "failed"; readonly error: string }
-  /** A syslog datagram for the master's socket (the thread has no net). */
-  | { readonly kind: "syslog"; readonly message: string };
 
 /** From smtpd's thread to the auth thread, on the channel. */
 export type AuthRequest = {

@@ -25,11 +25,9 @@
  *   Used by listener_thread.ts, one per smtpd Worker.
  */
 import type { Config } from "../config/types.ts";
-import { maillog, sendSyslogDatagram } from "../log/maillog.ts";
-import type { FromAuth, ToAuth } from "./auth_protocol.ts";
+import { createAgentThreads } from "./agent_threads.ts";
 import type { FromListenerRole, ToListenerRole } from "./listener_protocol.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
-import { watchCrashes } from "./thread_crash.ts";
 
 /** What smtpd's thread says of its auth thread. */
 export type AuthNotice = Extract<
@@ -69,37 +67,32 @@ export interface AuthThreadOptions {
 
 const WORKER_URL = new URL("./auth_worker.ts", import.meta.url);
 
-const log = maillog("master");
-
-interface Running {
-  readonly worker: Worker;
-  /** Its grants (JSON), to notice a change. */
-  readonly granted: string;
-}
-
 /** Creates the (empty) set of auth threads. */
 export function createAuthThreads(options: AuthThreadOptions): AuthThreads {
-  const workerUrl = (options.workerUrl ?? WORKER_URL).href;
-  const running = new Map<number, Running>();
   const backoff = createRestartBackoff({
     firstDelayMs: options.restartDelayMs,
   });
   /** No thread starts before this (a failure's backoff). */
   let notBefore = 0;
+  /** The running threads' grants (JSON), to notice a change. */
+  const granted = new Map<number, string>();
+  const grantsOf = (config: Config) =>
+    JSON.stringify(options.permissions?.(config));
 
-  const gone = (generation: number, error: string) => {
-    if (!running.has(generation)) return;
-    running.get(generation)!.worker.terminate();
-    running.delete(generation);
-    const delayMs = backoff.failed(Date.now());
-    notBefore = Date.now() + delayMs;
-    log.error(
-      `auth thread failed: ${error}; restarting on demand in ${
-        delayMs / 1000
-      } s`,
-    );
-    options.tell({ kind: "auth-failed", generation, error });
-  };
+  const threads = createAgentThreads({
+    name: "auth",
+    label: "auth",
+    workerUrl: options.workerUrl ?? WORKER_URL,
+    foreground: options.foreground,
+    permissions: options.permissions,
+    failed(generation, error) {
+      granted.delete(generation);
+      const delayMs = backoff.failed(Date.now());
+      notBefore = Date.now() + delayMs;
+      options.tell({ kind: "auth-failed", generation, error });
+      return `; restarting on demand in ${delayMs / 1000} s`;
+    },
+  });
 
   const start = (generation: number, port: MessagePort, config: Config) => {
     const wait = notBefore - Date.now();
@@ -111,41 +104,9 @@ export function createAuthThreads(options: AuthThreadOptions): AuthThreads {
         error: `restarting after a failure in ${Math.ceil(wait / 1000)} s`,
       });
     }
-    let worker: Worker;
-    let permissions: Deno.PermissionOptionsObject | undefined;
-    try {
-      permissions = options.permissions?.(config);
-      worker = watchCrashes(
-        new Worker(workerUrl, {
-          type: "module",
-          name: "auth",
-          ...(permissions ? { deno: { permissions } } : {}),
-        }),
-      );
-    } catch (error) {
-      port.close();
-      const why = error instanceof Error ? error.message : String(error);
-      log.error(`auth thread failed to start: ${why}`);
-      return options.tell({ kind: "auth-failed", generation, error: why });
-    }
-    running.set(generation, { worker, granted: JSON.stringify(permissions) });
+    granted.set(generation, grantsOf(config));
     backoff.started(Date.now());
-    worker.onmessage = (event: MessageEvent<FromAuth>) => {
-      const message = event.data;
-      if (message.kind === "syslog") sendSyslogDatagram(message.message);
-      else gone(generation, message.error);
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      gone(generation, event.message);
-    };
-    const message: ToAuth = {
-      kind: "start",
-      config,
-      foreground: options.foreground,
-      port,
-    };
-    worker.postMessage(message, [port]);
+    threads.start(generation, port, config);
   };
 
   return {
@@ -153,18 +114,19 @@ export function createAuthThreads(options: AuthThreadOptions): AuthThreads {
       if (notice.kind === "auth-start") {
         return start(notice.generation, notice.port, config);
       }
-      running.get(notice.generation)?.worker.terminate();
-      running.delete(notice.generation);
+      granted.delete(notice.generation);
+      threads.retire(notice.generation);
     },
     reloaded(config) {
-      if (running.size === 0) return;
-      const granted = JSON.stringify(options.permissions?.(config));
-      const stale = [...running.values()].some((r) => r.granted !== granted);
-      if (stale) options.tell({ kind: "auth-renew" });
+      if (granted.size === 0) return;
+      const now = grantsOf(config);
+      if ([...granted.values()].some((g) => g !== now)) {
+        options.tell({ kind: "auth-renew" });
+      }
     },
     end() {
-      for (const r of running.values()) r.worker.terminate();
-      running.clear();
+      granted.clear();
+      threads.end();
     },
   };
 }

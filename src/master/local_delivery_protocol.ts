@@ -1,6 +1,7 @@
 /**
- * Messages of the local delivery Worker: with the master that starts it,
- * and with the queue manager's thread that it delivers for.
+ * Messages of the local delivery Worker with the queue manager's thread
+ * that it delivers for; with the parent that starts it, it speaks
+ * agent_worker_protocol.ts.
  *
  * The queue manager's thread (qmgr_worker.ts, or the one-shot run's
  * one_shot_worker.ts) asks its parent for a local delivery thread and
@@ -16,19 +17,9 @@
  * content stays in the queue file, which the Worker reads itself.
  */
 import type { Config } from "../config/types.ts";
-import type {
-  FromAgentWorker,
-  ToAgentWorker,
-} from "./agent_worker_protocol.ts";
 import type { LocalAgentRequest } from "../delivery/local_agents.ts";
 import type { DeliveryMessage, DeliveryResult } from "../delivery/types.ts";
 import type { WireError } from "./smtp_client_protocol.ts";
-
-/** From the parent to the local delivery Worker. */
-export type ToLocalDelivery = ToAgentWorker;
-
-/** From the local delivery Worker to the parent. */
-export type FromLocalDelivery = FromAgentWorker;
 
 /**
  * A DeliveryMessage as it crosses: no content opener, but where the

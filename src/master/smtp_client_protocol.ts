@@ -1,6 +1,7 @@
 /**
- * Messages of the SMTP client's Worker: with the master that starts it,
- * and with the queue manager's thread that it delivers for.
+ * Messages of the SMTP client's Worker with the queue manager's thread
+ * that it delivers for; with the parent that starts it, it speaks
+ * agent_worker_protocol.ts.
  *
  * The queue manager's thread (qmgr_worker.ts) asks the master for a
  * client and hands it one end of a MessageChannel; the master starts the
@@ -11,22 +12,12 @@
  * stays in the queue file, which the client reads itself.
  */
 import type { Config } from "../config/types.ts";
-import type {
-  FromAgentWorker,
-  ToAgentWorker,
-} from "./agent_worker_protocol.ts";
 import { DeliveryError } from "../delivery/types.ts";
 import type {
   SmtpDelivery,
   SmtpMessage,
   SmtpService,
 } from "../delivery/smtp/smtp_agent.ts";
-
-/** From the master to the SMTP client's Worker. */
-export type ToSmtpClient = ToAgentWorker;
-
-/** From the SMTP client's Worker to the master. */
-export type FromSmtpClient = FromAgentWorker;
 
 /**
  * An SmtpMessage as it crosses: no content opener, but where the content
