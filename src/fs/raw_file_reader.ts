@@ -31,7 +31,10 @@
  *   the caller must hold it (the binary's permission set does). Not
  *   reentrant: the buffers are per module instance, that is per thread.
  *   Reads only; for the listing (src/queue/listing_reader.ts,
- *   listing_directories.ts), never for the queue manager.
+ *   listing_directories.ts) and the master's start check of the queue
+ *   (store.ts hasMessages: the first queue file found ends the read, where
+ *   Deno's API reads and keeps all of a 100,000-name deferred/); never
+ *   for the queue manager, whose thread has no ffi grant.
  */
 
 /** Reads of file starts and of directory names. */
@@ -49,6 +52,13 @@ export interface RawFileReader {
    * @throws Deno's errors (NotFound when the directory is absent, …)
    */
   fileNames(directory: string): string[];
+  /**
+   * Whether `directory` holds a regular file whose name passes `accept`;
+   * stops at the first (the daemon's start asks whether anything is
+   * queued, and deferred/ may hold 100,000 names).
+   * @throws Deno's errors (NotFound when the directory is absent, …)
+   */
+  holdsFile(directory: string, accept: (name: string) => boolean): boolean;
 }
 
 const O_RDONLY_CLOEXEC_DIRECTORY = 0o2200000;
@@ -93,6 +103,13 @@ const denoReader: RawFileReader = {
       if (entry.isFile) names.push(entry.name);
     }
     return names;
+  },
+  holdsFile(directory, accept) {
+    // Deno reads the whole directory at once either way.
+    for (const entry of Deno.readDirSync(directory)) {
+      if (entry.isFile && accept(entry.name)) return true;
+    }
+    return false;
   },
 };
 
@@ -140,6 +157,40 @@ function libcReader(libc: Libc): RawFileReader {
     return true;
   };
 
+  /**
+   * Calls `each` with the name of every regular file of `directory`, in
+   * directory order, until it returns false; false when the C library
+   * could not read the directory (the caller asks Deno's API then).
+   */
+  const eachFileName = (
+    directory: string,
+    each: (name: string) => boolean,
+  ): boolean => {
+    if (!setPath(directory)) return false;
+    const fd = libc.open(pathBuffer, O_RDONLY_CLOEXEC_DIRECTORY);
+    if (fd < 0) return false;
+    try {
+      for (;;) {
+        const filled = libc.getdents64(fd, entries, ENTRIES_COUNT);
+        if (filled === 0) return true;
+        if (filled < 0) return false;
+        // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2),
+        // d_type (1), then the NUL-ended name.
+        for (let at = 0; at < filled; at += view.getUint16(at + 16, true)) {
+          const type = entries[at + 18];
+          if (type !== DT_REG && type !== DT_UNKNOWN) continue;
+          const name = decoder.decode(
+            entries.subarray(at + 19, entries.indexOf(0, at + 19)),
+          );
+          if (type !== DT_REG && !isFile(`${directory}/${name}`)) continue;
+          if (!each(name)) return true;
+        }
+      }
+    } finally {
+      libc.close(fd);
+    }
+  };
+
   return {
     direct: true,
     readPrefix(path, buffer) {
@@ -155,31 +206,20 @@ function libcReader(libc: Libc): RawFileReader {
       return filled < 0 ? denoReader.readPrefix(path, buffer) : filled;
     },
     fileNames(directory) {
-      if (!setPath(directory)) return denoReader.fileNames(directory);
-      const fd = libc.open(pathBuffer, O_RDONLY_CLOEXEC_DIRECTORY);
-      if (fd < 0) return denoReader.fileNames(directory);
       const names: string[] = [];
-      try {
-        for (;;) {
-          const filled = libc.getdents64(fd, entries, ENTRIES_COUNT);
-          if (filled === 0) return names;
-          if (filled < 0) return denoReader.fileNames(directory);
-          // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2),
-          // d_type (1), then the NUL-ended name.
-          for (let at = 0; at < filled; at += view.getUint16(at + 16, true)) {
-            const type = entries[at + 18];
-            if (type !== DT_REG && type !== DT_UNKNOWN) continue;
-            const name = decoder.decode(
-              entries.subarray(at + 19, entries.indexOf(0, at + 19)),
-            );
-            if (type === DT_REG || isFile(`${directory}/${name}`)) {
-              names.push(name);
-            }
-          }
-        }
-      } finally {
-        libc.close(fd);
-      }
+      const complete = eachFileName(directory, (name) => {
+        names.push(name);
+        return true;
+      });
+      return complete ? names : denoReader.fileNames(directory);
+    },
+    holdsFile(directory, accept) {
+      let found = false;
+      const complete = eachFileName(directory, (name) => {
+        found = accept(name);
+        return !found;
+      });
+      return complete ? found : denoReader.holdsFile(directory, accept);
     },
   };
 }
