@@ -9,7 +9,8 @@
  *
  *     DUE_PERCENT (1)     retry time an hour ago: due at start
  *     LATER_PERCENT (1)   retry time LATER_S (25) seconds after the
- *                         daemon is launched: due in a timed queue run
+ *                         daemon is launched (set once the queue is
+ *                         built): due in a timed queue run
  *     the rest            retry time a day ahead: not due
  *
  *   Then starts `mailsrv run` from source with the binary's sandbox (as
@@ -25,11 +26,18 @@
  *     rss_*_mb      resident size (VmRSS) at ready, SETTLE_S (8) seconds
  *                   after the start run, and SETTLE_S after the timed run
  *                   that took the LATER messages; peak (VmHWM)
+ *     quiet_cpu_s   the daemon's CPU seconds (all threads) during the
+ *                   SETTLE_S after the timed run: what a quiet daemon
+ *                   with a big deferred queue costs (with MAX_IDLE_S
+ *                   below SETTLE_S, the queue manager's check whether it
+ *                   may retire falls into it)
  *     per_run       system calls per timed queue run, from `strace -f -c`
  *                   attached from the end of the start run until the LATER
  *                   messages were tried: openat, stat calls (statx,
  *                   newfstatat), readlink, getdents64, divided by the
  *                   runs in that window (its length / queue_run_delay)
+ *
+ *   MAX_IDLE_S sets max_idle (default: mailsrv's, 100 s).
  *
  *   Stopped with `mailsrv stop` after each count; homes are removed
  *   unless KEEP=1. Needs strace (STRACE=0 skips the system call count).
@@ -62,13 +70,17 @@ const runDelayS = env("RUN_DELAY_S", 10);
 const settleS = env("SETTLE_S", 8);
 const limitS = env("LIMIT_S", 600);
 const useStrace = Deno.env.get("STRACE") !== "0";
+const maxIdleS = Deno.env.get("MAX_IDLE_S");
 
 const CONTENT = new TextEncoder().encode(
   "Subject: test\nFrom: a@example.org\n\n" + "x".repeat(1500) + "\n",
 );
 
-/** Writes `count` deferred messages; returns how many are due, later. */
-function buildQueue(dir: string, count: number, launchMs: number) {
+/**
+ * Writes `count` deferred messages; returns how many are due, and the
+ * paths of those due later (their retry time is set just before launch).
+ */
+function buildQueue(dir: string, count: number) {
   for (const q of ["deferred", "defer"]) {
     Deno.mkdirSync(join(dir, q), { recursive: true, mode: 0o700 });
   }
@@ -76,7 +88,7 @@ function buildQueue(dir: string, count: number, launchMs: number) {
   const now = Date.now();
   const arrival = now - 86_400_000;
   let due = 0;
-  let later = 0;
+  const later: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = nextId();
     const recipient = `user${i}@dest${i % 50}.example.net`;
@@ -99,7 +111,7 @@ function buildQueue(dir: string, count: number, launchMs: number) {
     const retry = kind < duePercent
       ? (due++, now - 3_600_000)
       : kind >= 100 - laterPercent
-      ? (later++, launchMs + laterS * 1000)
+      ? (later.push(path), now + 86_400_000)
       : now + 86_400_000;
     Deno.utimeSync(path, new Date(retry), new Date(retry));
     if (i % 3 === 0) {
@@ -178,6 +190,7 @@ async function measure(count: number) {
       `resolv_conf = ${JSON.stringify(join(home, "resolv.conf"))}`,
       `defer_transports = "smtp"`,
       `queue_run_delay = "${runDelayS}s"`,
+      ...(maxIdleS ? [`max_idle = "${Number(maxIdleS)}s"`] : []),
       `[[listener]]`,
       `address = "127.0.0.1"`,
       `port = ${port}`,
@@ -185,12 +198,16 @@ async function measure(count: number) {
     ].join("\n") + "\n",
   );
   const built = performance.now();
-  // The later messages fall due LATER_S after launch, which follows the
-  // build closely: estimate the build at 60 µs a message.
-  const launchEstimate = Date.now() + count * 0.06 + 500;
-  const { due, later } = buildQueue(queueDirectory, count, launchEstimate);
+  const { due, later: laterPaths } = buildQueue(queueDirectory, count);
   const buildS = (performance.now() - built) / 1000;
   new Deno.Command("sync").outputSync();
+  // The later messages fall due LATER_S after launch, however long the
+  // build took on a busy machine.
+  const laterMs = Date.now() + laterS * 1000;
+  for (const path of laterPaths) {
+    Deno.utimeSync(path, new Date(laterMs), new Date(laterMs));
+  }
+  const later = laterPaths.length;
 
   const [cmd, ...args] = mailsrvCommand(["run", "--config", configPath]);
   const launched = performance.now();
@@ -244,7 +261,9 @@ async function measure(count: number) {
         row[`${name}_per_run`] = Math.round((counted[name] ?? 0) / runs);
       }
     }
+    const quietFrom = cpu(pid);
     await sleep(settleS * 1000);
+    row.quiet_cpu_s = cpu(pid) - quietFrom;
     const after = status(pid);
     row.rss_after_run_mb = after.rss;
     row.rss_peak_mb = after.hwm;

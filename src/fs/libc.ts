@@ -94,13 +94,14 @@ let entriesView: DataView | undefined;
 
 /**
  * Hands every entry of the directory open as `fd` but `.` and `..` to
- * `visit` (its name and d_type), reading it to its end.
+ * `visit` (its name and d_type), reading it to its end or until `visit`
+ * returns false.
  * @returns false when getdents64 failed (what was visited stands)
  */
 export function readDirectoryEntries(
   calls: Libc,
   fd: number,
-  visit: (name: string, type: number) => void,
+  visit: (name: string, type: number) => boolean | void,
 ): boolean {
   const buffer = entries ??= new Uint8Array(DIRECTORY_BUFFER_SIZE);
   const view = entriesView ??= new DataView(buffer.buffer);
@@ -115,7 +116,8 @@ export function readDirectoryEntries(
       const name = decoder.decode(
         buffer.subarray(at + 19, buffer.indexOf(0, at + 19)),
       );
-      if (name !== "." && name !== "..") visit(name, buffer[at + 18]);
+      if (name === "." || name === "..") continue;
+      if (visit(name, buffer[at + 18]) === false) return true;
     }
   }
 }

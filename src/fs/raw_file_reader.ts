@@ -30,7 +30,10 @@
  *   the caller must hold it (the binary's permission set does). Not
  *   reentrant: the buffers are per module instance, that is per thread.
  *   Reads only; for the listing (src/queue/listing_reader.ts,
- *   listing_directories.ts), never for the queue manager.
+ *   listing_directories.ts) and the master's start check of the queue
+ *   (store.ts hasMessages: the first queue file found ends the read, where
+ *   Deno's API reads and keeps all of a 100,000-name deferred/); never
+ *   for the queue manager, whose thread has no ffi grant.
  */
 
 import {
@@ -60,6 +63,13 @@ export interface RawFileReader {
    * @throws Deno's errors (NotFound when the directory is absent, …)
    */
   fileNames(directory: string): string[];
+  /**
+   * Whether `directory` holds a regular file whose name passes `accept`;
+   * stops at the first (the daemon's start asks whether anything is
+   * queued, and deferred/ may hold 100,000 names).
+   * @throws Deno's errors (NotFound when the directory is absent, …)
+   */
+  holdsFile(directory: string, accept: (name: string) => boolean): boolean;
 }
 
 /** Reads through Deno's file API. */
@@ -75,6 +85,13 @@ const denoReader: RawFileReader = {
       if (entry.isFile) names.push(entry.name);
     }
     return names;
+  },
+  holdsFile(directory, accept) {
+    // Deno reads the whole directory at once either way.
+    for (const entry of Deno.readDirSync(directory)) {
+      if (entry.isFile && accept(entry.name)) return true;
+    }
+    return false;
   },
 };
 
@@ -93,6 +110,31 @@ function libcReader(libc: Libc): RawFileReader {
   let readLength = 0;
   let readCount = 0n;
 
+  /**
+   * Calls `each` with the name of every regular file of `directory`, in
+   * directory order, until it returns false; false when the C library
+   * could not read the directory (the caller asks Deno's API then).
+   */
+  const eachFileName = (
+    directory: string,
+    each: (name: string) => boolean,
+  ): boolean => {
+    const cPath = cString(directory, pathBuffer);
+    if (cPath === null) return false;
+    const fd = libc.open(cPath, O_RDONLY_CLOEXEC | O_DIRECTORY);
+    if (fd < 0) return false;
+    try {
+      return readDirectoryEntries(libc, fd, (name, type) => {
+        if (type === DT_REG) return each(name);
+        if (type === DT_UNKNOWN && isFile(`${directory}/${name}`)) {
+          return each(name);
+        }
+      });
+    } finally {
+      libc.close(fd);
+    }
+  };
+
   return {
     direct: true,
     readPrefix(path, buffer) {
@@ -109,22 +151,20 @@ function libcReader(libc: Libc): RawFileReader {
       return filled < 0 ? denoReader.readPrefix(path, buffer) : filled;
     },
     fileNames(directory) {
-      const cPath = cString(directory, pathBuffer);
-      if (cPath === null) return denoReader.fileNames(directory);
-      const fd = libc.open(cPath, O_RDONLY_CLOEXEC | O_DIRECTORY);
-      if (fd < 0) return denoReader.fileNames(directory);
       const names: string[] = [];
-      try {
-        const read = readDirectoryEntries(libc, fd, (name, type) => {
-          if (
-            type === DT_REG ||
-            type === DT_UNKNOWN && isFile(`${directory}/${name}`)
-          ) names.push(name);
-        });
-        return read ? names : denoReader.fileNames(directory);
-      } finally {
-        libc.close(fd);
-      }
+      const complete = eachFileName(directory, (name) => {
+        names.push(name);
+        return true;
+      });
+      return complete ? names : denoReader.fileNames(directory);
+    },
+    holdsFile(directory, accept) {
+      let found = false;
+      const complete = eachFileName(directory, (name) => {
+        found = accept(name);
+        return !found;
+      });
+      return complete ? found : denoReader.holdsFile(directory, accept);
     },
   };
 }

@@ -117,7 +117,10 @@ const IDLE_CHECK_MS = 1000;
  * queue empty (Postfix's delivery agents exit after max_idle the same
  * way): it may then stop this thread until the next message.
  */
-function watchIdle(queue: QueueStore, isQuiet: () => boolean): () => void {
+function watchIdle(
+  hasMessages: () => boolean,
+  isQuiet: () => boolean,
+): () => void {
   let quietSince = Date.now();
   let told = false;
   const timer = setInterval(() => {
@@ -129,7 +132,7 @@ function watchIdle(queue: QueueStore, isQuiet: () => boolean): () => void {
     }
     if (told || now - quietSince < config!.max_idle * 1000) return;
     try {
-      if (queue.hasMessages()) {
+      if (hasMessages()) {
         quietSince = now;
         return;
       }
@@ -205,7 +208,7 @@ async function start(next: Config, foreground: boolean): Promise<void> {
       quietWhen(() => commits, () => active.activeCount() === 0),
     );
     stopIdleWatch = watchIdle(
-      store,
+      () => active.holdsMessages(),
       quietWhen(() => commits, () => active.activeCount() === 0),
     );
     thread.postMessage({ kind: "started" });

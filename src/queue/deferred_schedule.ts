@@ -40,6 +40,7 @@ export class DeferredSchedule {
   readonly #store: QueueStore;
   readonly #now: () => number;
   #loading: Promise<void> | undefined;
+  #loaded = false;
   #closed = false;
 
   constructor(store: QueueStore, now: () => number) {
@@ -50,6 +51,11 @@ export class DeferredSchedule {
   /** How many messages the schedule holds. */
   get size(): number {
     return this.#index.size;
+  }
+
+  /** Whether deferred/ has been read (`size` then counts its messages). */
+  get loaded(): boolean {
+    return this.#loaded;
   }
 
   /**
@@ -71,6 +77,7 @@ export class DeferredSchedule {
       this.#record(id);
       await slice.pause();
     }
+    this.#loaded = true;
   }
 
   /** Records the retry time of `id` if it sits in deferred/. */

@@ -36,7 +36,8 @@
  *                 also rescans active/ for messages left there.
  *
  *   At start, at every timer run and at every flush, defer/ records
- *   whose message no longer exists are removed (stale_defer_logfiles.ts).
+ *   whose message no longer exists are removed (stale_defer_logfiles.ts);
+ *   a timer run reads defer/ only when it changed (defer_sweep.ts).
  *
  *   With `queueRuns: false` (a one-shot run, `mailsrv flush` with the
  *   daemon stopped) there is no periodic deferred/ run: deferred mail is
@@ -77,7 +78,7 @@ import {
   type QueueScan,
   type ScanCandidate,
 } from "./queue_scan.ts";
-import { removeStaleDeferLogfiles } from "./stale_defer_logfiles.ts";
+import { createDeferSweep } from "./defer_sweep.ts";
 import type { QueueStore } from "./store.ts";
 import type { Enqueue } from "./types.ts";
 
@@ -129,6 +130,12 @@ export interface QueueManager {
   isActive(id: string): boolean;
   /** Message `id` was put (back) into incoming/: take it as a new one. */
   take(id: string): void;
+  /**
+   * Whether any message waits in active/, incoming/ or deferred/, with
+   * deferred/ answered by the schedule once it is read (no listing of a
+   * big deferred queue each time the thread asks whether it may retire).
+   */
+  holdsMessages(): boolean;
 }
 
 type Source = "active" | "incoming" | "deferred";
@@ -194,6 +201,13 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   // A normal run takes the due messages from the schedule; a flush lists
   // the directory (deferred_schedule.ts).
   const retries = new DeferredSchedule(store, now);
+  // defer/ is read whole at start and flushes, else only when it changed.
+  const sweeper = createDeferSweep({
+    queueDirectory: store.queueDirectory,
+    known: (id) => retries.holds(id),
+    removed: (id) => qmgr.info(`${id}: stale defer logfile removed`),
+    failed: (error) => qmgr.warning(`cannot sweep defer/: ${errorText(error)}`),
+  });
   const deferred = createQueueScan((pass) =>
     pass.flushes.length === 0 ? retries.due() : store.list("deferred")
   );
@@ -221,6 +235,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
 
   const isIdle = () =>
     active.size === 0 && !filling && !starting && !carried &&
+    !sweeper.busy() &&
     !recovery.pending() &&
     !incoming.pending() && !deferred.pending();
 
@@ -276,7 +291,11 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
     if (!found.due) return undefined;
     try {
       const retryTime = await store.retryTime("deferred", id);
-      if (retryTime === undefined) return undefined;
+      if (retryTime === undefined) {
+        // Gone behind the manager's back: its logfile may be left.
+        sweeper.changed(id);
+        return undefined;
+      }
       if (retryTime <= now()) return { queue, id, flushRequested, runs };
       // Not due after all (the entry was outdated): keep its real time.
       retries.set(id, retryTime);
@@ -424,21 +443,12 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   }
 
   /**
-   * Removes the defer/ records of messages that are gone; a message the
-   * schedule holds is in deferred/ and costs no stat.
+   * Removes the defer/ records of messages that are gone (defer_sweep.ts):
+   * `whole` reads all of defer/; a message the schedule holds is in
+   * deferred/ and costs no stat.
    */
-  function sweepDeferLogfiles(): void {
-    try {
-      const removed = removeStaleDeferLogfiles(
-        store.queueDirectory,
-        (id) => retries.holds(id),
-      );
-      for (const id of removed) {
-        qmgr.info(`${id}: stale defer logfile removed`);
-      }
-    } catch (error) {
-      qmgr.warning(`cannot sweep defer/: ${errorText(error)}`);
-    }
+  function sweepDeferLogfiles(whole: boolean): Promise<void> {
+    return sweeper.sweep(whole).finally(settle);
   }
 
   function scheduleDeferredRun(): void {
@@ -446,7 +456,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       if (state !== "running") return;
       // Also what an attempt could not move out of active/ (a full disk).
       recovery.request();
-      sweepDeferLogfiles();
+      void sweepDeferLogfiles(false);
       deferred.request();
       pump();
       scheduleDeferredRun();
@@ -477,7 +487,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       if (queueRuns) {
         // The sweep waits for the schedule, which spares it most stats.
         starting = retries.load().then(
-          () => state === "running" ? sweepDeferLogfiles() : undefined,
+          () => state === "running" ? sweepDeferLogfiles(true) : undefined,
           (error) =>
             qmgr.warning(`cannot read the deferred queue: ${errorText(error)}`),
         ).finally(() => {
@@ -486,7 +496,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         });
         deferred.request();
         scheduleDeferredRun();
-      } else sweepDeferLogfiles();
+      } else void sweepDeferLogfiles(true);
       pump();
       return Promise.resolve();
     },
@@ -502,7 +512,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       recovery.request(scope);
       incoming.request(scope);
       deferred.request(scope);
-      sweepDeferLogfiles();
+      void sweepDeferLogfiles(true);
       pump();
       return run.report;
     },
@@ -519,6 +529,7 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
         retries.close();
         await waitForAttempts(deadlineMs);
         await starting;
+        await sweeper.idle();
         await Promise.all([
           recovery.close(),
           incoming.close(),
@@ -530,6 +541,10 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       return stopping;
     },
     activeCount: () => active.size,
+    holdsMessages: () =>
+      active.size > 0 ||
+      (retries.loaded ? retries.size > 0 : store.holdsMessages("deferred")) ||
+      store.holdsMessages("active") || store.holdsMessages("incoming"),
     isActive: (id) => active.has(id),
     take: committed,
     flushing: () => openRuns.size > 0,

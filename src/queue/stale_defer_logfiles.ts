@@ -7,15 +7,18 @@
  *   administrator removing a queue file by hand) can leave one behind, and
  *   `mailsrv queue` would never show it while it sits in defer/ for ever.
  *   No record may outlive its message, so the queue manager sweeps defer/
- *   when it starts and at every deferred queue run: a file named by a
- *   queue ID that no queue directory holds is removed.
+ *   when it starts, at flushes and at deferred queue runs
+ *   (defer_sweep.ts): a file named by a queue ID that no queue directory
+ *   holds is removed.
  *
- *   The sweep is one synchronous step (a directory read and a handful of
- *   stat(2) calls per name), so no move made by the queue manager's own
- *   thread can slip in between; a move by another process (an administrator's
+ *   Each name is checked and removed in one synchronous step (a handful
+ *   of stat(2) calls), so no move made by the queue manager's own thread
+ *   can slip in between; a move by another process (an administrator's
  *   command) at that very instant could cost that message its
- *   informational record, never the message. The queue manager says which
- *   messages its deferred schedule holds (deferred_schedule.ts), so the
+ *   informational record, never the message. When a sweep reads all of
+ *   defer/ and when it checks only some names is defer_sweep.ts's
+ *   decision. The queue manager says which messages its deferred
+ *   schedule holds (deferred_schedule.ts), so the
  *   logfile of a deferred message costs no stat: a sweep reads defer/ and
  *   looks on disk only for the others. A message that left deferred/
  *   behind the manager's back keeps its logfile until its schedule entry
@@ -26,6 +29,7 @@
  *   (defer_logfiles.ts).
  */
 import { join } from "node:path";
+import { TimeSlice } from "../common/time_slice.ts";
 import { isQueueId } from "./queue_id.ts";
 import { QUEUE_NAMES } from "./store.ts";
 
@@ -43,28 +47,48 @@ function messageExists(queueDirectory: string, id: string): boolean {
 }
 
 /**
- * Removes every defer logfile whose message is in no queue.
+ * Removes the defer logfile of message `id` if the message is in no
+ * queue; true if it did. One synchronous step, so no move made by the
+ * queue manager's own thread can slip in between the look and the unlink.
+ * @param known says, without a system call, that a message exists
+ */
+export function removeIfStale(
+  queueDirectory: string,
+  id: string,
+  known: (id: string) => boolean = () => false,
+): boolean {
+  if (known(id) || messageExists(queueDirectory, id)) return false;
+  try {
+    Deno.removeSync(join(queueDirectory, "defer", id));
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Removes every defer logfile whose message is in no queue. defer/ is
+ * listed asynchronously, in time slices (Deno's synchronous listing of a
+ * big directory left the thread megabytes it did not give back); each
+ * name is then checked and removed in one synchronous step.
  * @param queueDirectory the queue's directory (holding defer/)
  * @param known says, without a system call, that a message exists (the
  *   queue manager's deferred schedule); others are looked for on disk
  * @returns the queue IDs whose logfile was removed
  */
-export function removeStaleDeferLogfiles(
+export async function removeStaleDeferLogfiles(
   queueDirectory: string,
   known: (id: string) => boolean = () => false,
-): string[] {
-  const defer = join(queueDirectory, "defer");
+): Promise<string[]> {
   const removed: string[] = [];
-  for (const entry of Deno.readDirSync(defer)) {
+  const slice = new TimeSlice();
+  for await (const entry of Deno.readDir(join(queueDirectory, "defer"))) {
     if (!entry.isFile || !isQueueId(entry.name)) continue;
-    if (known(entry.name)) continue;
-    if (messageExists(queueDirectory, entry.name)) continue;
-    try {
-      Deno.removeSync(join(defer, entry.name));
+    if (removeIfStale(queueDirectory, entry.name, known)) {
       removed.push(entry.name);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
+    await slice.pause();
   }
   return removed;
 }

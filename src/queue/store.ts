@@ -43,6 +43,7 @@
  *   format: queue_file.ts and docs/queue-format.md.
  */
 import { join } from "node:path";
+import { rawFileReader } from "../fs/raw_file_reader.ts";
 import { syncDirectory } from "../fs/sync_directory.ts";
 import { CommitNotices } from "./commit_notices.ts";
 import type { DeferReason } from "./defer_reasons.ts";
@@ -323,15 +324,20 @@ export class QueueStore {
 
   /**
    * Whether any message waits in active/, incoming/ or deferred/: the
-   * queues the queue manager works on.
+   * queues the queue manager works on. Stops at the first queue file
+   * where the C library is at hand (raw_file_reader.ts): Deno's API
+   * reads a whole directory, and a big deferred/ read so left the
+   * master tens of megabytes it did not give back.
    */
   hasMessages(): boolean {
-    for (const queue of ["active", "incoming", "deferred"] as const) {
-      for (const entry of Deno.readDirSync(this.directory(queue))) {
-        if (entry.isFile && isQueueId(entry.name)) return true;
-      }
-    }
-    return false;
+    return (["active", "incoming", "deferred"] as const).some((queue) =>
+      this.holdsMessages(queue)
+    );
+  }
+
+  /** Whether `queue` holds a queue file (stops at the first found). */
+  holdsMessages(queue: QueueName): boolean {
+    return rawFileReader().holdsFile(this.directory(queue), isQueueId);
   }
 
   /**

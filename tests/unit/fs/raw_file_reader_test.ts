@@ -178,3 +178,32 @@ console.log(reader.direct, new TextDecoder().decode(buffer.subarray(0, filled)))
     );
   });
 });
+
+Deno.test("raw file reader: holdsFile finds a regular file that passes the test, past several getdents64 buffers", async () => {
+  await withHome((home) => {
+    const queue = join(home, "deferred");
+    Deno.mkdirSync(queue);
+    // Names that fail the test fill more than one 256 KiB buffer.
+    for (let i = 0; i < 8000; i++) {
+      Deno.writeTextFileSync(join(queue, `not-an-id-${i}`), "");
+    }
+    Deno.mkdirSync(join(queue, "8E9000000000dir"));
+    Deno.symlinkSync(
+      join(queue, "not-an-id-0"),
+      join(queue, "8E9000000000sym"),
+    );
+    const isId = (name: string) => name.startsWith("8E9");
+    for (const [name, reader] of READERS) {
+      assert.equal(reader.holdsFile(queue, isId), false, name);
+    }
+    Deno.writeTextFileSync(join(queue, "8E9000000000001"), "");
+    for (const [name, reader] of READERS) {
+      assert.equal(reader.holdsFile(queue, isId), true, name);
+      assert.equal(reader.holdsFile(queue, () => false), false, name);
+    }
+    const viaLibc = thrown(() =>
+      libcReader.holdsFile(join(home, "gone"), isId)
+    );
+    assert.ok(viaLibc instanceof Deno.errors.NotFound);
+  });
+});

@@ -1069,3 +1069,24 @@ Deno.test("deferred mail moved or retimed behind the manager's back is taken by 
   assert.deepEqual(h.delivered(), [`${retimed} retimed@x.test`]);
   assert.deepEqual(await h.names("hold"), [held]);
 });
+
+Deno.test("whether anything is queued comes from the schedule, without listing deferred/ again", async () => {
+  await using h = await Harness.create();
+  const id = await h.enqueue(["later@x.test"], "deferred");
+  await h.store.setRetryTime("deferred", id, T0 + 3_600_000);
+  const manager = h.manager();
+  await manager.start();
+  await manager.whenIdle();
+  const asked: string[] = [];
+  const holds = h.store.holdsMessages.bind(h.store);
+  h.store.holdsMessages = (queue) => {
+    asked.push(queue);
+    return holds(queue);
+  };
+  assert.equal(manager.holdsMessages(), true);
+  assert.deepEqual(asked, []);
+  const report = await manager.flush();
+  assert.equal(report.sent, 1);
+  assert.equal(manager.holdsMessages(), false);
+  assert.deepEqual(asked.sort(), ["active", "incoming"]);
+});
