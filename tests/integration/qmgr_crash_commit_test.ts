@@ -70,7 +70,8 @@ Deno.test("mail sent over the direct link is delivered across crashes of the que
   const links = createCommitLinks({
     recheck: () => void announceWaiting(store),
   });
-  let roles: ListenerRoles | undefined;
+  /** smtpd's threads, once started (spares go to them, as in daemon.ts). */
+  const listening: { roles?: ListenerRoles } = {};
   /** Commits that came through the master (no link at the time). */
   let relayed = 0;
   const manager = await startQueueManagerThread(store, config, false, {
@@ -78,9 +79,9 @@ Deno.test("mail sent over the direct link is delivered across crashes of the que
     restartDelayMs: 50,
     dormant: true,
     commitLinks: links,
-    spare: (spare) => roles?.spare(spare) || store.adoptSpare(spare),
+    spare: (spare) => listening.roles?.spare(spare) || store.adoptSpare(spare),
   });
-  roles = await startListenerRoles(config, {
+  const roles = listening.roles = await startListenerRoles(config, {
     foreground: false,
     drainMs: 1000,
     commitLinks: links,
