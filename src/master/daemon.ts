@@ -10,8 +10,10 @@
  *   grants (role_permissions.ts): smtpd's sessions (smtpd_worker.ts),
  *   pop3d's (pop3d_worker.ts), the queue manager with the delivery agents
  *   (qmgr_worker.ts). This thread parses no network input: it supervises
- *   the threads, answers the control socket, loads the configuration and
- *   relays smtpd's commits to the queue manager.
+ *   the threads, answers the control socket and loads the configuration;
+ *   smtpd's commits go to the queue manager's thread over a channel the
+ *   master links (commit_links.ts), or through the master when there is
+ *   no such thread.
  *
  *   A stop first stops accepting, then lets in-flight SMTP transactions and
  *   deliveries finish until a deadline; anything unfinished stays in the
@@ -57,6 +59,8 @@ import {
 } from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
 import { type ListenerRoles, startListenerRoles } from "./listener_roles.ts";
+import { createCommitLinks } from "./commit_links.ts";
+import { announceWaiting } from "./waiting_commits.ts";
 
 /** How the daemon was started. */
 export interface DaemonOptions {
@@ -113,6 +117,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   );
   if (shortOfSpace) log.warning(shortOfSpace);
   const deadlineMs = (options.stopDeadlineSeconds ?? 30) * 1000;
+  // smtpd's commits go straight to the queue manager's thread while one
+  // runs; what a closed link may have dropped is announced again.
+  const commitLinks = createCommitLinks({
+    recheck: () => void announceWaiting(store),
+  });
   let roles: ListenerRoles | undefined;
   const listening = () => config.listeners.map(listenerKey);
   let stopping: Promise<void> | undefined;
@@ -254,12 +263,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           workerPermissions(
             localDeliveryThreadPermissions(of, gatherSandboxFacts(of)),
           ),
+        commitLinks,
       },
     );
     // smtpd and pop3d listen in threads of their own.
     roles = await startListenerRoles(config, {
       foreground: options.foreground,
       drainMs: deadlineMs,
+      commitLinks,
       received: (notice) => {
         if (notice.kind === "committed") store.announce(notice.id);
         // ETRN: a flush of the site's deferred mail, not waited for.

@@ -67,7 +67,21 @@ export type ToListenerRole =
     readonly error: string;
   }
   /** smtpd: the auth grants changed; the next AUTH gets a new thread. */
-  | { readonly kind: "auth-renew" };
+  | { readonly kind: "auth-renew" }
+  /**
+   * smtpd: `port` reaches the queue manager's thread directly
+   * (commit_links.ts): commits go there, spent queue files come back.
+   */
+  | {
+    readonly kind: "qmgr-link";
+    readonly link: number;
+    readonly port: MessagePort;
+  }
+  /**
+   * smtpd: the queue manager's thread of `link` is gone; tell the master
+   * again, and answer `qmgr-unlinked`.
+   */
+  | { readonly kind: "qmgr-unlink"; readonly link: number };
 
 /** From a listening thread to the master. */
 export type FromListenerRole =
@@ -107,6 +121,8 @@ export type FromListenerRole =
   }
   /** smtpd: end auth thread `generation`; nothing of it is under way. */
   | { readonly kind: "auth-retire"; readonly generation: number }
+  /** smtpd: nothing more goes over `link`; later commits come here. */
+  | { readonly kind: "qmgr-unlinked"; readonly link: number }
   /**
    * A syslog datagram for the master's socket: a thread whose net grant
    * is a host list may not bind the datagram socket it would send from.

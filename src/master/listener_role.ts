@@ -62,7 +62,9 @@ export interface ListenerRoleParts {
 /** A role's own messages besides the common ones (smtpd's). */
 export type RoleMessage = Extract<
   ToListenerRole,
-  { kind: "spares" | "auth-failed" | "auth-renew" }
+  {
+    kind: "spares" | "auth-failed" | "auth-renew" | "qmgr-link" | "qmgr-unlink";
+  }
 >;
 
 /**
@@ -225,6 +227,8 @@ export function serveListenerRole(
       case "spares":
       case "auth-failed":
       case "auth-renew":
+      case "qmgr-link":
+      case "qmgr-unlink":
         return received(message);
       default:
         throw new Error(

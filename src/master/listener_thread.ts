@@ -7,7 +7,8 @@
  *   configuration, hands it the configuration at start and at each
  *   reload, asks it for its sessions (`mailsrv status`) and stops it.
  *   What the thread says on its own (smtpd's commits and ETRN flushes)
- *   goes to `options.received`.
+ *   goes to `options.received`; while a queue manager's thread runs,
+ *   smtpd's commits go to it directly instead (`options.commitLinks`).
  *
  *   A reload whose grants are unchanged is applied inside the thread: its
  *   listeners are reconciled as services.ts does, and a listener that
@@ -36,6 +37,7 @@ import {
   type ToListenerRole,
 } from "./listener_protocol.ts";
 import { type AuthThreads, createAuthThreads } from "./auth_thread.ts";
+import type { CommitLinks, SmtpdLinkHandle } from "./commit_links.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
 import { refusedNotice } from "./role_notices.ts";
 import { watchCrashes } from "./thread_crash.ts";
@@ -85,6 +87,8 @@ export interface ListenerThreadOptions {
   readonly authWorkerUrl?: URL;
   /** Sees each Worker started (tests). */
   readonly started?: (worker: Worker, role: ListenerRoleName) => void;
+  /** Links smtpd's threads to the queue manager's (commit_links.ts). */
+  readonly commitLinks?: CommitLinks;
 }
 
 const WORKER_URLS: Readonly<Record<ListenerRoleName, URL>> = {
@@ -120,6 +124,8 @@ interface RoleWorker {
   ended: boolean;
   /** smtpd's auth threads, started when it asks (auth_thread.ts). */
   auth?: AuthThreads;
+  /** smtpd's link to the queue manager's thread (commit_links.ts). */
+  commitLink?: SmtpdLinkHandle;
 }
 
 /** The error a thread reported, as the master throws it. */
@@ -177,6 +183,7 @@ export async function startListenerThread(
     w.ended = true;
     w.worker.terminate();
     w.auth?.end();
+    w.commitLink?.ended();
     for (const waiter of w.waiters.values()) waiter.reject(new Error(why));
     w.waiters.clear();
   };
@@ -261,6 +268,9 @@ export async function startListenerThread(
       if (message.kind === "auth-start" || message.kind === "auth-retire") {
         return authOf(w).handle(message, config);
       }
+      if (message.kind === "qmgr-unlinked") {
+        return w.commitLink?.unlinked(message.link);
+      }
       const waiter = w.waiters.get(message.request);
       w.waiters.delete(message.request);
       if (message.kind === "failed") {
@@ -288,6 +298,11 @@ export async function startListenerThread(
     } catch (error) {
       end(w, (error as Error).message);
       throw error;
+    }
+    if (role === "smtpd" && !w.ended) {
+      w.commitLink = options.commitLinks?.smtpdStarted((message, transfer) => {
+        if (!w.ended) w.worker.postMessage(message, transfer ?? []);
+      });
     }
     return w;
   };

@@ -53,6 +53,17 @@ export type ToQueueManager =
   }
   /** How many messages are active? Answered with the same `request`. */
   | { readonly kind: "status"; readonly request: number }
+  /**
+   * `port` reaches an smtpd thread directly (commit_links.ts): its
+   * commits arrive there; spent queue files go back over it.
+   */
+  | {
+    readonly kind: "smtpd-link";
+    readonly link: number;
+    readonly port: MessagePort;
+  }
+  /** The smtpd thread of `link` has ended. */
+  | { readonly kind: "smtpd-unlink"; readonly link: number }
   /** Take no new work; finish deliveries until the deadline; answer. */
   | { readonly kind: "stop"; readonly deadlineMs: number }
   /**

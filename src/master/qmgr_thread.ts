@@ -51,6 +51,7 @@ import type {
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
 import { createLocalDeliveryThreads } from "./local_delivery_thread.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
+import type { CommitLinks } from "./commit_links.ts";
 import { watchCrashes } from "./thread_crash.ts";
 import { createSmtpClientThreads } from "./smtp_client_thread.ts";
 
@@ -106,6 +107,8 @@ export interface QueueManagerThreadOptions {
   ) => Deno.PermissionOptionsObject;
   /** The local delivery worker module (default: local_delivery_worker.ts). */
   readonly localDeliveryWorkerUrl?: URL;
+  /** Links each thread to smtpd's threads (commit_links.ts). */
+  readonly commitLinks?: CommitLinks;
 }
 
 const WORKER_URL = new URL("./qmgr_worker.ts", import.meta.url);
@@ -198,6 +201,7 @@ export function startQueueManagerThread(
   const end = () => {
     worker?.terminate();
     worker = undefined;
+    options.commitLinks?.queueManagerEnded();
     smtpClients.end();
     localDeliveries.end();
     answerStatusWaiters();
@@ -251,6 +255,10 @@ export function startQueueManagerThread(
     posted = 0;
     wanted = false;
     post({ kind: "start", config, foreground });
+    const linked = worker;
+    options.commitLinks?.queueManagerStarted((message, transfer) =>
+      linked.postMessage(message, transfer ?? [])
+    );
     const flushes = flushesWanted;
     flushesWanted = [];
     for (const waiter of flushes) postFlush(waiter);

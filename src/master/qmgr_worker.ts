@@ -58,6 +58,8 @@ import {
   type SmtpClientProxy,
 } from "./smtp_client_proxy.ts";
 import { reportCrashes } from "./thread_crash.ts";
+import { maillog } from "../log/maillog.ts";
+import { createSmtpdLinks } from "./qmgr_smtpd_links.ts";
 
 reportCrashes();
 
@@ -90,11 +92,27 @@ const SPARE_BATCH_MS = 50;
 const SPARE_BATCH_MAX = 64;
 
 /**
- * Spent queue files go to the master (for smtpd's gate) in batches: a
- * spare is not urgent, and each message between threads costs both.
+ * smtpd's threads, linked by the master: their commits come straight
+ * here, checked (qmgr_smtpd_links.ts); they are not counted in `received`,
+ * which tells the master only of the commits it relayed.
+ */
+const smtpdLinks = createSmtpdLinks({
+  committed: (ids) => {
+    for (const id of ids) store?.announce(id);
+  },
+  refused: (why) =>
+    maillog("qmgr").warning(`ignoring a notice from smtpd's thread: ${why}`),
+});
+
+/**
+ * Spent queue files go to smtpd's gate (over its link, else through the
+ * master) in batches: a spare is not urgent, and each message between
+ * threads costs both.
  */
 const spares = batchWithin<string>(
-  (names) => thread.postMessage({ kind: "spares", spares: names }),
+  (names) =>
+    smtpdLinks.returnSpares(names) ||
+    thread.postMessage({ kind: "spares", spares: names }),
   SPARE_BATCH_MS,
   SPARE_BATCH_MAX,
 );
@@ -279,6 +297,10 @@ async function handle(message: ToQueueManager): Promise<void> {
         request: message.request,
         activeMessages: manager?.activeCount() ?? 0,
       });
+    case "smtpd-link":
+      return smtpdLinks.linked(message.link, message.port);
+    case "smtpd-unlink":
+      return smtpdLinks.unlinked(message.link);
     case "smtp-client-failed":
       return smtpClient?.failed(message.generation, message.error);
     case "local-delivery-failed":

@@ -15,10 +15,11 @@
  *   (queue/enqueue.ts: fsync of file and directory, group commit, before
  *   the 250). The gate does not open the queue store (which would create
  *   directories and empty tmp/: the master did that at start); it takes
- *   spare files the master passes on from the queue manager, and the
- *   commits of each turn (a group commit's round) go to the master as one
- *   `committed`, which hands them to the queue manager's thread. ETRN asks
- *   the master for a flush.
+ *   spare files the queue manager sends back, and the commits of each
+ *   turn (a group commit's round) go as one `committed` straight to the
+ *   queue manager's thread over the channel the master links while one
+ *   runs, or to the master, which hands them on (smtpd_commit_route.ts).
+ *   ETRN asks the master for a flush.
  *
  *   The shared state (greylist, client limits, pop-before-smtp logins
  *   recorded by pop3d) is opened here, as pop3d opens it: SQLite in WAL
@@ -38,12 +39,20 @@ import {
   linkThroughMaster,
 } from "./auth_proxy.ts";
 import { serveListenerRole, thread } from "./listener_role.ts";
+import { createCommitRoute } from "./smtpd_commit_route.ts";
 import { createSmtpdPolicyDeps } from "./smtpd_policy_deps.ts";
 import { createSmtpdVerifier } from "./smtpd_verifier.ts";
 import { join } from "node:path";
 
 let spares: SparePool | undefined;
 let auth: AuthProxy | undefined;
+/** Commits go to the queue manager's thread when linked, else the master. */
+const route = createCommitRoute({
+  toMaster: (ids) => thread.postMessage({ kind: "committed", ids }),
+  spares: (names) => {
+    for (const spare of names) spares?.adopt(spare);
+  },
+});
 
 serveListenerRole("smtpd", (current: () => Config) => {
   const config = current();
@@ -51,9 +60,7 @@ serveListenerRole("smtpd", (current: () => Config) => {
   spares = new SparePool(join(queueDirectory, "tmp"));
   const pool = spares;
   let commits = 0;
-  const committed = batchPerTurn<string>((ids) =>
-    thread.postMessage({ kind: "committed", ids })
-  );
+  const committed = batchPerTurn<string>(route.committed);
   const enqueue = createEnqueue({
     queueDirectory,
     takeSpare: () => pool.take(),
@@ -97,12 +104,19 @@ serveListenerRole("smtpd", (current: () => Config) => {
     work: () => commits,
     close: () => {
       proxy.stop();
+      route.close();
       return sharedState.close();
     },
   };
 }, (message) => {
   if (message.kind === "spares") {
     for (const spare of message.spares) spares?.adopt(spare);
+  } else if (message.kind === "qmgr-link") {
+    route.link(message.link, message.port);
+  } else if (message.kind === "qmgr-unlink") {
+    route.unlink(message.link);
+    // After the link's last send: the master may now look for the rest.
+    thread.postMessage({ kind: "qmgr-unlinked", link: message.link });
   } else if (message.kind === "auth-renew") auth?.renew();
   else auth?.failed(message.generation, message.error);
 });
