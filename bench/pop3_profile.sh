@@ -16,6 +16,8 @@
 #      CPU_PROF (a directory: the daemon writes a V8 CPU profile there at exit;
 #      use with STRACE=0) PERF (a file prefix: `perf record -g` of the daemon
 #      during each session into PERF.<kind>; use with STRACE=0)
+#      V8_FLAGS (--max-semi-space-size=1, the daemon's; other values show
+#      what a different young generation costs or saves)
 # stdout per kind: kind=… n=… cpu_us_per_msg=… (the daemon, every thread,
 #      user + system) busiest_thread_us_per_msg=… (pop3d's) syscalls_per_msg=… openat=… readlink=… stat=…
 #      read=… write=… futex=… peak_rss_kb=… and the client's timings.
@@ -62,7 +64,7 @@ TOML
 prof=()
 [ -n "${CPU_PROF:-}" ] && mkdir -p "$CPU_PROF" && prof=(--cpu-prof --cpu-prof-dir="$(cd "$CPU_PROF" && pwd)")
 (cd "$MAILSRV_DIR" && exec "$deno" run --quiet "${prof[@]}" --config=deno.json --permission-set=mailsrv \
-  --v8-flags=--max-semi-space-size=1 main.ts run --quiet --config "$work/mailsrv.toml") &
+  --v8-flags="${V8_FLAGS:---max-semi-space-size=1}" main.ts run --quiet --config "$work/mailsrv.toml") &
 pid=$!
 tracer=""
 cleanup() {
