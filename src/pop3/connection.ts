@@ -140,6 +140,8 @@ class Pop3Connection {
   #lost = false;
   /** pop3_timeout on each wait for the client. */
   readonly #deadline: IoDeadline;
+  /** What the line reader calls for more input (made once, not per command). */
+  readonly #read = () => this.#waitForInput();
 
   constructor(
     stream: Pop3Stream,
@@ -195,7 +197,7 @@ class Pop3Connection {
       const event = await nextCommandEvent(
         this.#lines,
         this.#buffer,
-        () => this.#waitForInput(),
+        this.#read,
         this.#deadline,
       );
       const stepping = this.#step(event);
@@ -426,11 +428,17 @@ class Pop3Connection {
     }
     const idle = this.#session.phase === "authorization";
     if (idle && this.#control.draining()) return "shutdown";
-    const read: Promise<ReadOutcome> = this.#stream.read(this.#buffer).then(
-      (n) => n ?? "eof",
-      () => "eof",
-    );
-    return await this.#deadline.wait(read, "timeout", idle);
+    let outcome: number | null | ReadOutcome;
+    try {
+      outcome = await this.#deadline.wait<number | null | ReadOutcome>(
+        this.#stream.read(this.#buffer),
+        "timeout",
+        idle,
+      );
+    } catch {
+      return "eof";
+    }
+    return outcome ?? "eof";
   }
 
   /** Writes the collected replies; false if the client is gone. */
