@@ -20,7 +20,8 @@
 #      what a different young generation costs or saves)
 # stdout per kind: kind=… n=… cpu_us_per_msg=… (the daemon, every thread,
 #      user + system) busiest_thread_us_per_msg=… (pop3d's; and its
-#      busiest_user_us_per_msg, busiest_system_us_per_msg) syscalls_per_msg=… openat=… readlink=… stat=…
+#      busiest_user_us_per_msg, busiest_system_us_per_msg) syscalls_per_msg=… openat=…
+#      readlink=… stat=…
 #      read=… write=… futex=… peak_rss_kb=… and the client's timings.
 # Needs root (the mailbox belongs to the harness's user "bench"), strace, python3.
 set -euo pipefail
