@@ -16,8 +16,12 @@
 #      CPU_PROF (a directory: the daemon writes a V8 CPU profile there at exit;
 #      use with STRACE=0) PERF (a file prefix: `perf record -g` of the daemon
 #      during each session into PERF.<kind>; use with STRACE=0)
+#      V8_FLAGS (--max-semi-space-size=1, the daemon's; other values show
+#      what a different young generation costs or saves)
 # stdout per kind: kind=… n=… cpu_us_per_msg=… (the daemon, every thread,
-#      user + system) busiest_thread_us_per_msg=… (pop3d's) syscalls_per_msg=… openat=… readlink=… stat=…
+#      user + system) busiest_thread_us_per_msg=… (pop3d's; and its
+#      busiest_user_us_per_msg, busiest_system_us_per_msg) syscalls_per_msg=… openat=…
+#      readlink=… stat=…
 #      read=… write=… futex=… peak_rss_kb=… and the client's timings.
 # Needs root (the mailbox belongs to the harness's user "bench"), strace, python3.
 set -euo pipefail
@@ -62,7 +66,7 @@ TOML
 prof=()
 [ -n "${CPU_PROF:-}" ] && mkdir -p "$CPU_PROF" && prof=(--cpu-prof --cpu-prof-dir="$(cd "$CPU_PROF" && pwd)")
 (cd "$MAILSRV_DIR" && exec "$deno" run --quiet "${prof[@]}" --config=deno.json --permission-set=mailsrv \
-  --v8-flags=--max-semi-space-size=1 main.ts run --quiet --config "$work/mailsrv.toml") &
+  --v8-flags="${V8_FLAGS:---max-semi-space-size=1}" main.ts run --quiet --config "$work/mailsrv.toml") &
 pid=$!
 tracer=""
 cleanup() {
@@ -72,10 +76,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# "tid ticks" per thread of the daemon (user + system, clock ticks).
+# "tid user,system" per thread of the daemon (clock ticks).
 thread_ticks() {
   for t in /proc/"$pid"/task/*; do
-    awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 + $13 }' "$t/stat" 2>/dev/null
+    awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 "," $13 }' "$t/stat" 2>/dev/null
   done | tr '\n' ' '
 }
 # CPU of the whole daemon and of its busiest thread (pop3d's) per message.
@@ -84,12 +88,17 @@ cpu_per_message() {
 import os, sys
 def parse(s):
     f = s.split()
-    return {f[i]: int(f[i + 1]) for i in range(0, len(f), 2)}
+    return {f[i]: tuple(map(int, f[i + 1].split(","))) for i in range(0, len(f), 2)}
 before, after, n = parse(sys.argv[1]), parse(sys.argv[2]), int(sys.argv[3])
 hz = os.sysconf("SC_CLK_TCK")
-delta = {t: v - before.get(t, 0) for t, v in after.items()}
-total, top = sum(delta.values()), max(delta.values(), default=0)
-print(f"cpu_us_per_msg={total * 1e6 / hz / n:.0f} busiest_thread_us_per_msg={top * 1e6 / hz / n:.0f} cpu_s={total / hz:.2f}")
+delta = {t: tuple(a - b for a, b in zip(v, before.get(t, (0, 0)))) for t, v in after.items()}
+total = sum(u + s for u, s in delta.values())
+user, system = max(delta.values(), key=sum, default=(0, 0))
+us = lambda ticks: f"{ticks * 1e6 / hz / n:.0f}"
+# The thread's user time moves least with the machine's load (its system
+# time includes the loopback TCP stack's work for the client).
+print(f"cpu_us_per_msg={us(total)} busiest_thread_us_per_msg={us(user + system)} "
+      f"busiest_user_us_per_msg={us(user)} busiest_system_us_per_msg={us(system)} cpu_s={total / hz:.2f}")
 PY
 }
 wait_port 127.0.0.1 "$PORT" 30 || die "mailsrv did not listen on $PORT"

@@ -140,6 +140,8 @@ class Pop3Connection {
   #lost = false;
   /** pop3_timeout on each wait for the client. */
   readonly #deadline: IoDeadline;
+  /** What the line reader calls for more input (made once, not per command). */
+  readonly #read = () => this.#waitForInput();
 
   constructor(
     stream: Pop3Stream,
@@ -195,10 +197,11 @@ class Pop3Connection {
       const event = await nextCommandEvent(
         this.#lines,
         this.#buffer,
-        () => this.#waitForInput(),
+        this.#read,
         this.#deadline,
       );
-      await this.#step(event);
+      const stepping = this.#step(event);
+      if (stepping !== undefined) await stepping;
     }
     await this.#flush();
   }
@@ -230,13 +233,34 @@ class Pop3Connection {
     }
   }
 
-  async #step(event: SessionEvent): Promise<void> {
+  /**
+   * Runs the session's transition for `event`. Undefined when every
+   * action was carried out at once (replies, logs): no promise, no turn
+   * of the event loop, for the transitions of every RETR.
+   */
+  #step(event: SessionEvent): Promise<void> | undefined {
     const { session, actions } = step(this.#session, event, this.#config);
     this.#session = session;
-    for (const action of actions) await this.#perform(action);
+    for (let i = 0; i < actions.length; i++) {
+      const pending = this.#perform(actions[i]);
+      if (pending !== undefined) return this.#performRest(pending, actions, i);
+    }
+    return undefined;
   }
 
-  async #perform(action: SessionAction): Promise<void> {
+  /** Waits for action `at`, then carries out the ones after it in turn. */
+  async #performRest(
+    pending: Promise<void>,
+    actions: readonly SessionAction[],
+    at: number,
+  ): Promise<void> {
+    await pending;
+    for (let i = at + 1; i < actions.length; i++) {
+      await this.#perform(actions[i]);
+    }
+  }
+
+  #perform(action: SessionAction): Promise<void> | undefined {
     switch (action.type) {
       case "reply":
         this.#replies += formatReply(action.reply);
@@ -244,32 +268,37 @@ class Pop3Connection {
       case "log":
         log[action.level](action.text);
         return;
-      case "delay": {
-        // Only failed logins pause; repeated ones from the same client,
-        // across sessions, pause longer (failed_logins.ts).
-        const factor = failedLogins.failed(this.#client.address);
-        await this.#flush();
-        await new Promise((r) => setTimeout(r, action.seconds * factor * 1000));
-        return;
-      }
-      case "login": {
-        const outcome = await this.#login(action.login, action.password);
-        if (outcome.type === "ok") failedLogins.succeeded(this.#client.address);
-        return await this.#step({ type: "login-result", outcome });
-      }
+      case "delay":
+        return this.#delay(action.seconds);
+      case "login":
+        return this.#checkLogin(action.login, action.password);
       case "scan":
-        return await this.#scan();
+        return this.#scan();
       case "start-tls":
-        return await this.#startTls();
+        return this.#startTls();
       case "transmit":
-        return await this.#transmit(action);
+        return this.#transmit(action);
       case "commit":
-        return await this.#commit(action.deleted);
+        return this.#commit(action.deleted);
       case "release":
-        return await this.releaseMaildrop();
+        return this.releaseMaildrop();
       case "close":
         return;
     }
+  }
+
+  async #delay(seconds: number): Promise<void> {
+    // Only failed logins pause; repeated ones from the same client,
+    // across sessions, pause longer (failed_logins.ts).
+    const factor = failedLogins.failed(this.#client.address);
+    await this.#flush();
+    await new Promise((r) => setTimeout(r, seconds * factor * 1000));
+  }
+
+  async #checkLogin(login: string, password: string): Promise<void> {
+    const outcome = await this.#login(login, password);
+    if (outcome.type === "ok") failedLogins.succeeded(this.#client.address);
+    return await this.#step({ type: "login-result", outcome });
   }
 
   async #login(login: string, password: string): Promise<LoginOutcome> {
@@ -344,13 +373,23 @@ class Pop3Connection {
     this.#replies += formatReply(action.reply);
     try {
       if (this.#lost) throw new Error("connection lost");
-      const head = encoder.encode(this.#replies);
-      this.#replies = "";
-      const write = (bytes: Uint8Array) => this.#writeOrThrow(bytes);
-      if (source === null) {
-        await this.#prefetch.send(action.index, head, write);
+      // Read ahead: the replies and the message in one write, encoded
+      // straight into the room kept before the message.
+      const whole = source === null
+        ? this.#prefetch.take(action.index, this.#replies)
+        : null;
+      if (whole !== null) {
+        this.#replies = "";
+        await this.#writeOrThrow(whole);
       } else {
-        await transmitMessage(head, source, write, action.bodyLines);
+        const head = encoder.encode(this.#replies);
+        this.#replies = "";
+        const write = (bytes: Uint8Array) => this.#writeOrThrow(bytes);
+        if (source === null) {
+          await this.#prefetch.send(action.index, head, write);
+        } else {
+          await transmitMessage(head, source, write, action.bodyLines);
+        }
       }
     } catch (e) {
       return await this.#step({
@@ -359,7 +398,8 @@ class Pop3Connection {
         reason: describe(e),
       });
     }
-    await this.#step({ type: "transmitted" });
+    const stepping = this.#step({ type: "transmitted" });
+    if (stepping !== undefined) await stepping;
     // While the client reads this message, read the one it asks next.
     if (action.bodyLines === null && this.#maildrop === maildrop) {
       this.#prefetch.prepare(action.index + 1, (i) => maildrop.retrieve(i));
@@ -380,17 +420,25 @@ class Pop3Connection {
 
   /** Sends the pending replies, then waits for input (or a reason not to). */
   async #waitForInput(): Promise<ReadOutcome> {
-    if (!(await this.#flush())) return "eof";
+    if ((this.#replies !== "" || this.#lost) && !(await this.#flush())) {
+      return "eof";
+    }
     if (!awaitingCommand(this.#session)) {
       throw new Error(`POP3 session waits in phase "${this.#session.phase}"`);
     }
     const idle = this.#session.phase === "authorization";
     if (idle && this.#control.draining()) return "shutdown";
-    const read: Promise<ReadOutcome> = this.#stream.read(this.#buffer).then(
-      (n) => n ?? "eof",
-      () => "eof",
-    );
-    return await this.#deadline.wait(read, "timeout", idle);
+    let outcome: number | null | ReadOutcome;
+    try {
+      outcome = await this.#deadline.wait<number | null | ReadOutcome>(
+        this.#stream.read(this.#buffer),
+        "timeout",
+        idle,
+      );
+    } catch {
+      return "eof";
+    }
+    return outcome ?? "eof";
   }
 
   /** Writes the collected replies; false if the client is gone. */
@@ -413,7 +461,23 @@ class Pop3Connection {
 
   /** Writes all of `bytes` within pop3_timeout, or throws (and marks the client lost). */
   async #writeOrThrow(bytes: Uint8Array): Promise<void> {
-    if (await writeAllWithin(this.#deadline, this.#stream, bytes)) return;
+    // The socket takes a whole reply or message in one write as a rule:
+    // that write is awaited with nothing around it but the time limit.
+    let written: number;
+    try {
+      written = await this.#deadline.wait(this.#stream.write(bytes), -1);
+    } catch {
+      written = -1;
+    }
+    if (written === bytes.length) return;
+    if (
+      written >= 0 &&
+      await writeAllWithin(
+        this.#deadline,
+        this.#stream,
+        bytes.subarray(written),
+      )
+    ) return;
     this.#lost = true;
     throw new Error("connection lost or write timed out");
   }

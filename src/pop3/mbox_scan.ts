@@ -136,26 +136,28 @@ export class MboxScanner {
         this.#atLineStart = false;
       }
       const end = newline === -1 ? data.length : newline + 1;
-      this.#take(data.subarray(position, end), newline !== -1);
+      this.#take(data, position, end, newline !== -1);
       position = end;
     }
   }
 
-  /** Accounts for one piece of a line (ending the line if `endsLine`). */
-  #take(piece: Uint8Array, endsLine: boolean): void {
-    this.#uidl.write(piece);
+  /**
+   * Accounts for one piece of a line, bytes `start` to `end` of `data`
+   * (ending the line if `endsLine`); no view of it is made.
+   */
+  #take(data: Uint8Array, start: number, end: number, endsLine: boolean): void {
+    this.#uidl.writeRange(data, start, end);
     const current = this.#current;
-    const beforeNewline = piece.length >= 2
-      ? piece[piece.length - 2]
-      : this.#previousByte;
+    const length = end - start;
+    const beforeNewline = length >= 2 ? data[end - 2] : this.#previousByte;
     if (current !== undefined && !current.inSeparator) {
-      current.size += piece.length;
+      current.size += length;
       if (endsLine && beforeNewline !== CR) current.size++;
     }
-    this.#offset += piece.length;
-    this.#lineLength += piece.length;
+    this.#offset += length;
+    this.#lineLength += length;
     if (!endsLine) {
-      this.#previousByte = piece[piece.length - 1];
+      this.#previousByte = data[end - 1];
       return;
     }
     // vm-pop3d reads with fgets(128): a line of 127·k bytes ends in a

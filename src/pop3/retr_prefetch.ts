@@ -41,6 +41,7 @@ const BUFFER_SIZE = HEADROOM + PREFETCH_LIMIT + 2 * READ_SIZE + 8;
 const POOLED = 8;
 const buffers = createBufferPool(BUFFER_SIZE, POOLED);
 const inputs = createBufferPool(READ_SIZE, POOLED);
+const textEncoder = new TextEncoder();
 
 /** One session's message read ahead (at most one at a time). */
 export class RetrPrefetch {
@@ -49,6 +50,8 @@ export class RetrPrefetch {
   #index = -1;
   /** End of its encoded bytes in the buffer (they start at HEADROOM). */
   #end = 0;
+  /** The buffer's room kept for the replies, as a view made once. */
+  #room: Uint8Array | null = null;
 
   /** Whether message `index` is ready to send. */
   holds(index: number): boolean {
@@ -120,6 +123,29 @@ export class RetrPrefetch {
   }
 
   /**
+   * The bytes of one write for RETR `index`: `replies` (the replies not
+   * yet written, the RETR `+OK` last) encoded into the room kept before
+   * the message held, then the message; null when they do not fit in
+   * that room (then `send` them). Forgets the message; the bytes stay
+   * valid until the next `prepare`. No allocation but the result's view.
+   * @throws RangeError when `index` is not held
+   */
+  take(index: number, replies: string): Uint8Array | null {
+    const buffer = this.#buffer;
+    if (buffer === null || this.#index !== index) {
+      throw new RangeError(`Message index ${index} was not read ahead`);
+    }
+    // Encoded at the buffer's start, then moved up against the message.
+    const room = this.#room ??= buffer.subarray(0, HEADROOM);
+    const { read, written } = textEncoder.encodeInto(replies, room);
+    if (read < replies.length) return null;
+    this.#index = -1;
+    const start = HEADROOM - written;
+    buffer.copyWithin(start, 0, written);
+    return buffer.subarray(start, this.#end);
+  }
+
+  /**
    * The session is over: the buffer goes back to the pool. Only when no
    * write from it can still be under way (`sent` true), else it is dropped.
    */
@@ -127,5 +153,6 @@ export class RetrPrefetch {
     this.#index = -1;
     if (this.#buffer !== null && sent) buffers.give(this.#buffer);
     this.#buffer = null;
+    this.#room = null;
   }
 }

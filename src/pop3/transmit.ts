@@ -56,7 +56,8 @@ export class MessageEncoder {
   #lineLength = 0;
   #lastWasCR = false;
   #done = false;
-  #scratch = new Uint8Array(0);
+  /** For `push` only (tests); made on first use, not per message sent. */
+  #scratch: Uint8Array | null = null;
 
   /** @param bodyLines body lines to send after the header (TOP), or null (RETR) */
   constructor(bodyLines: number | null) {
@@ -73,7 +74,7 @@ export class MessageEncoder {
    * next call (it lives in a reused buffer).
    */
   push(chunk: Uint8Array): Uint8Array {
-    if (this.#scratch.length < chunk.length * 2) {
+    if (this.#scratch === null || this.#scratch.length < chunk.length * 2) {
       this.#scratch = new Uint8Array(chunk.length * 2);
     }
     return this.#scratch.subarray(0, this.pushInto(chunk, this.#scratch, 0));

@@ -33,7 +33,7 @@
  *
  *   Used by the POP3 role (mbox maildrops).
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 
 /** vm-pop3d's FREAD_SIZE: fgets stores at most 127 bytes and a NUL. */
 const FREAD_SIZE = 128;
@@ -57,29 +57,52 @@ export class VmPop3dUidl {
   #fragmentLength = 0;
   #part: Part = "preamble";
   #hashed = 0;
-  #hash: Hash | undefined;
+  /**
+   * The bytes the message's MD5 takes, gathered for one update at its
+   * end (an update per fragment is a call into the runtime each).
+   */
+  readonly #hashInput = new Uint8Array(HASHED_FRAGMENTS * FREAD_SIZE);
+  #hashLength = 0;
+  #begun = false;
 
   /** A `From ` separator line starts with the next byte written. */
   beginMessage(): void {
     this.#part = "separator";
     this.#hashed = 0;
-    this.#hash = createHash("md5");
+    this.#hashLength = 0;
+    this.#begun = true;
   }
 
   /** Consumes the next bytes of the mbox file. */
   write(bytes: Uint8Array): void {
-    let position = 0;
-    while (position < bytes.length) {
-      const room = FREAD_SIZE - 1 - this.#fragmentLength;
-      const piece = bytes.subarray(position, position + room);
-      const newline = piece.indexOf(LF);
-      const taken = newline === -1 ? piece.length : newline + 1;
-      this.#buffer.set(piece.subarray(0, taken), this.#fragmentLength);
-      this.#fragmentLength += taken;
-      position += taken;
-      if (newline !== -1 || this.#fragmentLength === FREAD_SIZE - 1) {
-        this.#completeFragment(newline !== -1);
+    this.writeRange(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Consumes bytes `start` to `end` of `bytes`, the next of the file: as
+   * `write`, without a view of them (a scan calls this for every line).
+   */
+  writeRange(bytes: Uint8Array, start: number, end: number): void {
+    const buffer = this.#buffer;
+    let position = start;
+    while (position < end) {
+      const limit = Math.min(
+        end,
+        position + FREAD_SIZE - 1 - this.#fragmentLength,
+      );
+      let at = this.#fragmentLength;
+      let newline = false;
+      // Lines are short: a byte loop copies them without a view each.
+      while (position < limit) {
+        const byte = bytes[position++];
+        buffer[at++] = byte;
+        if (byte === LF) {
+          newline = true;
+          break;
+        }
       }
+      this.#fragmentLength = at;
+      if (newline || at === FREAD_SIZE - 1) this.#completeFragment(newline);
     }
   }
 
@@ -89,12 +112,13 @@ export class VmPop3dUidl {
    *   line is then hashed as vm-pop3d measures it
    */
   endMessage(atEndOfFile: boolean): string {
-    const hash = this.#hash;
-    if (hash === undefined) throw new Error("No message was begun");
+    if (!this.#begun) throw new Error("No message was begun");
     if (atEndOfFile && this.#fragmentLength > 0) this.#finishLastFragment();
-    this.#hash = undefined;
+    this.#begun = false;
     this.#part = "preamble";
-    return hash.digest("hex");
+    return createHash("md5")
+      .update(this.#hashInput.subarray(0, this.#hashLength))
+      .digest("hex");
   }
 
   /** A fragment that fgets returned whole (ending in LF, or 127 bytes). */
@@ -108,9 +132,7 @@ export class VmPop3dUidl {
     }
     if (this.#part === "body" && this.#hashed++ < HASHED_FRAGMENTS) {
       // The NUL after a line is hashed too (vm-pop3d's `len++`).
-      this.#hash?.update(
-        this.#buffer.subarray(0, endsInNewline ? length + 1 : length),
-      );
+      this.#hash(endsInNewline ? length + 1 : length);
     }
   }
 
@@ -126,6 +148,16 @@ export class VmPop3dUidl {
     if (measured <= FREAD_SIZE - 1 && this.#buffer[measured - 1] === LF) {
       measured++;
     }
-    this.#hash?.update(this.#buffer.subarray(0, measured));
+    this.#hash(measured);
+  }
+
+  /** Adds the first `length` bytes of the fgets buffer to the message's hash. */
+  #hash(length: number): void {
+    if (!this.#begun) return;
+    const input = this.#hashInput;
+    const buffer = this.#buffer;
+    let at = this.#hashLength;
+    for (let i = 0; i < length; i++) input[at++] = buffer[i];
+    this.#hashLength = at;
   }
 }

@@ -167,3 +167,30 @@ Deno.test("a session reading ahead: RETR in order, a DELE'd next message, TOP an
   assert.deepEqual(opened, [0, 1, 2, 0, 0, 1, 2]);
   assert.deepEqual(fake.record.committed, new Set([2]));
 });
+
+Deno.test("take gives the replies and a prefetched message as one write, byte for byte as send", async () => {
+  const replies = "+OK 1\r\n+OK message follows\r\n";
+  for (const [i, text] of MESSAGES.entries()) {
+    const expected = sink();
+    const sender = new RetrPrefetch();
+    sender.prepare(i, (n) => reader(MESSAGES[n]));
+    await sender.send(i, enc.encode(replies), expected.write);
+    sender.close(true);
+    const prefetch = new RetrPrefetch();
+    prefetch.prepare(i, (n) => reader(MESSAGES[n]));
+    const whole = prefetch.take(i, replies);
+    assert.ok(whole !== null, `message ${i} (${text.length} bytes) fits`);
+    assert.equal(dec.decode(whole), expected.joined(), `message ${i}`);
+    assert.equal(prefetch.holds(i), false, "taken once, then forgotten");
+    prefetch.close(true);
+  }
+});
+
+Deno.test("take leaves the message held when the replies do not fit before it", () => {
+  const prefetch = new RetrPrefetch();
+  prefetch.prepare(0, (n) => reader(MESSAGES[n]));
+  assert.equal(prefetch.take(0, "+OK\r\n".repeat(200)), null);
+  assert.equal(prefetch.holds(0), true, "still there for send");
+  assert.throws(() => prefetch.take(1, "+OK\r\n"), RangeError);
+  prefetch.close(true);
+});
