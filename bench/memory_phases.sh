@@ -18,7 +18,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-SHARED_BENCH="${SHARED_BENCH:-$(cd "$root/../shared/bench" 2>/dev/null && pwd)}"
+SHARED_BENCH="${SHARED_BENCH:-$(cd "$root/../shared/bench" 2>/dev/null && pwd || true)}"
 [ -x "$SHARED_BENCH/rss.sh" ] || { echo "shared bench harness not found; set SHARED_BENCH" >&2; exit 2; }
 SMTP_PORT="${SMTP_PORT:-2640}" POP3_PORT="${POP3_PORT:-2641}"
 MAX_IDLE_S="${MAX_IDLE_S:-20}" MESSAGES="${MESSAGES:-2000}" SESSIONS="${SESSIONS:-50}"
