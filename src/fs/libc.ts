@@ -1,7 +1,8 @@
 /**
  * The C library's file calls, for the readers that bypass Deno's file
  * API where it costs most: open(2), openat(2), read(2), close(2) and
- * getdents64(2), bound with Deno.dlopen("libc.so.6").
+ * getdents64(2), bound with Deno.dlopen("libc.so.6"); and malloc_trim(3),
+ * which the master calls to hand freed memory back (memory_trim.ts).
  *
  * DESCRIPTION
  *   `loadLibc()` gives the calls once per thread, or null where they
@@ -17,8 +18,8 @@
  *   (getdents64 rather than readdir(3): it says -1 on an error where
  *   readdir's NULL also means the end).
  *
- *   Used by raw_file_reader.ts (`mailsrv queue`) and directory_files.ts
- *   (`mailsrv pop3` from inetd). Calls made through it are not checked
+ *   Used by raw_file_reader.ts (`mailsrv queue`), directory_files.ts
+ *   (`mailsrv pop3` from inetd) and master/memory_trim.ts. Calls made through it are not checked
  *   against Deno's permissions: the callers say when they may be made.
  */
 
@@ -40,6 +41,7 @@ const LIBC_CALLS = {
     result: "i32",
     nonblocking: false,
   },
+  malloc_trim: { parameters: ["usize"], result: "i32", nonblocking: false },
 } as const;
 
 /** The bound calls. */

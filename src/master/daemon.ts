@@ -44,7 +44,7 @@ import { closeSyncedDirectories } from "../fs/sync_directory.ts";
 import { freeSpace } from "../fs/free_space.ts";
 import { queueSpaceWarning } from "../config/queue_space.ts";
 import { configureLogging } from "./logging.ts";
-import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
+import { quietWhen, startMallocTrim, startMemoryTrim } from "./memory_trim.ts";
 import {
   type QueueManagerThread,
   startQueueManagerThread,
@@ -296,6 +296,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   store.subscribe(() => commits++);
   // The sessions' threads trim their own heaps.
   const stopTrim = startMemoryTrim(quietWhen(() => commits, () => true));
+  const stopMallocTrim = startMallocTrim();
 
   log.info(
     `daemon started -- version ${VERSION}, configuration ${
@@ -305,6 +306,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   await stopped;
   stopTrim();
+  stopMallocTrim();
   for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
   closeSyncedDirectories();
   await sharedState.close();
