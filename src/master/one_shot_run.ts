@@ -33,7 +33,7 @@ import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
 import { closeLogging, sendSyslogDatagram } from "../log/maillog.ts";
 import { configureLogging } from "./logging.ts";
 import { type QueueHolder, tryLockQueue } from "./queue_lock.ts";
-import { createLocalDeliveryThreads } from "./local_delivery_thread.ts";
+import { createDeliveryAgentThreads } from "./delivery_agent_threads.ts";
 import {
   localDeliveryThreadPermissions,
   queueManagerThreadPermissions,
@@ -41,7 +41,6 @@ import {
   workerPermissions,
 } from "./role_permissions.ts";
 import { gatherSandboxFacts } from "./sandbox_facts.ts";
-import { createSmtpClientThreads } from "./smtp_client_thread.ts";
 import { watchCrashes } from "./thread_crash.ts";
 
 /** The run's report, or who holds the queue instead. */
@@ -106,15 +105,12 @@ function runInWorkers(
     }),
   );
   const post = (message: ToOneShot) => worker.postMessage(message);
-  const clients = createSmtpClientThreads({
+  const agents = createDeliveryAgentThreads({
     foreground: false,
     tell: post,
-    permissions: (of) => workerPermissions(smtpClientThreadPermissions(of)),
-  });
-  const deliveries = createLocalDeliveryThreads({
-    foreground: false,
-    tell: post,
-    permissions: (of) =>
+    smtpClientPermissions: (of) =>
+      workerPermissions(smtpClientThreadPermissions(of)),
+    localDeliveryPermissions: (of) =>
       workerPermissions(
         localDeliveryThreadPermissions(of, gatherSandboxFacts(of)),
       ),
@@ -133,10 +129,9 @@ function runInWorkers(
           return reject(new Error(message.error));
         case "smtp-client-start":
         case "smtp-client-retire":
-          return clients.handle(message, config);
         case "local-delivery-start":
         case "local-delivery-retire":
-          return deliveries.handle(message, config);
+          return agents.handle(message, config);
       }
     };
     worker.onerror = (event) => {
@@ -150,8 +145,7 @@ function runInWorkers(
       progress: request.progress !== undefined,
     });
   }).finally(() => {
-    clients.end();
-    deliveries.end();
+    agents.end();
     worker.terminate();
   });
 }

@@ -34,17 +34,11 @@ import {
   QueueStore,
 } from "../queue/mod.ts";
 import {
-  createLocalDeliveryProxy,
-  linkLocalThroughParent,
-  type LocalDeliveryProxy,
-} from "./local_delivery_proxy.ts";
+  createDeliveryAgentProxies,
+  type DeliveryAgentProxies,
+} from "./delivery_agent_proxies.ts";
 import { configureLogging } from "./logging.ts";
 import type { FromOneShot, ToOneShot } from "./one_shot_protocol.ts";
-import {
-  createSmtpClientProxy,
-  linkThroughParent,
-  type SmtpClientProxy,
-} from "./smtp_client_proxy.ts";
 import { reportCrashes } from "./thread_crash.ts";
 
 reportCrashes();
@@ -55,8 +49,7 @@ const thread = self as unknown as {
   onmessage: ((event: MessageEvent<ToOneShot>) => void) | null;
 };
 
-let smtpClient: SmtpClientProxy | undefined;
-let localDelivery: LocalDeliveryProxy | undefined;
+let agents: DeliveryAgentProxies | undefined;
 
 /** The run itself (one_shot_run.ts's comment says what it delivers). */
 async function deliver(
@@ -82,24 +75,10 @@ async function deliver(
   // sendmail's submissions first: they go in this run too.
   await createPickup(store).run();
   const current = () => config;
-  smtpClient = createSmtpClientProxy(
-    linkThroughParent((notice, transfer) =>
-      thread.postMessage(notice, transfer)
-    ),
-    { maxIdleMs: () => config.max_idle * 1000 },
-  );
-  localDelivery = createLocalDeliveryProxy(
-    linkLocalThroughParent((notice, transfer) =>
-      thread.postMessage(notice, transfer)
-    ),
-    {
-      maxIdleMs: () => config.max_idle * 1000,
-      resubmit: createResubmit(
-        enqueue,
-        config.myhostname,
-        createForwardSender(current),
-      ),
-    },
+  const deliveryAgents = agents = createDeliveryAgentProxies(
+    (notice, transfer) => thread.postMessage(notice, transfer),
+    current,
+    createResubmit(enqueue, config.myhostname, createForwardSender(current)),
   );
   const manager: QueueManager = createQueueManager({
     store,
@@ -108,8 +87,8 @@ async function deliver(
     deliver: createRouter(current, {
       // Asked only during deliveries, once the manager exists.
       flushing: () => manager.flushing(),
-      smtpAgent: smtpClient.agent,
-      localAgent: localDelivery.agent,
+      smtpAgent: deliveryAgents.smtpAgent,
+      localAgent: deliveryAgents.localAgent,
     }),
     queueRuns: false,
   });
@@ -123,8 +102,7 @@ async function deliver(
   // Recovered active/ files and the notices of this run, too.
   await manager.whenIdle();
   await manager.stop(0);
-  smtpClient.stop();
-  localDelivery.stop();
+  deliveryAgents.stop();
   log.info(
     `one-shot queue run finished: ${report.messages} messages, ` +
       `${report.sent} sent, ${report.deferred} deferred, ` +
@@ -158,8 +136,5 @@ async function run(message: Extract<ToOneShot, { kind: "run" }>) {
 thread.onmessage = (event) => {
   const message = event.data;
   if (message.kind === "run") return void run(message);
-  if (message.kind === "local-delivery-failed") {
-    return localDelivery?.failed(message.generation, message.error);
-  }
-  smtpClient?.failed(message.generation, message.error);
+  agents?.failed(message);
 };

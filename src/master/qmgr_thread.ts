@@ -49,11 +49,10 @@ import type {
   SurgeryRequest,
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
-import { createLocalDeliveryThreads } from "./local_delivery_thread.ts";
+import { createDeliveryAgentThreads } from "./delivery_agent_threads.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
 import type { CommitLinks } from "./commit_links.ts";
 import { watchCrashes } from "./thread_crash.ts";
-import { createSmtpClientThreads } from "./smtp_client_thread.ts";
 
 /** Deadline for a retiring thread (it has nothing in flight). */
 const RETIRE_DEADLINE_MS = 10_000;
@@ -181,16 +180,12 @@ export function startQueueManagerThread(
   const committed = batchPerTurn<string>((ids) =>
     post({ kind: "committed", ids })
   );
-  const smtpClients = createSmtpClientThreads({
+  const agents = createDeliveryAgentThreads({
     foreground,
     tell: post,
-    permissions: options.smtpClientPermissions,
-  });
-  const localDeliveries = createLocalDeliveryThreads({
-    foreground,
-    tell: post,
-    permissions: options.localDeliveryPermissions,
-    workerUrl: options.localDeliveryWorkerUrl,
+    smtpClientPermissions: options.smtpClientPermissions,
+    localDeliveryPermissions: options.localDeliveryPermissions,
+    localDeliveryWorkerUrl: options.localDeliveryWorkerUrl,
   });
 
   const answerStatusWaiters = () => {
@@ -202,8 +197,7 @@ export function startQueueManagerThread(
     worker?.terminate();
     worker = undefined;
     options.commitLinks?.queueManagerEnded();
-    smtpClients.end();
-    localDeliveries.end();
+    agents.end();
     answerStatusWaiters();
     for (const waiter of flushesPosted.values()) waiter.resolve(INTERRUPTED);
     flushesPosted.clear();
@@ -345,10 +339,9 @@ export function startQueueManagerThread(
         return onStopped?.();
       case "smtp-client-start":
       case "smtp-client-retire":
-        return smtpClients.handle(message, config);
       case "local-delivery-start":
       case "local-delivery-retire":
-        return localDeliveries.handle(message, config);
+        return agents.handle(message, config);
     }
   };
 

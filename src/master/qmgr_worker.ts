@@ -44,19 +44,13 @@ import {
   type QueueSurgeon,
 } from "../queue/mod.ts";
 import {
-  createLocalDeliveryProxy,
-  linkLocalThroughParent,
-  type LocalDeliveryProxy,
-} from "./local_delivery_proxy.ts";
+  createDeliveryAgentProxies,
+  type DeliveryAgentProxies,
+} from "./delivery_agent_proxies.ts";
 import { configureLogging } from "./logging.ts";
 import { batchWithin } from "../common/message_batch.ts";
 import { quietWhen, startMemoryTrim } from "./memory_trim.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
-import {
-  createSmtpClientProxy,
-  linkThroughParent,
-  type SmtpClientProxy,
-} from "./smtp_client_proxy.ts";
 import { reportCrashes } from "./thread_crash.ts";
 import { maillog } from "../log/maillog.ts";
 import { createSmtpdLinks } from "./qmgr_smtpd_links.ts";
@@ -77,10 +71,11 @@ let config: Config | undefined;
 let store: QueueStore | undefined;
 let manager: QueueManager | undefined;
 let surgeon: QueueSurgeon | undefined;
-/** The SMTP client, in a Worker the master starts (this thread has no net). */
-let smtpClient: SmtpClientProxy | undefined;
-/** Local delivery, in a Worker the master starts (no mailbox, no run here). */
-let localDelivery: LocalDeliveryProxy | undefined;
+/**
+ * The SMTP client and local delivery, in Workers the master starts (this
+ * thread has no net, writes no mailbox and runs nothing).
+ */
+let agents: DeliveryAgentProxies | undefined;
 let stopTrim = () => {};
 let stopIdleWatch = () => {};
 /** Queue IDs received from the master in `committed` messages. */
@@ -188,32 +183,18 @@ async function start(next: Config, foreground: boolean): Promise<void> {
         queue.adoptSpare(spare);
       },
     });
-    smtpClient = createSmtpClientProxy(
-      linkThroughParent((notice, transfer) =>
-        thread.postMessage(notice, transfer)
-      ),
-      { maxIdleMs: () => config!.max_idle * 1000 },
-    );
-    localDelivery = createLocalDeliveryProxy(
-      linkLocalThroughParent((notice, transfer) =>
-        thread.postMessage(notice, transfer)
-      ),
-      {
-        maxIdleMs: () => config!.max_idle * 1000,
-        resubmit: createResubmit(
-          enqueue,
-          next.myhostname,
-          createForwardSender(current),
-        ),
-      },
+    const deliveryAgents = agents = createDeliveryAgentProxies(
+      (notice, transfer) => thread.postMessage(notice, transfer),
+      current,
+      createResubmit(enqueue, next.myhostname, createForwardSender(current)),
     );
     manager = createQueueManager({
       store,
       enqueue,
       config: current,
       deliver: createRouter(current, {
-        smtpAgent: smtpClient.agent,
-        localAgent: localDelivery.agent,
+        smtpAgent: deliveryAgents.smtpAgent,
+        localAgent: deliveryAgents.localAgent,
         flushing: () => manager?.flushing() ?? false,
       }),
       attemptOver: (id) => surgeon?.attemptOver(id),
@@ -302,13 +283,11 @@ async function handle(message: ToQueueManager): Promise<void> {
     case "smtpd-unlink":
       return smtpdLinks.unlinked(message.link);
     case "smtp-client-failed":
-      return smtpClient?.failed(message.generation, message.error);
     case "local-delivery-failed":
-      return localDelivery?.failed(message.generation, message.error);
+      return agents?.failed(message);
     case "stop":
       await manager?.stop(message.deadlineMs);
-      smtpClient?.stop();
-      localDelivery?.stop();
+      agents?.stop();
       stopTrim();
       stopIdleWatch();
       closeSyncedDirectories();
