@@ -46,10 +46,7 @@
  *   Run: tools/node_modules/.bin/deno run -A bench/deferred_growth.ts
  */
 import { join } from "node:path";
-import {
-  encodeQueueFileHeader,
-  encodeSizeField,
-} from "../src/queue/queue_file.ts";
+import { encodeWholeQueueFile } from "../src/queue/queue_file.ts";
 import { formatDeferReasons } from "../src/queue/defer_reasons.ts";
 import { createQueueIdGenerator } from "../src/queue/queue_id.ts";
 import { controlRequest } from "../src/master/control.ts";
@@ -92,18 +89,14 @@ function buildQueue(dir: string, count: number) {
   for (let i = 0; i < count; i++) {
     const id = nextId();
     const recipient = `user${i}@dest${i % 50}.example.net`;
-    const { bytes, sizeOffset } = encodeQueueFileHeader(id, arrival + i, {
+    const file = encodeWholeQueueFile(id, arrival + i, {
       sender: `sender${i % 100}@example.org`,
       recipients: [recipient],
       clientName: "mx.example.org",
       clientAddress: "192.0.2.1",
       helo: "mx.example.org",
       protocol: "ESMTP",
-    });
-    bytes.set(encodeSizeField(CONTENT.length), sizeOffset);
-    const file = new Uint8Array(bytes.length + CONTENT.length);
-    file.set(bytes);
-    file.set(CONTENT, bytes.length);
+    }, CONTENT);
     const path = join(dir, "deferred", id);
     Deno.writeFileSync(path, file, { mode: 0o600 });
     // Spread over the directory, so no scan order finds them first.

@@ -19,10 +19,7 @@
  *   Environment: COUNT (100000), REPEATS (3), KEEP=1 keeps the queue.
  */
 import { join } from "node:path";
-import {
-  encodeQueueFileHeader,
-  encodeSizeField,
-} from "../src/queue/queue_file.ts";
+import { encodeWholeQueueFile } from "../src/queue/queue_file.ts";
 import { formatDeferReasons } from "../src/queue/defer_reasons.ts";
 import { createQueueIdGenerator } from "../src/queue/queue_id.ts";
 import { mailsrvCommand } from "../tests/helpers/daemon.ts";
@@ -55,7 +52,7 @@ function buildQueue(dir: string): void {
       { length: 1 + (i % 3) },
       (_, n) => `user${i}-${n}@dest${i % 50}.example.net`,
     );
-    const { bytes, sizeOffset } = encodeQueueFileHeader(
+    const file = encodeWholeQueueFile(
       id,
       arrival + i * 1000,
       {
@@ -66,11 +63,8 @@ function buildQueue(dir: string): void {
         helo: "mx.example.org",
         protocol: "ESMTP",
       },
+      CONTENT,
     );
-    bytes.set(encodeSizeField(CONTENT.length), sizeOffset);
-    const file = new Uint8Array(bytes.length + CONTENT.length);
-    file.set(bytes);
-    file.set(CONTENT, bytes.length);
     const queue = queueOf(i);
     Deno.writeFileSync(join(dir, queue, id), file, { mode: 0o600 });
     if (queue === "deferred" && i % 3 === 0) {

@@ -4,10 +4,7 @@
  * recipients each, every eleventh from the null sender, every third with
  * a defer logfile.
  */
-import {
-  encodeQueueFileHeader,
-  encodeSizeField,
-} from "../../src/queue/queue_file.ts";
+import { encodeWholeQueueFile } from "../../src/queue/queue_file.ts";
 import { formatDeferReasons } from "../../src/queue/defer_reasons.ts";
 import { createQueueIdGenerator } from "../../src/queue/queue_id.ts";
 
@@ -33,7 +30,7 @@ export function writeListingQueue(
   for (let i = 0; i < count; i++) {
     const id = nextId();
     const recipients = [`r${i}@d${i % 7}.example`, `s${i}@example.org`];
-    const { bytes, sizeOffset } = encodeQueueFileHeader(
+    const file = encodeWholeQueueFile(
       id,
       1_700_000_000_000 + i * 1000,
       {
@@ -44,11 +41,8 @@ export function writeListingQueue(
         helo: "c",
         protocol: "ESMTP",
       },
+      content,
     );
-    bytes.set(encodeSizeField(content.length), sizeOffset);
-    const file = new Uint8Array(bytes.length + content.length);
-    file.set(bytes);
-    file.set(content, bytes.length);
     const queue = LISTED_TEST_QUEUES[i % LISTED_TEST_QUEUES.length];
     Deno.writeFileSync(path(queue, id), file);
     if (i % 3 === 0) {
