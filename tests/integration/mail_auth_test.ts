@@ -91,11 +91,18 @@ const zone = owned({
   strict: true,
 });
 
+/** A daemon resolving in `testZone`, for `fn`; both gone afterwards. */
 async function withDaemon(
   params: Record<string, string>,
-  fn: (port: number, home: string) => Promise<void>,
+  fn: (
+    port: number,
+    home: string,
+    daemon: Awaited<ReturnType<typeof startDaemon>>,
+    dns: Awaited<ReturnType<typeof startDnsServer>>,
+  ) => Promise<void>,
+  testZone: TestZone = zone,
 ) {
-  const dns = await startDnsServer(zone);
+  const dns = await startDnsServer(testZone);
   const home = await Deno.makeTempDir({ prefix: "mailsrv-it-" });
   await Deno.writeTextFile(
     join(home, "resolv.conf"),
@@ -112,10 +119,11 @@ async function withDaemon(
     },
   });
   try {
-    await fn(daemon.port, home);
+    await fn(daemon.port, home, daemon, dns);
   } finally {
     await daemon.stop();
     await dns.close();
+    await Deno.remove(home, { recursive: true });
   }
 }
 
@@ -261,106 +269,68 @@ const quarantineZone = owned({
 
 Deno.test("check_dmarc: a p=quarantine failure takes the configured action (HOLD into hold/, or a header)", async () => {
   const forged = "From: <orders@shop.test>\nSubject: your order\n\nbody\n";
-  const dns = await startDnsServer(quarantineZone);
-  try {
-    for (
-      const action of ["HOLD", "PREPEND X-Spam-Flag: YES"]
-    ) {
-      const home = await Deno.makeTempDir({ prefix: "mailsrv-it-" });
-      await Deno.writeTextFile(
-        join(home, "resolv.conf"),
-        `${dns.nameserverLine}\noptions timeout:2 attempts:1\n`,
+  for (const action of ["HOLD", "PREPEND X-Spam-Flag: YES"]) {
+    await withDaemon({
+      smtpd_authentication_results: "no",
+      smtpd_end_of_data_restrictions: "check_dmarc",
+      smtpd_dmarc_quarantine_action: action,
+    }, async (_port, home, daemon) => {
+      assert.match(
+        await send(daemon.port, "spam@spammer.test", "bob@localhost", forged),
+        /^250/,
       );
-      const daemon = await startDaemon({
-        home,
-        params: {
-          mynetworks: "192.0.2.0/24",
-          myhostname: "mx.example.org",
-          smtpd_end_of_data_restrictions: "check_dmarc",
-          smtpd_dmarc_quarantine_action: action,
-        },
-      });
-      try {
-        assert.match(
-          await send(daemon.port, "spam@spammer.test", "bob@localhost", forged),
-          /^250/,
+      if (action === "HOLD") {
+        const held = await waitFor("a message on hold", async () => {
+          const names = await listFiles(
+            join(daemon.queueDirectory, "hold"),
+          ).catch(() => []);
+          return names.length > 0 ? names : undefined;
+        });
+        assert.equal(held.length, 1);
+        const queued = await Deno.readTextFile(
+          join(daemon.queueDirectory, "hold", held[0]),
         );
-        if (action === "HOLD") {
-          const held = await waitFor("a message on hold", async () => {
-            const names = await listFiles(
-              join(daemon.queueDirectory, "hold"),
-            ).catch(() => []);
-            return names.length > 0 ? names : undefined;
-          });
-          assert.equal(held.length, 1);
-          const queued = await Deno.readTextFile(
-            join(daemon.queueDirectory, "hold", held[0]),
-          );
-          assert.match(queued, /^From: <orders@shop\.test>$/m);
-          assert.deepEqual(
-            await listFiles(join(home, "mail", "bob", "new")).catch(() => []),
-            [],
-          );
-          assert.match(daemon.log(), /hold: END-OF-MESSAGE /);
-        } else {
-          const message = await delivered(home, "bob");
-          assert.match(message, /^X-Spam-Flag: YES$/m);
-        }
-      } finally {
-        await daemon.stop();
-        await Deno.remove(home, { recursive: true });
+        assert.match(queued, /^From: <orders@shop\.test>$/m);
+        assert.deepEqual(
+          await listFiles(join(home, "mail", "bob", "new")).catch(() => []),
+          [],
+        );
+        assert.match(daemon.log(), /hold: END-OF-MESSAGE /);
+      } else {
+        const message = await delivered(home, "bob");
+        assert.match(message, /^X-Spam-Flag: YES$/m);
       }
-    }
-  } finally {
-    await dns.close();
+    }, quarantineZone);
   }
 });
 
 Deno.test("check_dmarc: a DNS failure is a 451 (never a reject), or passes when so configured", async () => {
   const message = "From: <news@flaky.test>\nSubject: news\n\nbody\n";
-  const dns = await startDnsServer(quarantineZone);
-  try {
-    for (const temperror of ["defer", "permit"]) {
-      const home = await Deno.makeTempDir({ prefix: "mailsrv-it-" });
-      await Deno.writeTextFile(
-        join(home, "resolv.conf"),
-        `${dns.nameserverLine}\noptions timeout:2 attempts:1\n`,
+  for (const temperror of ["defer", "permit"]) {
+    await withDaemon({
+      smtpd_authentication_results: "no",
+      smtpd_end_of_data_restrictions: "check_dmarc",
+      smtpd_authentication_temperror_action: temperror,
+    }, async (_port, home, daemon, dns) => {
+      const reply = await send(
+        daemon.port,
+        "spam@spammer.test",
+        "bob@localhost",
+        message,
       );
-      const daemon = await startDaemon({
-        home,
-        params: {
-          mynetworks: "192.0.2.0/24",
-          myhostname: "mx.example.org",
-          smtpd_end_of_data_restrictions: "check_dmarc",
-          smtpd_authentication_temperror_action: temperror,
-        },
-      });
-      try {
-        const reply = await send(
-          daemon.port,
-          "spam@spammer.test",
-          "bob@localhost",
-          message,
+      if (temperror === "defer") {
+        assert.match(
+          reply,
+          /^451 4\.4\.3 Temporary DMARC error for .*, try again later/,
         );
-        if (temperror === "defer") {
-          assert.match(
-            reply,
-            /^451 4\.4\.3 Temporary DMARC error for .*, try again later/,
-          );
-        } else {
-          assert.match(reply, /^250/);
-          await delivered(home, "bob");
-        }
-        assert.ok(
-          dns.asked.some((q) => q.startsWith("TXT _dmarc.flaky.test/")),
-          dns.asked.join("\n"),
-        );
-      } finally {
-        await daemon.stop();
-        await Deno.remove(home, { recursive: true });
+      } else {
+        assert.match(reply, /^250/);
+        await delivered(home, "bob");
       }
-    }
-  } finally {
-    await dns.close();
+      assert.ok(
+        dns.asked.some((q) => q.startsWith("TXT _dmarc.flaky.test/")),
+        dns.asked.join("\n"),
+      );
+    }, quarantineZone);
   }
 });
