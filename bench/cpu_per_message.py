@@ -28,11 +28,15 @@ smtpd is the queue manager's.
 
 Env: MAILSRV_DIR (this checkout), N (20000), SIZE (4096), SESSIONS ("10 50"),
 MODES ("accept maildir"), REPEATS (3), WARMUP (500), PORT (2540),
-STRACE (set: `strace -c -f` the daemon during each run, summary in the output),
+STRACE (set: `strace -c -f` the daemon during each run, summary in the output;
+STRACE_ARGS replaces `-c`, e.g. "-e trace=openat,rename" with KEEP to read the
+home's strace.txt),
 CPU_PROF (a directory: V8 CPU profiles of the main thread, warm-up included;
 Workers stopped at exit write none), V8_PROF (set: --prof, isolate-*.log per
 thread in MAILSRV_DIR; read with `node --prof-process`),
-KEEP (set: keep the homes). Needs root (delivery to user `bench`), smtp-source.
+PERF (a directory: `perf record -g` of the daemon
+during each run, MODE-SESSIONS.data, JavaScript named through
+--perf-basic-prof; read with `perf report -i`), KEEP (set: keep the homes). Needs root (delivery to user `bench`), smtp-source.
 """
 import os
 import shutil
@@ -74,6 +78,8 @@ def v8_flags() -> str:
     """The start task's V8 flags, plus --prof (a tick log per thread, in the
     checkout) when V8_PROF is set."""
     flags = "--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks"
+    if os.environ.get("PERF"):
+        flags += ",--perf-basic-prof"
     return flags + (",--prof" if os.environ.get("V8_PROF") else "")
 
 
@@ -200,8 +206,17 @@ def run_once(mode: str, sessions: int) -> dict:
         time.sleep(1)
         if os.environ.get("STRACE"):
             strace = subprocess.Popen(
-                ["strace", "-c", "-f", "-p", str(daemon.pid), "-o",
+                ["strace", *os.environ.get("STRACE_ARGS", "-c").split(), "-f",
+                 "-p", str(daemon.pid), "-o",
                  f"{home}/strace.txt"], stderr=subprocess.DEVNULL)
+            time.sleep(1)
+        perf = None
+        if os.environ.get("PERF"):
+            os.makedirs(os.environ["PERF"], exist_ok=True)
+            perf = subprocess.Popen(
+                ["perf", "record", "-F", "999", "-g", "-p", str(daemon.pid), "-o",
+                 f"{os.environ['PERF']}/{mode}-{sessions}.data"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
         before, t_before = cpu_of(daemon.pid), total_cpu(daemon.pid)
         w0 = time.monotonic()
@@ -214,6 +229,9 @@ def run_once(mode: str, sessions: int) -> dict:
         if strace:
             strace.send_signal(2)
             strace.wait()
+        if perf:
+            perf.send_signal(2)
+            perf.wait()
         threads = {}
         for tid, (name, cpu) in after.items():
             start = before.get(tid, (name, 0.0))[1]

@@ -11,7 +11,8 @@
  *   protected   the path, with every symbolic link followed
  *               (`real_path.ts`), is, contains or sits inside a protected
  *               file, or an mbox's lock file would be one
- *               (`protected_paths.ts`); or the real name is reserved
+ *               (`protected_paths.ts`, as resolved within the last
+ *               second: `recent_layout.ts`); or the real name is reserved
  *               (a link to another mailbox's lock file)
  *   reserved    the last name of the path is one the layout uses
  *               (`reserved_names.ts`), though nothing is there yet
@@ -43,8 +44,8 @@ import {
   mailboxCollision,
   type MailboxSpot,
   type ProtectedPolicy,
-  resolveProtectedLayout,
 } from "./protected_paths.ts";
+import { recentProtectedLayout } from "./recent_layout.ts";
 import { type MailboxContext, reservedMailboxName } from "./reserved_names.ts";
 
 /** Why a mailbox path is refused. */
@@ -78,7 +79,7 @@ export async function checkMailbox(
   const named = plain(mailbox.path);
   const real = await realPathOf(named);
   const shown = describe(named, real, "mailbox");
-  const layout = await resolveProtectedLayout(policy);
+  const layout = await recentProtectedLayout(policy);
   for (const path of new Set([real, named])) {
     const collision = mailboxCollision(
       { format: mailbox.format, path },
@@ -110,7 +111,7 @@ export async function checkDomainDirectory(
   const named = plain(directory);
   const real = await realPathOf(named);
   const shown = describe(named, real, "directory");
-  const layout = await resolveProtectedLayout(policy);
+  const layout = await recentProtectedLayout(policy);
   for (const path of new Set([real, named])) {
     const collision = directoryCollision(path, domain, layout);
     if (collision) return `${shown} ${collision}`;
