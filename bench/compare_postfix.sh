@@ -6,7 +6,10 @@
 #
 # Env: SHARED_BENCH (default ../shared/bench next to this checkout), REPEATS,
 #      CONFIGS (n:size:conc ...), TESTS (default "accept relay rss"), MAILSRV_PORT (2530),
-#      MAILSRV_EXTRA (more lines for mailsrv's configuration)
+#      MAILSRV_EXTRA (more lines for mailsrv's configuration),
+#      SERVER (mailsrv; floor or floor-queue: bench/smtp_floor.ts in its
+#      place, Deno's floor for the same measurements, with the Maildir as its
+#      only store or behind a queue)
 # Prints the summary table (medians); divide mailsrv's by Postfix's for the
 # ratio. Repetitions alternate the order of the two servers.
 set -euo pipefail
@@ -50,9 +53,17 @@ TOML
 # postconf (used by the peer's setup) needs; give it the packaged template.
 [ -f /etc/postfix/main.cf ] || cp /etc/postfix/main.cf.proto /etc/postfix/main.cf
 bash "$SHARED_BENCH/peers/postfix.sh" setup >/dev/null
-"$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv \
-  --v8-flags=--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks "$root/main.ts" \
-  run --quiet --config "$work/mailsrv.toml" &
+if [ "${SERVER:-mailsrv}" = floor ]; then
+  "$deno" run --quiet -A --v8-flags=--max-semi-space-size=1 "$here/smtp_floor.ts" \
+    "$PORT" "$work/mail/bench" &
+elif [ "${SERVER:-mailsrv}" = floor-queue ]; then
+  "$deno" run --quiet -A --v8-flags=--max-semi-space-size=1 "$here/smtp_floor.ts" \
+    "$PORT" "$work/mail/bench" "$work/queue" &
+else
+  "$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv \
+    --v8-flags=--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks "$root/main.ts" \
+    run --quiet --config "$work/mailsrv.toml" &
+fi
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do
@@ -66,7 +77,8 @@ done
 rounds=$REPEATS
 export REPEATS=1
 for r in $(seq 1 "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then order="postfix ext:mailsrv"; else order="ext:mailsrv postfix"; fi
+  ext="ext:${SERVER:-mailsrv}"
+  if [ $((r % 2)) -eq 1 ]; then order="postfix $ext"; else order="$ext postfix"; fi
   for peer in $order; do
     sync; sleep "${SETTLE_S:-10}"
     EXT_SMTP_PORT="$PORT" EXT_MAILDIR="$work/mail/bench" EXT_PIDS="$pid" EXT_POP3_PORT= \
