@@ -15,11 +15,13 @@
  * Without QUEUE the file is written in `MAILDIR/tmp/` and renamed into
  * `MAILDIR/new/`: accepted is delivered, the least any server could do.
  * With QUEUE it goes through `QUEUE/tmp/` into `QUEUE/incoming/` and,
- * after the 250, is delivered as a queue must: read back, copied into
- * `MAILDIR/tmp/`, fsynced, renamed into `MAILDIR/new/`, that directory
- * fsynced, and the queue file unlinked (not fsynced, as Postfix does). That
- * is the least work of a mail server with a queue, Postfix's included,
- * without its isolation, logging or checks.
+ * after the 250, is delivered as a queue must, by a second thread (a
+ * Worker, so receiving and delivering use both cores, as mailsrv's
+ * threads do): read back, copied into `MAILDIR/tmp/`, fsynced, renamed
+ * into `MAILDIR/new/`, that directory fsynced, and the queue file unlinked
+ * (not fsynced, as Postfix does). That is the least work of a mail server
+ * with a queue, Postfix's included, without its isolation, logging or
+ * checks.
  *
  * `bench/compare_postfix.sh` runs it in mailsrv's place with
  * `SERVER=floor` (or `floor-queue`); what it reaches against Postfix in
@@ -27,20 +29,26 @@
  * machine.
  */
 
-const [portArgument, maildir, queue] = Deno.args;
-const port = Number(portArgument);
-if (!Number.isInteger(port) || maildir === undefined) {
-  console.error("usage: smtp_floor.ts PORT MAILDIR [QUEUE]");
-  Deno.exit(2);
+/** Where the floor writes: the Maildir and, behind a queue, the queue. */
+interface Places {
+  readonly maildir: string;
+  readonly queue?: string;
 }
-for (const sub of ["tmp", "new", "cur"]) {
-  Deno.mkdirSync(`${maildir}/${sub}`, { recursive: true });
-}
-if (queue !== undefined) {
-  for (const sub of ["tmp", "incoming"]) {
-    Deno.mkdirSync(`${queue}/${sub}`, { recursive: true });
-  }
-}
+
+/** The delivery thread: what it is sent first, then one name per message. */
+type DeliveryMessage = Places | string;
+
+const inDeliveryThread = "WorkerGlobalScope" in globalThis;
+/** The delivery thread's own scope (this file is also the main module). */
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<DeliveryMessage>) => void) | null;
+};
+const places: Places = inDeliveryThread
+  ? await new Promise<Places>((resolve) => {
+    scope.onmessage = (event) => resolve(event.data as Places);
+  })
+  : { maildir: Deno.args[1], queue: Deno.args[2] };
+const { maildir, queue } = places;
 /** Where a message is written, and where it is renamed at the final dot. */
 const staging = `${queue ?? maildir}/tmp`;
 const committed = queue === undefined ? `${maildir}/new` : `${queue}/incoming`;
@@ -145,9 +153,7 @@ async function session(conn: Deno.Conn): Promise<void> {
         Deno.renameSync(`${staging}/${name}`, `${committed}/${name}`);
         await syncDirectory(committed);
         await write(replies.ok);
-        if (queue !== undefined) {
-          deliver(name).catch((error) => console.error(error));
-        }
+        delivery?.postMessage(name);
         start = end + END_OF_DATA.length;
         continue;
       }
@@ -194,6 +200,29 @@ async function session(conn: Deno.Conn): Promise<void> {
   }
 }
 
-for await (const conn of Deno.listen({ hostname: "127.0.0.1", port })) {
-  session(conn).catch(() => {});
+let delivery: Worker | undefined;
+
+if (inDeliveryThread) {
+  scope.onmessage = (event) => {
+    deliver(event.data as string).catch((error) => console.error(error));
+  };
+} else {
+  const port = Number(Deno.args[0]);
+  if (!Number.isInteger(port) || maildir === undefined) {
+    console.error("usage: smtp_floor.ts PORT MAILDIR [QUEUE]");
+    Deno.exit(2);
+  }
+  for (const sub of ["tmp", "new", "cur"]) {
+    Deno.mkdirSync(`${maildir}/${sub}`, { recursive: true });
+  }
+  if (queue !== undefined) {
+    for (const sub of ["tmp", "incoming"]) {
+      Deno.mkdirSync(`${queue}/${sub}`, { recursive: true });
+    }
+    delivery = new Worker(import.meta.url, { type: "module" });
+    delivery.postMessage(places satisfies DeliveryMessage);
+  }
+  for await (const conn of Deno.listen({ hostname: "127.0.0.1", port })) {
+    session(conn).catch(() => {});
+  }
 }
