@@ -34,6 +34,7 @@ home's strace.txt),
 CPU_PROF (a directory: V8 CPU profiles of the main thread, warm-up included;
 Workers stopped at exit write none), V8_PROF (set: --prof, isolate-*.log per
 thread in MAILSRV_DIR; read with `node --prof-process`),
+V8_EXTRA (more V8 flags, comma separated, e.g. --optimize-for-size),
 PERF (a directory: `perf record -g` of the daemon
 during each run, MODE-SESSIONS.data, JavaScript named through
 --perf-basic-prof; read with `perf report -i`), KEEP (set: keep the homes). Needs root (delivery to user `bench`), smtp-source.
@@ -78,6 +79,8 @@ def v8_flags() -> str:
     """The start task's V8 flags, plus --prof (a tick log per thread, in the
     checkout) when V8_PROF is set."""
     flags = "--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks"
+    if os.environ.get("V8_EXTRA"):
+        flags += "," + os.environ["V8_EXTRA"]
     if os.environ.get("PERF"):
         flags += ",--perf-basic-prof"
     return flags + (",--prof" if os.environ.get("V8_PROF") else "")
