@@ -52,7 +52,7 @@ kind = "pop3"
 TOML
 
 (cd "$MAILSRV_DIR" && exec "$deno" run --quiet --config=deno.json --permission-set=mailsrv \
-  --v8-flags=--max-semi-space-size=1 main.ts run --quiet --config "$work/mailsrv.toml") &
+  --v8-flags=--max-semi-space-size=1,--heap-growing-percent=25,--memory-reducer-delay-ms=2000,--gc-memory-reducer-start-delay-ms=2000,--enable-experimental-regexp-engine-on-excessive-backtracks main.ts run --quiet --config "$work/mailsrv.toml") &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 wait_port 127.0.0.1 "$PORT" 30 || die "mailsrv did not listen on $PORT"

@@ -61,7 +61,7 @@ elif [ "${SERVER:-mailsrv}" = floor-queue ]; then
     "$PORT" "$work/mail/bench" "$work/queue" &
 else
   "$deno" run --quiet --config="$root/deno.json" --permission-set=mailsrv \
-    --v8-flags=--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks "$root/main.ts" \
+    --v8-flags=--max-semi-space-size=1,--heap-growing-percent=25,--memory-reducer-delay-ms=2000,--gc-memory-reducer-start-delay-ms=2000,--enable-experimental-regexp-engine-on-excessive-backtracks "$root/main.ts" \
     run --quiet --config "$work/mailsrv.toml" &
 fi
 pid=$!

@@ -78,7 +78,7 @@ def profile_flags() -> list[str]:
 def v8_flags() -> str:
     """The start task's V8 flags, plus --prof (a tick log per thread, in the
     checkout) when V8_PROF is set."""
-    flags = "--max-semi-space-size=1,--enable-experimental-regexp-engine-on-excessive-backtracks"
+    flags = "--max-semi-space-size=1,--heap-growing-percent=25,--memory-reducer-delay-ms=2000,--gc-memory-reducer-start-delay-ms=2000,--enable-experimental-regexp-engine-on-excessive-backtracks"
     if os.environ.get("V8_EXTRA"):
         flags += "," + os.environ["V8_EXTRA"]
     if os.environ.get("PERF"):

@@ -16,7 +16,7 @@
 #      CPU_PROF (a directory: the daemon writes a V8 CPU profile there at exit;
 #      use with STRACE=0) PERF (a file prefix: `perf record -g` of the daemon
 #      during each session into PERF.<kind>; use with STRACE=0)
-#      V8_FLAGS (--max-semi-space-size=1, the daemon's; other values show
+#      V8_FLAGS (the daemon's, src/common/self_command.ts; other values show
 #      what a different young generation costs or saves)
 # stdout per kind: kind=… n=… cpu_us_per_msg=… (the daemon, every thread,
 #      user + system) busiest_thread_us_per_msg=… (pop3d's; and its
@@ -66,7 +66,7 @@ TOML
 prof=()
 [ -n "${CPU_PROF:-}" ] && mkdir -p "$CPU_PROF" && prof=(--cpu-prof --cpu-prof-dir="$(cd "$CPU_PROF" && pwd)")
 (cd "$MAILSRV_DIR" && exec "$deno" run --quiet "${prof[@]}" --config=deno.json --permission-set=mailsrv \
-  --v8-flags="${V8_FLAGS:---max-semi-space-size=1}" main.ts run --quiet --config "$work/mailsrv.toml") &
+  --v8-flags="${V8_FLAGS:---max-semi-space-size=1,--heap-growing-percent=25,--memory-reducer-delay-ms=2000,--gc-memory-reducer-start-delay-ms=2000,--enable-experimental-regexp-engine-on-excessive-backtracks}" main.ts run --quiet --config "$work/mailsrv.toml") &
 pid=$!
 tracer=""
 cleanup() {

@@ -69,7 +69,7 @@ if not os.path.exists(deno):
     deno = "deno"
 daemon = subprocess.Popen(
     [deno, "run", "--quiet", f"--config={REPO}/deno.json",
-     "--permission-set=mailsrv", "--v8-flags=--max-semi-space-size=1",
+     "--permission-set=mailsrv", "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=25,--memory-reducer-delay-ms=2000,--gc-memory-reducer-start-delay-ms=2000",
      os.path.join(REPO, "main.ts"), "run", "--config", config],
     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
     stderr=open(os.path.join(home, "stderr"), "w"))
