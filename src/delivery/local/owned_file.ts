@@ -13,19 +13,14 @@
  *   (a list of addresses, not a mailbox): reading stops there.
  *
  *   Most users have no `.forward`, so its absence is the common answer,
- *   found at every delivery. It is asked with `node:fs` `statSync` and
- *   `throwIfNoEntry: false`, which answers a missing file (ENOENT, and
- *   only that) without building an exception: a failed open builds a
- *   `Deno.errors.NotFound` with its stack, most of the cost of a
- *   delivery's expansion. Nothing is cached: a `.forward` created before
- *   the call is found, as Postfix reads it at each delivery. A file that
- *   appears between that stat and the open is read; one that goes is
- *   absent, as before.
+ *   found at every delivery: `known_absence.ts` tells it without the
+ *   exception a failed open builds, and never misses a file made before
+ *   the call.
  *
  *   Used by the local delivery agent; needs read access to users' homes
  *   and to the include files.
  */
-import { statSync } from "node:fs";
+import { noteAbsent, surelyAbsent } from "./known_absence.ts";
 
 /** The text of a file and its owner and permission bits. */
 export interface OwnedFile {
@@ -43,18 +38,6 @@ export type ReadOwnedFile = (path: string) => Promise<OwnedFile | undefined>;
 export const OWNED_FILE_LIMIT = 1024 * 1024;
 
 /**
- * Whether nothing is at `path` (ENOENT), told without an exception; any
- * other failure is left to the open, which reports it as before.
- */
-function surelyAbsent(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false }) === undefined;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * Reads `path` and its ownership.
  * @returns the file, or undefined when there is no such file
  * @throws Error when it exists but cannot be read, is not a regular file
@@ -65,13 +48,15 @@ export async function readOwnedFile(
   path: string,
 ): Promise<OwnedFile | undefined> {
   // Synchronous: a small local file, read faster than a thread handoff.
-  if (surelyAbsent(path)) return undefined;
+  const asked = surelyAbsent(path);
+  if (asked.absent) return undefined;
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    noteAbsent(asked.note);
+    return undefined;
   }
   try {
     const info = file.statSync();
