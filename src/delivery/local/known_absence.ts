@@ -63,6 +63,9 @@ const absent = new Map<string, DirectoryState>();
 
 /** The state of `directory`, or undefined when it cannot be had. */
 function stateOf(directory: string): DirectoryState | undefined {
+  // A missing directory (a home that is not there) is left to the open,
+  // without a failed stat's exception first.
+  if (!reachable(directory)) return undefined;
   try {
     const info = Deno.statSync(directory);
     if (info.ino === null || !info.mtime || !info.ctime) return undefined;
