@@ -61,11 +61,25 @@ interface DirectoryState {
 /** path -> its directory's state when an open of it failed with ENOENT. */
 const absent = new Map<string, DirectoryState>();
 
+/**
+ * Directories this thread may not read (the sandbox grants only the
+ * `.forward` of a system account, not its home): not asked again, as a
+ * thread's grant does not change while it runs.
+ */
+const denied = new Set<string>();
+
 /** The state of `directory`, or undefined when it cannot be had. */
 function stateOf(directory: string): DirectoryState | undefined {
-  // A missing directory (a home that is not there) is left to the open,
-  // without a failed stat's exception first.
-  if (!reachable(directory)) return undefined;
+  if (denied.has(directory)) return undefined;
+  try {
+    // A missing directory (a home that is not there) is left to the
+    // open, without a failed stat's exception first.
+    if (!existsSync(directory)) return undefined;
+  } catch {
+    if (denied.size >= MAX_PATHS) denied.clear();
+    denied.add(directory);
+    return undefined;
+  }
   try {
     const info = Deno.statSync(directory);
     if (info.ino === null || !info.mtime || !info.ctime) return undefined;

@@ -82,3 +82,39 @@ Deno.test("known absence: a directory changed moments ago is not remembered", as
     assert.equal(await readOwnedFile(path), undefined);
   });
 });
+
+Deno.test("known absence: a thread granted the .forward only, not its directory", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, ".forward");
+    const owned = new URL(
+      "../../../../src/delivery/local/owned_file.ts",
+      import.meta.url,
+    ).href;
+    const script = `
+      const { readOwnedFile } = await import(${JSON.stringify(owned)});
+      const path = ${JSON.stringify(path)};
+      const answers = [await readOwnedFile(path), await readOwnedFile(path)];
+      Deno.writeTextFileSync(path, "dave\\n");
+      answers.push((await readOwnedFile(path))?.text);
+      console.log(JSON.stringify(answers));
+    `;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        "--no-config",
+        `--allow-read=${path}`,
+        `--allow-write=${path}`,
+        script,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.ok(output.success, stderr);
+    assert.deepEqual(
+      JSON.parse(new TextDecoder().decode(output.stdout)),
+      // undefined, undefined, the text (JSON writes undefined as null).
+      [null, null, "dave\n"],
+    );
+  });
+});
