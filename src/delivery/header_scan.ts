@@ -13,7 +13,13 @@
  *
  *   Header names are case-insensitive (RFC 5322 section 1.2.2); folded
  *   continuation lines belong to the field above them.
+ *
+ *   Content already in memory (`common/whole_content.ts`) is scanned as
+ *   bytes, without a stream, and only the lines that may be one of the
+ *   two fields are decoded (`loopFactsOf`); the answer is the one the
+ *   stream scan gives for the same bytes as one chunk.
  */
+import { wholeContentOf } from "../common/whole_content.ts";
 import { DeliveryError, type DeliveryMessage } from "./types.ts";
 
 /** What the header block says about loops. */
@@ -71,6 +77,41 @@ export async function scanLoopFacts(
   return { deliveredTo, receivedCount };
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+/** Lower-case `d` and `r`, and the bit that lower-cases an ASCII letter. */
+const LOWER_D = 0x64;
+const LOWER_R = 0x72;
+const LOWER = 0x20;
+
+/** The loop facts of `content`, whole in memory (one chunk). */
+export function loopFactsOf(content: Uint8Array): LoopFacts {
+  const deliveredTo: string[] = [];
+  let receivedCount = 0;
+  const decoder = new TextDecoder();
+  for (let start = 0; start < content.length;) {
+    let nl = content.indexOf(LF, start);
+    let end = nl;
+    if (nl < 0) {
+      // A last line without its newline, read only below the scan limit.
+      if (content.length >= MAX_HEADER_BYTES) break;
+      nl = end = content.length;
+    } else if (end > start && content[end - 1] === CR) end--;
+    if (end === start) break;
+    const first = content[start] | LOWER;
+    if (first === LOWER_D || first === LOWER_R) {
+      const text = decoder.decode(content.subarray(start, end));
+      if (DELIVERED_TO.test(text)) {
+        deliveredTo.push(
+          text.slice(text.indexOf(":") + 1).trim().toLowerCase(),
+        );
+      } else if (RECEIVED.test(text)) receivedCount++;
+    }
+    start = nl + 1;
+  }
+  return { deliveredTo, receivedCount };
+}
+
 /**
  * Refuses (5.4.6, a bounce) a message that already carries a
  * `Delivered-To:` for this recipient, or more than `hopcountLimit`
@@ -81,7 +122,10 @@ export async function refuseLoops(
   message: DeliveryMessage,
   hopcountLimit: number,
 ): Promise<void> {
-  const facts = await scanLoopFacts(await message.content());
+  const whole = wholeContentOf(message);
+  const facts = whole
+    ? loopFactsOf(whole())
+    : await scanLoopFacts(await message.content());
   if (facts.deliveredTo.includes(message.recipient.toLowerCase())) {
     throw new DeliveryError(
       `mail forwarding loop for ${message.recipient}`,

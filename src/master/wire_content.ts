@@ -16,22 +16,13 @@
 import { WHOLE_CONTENT_LIMIT } from "../queue/message_content.ts";
 import { openContent, readContent } from "../queue/queue_file_reader.ts";
 import type { ContentSource } from "../queue/delivery_contract.ts";
+import { wholeContentOpener } from "../common/whole_content.ts";
 
 /** What of a crossed message tells where its content is. */
 export interface WireContent {
   readonly queueId: string;
   readonly source?: ContentSource;
   readonly bytes?: Uint8Array;
-}
-
-/** A stream that yields `bytes` as one chunk. */
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (bytes.length > 0) controller.enqueue(bytes);
-      controller.close();
-    },
-  });
 }
 
 /** The content opener of a message that crossed. */
@@ -41,20 +32,15 @@ export function contentOf(
   const source = message.source;
   let bytes = message.bytes;
   if (source === undefined) {
-    return () => Promise.resolve(streamOf(bytes ?? new Uint8Array(0)));
+    return wholeContentOpener(() => bytes ?? new Uint8Array(0));
   }
   const { path, location } = source;
   if (location.size > WHOLE_CONTENT_LIMIT) {
     return () => Promise.resolve(openContent(path, message.queueId, location));
   }
-  return () => {
-    try {
-      bytes ??= readContent(path, message.queueId, location);
-      return Promise.resolve(streamOf(bytes));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
+  return wholeContentOpener(() =>
+    bytes ??= readContent(path, message.queueId, location)
+  );
 }
 
 /**

@@ -12,9 +12,15 @@
  *   The file must be a regular file and at most `OWNED_FILE_LIMIT` bytes
  *   (a list of addresses, not a mailbox): reading stops there.
  *
+ *   Most users have no `.forward`, so its absence is the common answer,
+ *   found at every delivery: `known_absence.ts` tells it without the
+ *   exception a failed open builds, and never misses a file made before
+ *   the call.
+ *
  *   Used by the local delivery agent; needs read access to users' homes
  *   and to the include files.
  */
+import { noteAbsent, surelyAbsent } from "./known_absence.ts";
 
 /** The text of a file and its owner and permission bits. */
 export interface OwnedFile {
@@ -42,12 +48,15 @@ export async function readOwnedFile(
   path: string,
 ): Promise<OwnedFile | undefined> {
   // Synchronous: a small local file, read faster than a thread handoff.
+  const asked = surelyAbsent(path);
+  if (asked.absent) return undefined;
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    noteAbsent(asked.note);
+    return undefined;
   }
   try {
     const info = file.statSync();

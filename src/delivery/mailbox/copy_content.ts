@@ -15,7 +15,12 @@
  *   With a size limit, a chunk that would make the file larger than the
  *   limit is not written: `MailboxLimitExceeded` is thrown instead
  *   (`mailbox_limit.ts`), and the writer undoes what it wrote.
+ *
+ *   Content already in memory (`common/whole_content.ts`) is written as
+ *   it is, without a stream, when there is no transform: the same bytes,
+ *   limit and errors as its stream's one chunk would give.
  */
+import { wholeContentOf } from "../../common/whole_content.ts";
 import { writeAllSync } from "../../fs/write_all.ts";
 import { reasonOf } from "../mailbox_error.ts";
 import { type MailboxLimit, refuseOverLimit } from "../mailbox_limit.ts";
@@ -27,6 +32,28 @@ function readError(message: DeliveryMessage, error: unknown): DeliveryError {
     true,
     "4.3.0",
   );
+}
+
+/** `copyContent` of content in memory, written at once. */
+function copyWholeContent(
+  message: DeliveryMessage,
+  whole: () => Uint8Array,
+  file: Deno.FsFile,
+  bound?: { readonly limit?: MailboxLimit; readonly sizeBefore: number },
+  wrote?: (chunk: Uint8Array) => void,
+): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = whole();
+  } catch (error) {
+    throw readError(message, error);
+  }
+  // As a stream of it would: no chunk at all when it is empty.
+  if (bytes.length === 0) return 0;
+  if (bound) refuseOverLimit(bound.limit, bound.sizeBefore + bytes.length);
+  writeAllSync(file, bytes);
+  wrote?.(bytes);
+  return bytes.length;
 }
 
 /**
@@ -43,6 +70,8 @@ export async function copyContent(
   bound?: { readonly limit?: MailboxLimit; readonly sizeBefore: number },
   wrote?: (chunk: Uint8Array) => void,
 ): Promise<number> {
+  const whole = transform ? undefined : wholeContentOf(message);
+  if (whole) return copyWholeContent(message, whole, file, bound, wrote);
   let stream: ReadableStream<Uint8Array>;
   try {
     stream = await message.content();
