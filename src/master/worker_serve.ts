@@ -30,6 +30,7 @@ import type {
   ToAgentWorker,
 } from "./agent_worker_protocol.ts";
 import { configureLogging } from "./logging.ts";
+import { eachPosted, postPerTurn } from "./port_batch.ts";
 import { reportCrashes } from "./thread_crash.ts";
 
 /** What the serving side reads of every request. */
@@ -71,18 +72,22 @@ export function serveRequests<
   Other = never,
 >(port: MessagePort, service: RequestService<Request, Answer, Other>): void {
   let config: Config | undefined;
-  port.onmessage = (event: MessageEvent<Request | Other>) => {
-    const asked = event.data;
+  // Answers ready in one turn (one fsync round's deliveries) cross as one.
+  const outbox = postPerTurn<Unnumbered<Answer> & { request: number }>(port);
+  const serve = (asked: Request | Other) => {
     if (service.screen?.(asked)) return;
     const request = asked as Request;
     if (request.config !== undefined) config = request.config;
     const answered = (answer: Unnumbered<Answer>) =>
-      port.postMessage({ ...answer, request: request.request });
+      outbox.add({ ...answer, request: request.request });
     service.answer(request, config!).then(
       answered,
       (error) => answered(service.failure(error)),
     );
   };
+  port.onmessage = (
+    event: MessageEvent<Request | Other | (Request | Other)[]>,
+  ) => eachPosted(event.data, serve);
 }
 
 /** Configures logging at the parent's `start` message, then serves. */
