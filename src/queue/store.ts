@@ -61,6 +61,12 @@ import type { Envelope, QueueName, RecipientStatus } from "./types.ts";
 
 export type { ContentLocation } from "./queue_file_reader.ts";
 
+/** A file name that join() would leave as it is (no `/`, not `.`, `..`). */
+function isPlainName(name: string): boolean {
+  return name.length > 0 && !name.includes("/") && name !== "." &&
+    name !== "..";
+}
+
 /** The queues that hold queue files, in `mailsrv queue` order. */
 export const QUEUE_NAMES: readonly QueueName[] = [
   "maildrop",
@@ -111,6 +117,8 @@ export class QueueStore {
   readonly #retire: (spare: string) => void;
   readonly #deferLogfiles: DeferLogfiles;
   readonly #removesCommitted: boolean;
+  /** Each queue's directory, joined once (paths are made per message). */
+  readonly #directories = new Map<string, string>();
 
   private constructor(
     /** Absolute path of `queue_directory`. */
@@ -152,12 +160,20 @@ export class QueueStore {
 
   /** The directory of `queue` (or of tmp/, defer/). */
   directory(queue: QueueName | "tmp" | "defer"): string {
-    return join(this.queueDirectory, queue);
+    let directory = this.#directories.get(queue);
+    if (directory === undefined) {
+      directory = join(this.queueDirectory, queue);
+      this.#directories.set(queue, directory);
+    }
+    return directory;
   }
 
   /** The path of message `id` in `queue`. */
   path(queue: QueueName | "tmp" | "defer", id: string): string {
-    return join(this.queueDirectory, queue, id);
+    // A plain name needs no normalizing; anything else is joined.
+    return isPlainName(id)
+      ? `${this.directory(queue)}/${id}`
+      : join(this.queueDirectory, queue, id);
   }
 
   /**
