@@ -67,6 +67,13 @@ function isPlainName(name: string): boolean {
     name !== "..";
 }
 
+/**
+ * How long a durable removal waits for others to share its directory
+ * fsync: removals come one at a time, milliseconds apart, and nothing
+ * is acknowledged on them (sync_directory.ts).
+ */
+const REMOVAL_GATHER_MS = 5;
+
 /** The queues that hold queue files, in `mailsrv queue` order. */
 export const QUEUE_NAMES: readonly QueueName[] = [
   "maildrop",
@@ -126,7 +133,8 @@ export class QueueStore {
     options: QueueStoreOptions,
   ) {
     this.#syncDirectory = options.syncDirectory ??
-      ((path) => syncDirectory(path, { keepOpen: true }));
+      ((path) =>
+        syncDirectory(path, { keepOpen: true, gatherMs: REMOVAL_GATHER_MS }));
     this.#spares = new SparePool(this.directory("tmp"));
     this.#retire = options.retire ?? ((spare) => this.adoptSpare(spare));
     this.#deferLogfiles = new DeferLogfiles(this.directory("defer"));
