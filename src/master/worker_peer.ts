@@ -20,7 +20,9 @@
  *   configuration object goes along with the first request made under it
  *   to each Worker, later ones carry only its number (`configId`), so a
  *   reload reaches the Worker with the next request. Messages the Worker
- *   sends of itself, without a number, go to `options.unasked`.
+ *   sends of itself, without a number, go to `options.unasked`. Requests
+ *   made in one turn of the event loop cross as one message, and so do
+ *   answers (port_batch.ts).
  *
  *   After max_idle with nothing waiting the Worker is let go
  *   (`link.retire`), as Postfix's daemons exit after max_idle; the next

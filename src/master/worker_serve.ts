@@ -16,7 +16,8 @@
  *   answered, by `service.answer` with the configuration last sent (a
  *   request carries one with its first use), concurrently with the others;
  *   the answer carries the request's number, and so does the failure
- *   `service.failure` makes of an error. `service.screen` sees each
+ *   `service.failure` makes of an error. Answers ready in one turn go
+ *   back as one message (port_batch.ts). `service.screen` sees each
  *   message first: it deals with one that is no request (a reply to the
  *   Worker's own ask), and throws at one the Worker does not understand.
  *
