@@ -286,6 +286,17 @@ def roles(result: dict) -> dict[str, float]:
     return out
 
 
+def workers(result: dict) -> dict[str, float]:
+    """CPU seconds of each thread named worker-N (Deno's Workers, in start
+    order: worker-1 smtpd, worker-2 the queue manager, worker-3 local
+    delivery), summed by name."""
+    out: dict[str, float] = {}
+    for name, cpu, _ in result["threads"].values():
+        if name.startswith("worker-"):
+            out[name] = out.get(name, 0.0) + cpu
+    return out
+
+
 def main() -> None:
     print(f"# {MAILSRV_DIR} ({subprocess.run(['git', '-C', MAILSRV_DIR, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}) "
           f"N={N} SIZE={SIZE}", flush=True)
@@ -295,6 +306,7 @@ def main() -> None:
             for r in range(REPEATS):
                 res = run_once(mode, sessions)
                 per = {k: v / N * 1000 * 1000 for k, v in roles(res).items()}
+                per.update({k: v / N * 1000 * 1000 for k, v in workers(res).items()})
                 total = res["total"] / N * 1000 * 1000
                 load = open("/proc/loadavg").read().split()[0]
                 print(f"{mode} s={sessions} run={r + 1} ms/1000msg total={total:.0f} "
@@ -306,8 +318,9 @@ def main() -> None:
                 runs.append((total, per))
             med = statistics.median(t for t, _ in runs)
             parts = " ".join(
-                f"{k}={statistics.median(p[k] for _, p in runs):.0f}"
-                for k in ("main", "smtpd", "qmgr", "other"))
+                f"{k}={statistics.median(p.get(k, 0.0) for _, p in runs):.0f}"
+                for k in ("main", "smtpd", "qmgr", "other",
+                          *sorted(k for k in runs[0][1] if k.startswith("worker-"))))
             print(f"MEDIAN {mode} s={sessions} ms/1000msg total={med:.0f} {parts}",
                   flush=True)
 

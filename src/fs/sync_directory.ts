@@ -13,13 +13,21 @@
  *   removes (the queue's): a mailbox directory a user deletes and creates
  *   again must be opened afresh, or the fsync would reach the old one.
  *
- *   Used by the queue (incoming) and the Maildir writer (new/).
+ *   With `gatherMs`, a round that would start at once waits that long
+ *   first, so callers that come one at a time still share it: the queue
+ *   manager's removals from active/ finish a few milliseconds apart, each
+ *   alone in its round, and a round costs two thread handoffs and an
+ *   fsync. Only where a caller can wait (nothing is acknowledged on it).
+ *
+ *   Used by the queue (incoming, active) and the Maildir writer (new/).
  */
 
 /** Options for `syncDirectory`. */
 export interface SyncDirectoryOptions {
   /** Keep the directory open for later rounds (mailsrv-owned only). */
   readonly keepOpen?: boolean;
+  /** Wait this long before a round, for more callers to share it. */
+  readonly gatherMs?: number;
 }
 
 interface DirectoryState {
@@ -30,6 +38,7 @@ interface DirectoryState {
   /** The open directory, when kept open. */
   handle?: Deno.FsFile;
   keepOpen: boolean;
+  gatherMs: number;
 }
 
 const states = new Map<string, DirectoryState>();
@@ -82,14 +91,25 @@ export function syncDirectory(
 ): Promise<void> {
   let state = states.get(path);
   if (!state) {
-    state = { running: false, waiting: [], keepOpen: !!options.keepOpen };
+    state = {
+      running: false,
+      waiting: [],
+      keepOpen: !!options.keepOpen,
+      gatherMs: options.gatherMs ?? 0,
+    };
     states.set(path, state);
   }
   const s = state;
   const done = new Promise<void>((resolve, reject) => {
     s.waiting.push({ resolve, reject });
   });
-  if (!s.running) void runRounds(path, s);
+  if (s.running) return done;
+  if (s.gatherMs <= 0) void runRounds(path, s);
+  else {
+    // Gathering counts as running: callers meanwhile join this round.
+    s.running = true;
+    setTimeout(() => void runRounds(path, s), s.gatherMs);
+  }
   return done;
 }
 

@@ -132,6 +132,14 @@ function abandonable(
   }, { highWaterMark: 0 });
 }
 
+/** `message` without its content opener (a function cannot cross). */
+function withoutOpener<M extends { readonly content: unknown }>(
+  message: M,
+): Omit<M, "content"> {
+  const { content: _, ...rest } = message;
+  return rest;
+}
+
 /** Writes resubmission `asked` of `from` through `resubmit`; answers it. */
 async function resubmitFor(
   resubmit: Resubmit,
@@ -182,7 +190,10 @@ export function createLocalDeliveryProxy(
     unasked: (asked, from) => void resubmitFor(options.resubmit, from, asked),
   });
   const agent: LocalAgent = async (asked, config) => {
-    const message = await wireContent(asked.message);
+    // A queued message crosses as it is, without its opener, at once.
+    const message = asked.message.source === undefined
+      ? await wireContent(asked.message)
+      : withoutOpener(asked.message);
     return await peer.ask(config, (numbers) => ({
       kind: "deliver",
       ...numbers,

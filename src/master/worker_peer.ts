@@ -20,7 +20,9 @@
  *   configuration object goes along with the first request made under it
  *   to each Worker, later ones carry only its number (`configId`), so a
  *   reload reaches the Worker with the next request. Messages the Worker
- *   sends of itself, without a number, go to `options.unasked`.
+ *   sends of itself, without a number, go to `options.unasked`. Requests
+ *   made in one turn of the event loop cross as one message, and so do
+ *   answers (port_batch.ts).
  *
  *   After max_idle with nothing waiting the Worker is let go
  *   (`link.retire`), as Postfix's daemons exit after max_idle; the next
@@ -36,6 +38,8 @@
  *   a request means. The Worker's side is worker_serve.ts.
  */
 import type { Config } from "../config/types.ts";
+import type { MessageBatch } from "../common/message_batch.ts";
+import { eachPosted, postPerTurn } from "./port_batch.ts";
 import {
   createRestartBackoff,
   type RestartBackoffOptions,
@@ -138,6 +142,8 @@ interface Waiting<Value> {
 interface Held<Request, Value> {
   readonly generation: number;
   readonly port: MessagePort;
+  /** The requests of this turn, posted together at its end. */
+  readonly outbox: MessageBatch<Request & object>;
   /** The Worker's end of the channel, until the parent is asked. */
   far?: MessagePort;
   /** The start, while it waits for the restart backoff. */
@@ -197,17 +203,20 @@ export function createWorkerPeer<
     if (started) link.retire(gone.generation);
   };
 
-  const heard =
-    (of: Held<Request, Value>) => (event: MessageEvent<Answer | Unasked>) => {
-      const message = event.data;
-      if (!("request" in message)) return options.unasked?.(message, of.worker);
-      const waiting = of.waiting.get(message.request);
-      if (waiting === undefined) return;
-      of.waiting.delete(message.request);
-      of.lastUsed = now();
-      options.settle(message, waiting.resolve, waiting.reject);
-      if (of.leaving && of.waiting.size === 0) retire(of);
-    };
+  const answered = (of: Held<Request, Value>, message: Answer | Unasked) => {
+    if (!("request" in message)) return options.unasked?.(message, of.worker);
+    const waiting = of.waiting.get(message.request);
+    if (waiting === undefined) return;
+    of.waiting.delete(message.request);
+    of.lastUsed = now();
+    options.settle(message, waiting.resolve, waiting.reject);
+    if (of.leaving && of.waiting.size === 0) retire(of);
+  };
+
+  const heard = (of: Held<Request, Value>) =>
+  (
+    event: MessageEvent<Answer | Unasked | (Answer | Unasked)[]>,
+  ) => eachPosted(event.data, (message) => answered(of, message));
 
   const open = (): Held<Request, Value> => {
     if (current !== undefined) return current;
@@ -217,6 +226,8 @@ export function createWorkerPeer<
     const fresh: Held<Request, Value> = {
       generation: ++generations,
       port,
+      // Requests ready in one turn (a group commit's messages) cross as one.
+      outbox: postPerTurn(port, () => abandon.signal.aborted),
       far: channel.port2,
       waiting: new Map(),
       configId: 0,
@@ -275,7 +286,7 @@ export function createWorkerPeer<
       return new Promise<Value>((resolve, reject) => {
         to.waiting.set(request, { resolve, reject });
         to.lastUsed = now();
-        to.port.postMessage(asked);
+        to.outbox.add(asked as Request & object);
         // A refusal (failed) can come at once: the request waits already.
         launch(to);
       });

@@ -16,7 +16,8 @@
  *   answered, by `service.answer` with the configuration last sent (a
  *   request carries one with its first use), concurrently with the others;
  *   the answer carries the request's number, and so does the failure
- *   `service.failure` makes of an error. `service.screen` sees each
+ *   `service.failure` makes of an error. Answers ready in one turn go
+ *   back as one message (port_batch.ts). `service.screen` sees each
  *   message first: it deals with one that is no request (a reply to the
  *   Worker's own ask), and throws at one the Worker does not understand.
  *
@@ -30,6 +31,7 @@ import type {
   ToAgentWorker,
 } from "./agent_worker_protocol.ts";
 import { configureLogging } from "./logging.ts";
+import { eachPosted, postPerTurn } from "./port_batch.ts";
 import { reportCrashes } from "./thread_crash.ts";
 
 /** What the serving side reads of every request. */
@@ -71,18 +73,22 @@ export function serveRequests<
   Other = never,
 >(port: MessagePort, service: RequestService<Request, Answer, Other>): void {
   let config: Config | undefined;
-  port.onmessage = (event: MessageEvent<Request | Other>) => {
-    const asked = event.data;
+  // Answers ready in one turn (one fsync round's deliveries) cross as one.
+  const outbox = postPerTurn<Unnumbered<Answer> & { request: number }>(port);
+  const serve = (asked: Request | Other) => {
     if (service.screen?.(asked)) return;
     const request = asked as Request;
     if (request.config !== undefined) config = request.config;
     const answered = (answer: Unnumbered<Answer>) =>
-      port.postMessage({ ...answer, request: request.request });
+      outbox.add({ ...answer, request: request.request });
     service.answer(request, config!).then(
       answered,
       (error) => answered(service.failure(error)),
     );
   };
+  port.onmessage = (
+    event: MessageEvent<Request | Other | (Request | Other)[]>,
+  ) => eachPosted(event.data, serve);
 }
 
 /** Configures logging at the parent's `start` message, then serves. */

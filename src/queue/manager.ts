@@ -233,6 +233,11 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
   const hasRoom = () =>
     active.size < Math.max(1, config().qmgr_message_active_limit);
 
+  /** Whether a scan or a carried candidate may have a message to take. */
+  const hasWork = () =>
+    carried !== undefined || recovery.pending() || incoming.pending() ||
+    deferred.pending();
+
   const isIdle = () =>
     active.size === 0 && !filling && !starting && !carried &&
     !sweeper.busy() &&
@@ -423,6 +428,8 @@ export function createQueueManager(options: QueueManagerOptions): QueueManager {
       return;
     }
     refill = false;
+    // Nothing to take (the usual end of an attempt): no scan is walked.
+    if (!hasWork()) return settle();
     filling = fill()
       .catch((error) => qmgr.error(`queue scan failed: ${errorText(error)}`))
       .finally(() => {

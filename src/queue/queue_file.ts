@@ -163,13 +163,16 @@ export function encodeValue(value: string): string {
   return percentEncode(value, (c) => c === "%" || isControlCharacter(c));
 }
 
+/** A C0 control character or DEL, as `isControlCharacter` says. */
+// deno-lint-ignore no-control-regex -- finding them is the point
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
+
 /** Reverses `percentEncode`; throws on a malformed escape or raw control. */
 export function decodeValue(text: string): string {
-  for (const c of text) {
-    if (isControlCharacter(c)) {
-      throw new CorruptQueueFileError("unencoded control character in header");
-    }
+  if (CONTROL_CHARACTER.test(text)) {
+    throw new CorruptQueueFileError("unencoded control character in header");
   }
+  if (!text.includes("%")) return text;
   return text.replace(/%(..)?/g, (_, hex: string | undefined) => {
     if (hex === undefined || !/^[0-9A-F]{2}$/.test(hex)) {
       throw new CorruptQueueFileError(
@@ -344,9 +347,37 @@ const OPTIONAL = ["body", "ret", "envid", "filter", "trailer"] as const;
 type FieldName = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 const KNOWN = new Set<string>([...REQUIRED, ...OPTIONAL]);
 
+/**
+ * Decoders made once: a queue file is parsed for every delivery, and a
+ * decoder without `stream` keeps nothing between calls.
+ */
+const LENIENT_TEXT = new TextDecoder();
+const STRICT_TEXT = new TextDecoder("utf-8", { fatal: true });
+
+/** Longest line read without the decoder (an argument list's length). */
+const ASCII_LINE_MAX = 1024;
+
+/**
+ * The text of `bytes[start, end)` when it is short and plain ASCII (as
+ * nearly every header line is: a call into the decoder costs more than
+ * the line), else undefined.
+ */
+function asciiLine(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): string | undefined {
+  if (end - start > ASCII_LINE_MAX) return undefined;
+  for (let i = start; i < end; i++) if (bytes[i] > 0x7f) return undefined;
+  return String.fromCharCode.apply(
+    null,
+    bytes.subarray(start, end) as unknown as number[],
+  );
+}
+
 function checkMagic(bytes: Uint8Array): void {
   const end = bytes.indexOf(LF);
-  const first = new TextDecoder().decode(
+  const first = LENIENT_TEXT.decode(
     bytes.subarray(0, end < 0 ? Math.min(bytes.length, 64) : end),
   );
   if (
@@ -433,7 +464,7 @@ export function parseQueueFile(
   if (contentOffset < 0) {
     throw new CorruptQueueFileError("header has no terminating empty line");
   }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decoder = STRICT_TEXT;
   const fields = new Map<FieldName, string>();
   const recipients: QueuedRecipient[] = [];
   let lineStart = bytes.indexOf(LF) + 1;
@@ -441,7 +472,8 @@ export function parseQueueFile(
     const lineEnd = bytes.indexOf(LF, lineStart);
     let line: string;
     try {
-      line = decoder.decode(bytes.subarray(lineStart, lineEnd));
+      line = asciiLine(bytes, lineStart, lineEnd) ??
+        decoder.decode(bytes.subarray(lineStart, lineEnd));
     } catch {
       throw new CorruptQueueFileError(
         `header line ${lineNumber} is not valid UTF-8`,

@@ -60,8 +60,16 @@ export function readAt(
   offset: number,
   length: number,
 ): Uint8Array {
-  const bytes = new Uint8Array(length);
   file.seekSync(offset, Deno.SeekMode.Start);
+  return readOn(file, length);
+}
+
+/**
+ * Reads up to `length` bytes from the file's position (no seek: a file
+ * just opened is at its start); shorter only at end of file.
+ */
+function readOn(file: Deno.FsFile, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
   let filled = 0;
   while (filled < length) {
     const n = file.readSync(bytes.subarray(filled));
@@ -80,7 +88,7 @@ export function readEnvelope(path: string, id: string): Envelope {
   using file = Deno.openSync(path, { read: true });
   const fileLength = file.statSync().size;
   let want = Math.min(fileLength, HEADER_READ_SIZE);
-  let bytes = readAt(file, 0, want);
+  let bytes = readOn(file, want);
   while (
     findHeaderEnd(bytes) < 0 && want < fileLength && want < MAX_HEADER_SIZE
   ) {

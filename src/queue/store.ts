@@ -61,6 +61,19 @@ import type { Envelope, QueueName, RecipientStatus } from "./types.ts";
 
 export type { ContentLocation } from "./queue_file_reader.ts";
 
+/** A file name that join() would leave as it is (no `/`, not `.`, `..`). */
+function isPlainName(name: string): boolean {
+  return name.length > 0 && !name.includes("/") && name !== "." &&
+    name !== "..";
+}
+
+/**
+ * How long a durable removal waits for others to share its directory
+ * fsync: removals come one at a time, milliseconds apart, and nothing
+ * is acknowledged on them (sync_directory.ts).
+ */
+const REMOVAL_GATHER_MS = 5;
+
 /** The queues that hold queue files, in `mailsrv queue` order. */
 export const QUEUE_NAMES: readonly QueueName[] = [
   "maildrop",
@@ -111,6 +124,8 @@ export class QueueStore {
   readonly #retire: (spare: string) => void;
   readonly #deferLogfiles: DeferLogfiles;
   readonly #removesCommitted: boolean;
+  /** Each queue's directory, joined once (paths are made per message). */
+  readonly #directories = new Map<string, string>();
 
   private constructor(
     /** Absolute path of `queue_directory`. */
@@ -118,7 +133,8 @@ export class QueueStore {
     options: QueueStoreOptions,
   ) {
     this.#syncDirectory = options.syncDirectory ??
-      ((path) => syncDirectory(path, { keepOpen: true }));
+      ((path) =>
+        syncDirectory(path, { keepOpen: true, gatherMs: REMOVAL_GATHER_MS }));
     this.#spares = new SparePool(this.directory("tmp"));
     this.#retire = options.retire ?? ((spare) => this.adoptSpare(spare));
     this.#deferLogfiles = new DeferLogfiles(this.directory("defer"));
@@ -152,12 +168,20 @@ export class QueueStore {
 
   /** The directory of `queue` (or of tmp/, defer/). */
   directory(queue: QueueName | "tmp" | "defer"): string {
-    return join(this.queueDirectory, queue);
+    let directory = this.#directories.get(queue);
+    if (directory === undefined) {
+      directory = join(this.queueDirectory, queue);
+      this.#directories.set(queue, directory);
+    }
+    return directory;
   }
 
   /** The path of message `id` in `queue`. */
   path(queue: QueueName | "tmp" | "defer", id: string): string {
-    return join(this.queueDirectory, queue, id);
+    // A plain name needs no normalizing; anything else is joined.
+    return isPlainName(id)
+      ? `${this.directory(queue)}/${id}`
+      : join(this.queueDirectory, queue, id);
   }
 
   /**

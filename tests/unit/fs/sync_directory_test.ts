@@ -36,3 +36,31 @@ Deno.test("syncDirectory: a missing directory rejects its round, and the next ca
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("syncDirectory: with gatherMs, callers in later turns share the round", async () => {
+  const dir = await Deno.makeTempDir();
+  const open = Deno.open;
+  let opened = 0;
+  Deno.open = (path, options) => {
+    if (path === dir) opened++;
+    return open(path, options);
+  };
+  try {
+    const first = syncDirectory(dir, { gatherMs: 200 });
+    // A later turn of the event loop: without the gather, the first
+    // round would be under way and this caller would wait for a second.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const second = syncDirectory(dir, { gatherMs: 200 });
+    await Promise.all([first, second]);
+    assert.equal(opened, 1, "one round for both");
+    // Without a gather, the same callers take two rounds.
+    opened = 0;
+    const third = syncDirectory(dir);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await Promise.all([third, syncDirectory(dir)]);
+    assert.equal(opened, 2);
+  } finally {
+    Deno.open = open;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -468,3 +468,30 @@ Deno.test("a filter that names no transport is corrupt", () => {
     (e) => e instanceof CorruptQueueFileError && /bad filter/.test(e.message),
   );
 });
+
+Deno.test("UTF-8 and very long header lines read back as written, with their status offsets", () => {
+  const long = `${"l".repeat(3000)}@example.test`;
+  const utf8 = "j\u00f6rg@b\u00fccher.example";
+  const envelope = testEnvelope([utf8, long, "carol@example.test"], {
+    helo: "h\u00e9lo.example.test",
+  });
+  const bytes = queueFile("Hi\n", envelope);
+  const parsed = parseQueueFile(bytes, bytes.length);
+  assert.deepEqual(parsed.recipients.map((r) => r.address), [
+    utf8,
+    long,
+    "carol@example.test",
+  ]);
+  assert.equal(parsed.helo, "h\u00e9lo.example.test");
+  // Each status offset points at its recipient's status byte, in bytes.
+  for (const recipient of parsed.recipients) {
+    assert.equal(String.fromCharCode(bytes[recipient.statusOffset]), "P");
+    const after = text(
+      bytes.subarray(
+        recipient.statusOffset + 2,
+        bytes.indexOf(10, recipient.statusOffset),
+      ),
+    );
+    assert.equal(after, recipient.address);
+  }
+});
