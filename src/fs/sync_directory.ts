@@ -16,7 +16,7 @@
  *   With `gatherMs`, a round that would start at once waits that long
  *   first, so callers that come one at a time still share it: the queue
  *   manager's removals from active/ finish a few milliseconds apart, each
- *   alone in its round, and a round costs two thread handoffs and an
+ *   alone in its round, and a round costs a thread handoff and an
  *   fsync. Only where a caller can wait (nothing is acknowledged on it).
  *
  *   Used by the queue (incoming, active) and the Maildir writer (new/).
