@@ -11,7 +11,11 @@
 # the process and its children by ../shared/bench/rss.sh, as
 # compare_postfix.sh reports them for Postfix; the idle and under-load
 # figures of the private Postfix come from compare_postfix.sh. Deno's own
-# floor (a bare process and each Worker) is bench/deno_floor.ts.
+# floor (a bare process and each Worker) is bench/deno_floor.ts. At idle
+# and after max_idle it also splits the daemon's RSS by mapping, from
+# /proc/PID/smaps: the deno executable's own pages (the runtime's code,
+# file-backed and shared), V8's heap pages (256 KiB anonymous mappings),
+# malloc's arenas and heap, and the rest.
 #
 # Env: SHARED_BENCH (default ../shared/bench), SMTP_PORT (2640),
 #      POP3_PORT (2641), MAX_IDLE_S (20), MESSAGES, SESSIONS
@@ -66,9 +70,32 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# The RSS of the daemon's process (bin/mailsrv execs deno) by mapping.
+mappings() {
+  python3 - "$launcher" <<'PY'
+import collections, re, sys
+rss = collections.Counter()
+kind = None
+for line in open(f"/proc/{sys.argv[1]}/smaps"):
+    m = re.match(r"^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$", line)
+    if m:
+        kib = (int(m.group(2), 16) - int(m.group(1), 16)) // 1024
+        name = m.group(3).strip()
+        kind = ("the deno executable" if name.endswith("/deno") else
+                "malloc heap" if name == "[heap]" else
+                "V8 heap pages (256 KiB)" if not name and kib == 256 else
+                "malloc arenas and large blocks" if not name and kib >= 1024 else
+                "other anonymous" if not name else "other files")
+    elif line.startswith("Rss:") and kind:
+        rss[kind] += int(line.split()[1])
+print("   " + ", ".join(f"{k} {v // 1024} MB" for k, v in rss.most_common()))
+PY
+}
+
 report() { printf '%-34s %s\n' "$1" "$(sed -E 's/rss_kb=([0-9]+) pss_kb=([0-9]+).*/echo "RSS $((\1 \/ 1024)) MB, PSS $((\2 \/ 1024)) MB"/e' <<< "$2")"; }
 sleep 10
 report "idle (SMTP and POP3 listening)" "$("$SHARED_BENCH/rss.sh" $launcher)"
+mappings
 # A POP3 session too, so pop3d has served before the burst.
 python3 - "$POP3_PORT" <<'PY'
 import poplib, sys
@@ -84,3 +111,4 @@ sleep 3
 report "just after the burst" "$("$SHARED_BENCH/rss.sh" $launcher)"
 sleep $((MAX_IDLE_S * 2 + 5))
 report "after max_idle (${MAX_IDLE_S} s)" "$("$SHARED_BENCH/rss.sh" $launcher)"
+mappings

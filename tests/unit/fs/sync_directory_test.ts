@@ -39,11 +39,11 @@ Deno.test("syncDirectory: a missing directory rejects its round, and the next ca
 
 Deno.test("syncDirectory: with gatherMs, callers in later turns share the round", async () => {
   const dir = await Deno.makeTempDir();
-  const open = Deno.open;
+  const openSync = Deno.openSync;
   let opened = 0;
-  Deno.open = (path, options) => {
+  Deno.openSync = (path, options) => {
     if (path === dir) opened++;
-    return open(path, options);
+    return openSync(path, options);
   };
   try {
     const first = syncDirectory(dir, { gatherMs: 200 });
@@ -60,7 +60,7 @@ Deno.test("syncDirectory: with gatherMs, callers in later turns share the round"
     await Promise.all([third, syncDirectory(dir)]);
     assert.equal(opened, 2);
   } finally {
-    Deno.open = open;
+    Deno.openSync = openSync;
     await Deno.remove(dir, { recursive: true });
   }
 });
