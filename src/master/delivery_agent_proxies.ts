@@ -18,11 +18,13 @@ import {
   createLocalDeliveryProxy,
   linkLocalThroughParent,
 } from "./local_delivery_proxy.ts";
-import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
+import type { ToQueueManager } from "./qmgr_protocol.ts";
 import {
   createSmtpClientProxy,
   linkThroughParent,
 } from "./smtp_client_proxy.ts";
+import type { SmtpClientNotice } from "./smtp_client_thread.ts";
+import type { LocalDeliveryNotice } from "./local_delivery_thread.ts";
 
 /** A parent's report that an agent's Worker failed. */
 export type AgentFailure = Extract<
@@ -49,16 +51,7 @@ export interface DeliveryAgentProxies {
  */
 export function createDeliveryAgentProxies(
   post: (
-    notice: Extract<
-      FromQueueManager,
-      {
-        kind:
-          | "smtp-client-start"
-          | "smtp-client-retire"
-          | "local-delivery-start"
-          | "local-delivery-retire";
-      }
-    >,
+    notice: SmtpClientNotice | LocalDeliveryNotice,
     transfer?: Transferable[],
   ) => void,
   config: () => Config,

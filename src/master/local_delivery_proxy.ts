@@ -41,7 +41,6 @@ import type {
   LocalDeliveryRequest,
   WireLocalAgentRequest,
 } from "./local_delivery_protocol.ts";
-import type { FromQueueManager } from "./qmgr_protocol.ts";
 import { errorOfWire, wireError } from "./smtp_client_protocol.ts";
 import { wireContent } from "./wire_content.ts";
 import {
@@ -51,6 +50,7 @@ import {
   type PeerWorker,
   type WorkerLink,
 } from "./worker_peer.ts";
+import type { LocalDeliveryNotice } from "./local_delivery_thread.ts";
 
 /** How the proxy reaches its parent. */
 export type LocalDeliveryLink = WorkerLink;
@@ -83,10 +83,7 @@ type Resubmission = Extract<LocalDeliveryAnswer, { kind: "resubmit" }>;
  */
 export function linkLocalThroughParent(
   post: (
-    notice: Extract<
-      FromQueueManager,
-      { kind: "local-delivery-start" | "local-delivery-retire" }
-    >,
+    notice: LocalDeliveryNotice,
     transfer?: Transferable[],
   ) => void,
 ): LocalDeliveryLink {

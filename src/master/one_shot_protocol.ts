@@ -8,7 +8,9 @@
  */
 import type { Config } from "../config/types.ts";
 import type { FlushedMessage, FlushReport } from "../queue/mod.ts";
-import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
+import type { ToQueueManager } from "./qmgr_protocol.ts";
+import type { SmtpClientNotice } from "./smtp_client_thread.ts";
+import type { LocalDeliveryNotice } from "./local_delivery_thread.ts";
 
 /** From `mailsrv flush` to the Worker. */
 export type ToOneShot =
@@ -35,13 +37,5 @@ export type FromOneShot =
   | { readonly kind: "done"; readonly report: FlushReport }
   /** The run could not be made (the queue could not be opened, …). */
   | { readonly kind: "failed"; readonly error: string }
-  | Extract<
-    FromQueueManager,
-    {
-      kind:
-        | "smtp-client-start"
-        | "smtp-client-retire"
-        | "local-delivery-start"
-        | "local-delivery-retire";
-    }
-  >;
+  | SmtpClientNotice
+  | LocalDeliveryNotice;

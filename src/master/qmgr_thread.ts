@@ -49,7 +49,10 @@ import type {
   SurgeryRequest,
 } from "../queue/mod.ts";
 import type { FromQueueManager, ToQueueManager } from "./qmgr_protocol.ts";
-import { createDeliveryAgentThreads } from "./delivery_agent_threads.ts";
+import {
+  createDeliveryAgentThreads,
+  type DeliveryAgentThreadOptions,
+} from "./delivery_agent_threads.ts";
 import { createRestartBackoff } from "./restart_backoff.ts";
 import type { CommitLinks } from "./commit_links.ts";
 import { watchCrashes } from "./thread_crash.ts";
@@ -82,7 +85,13 @@ export interface QueueManagerThread {
 }
 
 /** How the thread is run; tests substitute the worker module. */
-export interface QueueManagerThreadOptions {
+export interface QueueManagerThreadOptions extends
+  Pick<
+    DeliveryAgentThreadOptions,
+    | "smtpClientPermissions"
+    | "localDeliveryPermissions"
+    | "localDeliveryWorkerUrl"
+  > {
   /** The worker module (default: qmgr_worker.ts). */
   readonly workerUrl?: URL;
   /** Pause before the first restart (default: restart_backoff.ts). */
@@ -96,16 +105,6 @@ export interface QueueManagerThreadOptions {
    * parent's, all of them).
    */
   readonly permissions?: (config: Config) => Deno.PermissionOptionsObject;
-  /** The SMTP client Worker's permissions (smtp_client_thread.ts). */
-  readonly smtpClientPermissions?: (
-    config: Config,
-  ) => Deno.PermissionOptionsObject;
-  /** The local delivery Worker's permissions (local_delivery_thread.ts). */
-  readonly localDeliveryPermissions?: (
-    config: Config,
-  ) => Deno.PermissionOptionsObject;
-  /** The local delivery worker module (default: local_delivery_worker.ts). */
-  readonly localDeliveryWorkerUrl?: URL;
   /** Links each thread to smtpd's threads (commit_links.ts). */
   readonly commitLinks?: CommitLinks;
 }

@@ -23,7 +23,6 @@
  *
  *   Does NOT start or end Workers (the master does), nor retry.
  */
-import type { FromQueueManager } from "./qmgr_protocol.ts";
 import type {
   SmtpAgent,
   SmtpDelivery,
@@ -41,6 +40,7 @@ import {
   linkByNotices,
   type WorkerLink,
 } from "./worker_peer.ts";
+import type { SmtpClientNotice } from "./smtp_client_thread.ts";
 
 /** How the proxy reaches the master. */
 export type SmtpClientLink = WorkerLink;
@@ -76,10 +76,7 @@ async function wireMessage(message: SmtpMessage): Promise<WireSmtpMessage> {
  */
 export function linkThroughParent(
   post: (
-    notice: Extract<
-      FromQueueManager,
-      { kind: "smtp-client-start" | "smtp-client-retire" }
-    >,
+    notice: SmtpClientNotice,
     transfer?: Transferable[],
   ) => void,
 ): SmtpClientLink {
