@@ -8,23 +8,15 @@
  *   once, on the first open, and served from memory after that; the
  *   bytes live only as long as the delivery, so memory stays bounded by
  *   the delivery slots. Larger messages are streamed from the file on
- *   every open, chunk by chunk.
+ *   every open, chunk by chunk. Agents in this thread reach content in
+ *   memory without a stream (`common/whole_content.ts`).
  */
+import { wholeContentOpener } from "../common/whole_content.ts";
 import type { ContentLocation, QueueStore } from "./store.ts";
 import type { QueueName } from "./types.ts";
 
 /** Content up to this size is read whole (the store's chunk size). */
 export const WHOLE_CONTENT_LIMIT = 64 * 1024;
-
-/** A stream that yields `bytes` as one chunk. */
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (bytes.length > 0) controller.enqueue(bytes);
-      controller.close();
-    },
-  });
-}
 
 /**
  * Returns the `content` opener of a `DeliveryMessage` for message `id`.
@@ -40,12 +32,7 @@ export function messageContent(
     return () => Promise.resolve(store.openContent(queue, id, location));
   }
   let bytes: Uint8Array | undefined;
-  return () => {
-    try {
-      bytes ??= store.readContent(queue, id, location);
-      return Promise.resolve(streamOf(bytes));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
+  return wholeContentOpener(() =>
+    bytes ??= store.readContent(queue, id, location)
+  );
 }
