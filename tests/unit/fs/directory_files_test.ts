@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDirectoryFiles } from "../../../src/fs/directory_files.ts";
+import { askWorkerOnce } from "../../helpers/worker_once.ts";
 
 const WORKER = new URL("./directory_files_worker.ts", import.meta.url);
 
@@ -79,24 +80,12 @@ Deno.test("names and bytes are the same through the C library and through Deno's
   }
 });
 
-async function inWorker(
+function inWorker(
   permissions: Deno.PermissionOptionsObject,
   directory: string,
   names: string[],
 ): Promise<string[]> {
-  const worker = new Worker(WORKER, { type: "module", deno: { permissions } });
-  try {
-    return await new Promise<string[]>((resolve, reject) => {
-      worker.onmessage = (event) => resolve(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new Error(event.message));
-      };
-      worker.postMessage({ directory, names });
-    });
-  } finally {
-    worker.terminate();
-  }
+  return askWorkerOnce<string[]>(WORKER, permissions, { directory, names });
 }
 
 Deno.test("with ffi granted, a file reads as without it, and a directory resolved out of the read grant is left to Deno's API", async () => {

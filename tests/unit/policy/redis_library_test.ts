@@ -5,38 +5,22 @@
  */
 import assert from "node:assert/strict";
 import { REDIS_LIBRARY_ENVIRONMENT } from "../../../src/policy/redis_environment.ts";
+import { askWorkerOnce } from "../../helpers/worker_once.ts";
 
 const WORKER = new URL("./fixtures/import_worker.ts", import.meta.url);
 
 /** Imports `specifier` in a Worker granted only the named variables. */
-async function importWithNamedEnvironment(specifier: string): Promise<string> {
-  const worker = new Worker(WORKER, {
-    type: "module",
-    deno: {
-      permissions: {
-        env: [...REDIS_LIBRARY_ENVIRONMENT],
-        read: true,
-        write: false,
-        net: false,
-        run: false,
-        sys: false,
-        ffi: false,
-        import: false,
-      },
-    },
-  });
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      worker.onmessage = (event) => resolve(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new Error(event.message));
-      };
-      worker.postMessage(specifier);
-    });
-  } finally {
-    worker.terminate();
-  }
+function importWithNamedEnvironment(specifier: string): Promise<string> {
+  return askWorkerOnce<string>(WORKER, {
+    env: [...REDIS_LIBRARY_ENVIRONMENT],
+    read: true,
+    write: false,
+    net: false,
+    run: false,
+    sys: false,
+    ffi: false,
+    import: false,
+  }, specifier);
 }
 
 Deno.test("ioredis loads through redis_library.ts with its logger's variables only; directly it needs the whole environment", async () => {
