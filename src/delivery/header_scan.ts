@@ -14,10 +14,11 @@
  *   Header names are case-insensitive (RFC 5322 section 1.2.2); folded
  *   continuation lines belong to the field above them.
  *
- *   Content already in memory (`common/whole_content.ts`) is scanned as
- *   bytes, without a stream, and only the lines that may be one of the
- *   two fields are decoded (`loopFactsOf`); the answer is the one the
- *   stream scan gives for the same bytes as one chunk.
+ *   The header is scanned as bytes, and only the lines that may be one
+ *   of the two fields are decoded (`loopFactsOf`); a stream is read until
+ *   its header's blank line or MAX_HEADER_BYTES, then scanned the same
+ *   way. Content already in memory (`common/whole_content.ts`) is scanned
+ *   without a stream.
  */
 import { wholeContentOf } from "../common/whole_content.ts";
 import { DeliveryError, type DeliveryMessage } from "./types.ts";
@@ -35,54 +36,64 @@ export const MAX_HEADER_BYTES = 1024 * 1024;
 
 const DELIVERED_TO = /^delivered-to:/i;
 const RECEIVED = /^received:/i;
-
-/** Reads the loop facts from the start of `content`, then cancels it. */
-export async function scanLoopFacts(
-  content: ReadableStream<Uint8Array>,
-): Promise<LoopFacts> {
-  const deliveredTo: string[] = [];
-  let receivedCount = 0;
-  const decoder = new TextDecoder();
-  const reader = content.getReader();
-  let carry = "";
-  let seen = 0;
-  /** Handles one complete header line; false at the end of the header. */
-  const line = (text: string): boolean => {
-    if (text === "") return false;
-    if (DELIVERED_TO.test(text)) {
-      deliveredTo.push(text.slice(text.indexOf(":") + 1).trim().toLowerCase());
-    } else if (RECEIVED.test(text)) receivedCount++;
-    return true;
-  };
-  try {
-    reading: for (;;) {
-      const { value, done } = await reader.read();
-      if (done) {
-        if (carry) line(carry);
-        break;
-      }
-      seen += value.length;
-      carry += decoder.decode(value, { stream: true });
-      let nl;
-      while ((nl = carry.indexOf("\n")) >= 0) {
-        const text = carry.slice(0, nl).replace(/\r$/, "");
-        carry = carry.slice(nl + 1);
-        if (!line(text)) break reading;
-      }
-      if (seen >= MAX_HEADER_BYTES) break;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return { deliveredTo, receivedCount };
-}
-
 const LF = 0x0a;
 const CR = 0x0d;
 /** Lower-case `d` and `r`, and the bit that lower-cases an ASCII letter. */
 const LOWER_D = 0x64;
 const LOWER_R = 0x72;
 const LOWER = 0x20;
+
+/** Reads the loop facts from the start of `content`, then cancels it. */
+export async function scanLoopFacts(
+  content: ReadableStream<Uint8Array>,
+): Promise<LoopFacts> {
+  const reader = content.getReader();
+  const chunks: Uint8Array[] = [];
+  let seen = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const before = chunks.at(-1);
+      chunks.push(value);
+      seen += value.length;
+      if (seen >= MAX_HEADER_BYTES || endsHeader(before, value)) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return loopFactsOf(joined(chunks, seen));
+}
+
+/** `chunks` as one array of `length` bytes. */
+function joined(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/**
+ * Whether the header's blank line (LF, then LF or CR LF) is in `chunk`,
+ * or begins in the last bytes of the chunk `before` it.
+ */
+function endsHeader(
+  before: Uint8Array | undefined,
+  chunk: Uint8Array,
+): boolean {
+  const tail = before?.subarray(Math.max(0, before.length - 2)) ?? [];
+  const at = (i: number) => i < 0 ? tail[tail.length + i] : chunk[i];
+  for (let i = -tail.length; i < chunk.length; i++) {
+    if (at(i) !== LF) continue;
+    if (at(i + 1) === LF) return true;
+    if (at(i + 1) === CR && at(i + 2) === LF) return true;
+  }
+  return false;
+}
 
 /** The loop facts of `content`, whole in memory (one chunk). */
 export function loopFactsOf(content: Uint8Array): LoopFacts {
