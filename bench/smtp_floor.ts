@@ -9,8 +9,9 @@
  * EHLO, MAIL and RCPT, 354 for DATA, 221 for QUIT) and streams the data
  * into a file. At the final dot it writes what is left, fsyncs the file,
  * renames it into place and fsyncs that directory (one fsync for every
- * message finishing meanwhile) before it answers 250: the durability
- * promise of mailsrv's queue.
+ * message finishing meanwhile: mailsrv's own group commit,
+ * src/fs/sync_directory.ts) before it answers 250: the durability promise
+ * of mailsrv's queue.
  *
  * Without QUEUE the file is written in `MAILDIR/tmp/` and renamed into
  * `MAILDIR/new/`: accepted is delivered, the least any server could do.
@@ -28,6 +29,7 @@
  * the same run is the most a server in this runtime could reach on this
  * machine.
  */
+import { syncDirectory } from "../src/fs/sync_directory.ts";
 
 /** Where the floor writes: the Maildir and, behind a queue, the queue. */
 interface Places {
@@ -62,36 +64,6 @@ const replies = {
   bye: encoder.encode("221 2.0.0 Bye\r\n"),
 };
 const END_OF_DATA = encoder.encode("\r\n.\r\n");
-
-/** A directory's fsyncs in rounds: a round serves all who asked before it. */
-interface Rounds {
-  current?: Promise<void>;
-  next?: Promise<void>;
-}
-const rounds = new Map<string, Rounds>();
-
-function syncDirectory(path: string): Promise<void> {
-  let state = rounds.get(path);
-  if (state === undefined) rounds.set(path, state = {});
-  const own = state;
-  if (own.current === undefined) {
-    own.current = (async () => {
-      const directory = await Deno.open(path);
-      try {
-        await directory.sync();
-      } finally {
-        directory.close();
-        own.current = undefined;
-      }
-    })();
-    return own.current;
-  }
-  own.next ??= own.current.then(() => {
-    own.next = undefined;
-    return syncDirectory(path);
-  });
-  return own.next;
-}
 
 /** Copies a committed queue file into the Maildir, then drops it. */
 async function deliver(name: string): Promise<void> {
