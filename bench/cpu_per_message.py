@@ -24,7 +24,9 @@ busiest other threads (the one busier while smtp-source runs is labelled
 smtpd, the other qmgr), and the rest (V8's helper threads and Deno's
 blocking-I/O threads, where fsync runs). Before smtpd had a Worker of its own
 (e0f3fd7 and older) the main thread ran smtpd too, and the thread labelled
-smtpd is the queue manager's.
+smtpd is the queue manager's. The rest is also split: `blocking` (Deno's
+blocking pool), `v8` (V8's helper threads) and `ended` (threads that ended
+during the run).
 
 Env: MAILSRV_DIR (this checkout), N (20000), SIZE (4096), SESSIONS ("10 50"),
 MODES ("accept maildir"), REPEATS (3), WARMUP (500), PORT (2540),
@@ -297,6 +299,22 @@ def workers(result: dict) -> dict[str, float]:
     return out
 
 
+def helpers(result: dict) -> dict[str, float]:
+    """CPU seconds of the threads that run no JavaScript: Deno's blocking
+    pool (`blocking`, where fsync and async file calls run), V8's helper
+    threads (`v8`: concurrent GC and compiling), and threads that ended
+    during the run (`ended`: the process's total less its live threads)."""
+    out = {"blocking": 0.0, "v8": 0.0}
+    for name, cpu, _ in result["threads"].values():
+        if name.startswith("tokio-runtime"):
+            out["blocking"] += cpu
+        elif name.startswith("V8 "):
+            out["v8"] += cpu
+    out["ended"] = max(
+        0.0, result["total"] - sum(c for _, c, _ in result["threads"].values()))
+    return out
+
+
 def main() -> None:
     print(f"# {MAILSRV_DIR} ({subprocess.run(['git', '-C', MAILSRV_DIR, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}) "
           f"N={N} SIZE={SIZE}", flush=True)
@@ -307,6 +325,7 @@ def main() -> None:
                 res = run_once(mode, sessions)
                 per = {k: v / N * 1000 * 1000 for k, v in roles(res).items()}
                 per.update({k: v / N * 1000 * 1000 for k, v in workers(res).items()})
+                per.update({k: v / N * 1000 * 1000 for k, v in helpers(res).items()})
                 total = res["total"] / N * 1000 * 1000
                 load = open("/proc/loadavg").read().split()[0]
                 print(f"{mode} s={sessions} run={r + 1} ms/1000msg total={total:.0f} "
@@ -320,7 +339,8 @@ def main() -> None:
             parts = " ".join(
                 f"{k}={statistics.median(p.get(k, 0.0) for _, p in runs):.0f}"
                 for k in ("main", "smtpd", "qmgr", "other",
-                          *sorted(k for k in runs[0][1] if k.startswith("worker-"))))
+                          *sorted(k for k in runs[0][1] if k.startswith("worker-")),
+                          "blocking", "v8", "ended"))
             print(f"MEDIAN {mode} s={sessions} ms/1000msg total={med:.0f} {parts}",
                   flush=True)
 

@@ -43,7 +43,12 @@ import { deliverVirtual } from "./virtual/virtual.ts";
 
 /** One delivery by an agent that writes on this system. */
 export type LocalAgentRequest =
-  | { readonly kind: "local"; readonly message: DeliveryMessage }
+  | {
+    readonly kind: "local";
+    readonly message: DeliveryMessage;
+    /** Every target written; see `LocalDeliveryOptions.written`. */
+    readonly written?: () => void;
+  }
   | { readonly kind: "virtual"; readonly message: DeliveryMessage }
   | {
     readonly kind: "pipe";
@@ -89,11 +94,11 @@ export function createLocalAgent(options: LocalAgentOptions = {}): LocalAgent {
   const resolve = options.resolve ?? createAddressResolver(virtualMaps);
   const shared = { ...options, maps, aliasTables, resolve };
   return (request, config) => {
-    const local = (target: DeliveryMessage) =>
-      deliverLocal(target, config, shared);
+    const local = (target: DeliveryMessage, written?: () => void) =>
+      deliverLocal(target, config, written ? { ...shared, written } : shared);
     switch (request.kind) {
       case "local":
-        return local(request.message);
+        return local(request.message, request.written);
       case "virtual":
         return deliverVirtual(request.message, config, {
           ...options,

@@ -206,10 +206,15 @@ export function createRouter(
           current.local_destination_concurrency_limit,
         );
         if (slot.kind === "dead") return deferral(REFUSED_ADDRESS_TRANSPORT);
+        const release = () => slot.release({ kind: "neither" });
         try {
-          return await agents({ kind: "local", message }, current);
+          // Once the mailbox is written, the next delivery may start.
+          return await agents(
+            { kind: "local", message, written: release },
+            current,
+          );
         } finally {
-          slot.release({ kind: "neither" });
+          release();
         }
       }
       case "virtual":

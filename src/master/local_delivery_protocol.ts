@@ -9,7 +9,8 @@
  * (local_delivery_thread.ts) and passes that end on. From then on the two
  * threads talk directly over the channel: one `deliver` per recipient
  * the router hands the local, virtual or a pipe agent, answered by
- * `delivered` (or `failed`) with the same `request`. Mail the agents
+ * `delivered` (or `failed`) with the same `request`; a local delivery
+ * says `written` first, once only making it durable is left. Mail the agents
  * forward goes the other way: `resubmit` carries the new envelope and
  * the content as a transferred stream, and the queue manager's thread
  * writes it through its gate and answers `resubmitted` (or
@@ -30,10 +31,13 @@ export type WireDeliveryMessage = Omit<DeliveryMessage, "content"> & {
   readonly bytes?: Uint8Array;
 };
 
-/** A LocalAgentRequest as it crosses. */
+/**
+ * A LocalAgentRequest as it crosses: `written` (a function) stays on the
+ * queue manager's side, told by the `written` answer.
+ */
 export type WireLocalAgentRequest = {
   [K in LocalAgentRequest["kind"]]:
-    & Omit<Extract<LocalAgentRequest, { kind: K }>, "message">
+    & Omit<Extract<LocalAgentRequest, { kind: K }>, "message" | "written">
     & { readonly message: WireDeliveryMessage };
 }[LocalAgentRequest["kind"]];
 
@@ -70,6 +74,15 @@ export type LocalDeliveryAnswer =
     readonly kind: "failed";
     readonly request: number;
     readonly error: WireError;
+  }
+  /**
+   * Local delivery `delivery` (a request's number; not `request`, which
+   * would settle it) has written every target and now waits for the
+   * disk: its recipient's concurrency slot can go.
+   */
+  | {
+    readonly kind: "written";
+    readonly delivery: number;
   }
   /**
    * Put this message through the queue's gate (resubmit.ts); `content`

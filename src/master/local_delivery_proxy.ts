@@ -76,6 +76,9 @@ export interface LocalDeliveryProxyOptions extends IdleOptions {
 /** A resubmission the Worker asks for. */
 type Resubmission = Extract<LocalDeliveryAnswer, { kind: "resubmit" }>;
 
+/** What the Worker sends besides the answers to requests. */
+type Unasked = Extract<LocalDeliveryAnswer, { kind: "resubmit" | "written" }>;
+
 /**
  * The link of a thread whose parent starts and ends the Worker on its
  * `local-delivery-start` and `local-delivery-retire` messages
@@ -171,11 +174,13 @@ export function createLocalDeliveryProxy(
   link: LocalDeliveryLink,
   options: LocalDeliveryProxyOptions,
 ): LocalDeliveryProxy {
+  // The `written` callbacks of local deliveries under way, by request.
+  const writtenOf = new Map<number, () => void>();
   const peer = createWorkerPeer<
     LocalDeliveryRequest,
-    Exclude<LocalDeliveryAnswer, Resubmission>,
+    Exclude<LocalDeliveryAnswer, Unasked>,
     DeliveryResult,
-    Resubmission
+    Unasked
   >(link, {
     ...options,
     label: "the local delivery thread",
@@ -184,18 +189,33 @@ export function createLocalDeliveryProxy(
       answer.kind === "delivered"
         ? resolve(answer.result)
         : reject(errorOfWire(answer.error)),
-    unasked: (asked, from) => void resubmitFor(options.resubmit, from, asked),
+    unasked: (asked, from) =>
+      asked.kind === "written"
+        ? writtenOf.get(asked.delivery)?.()
+        : void resubmitFor(options.resubmit, from, asked),
   });
   const agent: LocalAgent = async (asked, config) => {
     // A queued message crosses as it is, without its opener, at once.
     const message = asked.message.source === undefined
       ? await wireContent(asked.message)
       : withoutOpener(asked.message);
-    return await peer.ask(config, (numbers) => ({
-      kind: "deliver",
-      ...numbers,
-      agent: { ...asked, message } as WireLocalAgentRequest,
-    }));
+    const { written, ...wire } = asked.kind === "local"
+      ? asked
+      : { ...asked, written: undefined };
+    let request = 0;
+    try {
+      return await peer.ask(config, (numbers) => {
+        request = numbers.request;
+        if (written) writtenOf.set(request, written);
+        return {
+          kind: "deliver",
+          ...numbers,
+          agent: { ...wire, message } as WireLocalAgentRequest,
+        };
+      });
+    } finally {
+      writtenOf.delete(request);
+    }
   };
   return { agent, failed: peer.failed, stop: peer.stop };
 }

@@ -38,7 +38,7 @@ import { serveRequests, serveWhenStarted } from "./worker_serve.ts";
 
 /** A delivery request, its answer, and the replies to resubmissions. */
 type Delivery = Extract<LocalDeliveryRequest, { kind: "deliver" }>;
-type Delivered = Exclude<LocalDeliveryAnswer, { kind: "resubmit" }>;
+type Delivered = Exclude<LocalDeliveryAnswer, { kind: "resubmit" | "written" }>;
 type Reply = Exclude<LocalDeliveryRequest, Delivery>;
 
 interface Waiting {
@@ -76,6 +76,11 @@ serveWhenStarted((port) => {
   const agent = createLocalAgent({
     resubmit: resubmitThrough(port, resubmits),
   });
+  // Sent at once: it must reach the queue manager before the answer.
+  const written = (delivery: number) => {
+    const notice: LocalDeliveryAnswer = { kind: "written", delivery };
+    port.postMessage(notice);
+  };
   serveRequests<Delivery, Delivered, Reply>(port, {
     screen: (asked): asked is Reply => {
       if (asked.kind === "deliver") return false;
@@ -88,7 +93,12 @@ serveWhenStarted((port) => {
     answer: async (asked, config) => {
       const { bytes: _, ...rest } = asked.agent.message;
       const message = { ...rest, content: contentOf(asked.agent.message) };
-      const result = await agent({ ...asked.agent, message }, config);
+      const result = await agent(
+        asked.agent.kind === "local"
+          ? { ...asked.agent, message, written: () => written(asked.request) }
+          : { ...asked.agent, message },
+        config,
+      );
       return { kind: "delivered", result };
     },
     failure: (error) => ({ kind: "failed", error: wireError(error) }),

@@ -82,6 +82,12 @@ export interface LocalDeliveryOptions extends AgentOptions {
   readonly maps?: MapCache;
   /** Alias tables to share (the router's); one per call when absent. */
   readonly aliasTables?: AliasTableCache;
+  /**
+   * Called once every target is written, while the Maildirs' new/ are
+   * still being fsynced: the recipient's concurrency slot can go to the
+   * next delivery (waiting for the disk needs no slot).
+   */
+  readonly written?: () => void;
 }
 
 /** The result of a failed delivery here. */
@@ -128,11 +134,15 @@ async function refuseProtectedFile(
 /** A target that is delivered here (not forwarded, not refused). */
 type DeliveredTarget = Exclude<LocalTarget, { kind: "forward" | "refused" }>;
 
-/** Delivers one target; returns its maillog reason. */
+/**
+ * Delivers one target; returns its maillog reason. A Maildir message is
+ * left in new/: the directory's fsync goes to `syncLater`.
+ */
 async function deliverTarget(
   target: DeliveredTarget,
   delivery: Delivery,
   message: DeliveryMessage,
+  syncLater: (sync: () => Promise<unknown>) => void,
 ): Promise<string> {
   const { config, options } = delivery;
   const passwd = delivery.maps.open(PASSWD_TABLE);
@@ -151,6 +161,7 @@ async function deliverTarget(
         lock: options.lock,
         clock: options.clock,
         uid: options.uid,
+        syncLater,
       });
     }
     case "file":
@@ -208,7 +219,8 @@ async function deliverTargets(
   delivery: Delivery,
   message: DeliveryMessage,
 ): Promise<DeliveryResult> {
-  const results: TargetResult[] = [];
+  // A target whose Maildir's new/ is still being fsynced settles later.
+  const results: Array<TargetResult | Promise<TargetResult>> = [];
   const forwards: string[] = [];
   for (const target of targets) {
     if (target.kind === "forward") {
@@ -220,9 +232,20 @@ async function deliverTargets(
       continue;
     }
     const recipient = targetRecipient(target, delivery);
+    const syncing: Promise<unknown>[] = [];
     try {
-      const reason = await deliverTarget(target, delivery, message);
-      results.push(targetSent(recipient, "local", reason));
+      const reason = await deliverTarget(
+        target,
+        delivery,
+        message,
+        (sync) => syncing.push(sync()),
+      );
+      results.push(
+        Promise.all(syncing).then(
+          () => targetSent(recipient, "local", reason),
+          (error) => targetFailed(recipient, "local", error),
+        ),
+      );
     } catch (error) {
       results.push(targetFailed(recipient, "local", error));
     }
@@ -241,9 +264,10 @@ async function deliverTargets(
     }
     results.push(...forwards.map(forwarded));
   }
+  delivery.options.written?.();
   return combineTargets(
     message.recipient,
-    results,
+    await Promise.all(results),
     "local",
     forwards.length,
   );

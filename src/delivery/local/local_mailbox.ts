@@ -28,7 +28,7 @@ import { type LocalUser, lookupLocalUser } from "./local_users.ts";
 import { reasonOf } from "../mailbox_error.ts";
 import { type MailboxLocation, mailboxLocation } from "./mailbox_location.ts";
 import { mailboxLimit } from "../mailbox_limit.ts";
-import { deliverToMaildir, type MailboxOwner } from "../mailbox/maildir.ts";
+import { type MailboxOwner, writeToMaildir } from "../mailbox/maildir.ts";
 import { deliverToMbox } from "../mailbox/mbox.ts";
 import { userPrivileges } from "./target_privileges.ts";
 import { DeliveryError, type DeliveryMessage } from "../types.ts";
@@ -51,6 +51,12 @@ export interface MailboxDelivery {
   readonly clock?: () => number;
   /** This process's uid (default `Deno.uid()`); 0 means chown to users. */
   readonly uid?: number | null;
+  /**
+   * Takes a Maildir message once it is in new/, to make it durable later
+   * (`MaildirWrite.sync`); absent, that is done before the delivery
+   * returns.
+   */
+  readonly syncLater?: (sync: () => Promise<unknown>) => void;
 }
 
 /** The passwd entry whose mailbox receives mail for `user`. */
@@ -109,14 +115,22 @@ async function writeMailbox(
     "mailbox_size_limit",
     delivery.config.mailbox_size_limit,
   );
+  // Perhaps the spool is gone: check it again on the next attempt.
+  const forgetSpool = (error: unknown): never => {
+    if (spool) knownSpools.delete(spool);
+    throw error;
+  };
   try {
     if (location.format === "maildir") {
-      await deliverToMaildir(location.path, message, {
+      const written = await writeToMaildir(location.path, message, {
         hostname: delivery.config.myhostname,
         owner,
         clock: delivery.clock,
         sizeLimit,
       });
+      const sync = () => written.sync().catch(forgetSpool);
+      if (delivery.syncLater) delivery.syncLater(sync);
+      else await sync();
       return "delivered to maildir";
     }
     await deliverToMbox(location.path, message, {
@@ -127,9 +141,7 @@ async function writeMailbox(
     });
     return "delivered to mailbox";
   } catch (error) {
-    // Perhaps the spool is gone: check it again on the next attempt.
-    if (spool) knownSpools.delete(spool);
-    throw error;
+    return forgetSpool(error);
   }
 }
 

@@ -19,6 +19,11 @@
  *   On failure the tmp file is removed. Readers never see a partial file:
  *   they only look at new/ and cur/.
  *
+ *   `writeToMaildir` does steps 1–4 and returns step 5 as `sync`, so
+ *   local delivery can let the next delivery to the same recipient start
+ *   while this one waits for new/ to reach the disk (`deliverToMaildir`
+ *   does both).
+ *
  *   Unique names are `<sec>.M<usec>P<pid>Q<n>.<host>` (Courier/Dovecot
  *   style), `n` counting deliveries in this process; `/` and `:` in the
  *   host name are written `\057` and `\072`. `,S=` carries the file size
@@ -184,19 +189,29 @@ function createInMaildir(
   return createTmpFile(dir, options);
 }
 
+/** A message in a Maildir's new/, not yet durable there. */
+export interface MaildirWrite {
+  /**
+   * Makes it durable: fsyncs new/ (shared with concurrent deliveries:
+   * group commit). On failure the file is removed from new/.
+   * @returns the file name in new/
+   * @throws DeliveryError temporary, see `mailbox_error.ts`
+   */
+  sync(): Promise<string>;
+}
+
 /**
- * Delivers `message` into the Maildir `dir`.
+ * Writes `message` into the Maildir `dir` (steps 1–4); `sync` does
+ * step 5.
  * @param dir the Maildir (the directory holding tmp/, new/ and cur/)
- * @returns the file name in new/
  * @throws DeliveryError temporary or permanent, see `mailbox_error.ts`
  */
-export async function deliverToMaildir(
+export async function writeToMaildir(
   dir: string,
   message: DeliveryMessage,
   options: MaildirOptions,
-): Promise<string> {
+): Promise<MaildirWrite> {
   let tmpPath: string | undefined;
-  let newPath: string | undefined;
   try {
     const headers = deliveryHeaders(message);
     const limit = options.sizeLimit;
@@ -225,21 +240,46 @@ export async function deliverToMaildir(
       tmp.file.close();
     }
     const name = `${tmp.base},S=${size},W=${wire.size}`;
-    newPath = join(dir, "new", name);
+    const newPath = join(dir, "new", name);
     Deno.renameSync(tmp.path, newPath);
-    tmpPath = undefined;
+    return { sync: () => syncNew(dir, name) };
+  } catch (error) {
+    if (tmpPath) removeQuietly(tmpPath);
+    throw mailboxError(error, `cannot deliver to maildir "${dir}"`);
+  }
+}
+
+/** Step 5 for message `name` of Maildir `dir`. */
+async function syncNew(dir: string, name: string): Promise<string> {
+  try {
     await syncDirectory(join(dir, "new"));
     return name;
   } catch (error) {
     // A deferred delivery must not also be visible: it will be retried.
-    const leftover = tmpPath ?? newPath;
-    if (leftover) {
-      try {
-        Deno.removeSync(leftover);
-      } catch {
-        // Nothing to remove, or no way to: the error reported is the cause.
-      }
-    }
+    removeQuietly(join(dir, "new", name));
     throw mailboxError(error, `cannot deliver to maildir "${dir}"`);
   }
+}
+
+/** Removes `path`, if there is anything to remove and a way to. */
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // The error reported is the cause.
+  }
+}
+
+/**
+ * Delivers `message` into the Maildir `dir`: written, then synced.
+ * @param dir the Maildir (the directory holding tmp/, new/ and cur/)
+ * @returns the file name in new/
+ * @throws DeliveryError temporary or permanent, see `mailbox_error.ts`
+ */
+export async function deliverToMaildir(
+  dir: string,
+  message: DeliveryMessage,
+  options: MaildirOptions,
+): Promise<string> {
+  return await (await writeToMaildir(dir, message, options)).sync();
 }

@@ -99,3 +99,39 @@ Deno.test("router: defer_transports = smtp holds remote mail without a DNS looku
     );
   });
 });
+
+Deno.test("router: local_destination_concurrency_limit holds a recipient's deliveries until the one under way has written its mailbox", async () => {
+  await withLocalFixture(async (fixture) => {
+    const calls: Array<{ written?: () => void; done: () => void }> = [];
+    const route = createRouter(
+      () => fixture.config({ local_destination_concurrency_limit: 1 }),
+      {
+        localAgent: (request) =>
+          new Promise((resolve) =>
+            calls.push({
+              written: request.kind === "local" ? request.written : undefined,
+              done: () =>
+                resolve({
+                  outcome: "sent",
+                  dsn: "2.0.0",
+                  reason: "delivered to maildir",
+                  relay: "local",
+                }),
+            })
+          ),
+      },
+    );
+    const settle = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+    const message = testMessage({ recipient: "bob@localhost" });
+    const first = route(message);
+    const second = route(message);
+    await settle();
+    assert.equal(calls.length, 1, "one delivery to bob at a time");
+    calls[0].written?.();
+    await settle();
+    assert.equal(calls.length, 2, "the next starts once the first has written");
+    for (const call of calls) call.done();
+    assert.equal((await first).outcome, "sent");
+    assert.equal((await second).outcome, "sent");
+  });
+});

@@ -91,6 +91,38 @@ Deno.test("one Worker serves every delivery; the configuration crosses once per 
   }
 });
 
+Deno.test("a local delivery's `written` stays on this side and is called when the Worker says so, before the answer", async () => {
+  const fake = fakeWorkerLink<LocalDeliveryRequest>();
+  const proxy = createLocalDeliveryProxy(fake.link, {
+    maxIdleMs: () => 60_000,
+    resubmit: recordingResubmit().resubmit,
+  });
+  try {
+    const written: string[] = [];
+    const delivering = proxy.agent({
+      kind: "local",
+      message: message("A"),
+      written: () => written.push("A"),
+    }, baseTestConfig());
+    await eventually(() => fake.requests.length === 1 || undefined);
+    const [a] = fake.requests;
+    assert.ok(a.kind === "deliver");
+    assert.ok(!("written" in a.agent), "a function does not cross");
+    const port = fake.started[0].port;
+    // A notice for another delivery changes nothing.
+    port.postMessage({ kind: "written", delivery: a.request + 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(written, []);
+    port.postMessage({ kind: "written", delivery: a.request });
+    await eventually(() => written.length === 1 || undefined);
+    assert.deepEqual(written, ["A"]);
+    port.postMessage({ kind: "delivered", request: a.request, result: SENT });
+    assert.deepEqual(await delivering, SENT);
+  } finally {
+    proxy.stop();
+  }
+});
+
 Deno.test("forwarded mail comes back as a stream and goes through this side's gate", async () => {
   const fake = fakeWorkerLink<LocalDeliveryRequest>();
   const gate = recordingResubmit();

@@ -30,6 +30,7 @@ import {
   testEnvelope,
 } from "../queue/config_fixture.ts";
 import {
+  askFor,
   askOnce,
   eventually as eventuallyEvery,
   writeActiveFile,
@@ -169,7 +170,14 @@ Deno.test("the local delivery Worker delivers a queue file's content, and cannot
       configId: 1,
       config,
     };
-    const answer = await askOnce<LocalDeliveryAnswer>(channel.port1, request);
+    // The recipient's slot can go once the mailbox is written; the
+    // answer comes when the message is durable.
+    const [written, answer] = await askFor<LocalDeliveryAnswer>(
+      channel.port1,
+      request,
+      2,
+    );
+    assert.deepEqual(written, { kind: "written", delivery: 1 });
     assert.equal(answer.kind, "delivered", JSON.stringify(answer));
     assert.equal(answer.kind === "delivered" && answer.result.outcome, "sent");
     assert.match(readOrEmpty(join(spool, user)), /delivered here/);

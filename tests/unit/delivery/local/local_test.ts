@@ -58,6 +58,31 @@ Deno.test("local: home_mailbox Maildir/ for a system user", async () => {
   });
 });
 
+Deno.test("local: `written` comes once the message is in new/, before the delivery returns", async () => {
+  await withLocalFixture(async (fixture) => {
+    const maildir = join(fixture.home("bob"), "Maildir");
+    let seen: string[] | undefined;
+    let returned = false;
+    const result = await deliverLocal(
+      testMessage({ recipient: "bob@mx.example.org" }),
+      fixture.config({ home_mailbox: "Maildir/" }),
+      options(fixture, {
+        written: () => {
+          assert.equal(returned, false);
+          seen = [
+            ...Deno.readDirSync(join(maildir, "tmp")),
+            ...Deno.readDirSync(join(maildir, "new")),
+          ].map((entry) => entry.name);
+        },
+      }),
+    );
+    returned = true;
+    assert.deepEqual(result, SENT_MAILDIR);
+    assert.deepEqual(seen, await listDir(join(maildir, "new")));
+    assert.match(await onlyMessage(maildir), /^Return-Path: /);
+  });
+});
+
 Deno.test("local: home_mailbox Mailbox (mbox) for a system user", async () => {
   await withLocalFixture(async (fixture) => {
     const result = await deliverLocal(
