@@ -33,6 +33,7 @@ export const SCHEDULER_PARAMETERS = [
     name: "local_destination_concurrency_limit",
     kind: "integer",
     defaultValue: "2",
-    description: "The most deliveries at once to one local recipient.",
+    description:
+      "The most deliveries at once to one local recipient; a Maildir delivery gives its place up once the message is in new/, while new/ is fsynced.",
   },
 ] as const satisfies readonly Parameter[];
