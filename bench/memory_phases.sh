@@ -11,11 +11,11 @@
 # the process and its children by ../shared/bench/rss.sh, as
 # compare_postfix.sh reports them for Postfix; the idle and under-load
 # figures of the private Postfix come from compare_postfix.sh. Deno's own
-# floor (a bare process and each Worker) is bench/deno_floor.ts. At idle
-# and after max_idle it also splits the daemon's RSS by mapping, from
-# /proc/PID/smaps: the deno executable's own pages (the runtime's code,
-# file-backed and shared), V8's heap pages (256 KiB anonymous mappings),
-# malloc's arenas and heap, and the rest.
+# floor (a bare process and each Worker) is bench/deno_floor.ts. At idle,
+# just after the burst and after max_idle it also splits the daemon's RSS
+# by mapping, from /proc/PID/smaps: the deno executable's own pages (the
+# runtime's code, file-backed and shared), V8's heap pages (256 KiB
+# anonymous mappings), malloc's arenas and heap, and the rest.
 #
 # Env: SHARED_BENCH (default ../shared/bench), SMTP_PORT (2640),
 #      POP3_PORT (2641), MAX_IDLE_S (20), MESSAGES, SESSIONS
@@ -109,6 +109,7 @@ wait $source_pid
 report "peak under $SESSIONS SMTP sessions" "$peak"
 sleep 3
 report "just after the burst" "$("$SHARED_BENCH/rss.sh" $launcher)"
+mappings
 sleep $((MAX_IDLE_S * 2 + 5))
 report "after max_idle (${MAX_IDLE_S} s)" "$("$SHARED_BENCH/rss.sh" $launcher)"
 mappings
