@@ -3,9 +3,9 @@
  * or `sendmail`, `mailq`, `newaliases` when invoked by those names
  * (src/cli/invoked_as.ts). See README.md and `mailsrv help`.
  *
- * `mailsrv queue`, `sendmail`, `mailq` and `mailsrv run` load only their
- * own command (src/cli/light_main.ts); every other command line loads
- * the whole table (src/cli/main.ts).
+ * `mailsrv queue`, `sendmail`, `mailq`, `mailsrv run` and `mailsrv pop3`
+ * load only their own command (src/cli/light_main.ts); every other
+ * command line loads the whole table (src/cli/main.ts).
  */
 import { commandLineFor, invokedName } from "./src/cli/invoked_as.ts";
 import { lightCommandLine } from "./src/cli/dispatch.ts";

@@ -72,14 +72,14 @@ export function firstPass(argv: readonly string[]): {
 }
 
 /** The commands main.ts starts without the whole command table. */
-export const LIGHT_COMMANDS = ["queue", "sendmail", "run"] as const;
+export const LIGHT_COMMANDS = ["queue", "sendmail", "run", "pop3"] as const;
 
 /** One of LIGHT_COMMANDS. */
 export type LightCommand = typeof LIGHT_COMMANDS[number];
 
 /**
  * Whether a command line is one of LIGHT_COMMANDS (`queue`, `sendmail`,
- * which `mailq` becomes, and `run`) without `--help` or `--version`:
+ * which `mailq` becomes, `run` and `pop3`) without `--help` or `--version`:
  * main.ts then loads light_main.ts instead of the whole command table.
  * False for a command line the first pass refuses (the whole table
  * reports it).

@@ -4,8 +4,8 @@
  * DESCRIPTION
  *   `main` runs a command line against the whole table (dispatch.ts
  *   parses it). Loading the table loads every command and the daemon
- *   behind them; `mailsrv queue`, `sendmail` and `run` start from
- *   light_main.ts instead.
+ *   behind them; `mailsrv queue`, `sendmail`, `run` and `pop3` start
+ *   from light_main.ts instead.
  */
 import type { Command } from "./command.ts";
 import { type CliOutput, runCommandLine } from "./dispatch.ts";
@@ -30,10 +30,7 @@ import { dkimCommand } from "./dkim.ts";
 import { sendmailCommand } from "./sendmail.ts";
 import { domainCommand } from "./domain.ts";
 import { userCommand } from "./user.ts";
-import { createPop3Command } from "./pop3.ts";
-import { createPop3Deps } from "../pop3/deps.ts";
-import { popBeforeSmtpOver } from "../policy/pop_before_smtp.ts";
-import { openSharedState } from "../policy/open_shared_state.ts";
+import { pop3Command } from "./pop3_command.ts";
 import { stateCommand } from "./state.ts";
 
 export { commandLineFor, invokedName } from "./invoked_as.ts";
@@ -45,14 +42,7 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   reloadCommand,
   flushCommand,
-  createPop3Command((config) => {
-    const state = openSharedState(config, "pop3d");
-    return createPop3Deps(
-      () => config,
-      popBeforeSmtpOver(state),
-      () => state.close(),
-    );
-  }),
+  pop3Command,
   domainCommand,
   userCommand,
   queueCommand,
