@@ -238,11 +238,14 @@ export async function serveSmtpConnection(
     await connection.abortMessage();
   } finally {
     unsubscribe();
-    connection.close();
-    try {
-      conn.close();
-    } catch {
-      // Already closed by the listener's drain or by the peer.
+    // The TLS session, or the connection itself; a second close would
+    // only build an error (BadResource) for every session.
+    if (!connection.close(conn)) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed by the listener's drain, the peer or TLS.
+      }
     }
     connection.release();
   }
@@ -385,13 +388,18 @@ class SmtpConnection {
   /** Releases the client's connection slot (limits). */
   #releaseLimit: () => void = () => {};
 
-  /** Closes the TLS session, if one was started over the connection. */
-  close(): void {
+  /**
+   * Closes the TLS session, if one was started over the connection, else
+   * the connection.
+   * @returns whether what it closed was `raw`, the connection itself
+   */
+  close(raw?: SmtpStream): boolean {
     try {
       this.#conn.close();
     } catch {
       // Already closed.
     }
+    return this.#conn === raw;
   }
 
   /** Wakes an idle session blocked in a read, so it can say 421 and close. */
