@@ -10,10 +10,11 @@
  *   `pop3` stay resident. Loading the whole command table (main.ts)
  *   loads every command and its npm libraries: several times the cost of
  *   listing a small queue, and megabytes the daemon's master (or each
- *   POP3 session's process) would keep for its lifetime. main.ts (the program's entry)
- *   starts here when dispatch.ts's lightCommandLine says the command
- *   line is one of LIGHT_COMMANDS, and only that command is loaded; the
- *   line is parsed and reported exactly as the whole table would.
+ *   POP3 session's process) would keep for its lifetime. main.ts (the
+ *   program's entry) starts here when dispatch.ts's lightCommandLine
+ *   says the command line is one of LIGHT_COMMANDS, and only that
+ *   command is loaded; the line is parsed and reported exactly as the
+ *   whole table would.
  *   sendmail loads what a mode other than the listing needs when it runs
  *   (sendmail/modes.ts).
  */

@@ -199,6 +199,8 @@ export function createLocalDeliveryProxy(
     const message = asked.message.source === undefined
       ? await wireContent(asked.message)
       : withoutOpener(asked.message);
+    // `written` stays here (a function cannot cross); the Worker's
+    // `written` notice calls it.
     const { written, ...wire } = asked.kind === "local"
       ? asked
       : { ...asked, written: undefined };
