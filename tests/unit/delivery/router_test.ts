@@ -121,14 +121,19 @@ Deno.test("router: local_destination_concurrency_limit holds a recipient's deliv
           ),
       },
     );
-    const settle = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+    const pause = () => new Promise((r) => setTimeout(r, 5));
+    const until = async (count: number) => {
+      for (let i = 0; i < 2000 && calls.length < count; i++) await pause();
+    };
     const message = testMessage({ recipient: "bob@localhost" });
     const first = route(message);
     const second = route(message);
-    await settle();
+    await until(1);
+    // Both have resolved their address by now; only one has a slot.
+    for (let i = 0; i < 10; i++) await pause();
     assert.equal(calls.length, 1, "one delivery to bob at a time");
     calls[0].written?.();
-    await settle();
+    await until(2);
     assert.equal(calls.length, 2, "the next starts once the first has written");
     for (const call of calls) call.done();
     assert.equal((await first).outcome, "sent");
