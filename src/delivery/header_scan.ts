@@ -20,6 +20,7 @@
  *   way. Content already in memory (`common/whole_content.ts`) is scanned
  *   without a stream.
  */
+import { joinBytes } from "../common/join_bytes.ts";
 import { wholeContentOf } from "../common/whole_content.ts";
 import { DeliveryError, type DeliveryMessage } from "./types.ts";
 
@@ -62,19 +63,7 @@ export async function scanLoopFacts(
   } finally {
     await reader.cancel().catch(() => {});
   }
-  return loopFactsOf(joined(chunks, seen));
-}
-
-/** `chunks` as one array of `length` bytes. */
-function joined(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return loopFactsOf(chunks.length === 1 ? chunks[0] : joinBytes(chunks));
 }
 
 /**

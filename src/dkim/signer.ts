@@ -21,6 +21,7 @@
  *   Used by the delivery agents for mail that leaves the box. Reads the
  *   content twice (header, then the whole message); no other I/O.
  */
+import { joinBytes } from "../common/join_bytes.ts";
 import { Readable } from "node:stream";
 import type { dkimSign } from "mailauth/lib/dkim/sign.js";
 import { parseHeaders } from "mailauth/lib/tools.js";
@@ -63,27 +64,16 @@ async function readHeader(
       if (done) break;
       parts.push(value);
       length += value.length;
-      const joined = concat(parts, length);
+      const joined = parts.length === 1 ? parts[0] : joinBytes(parts);
       const end = headerEnd(joined);
       if (end >= 0) return joined.subarray(0, end);
       if (length > MAX_HEADER_BYTES) return joined;
       parts.splice(0, parts.length, joined);
     }
-    return concat(parts, length);
+    return parts.length === 1 ? parts[0] : joinBytes(parts);
   } finally {
     await reader.cancel().catch(() => {});
   }
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Offset just past the header's last line, or -1. */

@@ -12,6 +12,7 @@
  *
  *   Used by the resolver. Needs net access to the DNS servers.
  */
+import { joinBytes } from "../common/join_bytes.ts";
 import { createSocket } from "node:dgram";
 import { isIPv6, Socket } from "node:net";
 import type { NameServer } from "./resolv_conf.ts";
@@ -129,7 +130,7 @@ export function askTcp(
         chunks.push(data);
         received += data.length;
         if (received < 2) return;
-        const whole = concat(chunks, received);
+        const whole = concat(chunks);
         const length = (whole[0] << 8) | whole[1];
         if (received >= 2 + length) settle(null, whole.subarray(2, 2 + length));
         else if (length > MAX_TCP_MESSAGE) {
@@ -153,14 +154,10 @@ export function askTcp(
   );
 }
 
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
+/** `chunks` as one array, which then stands in their place. */
+function concat(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];
-  const whole = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, at);
-    at += chunk.length;
-  }
+  const whole = joinBytes(chunks);
   chunks.splice(0, chunks.length, whole);
   return whole;
 }

@@ -28,6 +28,7 @@
  *   Does NOT rewrite addresses inside headers (Postfix's
  *   canonical_maps/masquerading have no counterpart in mailsrv yet).
  */
+import { joinBytes } from "../../common/join_bytes.ts";
 import { rfc5322Date } from "../../common/rfc5322_date.ts";
 import { addressesIn } from "./address_list.ts";
 
@@ -189,14 +190,7 @@ export function completeHeaders(
     }
   }
   parts.push(encoder.encode(added.map((line) => line + "\n").join("")));
-  const size = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 const LF = new Uint8Array([10]);

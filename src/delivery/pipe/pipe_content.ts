@@ -22,6 +22,7 @@
  *
  *   Used by the pipe agent. Pure (the date is passed in).
  */
+import { joinBytes } from "../../common/join_bytes.ts";
 import { mboxFromLine } from "../mailbox/mbox_from_line.ts";
 
 const encoder = new TextEncoder();
@@ -93,7 +94,7 @@ export function pipeContentTransform(
   };
   return new TransformStream({
     transform(chunk, controller) {
-      const bytes = pending.length === 0 ? chunk : concat([pending, chunk]);
+      const bytes = pending.length === 0 ? chunk : joinBytes([pending, chunk]);
       let start = 0;
       const out: Uint8Array[] = [];
       for (let i = 0; i < bytes.length; i++) {
@@ -104,7 +105,7 @@ export function pipeContentTransform(
       pending = bytes.slice(start);
       if (out.length > 0) {
         lastEndedLine = true;
-        controller.enqueue(concat(out));
+        controller.enqueue(joinBytes(out));
       }
     },
     flush(controller) {
@@ -114,19 +115,7 @@ export function pipeContentTransform(
         lastEndedLine = true;
       }
       if (blankLine && lastEndedLine) out.push(lineEnd);
-      if (out.length > 0) controller.enqueue(concat(out));
+      if (out.length > 0) controller.enqueue(joinBytes(out));
     },
   });
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
 }

@@ -42,7 +42,8 @@ import {
   SmtpConnectionError,
   type TlsOutcome,
 } from "./client_connection.ts";
-import { DataEncoder, joinParts } from "./data_encoder.ts";
+import { DataEncoder } from "./data_encoder.ts";
+import { joinBytes } from "../../common/join_bytes.ts";
 import {
   type EhloOffers,
   ehloOffers,
@@ -710,7 +711,7 @@ function createSession(
         const { done, value } = await reader.read();
         if (done) break;
         await connection.write(
-          joinParts(encoder.encode(value)),
+          joinBytes(encoder.encode(value)),
           timeouts.dataXfer,
           "while sending message body",
         )

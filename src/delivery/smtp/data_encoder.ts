@@ -48,16 +48,3 @@ export class DataEncoder {
     return this.#atLineStart ? END_OF_DATA : LAST_LINE_END_OF_DATA;
   }
 }
-
-/** Joins parts into one buffer (for a write of a small message). */
-export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
-}

@@ -43,6 +43,7 @@
  *   Used by smtpd's connection adapter. Needs the tables' read
  *   permissions.
  */
+import { joinBytes } from "../../common/join_bytes.ts";
 import type { LookupTable } from "../../maps/mod.ts";
 import { LookupTableError } from "../../maps/mod.ts";
 import {
@@ -226,7 +227,7 @@ class Inspection {
     let headerLength = 0;
     const flush = async () => {
       if (header.length === 0) return;
-      const bytes = header.length === 1 ? header[0] : concat(header);
+      const bytes = header.length === 1 ? header[0] : joinBytes(header);
       header = [];
       headerLength = 0;
       out.push(...await this.#checkHeader(kind, bytes));
@@ -261,7 +262,7 @@ class Inspection {
       return;
     }
     const out: Uint8Array[] = [];
-    let data = this.#carry.length > 0 ? concat([this.#carry, bytes]) : bytes;
+    let data = this.#carry.length > 0 ? joinBytes([this.#carry, bytes]) : bytes;
     this.#carry = new Uint8Array(0);
     let start = 0;
     for (;;) {
@@ -296,7 +297,9 @@ class Inspection {
 
   async #write(parts: Uint8Array[]): Promise<void> {
     if (parts.length === 0) return;
-    await this.#options.output(parts.length === 1 ? parts[0] : concat(parts));
+    await this.#options.output(
+      parts.length === 1 ? parts[0] : joinBytes(parts),
+    );
   }
 
   /** One logical header (with its newline) → what to write instead. */
@@ -457,16 +460,4 @@ function* lines(bytes: Uint8Array): Generator<Uint8Array> {
 
 function withoutNewline(bytes: Uint8Array): Uint8Array {
   return bytes.at(-1) === NEWLINE ? bytes.subarray(0, -1) : bytes;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

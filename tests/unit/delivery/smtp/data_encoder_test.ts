@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  DataEncoder,
-  joinParts,
-} from "../../../../src/delivery/smtp/data_encoder.ts";
+import { DataEncoder } from "../../../../src/delivery/smtp/data_encoder.ts";
+import { joinBytes } from "../../../../src/common/join_bytes.ts";
 
 function encode(chunks: string[]): string {
   const encoder = new DataEncoder();
@@ -11,7 +9,7 @@ function encode(chunks: string[]): string {
     out.push(...encoder.encode(new TextEncoder().encode(chunk)));
   }
   out.push(encoder.finish());
-  return new TextDecoder().decode(joinParts(out));
+  return new TextDecoder().decode(joinBytes(out));
 }
 
 const table: [string, string[], string][] = [
