@@ -11,15 +11,7 @@ import {
   surelyAbsent,
 } from "../../../../src/delivery/local/known_absence.ts";
 import { readOwnedFile } from "../../../../src/delivery/local/owned_file.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mailsrv-absence-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../test_message.ts";
 
 /** Records `path` as absent, as after a failed open, SETTLED_MS later. */
 function recordAbsent(path: string): void {
@@ -36,7 +28,7 @@ function ageDirectory(dir: string): void {
 }
 
 Deno.test("known absence: a file made in the directory is found at once", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, ".forward");
     recordAbsent(path);
     await Deno.writeTextFile(path, "bob\n");
@@ -46,7 +38,7 @@ Deno.test("known absence: a file made in the directory is found at once", async 
 });
 
 Deno.test("known absence: a dangling link made good is found, its directory unchanged", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const target = join(dir, "lists", "bob");
     const path = join(dir, ".forward");
     await Deno.mkdir(join(dir, "lists"));
@@ -60,7 +52,7 @@ Deno.test("known absence: a dangling link made good is found, its directory unch
 });
 
 Deno.test("known absence: a link loop planted later is the open's error, not an absence", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, ".forward");
     ageDirectory(dir);
     recordAbsent(path);
@@ -71,7 +63,7 @@ Deno.test("known absence: a link loop planted later is the open's error, not an 
 });
 
 Deno.test("known absence: a directory changed moments ago is not remembered", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, ".forward");
     await Deno.writeTextFile(join(dir, "other"), "x");
     for (let delivery = 0; delivery < 3; delivery++) {
@@ -84,7 +76,7 @@ Deno.test("known absence: a directory changed moments ago is not remembered", as
 });
 
 Deno.test("known absence: a thread granted the .forward only, not its directory", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, ".forward");
     const owned = new URL(
       "../../../../src/delivery/local/owned_file.ts",

@@ -6,18 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readOwnedFile } from "../../../../src/delivery/local/owned_file.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mailsrv-owned-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../test_message.ts";
 
 Deno.test("owned file: a .forward made right after one was found missing is read", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, ".forward");
     // Same directory, same clock tick: nothing may be remembered.
     for (let round = 0; round < 20; round++) {
@@ -30,7 +22,7 @@ Deno.test("owned file: a .forward made right after one was found missing is read
 });
 
 Deno.test("owned file: a dangling link is missing; a link made good is read", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, ".forward");
     const target = join(dir, "elsewhere");
     await Deno.symlink(target, path);
@@ -41,7 +33,7 @@ Deno.test("owned file: a dangling link is missing; a link made good is read", as
 });
 
 Deno.test("owned file: a failure other than a missing file is the open's error", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const file = join(dir, "plain");
     await Deno.writeTextFile(file, "x\n");
     await assert.rejects(
