@@ -2,7 +2,11 @@
  * `DeliveryMessage` fixtures and temp-dir helpers for delivery tests.
  */
 import type { Privileges } from "../../../src/delivery/local/local_types.ts";
-import type { DeliveryMessage } from "../../../src/delivery/types.ts";
+import assert from "node:assert/strict";
+import {
+  DeliveryError,
+  type DeliveryMessage,
+} from "../../../src/delivery/types.ts";
 
 /** How to build a test message. */
 export interface TestMessageOptions {
@@ -60,6 +64,18 @@ export function testMessage(options: TestMessageOptions = {}): DeliveryMessage {
       );
     },
   };
+}
+
+/** The DeliveryError `promise` rejects with (it must reject). */
+export async function deliveryFailure(
+  promise: Promise<unknown>,
+): Promise<DeliveryError> {
+  const error = await promise.then(
+    () => assert.fail("delivery should fail"),
+    (e) => e,
+  );
+  assert.ok(error instanceof DeliveryError, String(error));
+  return error;
 }
 
 /** Runs `fn` with a fresh temp directory, removed afterwards. */

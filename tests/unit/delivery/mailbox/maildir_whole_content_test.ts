@@ -7,11 +7,9 @@ import { join } from "node:path";
 import { wholeContentOpener } from "../../../../src/common/whole_content.ts";
 import { deliverToMaildir } from "../../../../src/delivery/mailbox/maildir.ts";
 import { mailboxLimit } from "../../../../src/delivery/mailbox_limit.ts";
-import {
-  DeliveryError,
-  type DeliveryMessage,
-} from "../../../../src/delivery/types.ts";
-import { testMessage, withTempDir } from "../test_message.ts";
+import type { DeliveryMessage } from "../../../../src/delivery/types.ts";
+import { listDir } from "../local_fixture.ts";
+import { deliveryFailure, testMessage, withTempDir } from "../test_message.ts";
 
 const TEXT = "Subject: caf\u00e9\r\n\nline\nanother\r\n";
 
@@ -19,21 +17,6 @@ const TEXT = "Subject: caf\u00e9\r\n\nline\nanother\r\n";
 function inMemory(message: DeliveryMessage, text = TEXT): DeliveryMessage {
   const bytes = new TextEncoder().encode(text);
   return { ...message, content: wholeContentOpener(() => bytes) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => assert.fail("delivery should fail"),
-    (e) => e,
-  );
-  assert.ok(error instanceof DeliveryError, String(error));
-  return error;
-}
-
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names;
 }
 
 /** The name without its unique part: `,S=…,W=…`. */
@@ -66,10 +49,12 @@ Deno.test("maildir, content in memory: the size limit and a failed read", async 
     const name = await deliverToMaildir(dir, message, { hostname: "mx" });
     const size = (await Deno.stat(join(dir, "new", name))).size;
     // A queued size of 0 (unknown): the copy itself must stop it.
-    const full = await failure(deliverToMaildir(dir, { ...message, size: 0 }, {
-      hostname: "mx",
-      sizeLimit: mailboxLimit("mailbox_size_limit", size - 1),
-    }));
+    const full = await deliveryFailure(
+      deliverToMaildir(dir, { ...message, size: 0 }, {
+        hostname: "mx",
+        sizeLimit: mailboxLimit("mailbox_size_limit", size - 1),
+      }),
+    );
     assert.equal(full.dsn, "5.2.2");
     await deliverToMaildir(dir, { ...message, size: 0 }, {
       hostname: "mx",
@@ -81,12 +66,12 @@ Deno.test("maildir, content in memory: the size limit and a failed read", async 
         throw new Deno.errors.NotFound("queue file gone");
       }),
     };
-    const unread = await failure(
+    const unread = await deliveryFailure(
       deliverToMaildir(dir, gone, { hostname: "mx" }),
     );
     assert.equal(unread.dsn, "4.3.0");
     assert.match(unread.message, /^cannot read message 4Xq9Zk2mTb: /);
-    assert.deepEqual(await listing(join(dir, "tmp")), []);
-    assert.equal((await listing(join(dir, "new"))).length, 2);
+    assert.deepEqual(await listDir(join(dir, "tmp")), []);
+    assert.equal((await listDir(join(dir, "new"))).length, 2);
   });
 });

@@ -2,19 +2,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { deliverToMbox } from "../../../../src/delivery/mailbox/mbox.ts";
 import { DeliveryError } from "../../../../src/delivery/types.ts";
-import { exists, testMessage, withTempDir } from "../test_message.ts";
+import {
+  deliveryFailure,
+  exists,
+  testMessage,
+  withTempDir,
+} from "../test_message.ts";
 
 const NOV_24 = new Date(1986, 10, 24, 18, 22, 48).getTime();
 const noWait = { attempts: 3, sleep: () => Promise.resolve() };
-
-async function rejection(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => assert.fail("delivery should fail"),
-    (e) => e,
-  );
-  assert.ok(error instanceof DeliveryError, String(error));
-  return error;
-}
 
 Deno.test("mbox: the file holds From line, headers, quoted body, blank line", async () => {
   await withTempDir(async (dir) => {
@@ -66,7 +62,7 @@ Deno.test("mbox: a held dotlock defers after the bounded wait", async () => {
     await Deno.writeTextFile(path, "");
     await Deno.writeTextFile(`${path}.lock`, "");
     const waits: number[] = [];
-    const error = await rejection(deliverToMbox(path, testMessage(), {
+    const error = await deliveryFailure(deliverToMbox(path, testMessage(), {
       lock: {
         attempts: 4,
         delay: 10,
@@ -102,7 +98,7 @@ Deno.test("mbox: a dotlock younger than stale_lock_time is respected", async () 
   await withTempDir(async (dir) => {
     const path = join(dir, "bob");
     await Deno.writeTextFile(`${path}.lock`, "");
-    const error = await rejection(deliverToMbox(path, testMessage(), {
+    const error = await deliveryFailure(deliverToMbox(path, testMessage(), {
       lock: { ...noWait, clock: () => Date.now() + 499_000 },
     }));
     assert.equal(error.dsn, "4.2.0");
@@ -117,7 +113,7 @@ Deno.test("mbox: a kernel lock held elsewhere defers", async () => {
     await Deno.writeTextFile(path, "old\n");
     using holder = await Deno.open(path, { read: true, write: true });
     await holder.lock(true);
-    const error = await rejection(
+    const error = await deliveryFailure(
       deliverToMbox(path, testMessage(), { lock: noWait }),
     );
     assert.equal(error.temporary, true);
@@ -133,7 +129,7 @@ Deno.test("mbox: a symbolic link is refused, permanently", async () => {
     await Deno.writeTextFile(target, "");
     const path = join(dir, "bob");
     await Deno.symlink(target, path);
-    const error = await rejection(deliverToMbox(path, testMessage()));
+    const error = await deliveryFailure(deliverToMbox(path, testMessage()));
     assert.equal(error.temporary, false);
     assert.equal(error.dsn, "5.2.0");
     assert.match(error.message, /symbolic link/);
@@ -146,7 +142,7 @@ Deno.test("mbox: a file with several hard links is refused", async () => {
     const path = join(dir, "bob");
     await Deno.writeTextFile(path, "");
     await Deno.link(path, join(dir, "other"));
-    const error = await rejection(deliverToMbox(path, testMessage()));
+    const error = await deliveryFailure(deliverToMbox(path, testMessage()));
     assert.equal(error.dsn, "5.2.0");
     assert.match(error.message, /2 hard links/);
   });
@@ -156,7 +152,7 @@ Deno.test("mbox: a directory in the mailbox's place bounces", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "bob");
     await Deno.mkdir(path);
-    const error = await rejection(deliverToMbox(path, testMessage()));
+    const error = await deliveryFailure(deliverToMbox(path, testMessage()));
     assert.equal(error.temporary, false);
     assert.equal(error.dsn, "5.2.0");
   });
@@ -164,7 +160,7 @@ Deno.test("mbox: a directory in the mailbox's place bounces", async () => {
 
 Deno.test("mbox: a missing parent directory defers", async () => {
   await withTempDir(async (dir) => {
-    const error = await rejection(
+    const error = await deliveryFailure(
       deliverToMbox(join(dir, "no", "bob"), testMessage()),
     );
     assert.equal(error.temporary, true);
