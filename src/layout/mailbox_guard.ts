@@ -38,7 +38,7 @@
  *   Reads the directories on the way of every path; writes nothing.
  */
 import { basename, resolve } from "node:path";
-import { realPathOfSync } from "./real_path.ts";
+import { realPathOf } from "./real_path.ts";
 import {
   directoryCollision,
   mailboxCollision,
@@ -77,7 +77,7 @@ export async function checkMailbox(
   context: MailboxContext,
 ): Promise<MailboxRefusal | undefined> {
   const named = plain(mailbox.path);
-  const real = realPathOfSync(named);
+  const real = realPathOf(named);
   const shown = describe(named, real, "mailbox");
   const layout = await recentProtectedLayout(policy);
   for (const path of new Set([real, named])) {
@@ -109,7 +109,7 @@ export async function checkDomainDirectory(
   domain: string,
 ): Promise<string | undefined> {
   const named = plain(directory);
-  const real = realPathOfSync(named);
+  const real = realPathOf(named);
   const shown = describe(named, real, "directory");
   const layout = await recentProtectedLayout(policy);
   for (const path of new Set([real, named])) {

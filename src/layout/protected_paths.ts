@@ -158,7 +158,7 @@ async function existingPasswdFiles(
         continue;
       }
       files.push({
-        path: await realPathOf(path),
+        path: realPathOf(path),
         what: passwdWhat(entry.name),
         domain: entry.name,
       });
@@ -177,10 +177,11 @@ export async function resolveProtectedLayout(
   policy: ProtectedPolicy,
 ): Promise<ProtectedLayout> {
   const named = protectedFiles(policy);
-  const files = await Promise.all(
-    named.map(async (file) => ({ ...file, path: await realPathOf(file.path) })),
-  );
-  const passwdDirectory = await realPathOf(policy.pop3_passwd_directory);
+  const files = named.map((file) => ({
+    ...file,
+    path: realPathOf(file.path),
+  }));
+  const passwdDirectory = realPathOf(policy.pop3_passwd_directory);
   return {
     files: [...files, ...await existingPasswdFiles(passwdDirectory)],
     passwdDirectory,

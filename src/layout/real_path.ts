@@ -30,13 +30,7 @@ const MAX_LINKS = 40;
  * The absolute real path of `path` (symbolic links followed), existing
  * or not.
  */
-// deno-lint-ignore require-await -- a promise, as callers expect
-export async function realPathOf(path: string): Promise<string> {
-  return realPathOfSync(path);
-}
-
-/** `realPathOf`, synchronously. */
-export function realPathOfSync(path: string): string {
+export function realPathOf(path: string): string {
   return follow(resolve(path), 0);
 }
 

@@ -24,13 +24,13 @@ import { type LayoutPolicy, mailboxPath } from "./virtual_layout.ts";
  * The keys, other than `key`, whose mailbox overlaps `path`.
  * @param mapText the mailbox map's text
  */
-export async function mailboxSharers(
+export function mailboxSharers(
   policy: LayoutPolicy,
   mapText: string,
   key: string,
   path: string,
-): Promise<string[]> {
-  const mine = await realPathOf(path);
+): string[] {
+  const mine = realPathOf(path);
   const sharers: string[] = [];
   for (const other of tableKeys(mapText)) {
     if (other === key) continue;
@@ -38,7 +38,7 @@ export async function mailboxSharers(
     if (value === undefined) continue;
     let theirs: string;
     try {
-      theirs = await realPathOf(mailboxPath(policy, value));
+      theirs = realPathOf(mailboxPath(policy, value));
     } catch (error) {
       if (error instanceof AdminError) continue;
       throw error;

@@ -100,7 +100,7 @@ async function refuseUnsafeMailbox(
     "virtual",
   );
   if (refusal) throw new AdminError(`cannot add "${key}": ${refusal.reason}`);
-  const sharers = await mailboxSharers(config, mapText, key, mailbox);
+  const sharers = mailboxSharers(config, mapText, key, mailbox);
   if (sharers.length > 0) {
     throw new AdminError(
       `cannot add "${key}": mailbox "${mailbox}" overlaps the mailbox of "${
@@ -203,7 +203,7 @@ async function purgeableMailbox(
   if (refusal?.kind === "protected") {
     throw new AdminError(`not purging "${key}": ${refusal.reason}; ${keep}`);
   }
-  const sharers = await mailboxSharers(config, mapText, key, mailbox);
+  const sharers = mailboxSharers(config, mapText, key, mailbox);
   if (sharers.length > 0) {
     throw new AdminError(
       `not purging "${key}": mailbox "${mailbox}" is also used by "${
