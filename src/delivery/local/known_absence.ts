@@ -41,7 +41,7 @@
  *
  *   Does NOT read any file, nor say anything about files that exist.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** How old a directory's timestamps must be for its state to be kept. */
@@ -72,24 +72,21 @@ const denied = new Set<string>();
 function stateOf(directory: string): DirectoryState | undefined {
   if (denied.has(directory)) return undefined;
   try {
-    // A missing directory (a home that is not there) is left to the
-    // open, without a failed stat's exception first.
-    if (!existsSync(directory)) return undefined;
-  } catch {
-    if (denied.size >= MAX_PATHS) denied.clear();
-    denied.add(directory);
-    return undefined;
-  }
-  try {
-    const info = Deno.statSync(directory);
-    if (info.ino === null || !info.mtime || !info.ctime) return undefined;
+    // One stat; a missing directory (a home that is not there) is left
+    // to the open.
+    const info = statSync(directory, { throwIfNoEntry: false });
+    if (!info) return undefined;
     return {
       dev: info.dev,
       ino: info.ino,
-      mtime: info.mtime.getTime(),
-      ctime: info.ctime.getTime(),
+      mtime: info.mtimeMs,
+      ctime: info.ctimeMs,
     };
-  } catch {
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      if (denied.size >= MAX_PATHS) denied.clear();
+      denied.add(directory);
+    }
     return undefined;
   }
 }
