@@ -18,7 +18,7 @@ import {
   createLocalDeliveryProxy,
   linkLocalThroughParent,
 } from "./local_delivery_proxy.ts";
-import type { ToQueueManager } from "./qmgr_protocol.ts";
+import type { AgentFailure, DeliveryAgent } from "./agent_notice_threads.ts";
 import {
   createSmtpClientProxy,
   linkThroughParent,
@@ -26,18 +26,12 @@ import {
 import type { SmtpClientNotice } from "./smtp_client_thread.ts";
 import type { LocalDeliveryNotice } from "./local_delivery_thread.ts";
 
-/** A parent's report that an agent's Worker failed. */
-export type AgentFailure = Extract<
-  ToQueueManager,
-  { kind: "smtp-client-failed" | "local-delivery-failed" }
->;
-
 /** Both agents, and what their thread tells them. */
 export interface DeliveryAgentProxies {
   readonly smtpAgent: SmtpAgent;
   readonly localAgent: LocalAgent;
   /** The parent says an agent's Worker failed (or never started). */
-  failed(report: AgentFailure): void;
+  failed(report: AgentFailure<DeliveryAgent>): void;
   /** Lets both Workers go (the thread stops). */
   stop(): void;
 }
