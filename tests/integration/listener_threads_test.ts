@@ -121,6 +121,12 @@ Deno.test("a crashed smtpd thread is restarted and accepts mail again; pop3d's s
       await readUntil(pop3, (t) => t.includes("\r\n.\r\n")),
       /^\+OK[^]*\r\nUIDL\r\n/,
     );
+    // pop3d's session alone, once smtpd's thread has ended bob's session
+    // (its count goes down after the client has read the 221).
+    await waitFor(
+      "smtpd's sessions to end",
+      async () => await roles.activeSessions() <= 1,
+    );
     assert.equal(await roles.activeSessions(), 1);
     const log = await Deno.readTextFile(join(root, "maillog"));
     assert.match(log, /mailsrv\/smtpd\[\d+\]: [0-9A-Za-z]+: client=localhost/);
