@@ -17,6 +17,7 @@
  */
 import { serveSession } from "../src/pop3/connection.ts";
 import { openMaildirMaildrop } from "../src/pop3/maildrop_maildir.ts";
+import { listingOf } from "../src/pop3/maildrop_listing.ts";
 import type {
   Maildrop,
   MaildropMessage,
@@ -71,7 +72,7 @@ function memoryMaildrop(): Maildrop {
     (_, i) => ({ uidl: `u${i}`, size: body.length + 57 }),
   );
   return {
-    scan: () => Promise.resolve(messages),
+    scan: () => Promise.resolve(listingOf(messages)),
     retrieve: () =>
       counted(() => {
         let done = false;

@@ -97,7 +97,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
   LIST: {
     phases: TRANSACTION,
     lists: true,
-    proceed: listing((s, i) => `${i + 1} ${s.messages[i].size}`, (s) => {
+    proceed: listing((s, i) => `${i + 1} ${s.messages.size(i)}`, (s) => {
       const { count, octets } = maildropSize(s);
       return `${count} messages (${octets} octets)`;
     }),
@@ -105,7 +105,7 @@ export const COMMANDS: Readonly<Record<Verb, CommandSpec>> = {
   UIDL: {
     phases: TRANSACTION,
     lists: true,
-    proceed: listing((s, i) => `${i + 1} ${s.messages[i].uidl}`, () => ""),
+    proceed: listing((s, i) => `${i + 1} ${s.messages.uidl(i)}`, () => ""),
   },
   RETR: { phases: TRANSACTION, lists: true, proceed: retr },
   TOP: { phases: TRANSACTION, lists: true, proceed: top },
@@ -400,7 +400,7 @@ function retr(s: Pop3Session, argument: string, policy: SessionPolicy) {
       type: "transmit" as const,
       index: found,
       bodyLines: null,
-      reply: ok(`${s.messages[found].size} octets`),
+      reply: ok(`${s.messages.size(found)} octets`),
     }],
   };
 }
@@ -450,7 +450,7 @@ function listing(
       return typeof found === "number" ? answer(s, ok(line(s, found))) : found;
     }
     const lines: string[] = [];
-    for (let i = 0; i < s.messages.length; i++) {
+    for (let i = 0; i < s.messages.count; i++) {
       if (!s.deleted.has(i)) lines.push(line(s, i));
     }
     return answer(s, okLines(heading(s), lines));
@@ -474,7 +474,7 @@ function findMessage(
     return badCommand(s, err("Invalid message number"), policy);
   }
   const n = Number(argument);
-  if (n < 1 || n > s.messages.length) return answer(s, err("No such message"));
+  if (n < 1 || n > s.messages.count) return answer(s, err("No such message"));
   if (s.deleted.has(n - 1)) {
     return answer(s, err(`Message ${n} already deleted`));
   }
@@ -485,11 +485,11 @@ function findMessage(
 function maildropSize(s: Pop3Session): { count: number; octets: number } {
   let count = 0;
   let octets = 0;
-  s.messages.forEach((m, i) => {
+  for (let i = 0; i < s.messages.count; i++) {
     if (!s.deleted.has(i)) {
       count++;
-      octets += m.size;
+      octets += s.messages.size(i);
     }
-  });
+  }
   return { count, octets };
 }

@@ -17,6 +17,11 @@
  *   new/ and cur/ are held open for the session (`fs/directory_files.ts`):
  *   listed with getdents64 and each message opened relative to them by
  *   the C library when the thread may load it, else through Deno's API.
+ *   The snapshot keeps only the names, a byte per file telling new/ from
+ *   cur/ and the sizes in a typed array; a UIDL is made from its name
+ *   when one is asked for (`maildrop_listing.ts`): with the size cache,
+ *   about 120 bytes of heap a message, where an object per message took
+ *   450.
  *
  *   - UIDL: the file's unique name, the part before `,` (`,S=`, `,W=`) and
  *     `:` (`:2,<flags>`), so it survives a move to cur/ and flag changes.
@@ -25,7 +30,9 @@
  *   - size: RFC 1939 counts CRLF line ends. `,W=<n>` (Courier/Dovecot's
  *     wire size) is used as given; otherwise the file is read once and
  *     each LF not preceded by CR counted twice. Maildir files never
- *     change, so results are cached by unique name and `,S=` (per opener).
+ *     change, so results are cached by the name without its `:2,<flags>`
+ *     (per opener): the unique name and `,S=`, kept across a move to cur/;
+ *     for a file in new/ the key is the very string of the snapshot.
  *
  *   RETR reads the file (through the held directory, or `message_file.ts`
  *   for one found elsewhere); if another client moved it (new/ to cur/,
@@ -48,9 +55,9 @@ import {
 import { syncDirectory } from "../fs/sync_directory.ts";
 import { type DotlockOptions, takeSessionDotlock } from "./mailbox_lock.ts";
 import { openMessageFile } from "./message_file.ts";
-import type { Maildrop, MaildropMessage, MessageReader } from "./types.ts";
+import type { Maildrop, MessageReader } from "./types.ts";
 
-/** Wire sizes of Maildir files, keyed by unique name and `,S=`. */
+/** Wire sizes of Maildir files, keyed by the name before `:`. */
 export type MaildirSizeCache = Map<string, number>;
 
 /** Options for `openMaildirMaildrop`. */
@@ -73,13 +80,10 @@ export interface MaildirName {
   readonly wireSize?: number;
 }
 
-/** One file of the snapshot. */
+/** One file of the Maildir: where it is, and its name. */
 interface MaildirEntry {
   readonly subdir: "new" | "cur";
   readonly name: string;
-  readonly parsed: MaildirName;
-  /** Sort key: seconds and microseconds of delivery, in microseconds. */
-  readonly delivered: number;
 }
 
 /** The lock file that keeps a second POP3 session out. */
@@ -88,6 +92,12 @@ export const MAILDIR_LOCK_NAME = ".mailsrv-pop3.lock";
 const CACHE_LIMIT = 100_000;
 /** Read size for sizing files (most messages fit in one read). */
 const READ_SIZE = 65536;
+
+/** The unique part of a file name: before the first `,` and `:`. */
+function uniqueOf(name: string): string {
+  const end = name.search(/[,:]/);
+  return end < 0 ? name : name.slice(0, end);
+}
 
 /** Parses a Maildir file name. */
 export function parseMaildirName(name: string): MaildirName {
@@ -114,11 +124,6 @@ export function maildirUidl(unique: string): string {
   return createHash("md5").update(unique).digest("hex");
 }
 
-function byDelivery(a: MaildirEntry, b: MaildirEntry): number {
-  return a.delivered - b.delivered ||
-    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-
 /** The file of an entry (`maildir` normalized; no `join` per file). */
 function fileOf(maildir: string, entry: MaildirEntry): string {
   return `${maildir}/${entry.subdir}/${entry.name}`;
@@ -131,19 +136,13 @@ function listMessages(maildir: string): MaildirEntry[] {
     try {
       for (const entry of Deno.readDirSync(join(maildir, subdir))) {
         if (entry.name.startsWith(".") || entry.isDirectory) continue;
-        const parsed = parseMaildirName(entry.name);
-        entries.push({
-          subdir,
-          name: entry.name,
-          parsed,
-          delivered: parsed.seconds * 1e6 + parsed.micros,
-        });
+        entries.push({ subdir, name: entry.name });
       }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
-  return entries.sort(byDelivery);
+  return entries;
 }
 
 /** Size of a file as POP3 sends it: each bare LF becomes CRLF. */
@@ -216,28 +215,36 @@ function releaseDirectories(held: HeldDirectories | null): void {
   held?.cur?.close();
 }
 
-/** The message files of the held new/ and cur/, oldest delivery first. */
-function listHeld(held: HeldDirectories): MaildirEntry[] {
-  const entries: MaildirEntry[] = [];
-  for (const subdir of ["new", "cur"] as const) {
-    for (const name of held[subdir]?.names() ?? []) {
-      if (name.startsWith(".")) continue;
-      const parsed = parseMaildirName(name);
-      entries.push({
-        subdir,
-        name,
-        parsed,
-        delivered: parsed.seconds * 1e6 + parsed.micros,
-      });
-    }
-  }
-  return entries.sort(byDelivery);
+/**
+ * The message files of the held new/ and cur/, oldest delivery first:
+ * their names, and which are in cur/.
+ */
+function listHeld(
+  held: HeldDirectories,
+): { names: string[]; inCur: Uint8Array } {
+  const fresh = (held.new?.names() ?? []).filter((n) => !n.startsWith("."));
+  const seen = (held.cur?.names() ?? []).filter((n) => !n.startsWith("."));
+  const all = fresh.concat(seen);
+  const delivered = new Float64Array(all.length);
+  all.forEach((name, i) => {
+    const { seconds, micros } = parseMaildirName(name);
+    delivered[i] = seconds * 1e6 + micros;
+  });
+  const order = new Uint32Array(all.length).map((_, i) => i).sort((a, b) =>
+    delivered[a] - delivered[b] ||
+    (all[a] < all[b] ? -1 : all[a] > all[b] ? 1 : 0)
+  );
+  return {
+    names: Array.from(order, (i) => all[i]),
+    inCur: Uint8Array.from(order, (i) => i >= fresh.length ? 1 : 0),
+  };
 }
 
 /** Finds a message again by unique name (it may have been moved). */
 function locate(maildir: string, entry: MaildirEntry): string | undefined {
+  const unique = uniqueOf(entry.name);
   const current = listMessages(maildir).find((e) =>
-    e.parsed.unique === entry.parsed.unique
+    uniqueOf(e.name) === unique
   );
   return current && fileOf(maildir, current);
 }
@@ -268,7 +275,7 @@ function openEntry(
   const moved = locate(maildir, entry);
   if (moved === undefined) {
     throw new Deno.errors.NotFound(
-      `Message "${entry.parsed.unique}" is no longer in the Maildir`,
+      `Message "${uniqueOf(entry.name)}" is no longer in the Maildir`,
     );
   }
   return openMessageFile(moved);
@@ -301,9 +308,10 @@ function sizeOf(
   cache: MaildirSizeCache,
   buffer: Uint8Array,
 ): number {
-  const { unique, wireSize, fileSize } = entry.parsed;
+  const { wireSize } = parseMaildirName(entry.name);
   if (wireSize !== undefined) return wireSize;
-  const key = `${unique},S=${fileSize ?? ""}`;
+  const flags = entry.name.indexOf(":");
+  const key = flags < 0 ? entry.name : entry.name.slice(0, flags);
   const known = cache.get(key);
   if (known !== undefined) return known;
   let size: number;
@@ -319,10 +327,35 @@ function sizeOf(
   return size;
 }
 
-/** A taken snapshot: the files and what the session sees of them. */
+/**
+ * A taken snapshot, compact: the file names in POP3 order, which are in
+ * cur/, and their sizes; each UIDL is made from the name when asked for.
+ */
 interface Snapshot {
-  readonly entries: readonly MaildirEntry[];
-  readonly messages: readonly MaildropMessage[];
+  readonly names: readonly string[];
+  /** 1 where the file is in cur/, 0 where it is in new/. */
+  readonly inCur: Uint8Array;
+  readonly sizes: Float64Array;
+  /** The `.2`, `.3`, … of a UIDL an earlier message has too (rare). */
+  readonly repeats: ReadonlyMap<number, number>;
+}
+
+/** Message `index` of a snapshot, as a file of the Maildir. */
+function entryOf(
+  snapshot: Pick<Snapshot, "names" | "inCur">,
+  index: number,
+): MaildirEntry {
+  return {
+    subdir: snapshot.inCur[index] === 1 ? "cur" : "new",
+    name: snapshot.names[index],
+  };
+}
+
+/** The UIDL of message `index` (RFC 1939 §7), unique in the snapshot. */
+function uidlOf(snapshot: Snapshot, index: number): string {
+  const uidl = maildirUidl(uniqueOf(snapshot.names[index]));
+  const repeat = snapshot.repeats.get(index);
+  return repeat === undefined ? uidl : `${uidl}.${repeat}`;
 }
 
 /** Lists the Maildir and sizes its messages, in time slices. */
@@ -331,31 +364,33 @@ async function takeSnapshot(
   held: HeldDirectories,
   cache: MaildirSizeCache,
 ): Promise<Snapshot> {
-  const entries = listHeld(held);
+  const listed = listHeld(held);
   const slice = new TimeSlice();
   await slice.pause();
   const buffer = new Uint8Array(READ_SIZE);
-  const sizes: number[] = [];
-  for (const entry of entries) {
-    sizes.push(sizeOf(maildir, held, entry, cache, buffer));
+  const sizes = new Float64Array(listed.names.length);
+  for (let i = 0; i < sizes.length; i++) {
+    sizes[i] = sizeOf(maildir, held, entryOf(listed, i), cache, buffer);
     const pause = slice.pause();
     if (pause) await pause;
   }
-  const uidls = uniqueUidls(entries.map((e) => maildirUidl(e.parsed.unique)));
-  return {
-    entries,
-    messages: entries.map((_, i) => ({ uidl: uidls[i], size: sizes[i] })),
-  };
+  return { ...listed, sizes, repeats: repeatedUidls(listed.names) };
 }
 
-/** Gives the second and later equal UIDLs a `.2`, `.3`, … suffix. */
-function uniqueUidls(uidls: readonly string[]): string[] {
+/**
+ * The messages whose UIDL an earlier one has too, each with its count
+ * (2 for the second): they get a `.2`, `.3`, … suffix.
+ */
+function repeatedUidls(names: readonly string[]): Map<number, number> {
   const seen = new Map<string, number>();
-  return uidls.map((uidl) => {
+  const repeats = new Map<number, number>();
+  names.forEach((name, i) => {
+    const uidl = maildirUidl(uniqueOf(name));
     const count = (seen.get(uidl) ?? 0) + 1;
     seen.set(uidl, count);
-    return count === 1 ? uidl : `${uidl}.${count}`;
+    if (count > 1) repeats.set(i, count);
   });
+  return repeats;
 }
 
 /**
@@ -378,7 +413,7 @@ export async function openMaildirMaildrop(
   );
   const cache = options.sizeCache ?? new Map<string, number>();
   let snapshot: Promise<Snapshot> | undefined;
-  let entries: readonly MaildirEntry[] = [];
+  let taken: Snapshot | undefined;
   let held: HeldDirectories | null = null;
   let open = true;
   const finish = async () => {
@@ -389,10 +424,13 @@ export async function openMaildirMaildrop(
     await lock.release();
   };
   const entryAt = (i: number) => {
-    if (!Number.isInteger(i) || i < 0 || i >= entries.length) {
+    if (
+      taken === undefined || !Number.isInteger(i) || i < 0 ||
+      i >= taken.names.length
+    ) {
       throw new RangeError(`No message with index ${i}`);
     }
-    return entries[i];
+    return entryOf(taken, i);
   };
   return {
     async scan() {
@@ -401,9 +439,12 @@ export async function openMaildirMaildrop(
         held = holdDirectories(path);
         snapshot = takeSnapshot(path, held, cache);
       }
-      const taken = await snapshot;
-      entries = taken.entries;
-      return taken.messages;
+      const listed = taken = await snapshot;
+      return {
+        count: listed.names.length,
+        size: (i) => listed.sizes[i],
+        uidl: (i) => uidlOf(listed, i),
+      };
     },
     retrieve(i) {
       if (!open) throw new Error("The maildrop is closed");

@@ -42,6 +42,7 @@ import { syncDirectory } from "../fs/sync_directory.ts";
 import type { MboxLock } from "../fs/mbox_lock.ts";
 import { type DotlockOptions, lockSessionMbox } from "./mailbox_lock.ts";
 import { type MboxIndex, MboxScanner } from "./mbox_scan.ts";
+import { listingOf } from "./maildrop_listing.ts";
 import { MboxRanges } from "./message_file.ts";
 import type { Maildrop } from "./types.ts";
 
@@ -235,7 +236,7 @@ export async function openMboxMaildrop(
       scanned ??= scanFile(file, chunkSize);
       index = await scanned;
       // The extents carry the size and UIDL the session needs.
-      return index.messages;
+      return listingOf(index.messages);
     },
     retrieve(i) {
       if (!open) throw new Error("The maildrop is closed");

@@ -17,6 +17,7 @@ import {
   type MaildirSizeCache,
   openMaildirMaildrop,
 } from "./maildrop_maildir.ts";
+import { EMPTY_LISTING } from "./maildrop_listing.ts";
 import { openMboxMaildrop } from "./maildrop_mbox.ts";
 import type { Maildrop, OpenMaildrop, Pop3Account } from "./types.ts";
 
@@ -31,7 +32,7 @@ export interface MaildropOpenerOptions {
 /** A maildrop with no messages (the mailbox does not exist). */
 export function emptyMaildrop(): Maildrop {
   return {
-    scan: () => Promise.resolve([]),
+    scan: () => Promise.resolve(EMPTY_LISTING),
     retrieve: (index) => {
       throw new RangeError(`No message with index ${index}`);
     },

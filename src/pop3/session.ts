@@ -56,6 +56,7 @@ import {
   say,
 } from "./commands.ts";
 import { err, ok } from "./replies.ts";
+import { EMPTY_LISTING } from "./maildrop_listing.ts";
 import type {
   LoginOutcome,
   Phase,
@@ -91,7 +92,7 @@ export function newSession(): Pop3Session {
     tlsAvailable: false,
     user: null,
     login: null,
-    messages: [],
+    messages: EMPTY_LISTING,
     listed: false,
     pending: null,
     deleted: new Set(),
@@ -261,7 +262,7 @@ function loginResult(
       const session: Pop3Session = {
         ...s,
         phase: "transaction",
-        messages: [],
+        messages: EMPTY_LISTING,
         listed: false,
         pending: null,
         deleted: new Set(),

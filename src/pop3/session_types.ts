@@ -10,7 +10,7 @@
  */
 import type { Config } from "../config/types.ts";
 import type { Pop3Reply } from "./replies.ts";
-import type { MaildropMessage } from "./types.ts";
+import type { MaildropListing } from "./maildrop_listing.ts";
 
 /** The configuration the session reads (a `Config` will do). */
 export type SessionPolicy = Pick<
@@ -63,7 +63,7 @@ export interface Pop3Session {
   /** The login being checked or logged in, or null. */
   readonly login: string | null;
   /** The maildrop snapshot once `listed`; empty before. */
-  readonly messages: readonly MaildropMessage[];
+  readonly messages: MaildropListing;
   /** The maildrop has been scanned (at the first command that needs it). */
   readonly listed: boolean;
   /** The command line waiting for the scan (phase `scanning`), or null. */
@@ -102,7 +102,7 @@ export type SessionEvent =
   | { readonly type: "tls-failed"; readonly reason: string }
   | {
     readonly type: "scanned";
-    readonly messages: readonly MaildropMessage[];
+    readonly messages: MaildropListing;
   }
   | { readonly type: "scan-failed"; readonly reason: string }
   | { readonly type: "transmitted" }

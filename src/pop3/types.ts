@@ -9,9 +9,11 @@
  */
 import type { Config } from "../config/types.ts";
 import type { MailboxPath } from "../resolve/virtual_maps.ts";
+import type { MaildropListing, MaildropMessage } from "./maildrop_listing.ts";
 
 /** Where a virtual user's mail lives (shared with virtual delivery). */
 export type { MailboxPath };
+export type { MaildropListing, MaildropMessage };
 
 /** A successfully authenticated POP3 user. */
 export interface Pop3Account {
@@ -44,14 +46,6 @@ export type Authenticate = (
   client: Pop3Client,
 ) => Promise<Pop3Account | undefined>;
 
-/** One message of a maildrop snapshot. */
-export interface MaildropMessage {
-  /** Unique ID listing (UIDL) value: printable ASCII 0x21–0x7e, ≤ 70. */
-  readonly uidl: string;
-  /** Size in octets as POP3 transmits it (CRLF line ends, before byte-stuffing). */
-  readonly size: number;
-}
-
 /**
  * One message being read, as stored (LF line ends, no mbox `From ` line).
  * Reads are synchronous: the maildrop is a local file, and a RETR of a
@@ -72,7 +66,7 @@ export interface Maildrop {
    * Taken at the first call, not at login, so a large mailbox does not
    * hold up the PASS reply; later calls give the same list.
    */
-  scan(): Promise<readonly MaildropMessage[]>;
+  scan(): Promise<MaildropListing>;
   /**
    * Opens message `index` of the snapshot; the session converts to CRLF
    * and byte-stuffs while sending.

@@ -20,6 +20,7 @@ import {
 import { formatReply } from "../../src/pop3/replies.ts";
 import { baseTestConfig } from "../helpers/test_config.ts";
 import { fuzz, mailText } from "./fuzz.ts";
+import { listingOf } from "../../src/pop3/maildrop_listing.ts";
 
 const VERBS = [
   "USER",
@@ -126,7 +127,7 @@ function nextEvent(
       };
     case "scanning":
       return p < 90
-        ? { type: "scanned", messages: mailbox }
+        ? { type: "scanned", messages: listingOf(mailbox) }
         : { type: "scan-failed", reason: "EIO" };
     case "starting-tls":
       return p < 80
@@ -167,7 +168,7 @@ function checkActions(s: Pop3Session, actions: readonly SessionAction[]): void {
     }
     if (a.type === "transmit") {
       assert.ok(
-        a.index >= 0 && a.index < s.messages.length,
+        a.index >= 0 && a.index < s.messages.count,
         `index ${a.index}`,
       );
       assert.ok(!s.deleted.has(a.index), "transmits a deleted message");
@@ -218,7 +219,7 @@ Deno.test("fuzz: the pop3d session answers any sequence with valid replies", () 
           }
           for (const i of t.session.deleted) {
             assert.ok(
-              i >= 0 && i < t.session.messages.length,
+              i >= 0 && i < t.session.messages.count,
             );
           }
           s = t.session;

@@ -12,6 +12,7 @@ import type {
 import { MaildropBusyError } from "../../../src/pop3/types.ts";
 import type { Pop3Stream } from "../../../src/pop3/server.ts";
 import type { Config } from "../../../src/config/types.ts";
+import { listingOf } from "../../../src/pop3/maildrop_listing.ts";
 
 const enc = new TextEncoder();
 
@@ -63,10 +64,10 @@ function fakeMaildrop(
   return {
     scan: () =>
       Promise.resolve(record.scans++).then(() =>
-        messages.map((m, i) => ({
+        listingOf(messages.map((m, i) => ({
           uidl: `uid${i + 1}`,
           size: enc.encode(m.replace(/\r?\n/g, "\r\n")).length,
-        }))
+        })))
       ),
     retrieve(index) {
       if (index < 0 || index >= messages.length) {

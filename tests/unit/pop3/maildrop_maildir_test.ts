@@ -13,6 +13,7 @@ import {
 import { type Maildrop, MaildropBusyError } from "../../../src/pop3/types.ts";
 import { havePython } from "../delivery/python_mailbox.ts";
 import { exists, withTempDir } from "../delivery/test_message.ts";
+import { scanned } from "./scanned.ts";
 
 const LOCK = { refreshEvery: 0 };
 
@@ -51,7 +52,7 @@ Deno.test("snapshot: new/ and cur/ oldest first, UIDL is the unique name", async
       lock: LOCK,
     });
     try {
-      assert.deepEqual((await maildrop.scan()).map((m) => m.uidl), [
+      assert.deepEqual((await scanned(maildrop)).map((m) => m.uidl), [
         "1700000001.M900P1Q1.host",
         "1700000002.M100P1Q2.host",
         "1700000002.M500P1Q3.host",
@@ -65,6 +66,31 @@ Deno.test("snapshot: new/ and cur/ oldest first, UIDL is the unique name", async
   });
 });
 
+Deno.test("a unique name in both new/ and cur/: the later file's UIDL gets .2", async () => {
+  await withTempDir(async (dir) => {
+    const maildrop = await openMaildirMaildrop(
+      await maildir(dir, {
+        "new/1700000005.M1P1Q1.host,S=14": "Subject: n\n\nn\n",
+        "cur/1700000005.M1P1Q1.host,S=14:2,S": "Subject: c\n\nc\n",
+        "new/1700000004.M0P1Q0.host": "Subject: o\n\no\n",
+      }),
+      { lock: LOCK },
+    );
+    try {
+      // Equal times sort by name: the cur/ file's `:2,S` comes after.
+      assert.deepEqual((await scanned(maildrop)).map((m) => m.uidl), [
+        "1700000004.M0P1Q0.host",
+        "1700000005.M1P1Q1.host",
+        "1700000005.M1P1Q1.host.2",
+      ]);
+      assert.equal(await text(maildrop, 1), "Subject: n\n\nn\n");
+      assert.equal(await text(maildrop, 2), "Subject: c\n\nc\n");
+    } finally {
+      await maildrop.release();
+    }
+  });
+});
+
 Deno.test("sizes count LF as CRLF, keep CRLF, and trust ,W=", async () => {
   await withTempDir(async (dir) => {
     const cache = new Map<string, number>();
@@ -72,7 +98,7 @@ Deno.test("sizes count LF as CRLF, keep CRLF, and trust ,W=", async () => {
       lock: LOCK,
       sizeCache: cache,
     });
-    const messages = await maildrop.scan();
+    const messages = await scanned(maildrop);
     await maildrop.release();
     assert.deepEqual(messages.map((m) => m.size), [17, 17, 17, 999]);
     assert.equal(cache.get("1700000001.M900P1Q1.host,S=14"), 17);
@@ -83,7 +109,7 @@ Deno.test("UIDLs survive flag changes and the move from new/ to cur/", async () 
   await withTempDir(async (dir) => {
     const path = await maildir(dir, FILES);
     const first = await openMaildirMaildrop(path, { lock: LOCK });
-    const before = await first.scan();
+    const before = await scanned(first);
     await first.release();
     await Deno.rename(
       join(path, "new/1700000002.M500P1Q3.host,S=14"),
@@ -94,7 +120,7 @@ Deno.test("UIDLs survive flag changes and the move from new/ to cur/", async () 
       join(path, "cur/1700000001.M900P1Q1.host,S=14:2,RS"),
     );
     const second = await openMaildirMaildrop(path, { lock: LOCK });
-    const after = await second.scan();
+    const after = await scanned(second);
     await second.release();
     assert.deepEqual(after, before);
   });
@@ -172,13 +198,13 @@ for body in ["Subject: one\\n\\n1\\n", "Subject: two\\n\\n2\\n"]:
     try {
       const names = [...Deno.readDirSync(join(path, "new"))].map((e) => e.name);
       assert.deepEqual(
-        [...(await maildrop.scan()).map((m) => m.uidl)].sort(),
+        [...(await scanned(maildrop)).map((m) => m.uidl)].sort(),
         names.map((n) => n.split(":")[0]).sort(),
       );
       const bodies = [await text(maildrop, 0), await text(maildrop, 1)].sort();
       assert.deepEqual(bodies, ["Subject: one\n\n1\n", "Subject: two\n\n2\n"]);
       // 16 bytes and three LFs each.
-      assert.deepEqual((await maildrop.scan()).map((m) => m.size), [19, 19]);
+      assert.deepEqual((await scanned(maildrop)).map((m) => m.size), [19, 19]);
     } finally {
       await maildrop.release();
     }
@@ -215,11 +241,11 @@ Deno.test("opening only locks: the snapshot is taken at the first scan and kept"
     try {
       assert.ok(await exists(join(path, ".mailsrv-pop3.lock")));
       await Deno.writeTextFile(join(path, "new/1700000005.M1P1Q1.host"), "x\n");
-      assert.deepEqual(await maildrop.scan(), [
+      assert.deepEqual(await scanned(maildrop), [
         { uidl: "1700000005.M1P1Q1.host", size: 3 },
       ]);
       await Deno.writeTextFile(join(path, "new/1700000006.M1P1Q1.host"), "y\n");
-      assert.equal((await maildrop.scan()).length, 1);
+      assert.equal((await scanned(maildrop)).length, 1);
       assert.equal(await text(maildrop, 0), "x\n");
     } finally {
       await maildrop.release();

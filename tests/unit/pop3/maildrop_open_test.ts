@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createMaildropOpener } from "../../../src/pop3/open_maildrop.ts";
 import type { MailboxPath, Pop3Account } from "../../../src/pop3/types.ts";
 import { withTempDir } from "../delivery/test_message.ts";
+import { scanned } from "./scanned.ts";
 
 function account(mailbox: MailboxPath): Pop3Account {
   return {
@@ -22,7 +23,7 @@ Deno.test("a missing mbox or Maildir is an empty maildrop", async () => {
   await withTempDir(async (dir) => {
     for (const format of ["mbox", "maildir"] as const) {
       const maildrop = await open(account({ format, path: join(dir, "none") }));
-      assert.deepEqual(await maildrop.scan(), []);
+      assert.deepEqual(await scanned(maildrop), []);
       assert.throws(() => maildrop.retrieve(0), RangeError);
       await maildrop.commit(new Set());
       await maildrop.release();
@@ -38,8 +39,8 @@ Deno.test("the account's format decides how the mailbox is read", async () => {
       "From a@b Mon Jan  1 00:00:00 2001\nSubject: x\n\nx\n\n",
     );
     const fromMbox = await open(account({ format: "mbox", path: mbox }));
-    assert.equal((await fromMbox.scan()).length, 1);
-    assert.match((await fromMbox.scan())[0].uidl, /^[0-9a-f]{32}$/);
+    assert.equal((await scanned(fromMbox)).length, 1);
+    assert.match((await scanned(fromMbox))[0].uidl, /^[0-9a-f]{32}$/);
     await fromMbox.release();
 
     const maildir = join(dir, "Maildir");
@@ -48,7 +49,7 @@ Deno.test("the account's format decides how the mailbox is read", async () => {
     const fromMaildir = await open(
       account({ format: "maildir", path: maildir }),
     );
-    assert.deepEqual(await fromMaildir.scan(), [{
+    assert.deepEqual(await scanned(fromMaildir), [{
       uidl: "1.M1P1Q1.h",
       size: 3,
     }]);

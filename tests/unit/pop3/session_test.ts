@@ -14,6 +14,7 @@ import {
 import { formatReply } from "../../../src/pop3/replies.ts";
 import type { MaildropMessage } from "../../../src/pop3/types.ts";
 import { baseTestConfig } from "../../helpers/test_config.ts";
+import { listingOf } from "../../../src/pop3/maildrop_listing.ts";
 
 const MESSAGES = [
   { uidl: "uid-one", size: 120 },
@@ -65,7 +66,10 @@ class Driver {
     if (!this.has("scan")) return wire;
     this.scans++;
     const before = this.actions;
-    const after = this.send({ type: "scanned", messages: this.maildrop });
+    const after = this.send({
+      type: "scanned",
+      messages: listingOf(this.maildrop),
+    });
     this.actions = [...before, ...this.actions];
     return wire + after;
   }
@@ -473,7 +477,7 @@ Deno.test("login only locks: the first command that needs the messages scans, on
   assert.deepEqual(d.actions, [{ type: "scan" }]);
   assert.equal(d.session.phase, "scanning");
   assert.equal(
-    d.send({ type: "scanned", messages: MESSAGES }),
+    d.send({ type: "scanned", messages: listingOf(MESSAGES) }),
     "+OK 3 465\r\n",
   );
   assert.equal(d.session.phase, "transaction");
