@@ -204,8 +204,13 @@ export function maillog(program: string): Maillog {
   (
     message: string,
   ) => {
-    if (configured) logger[level]("{text}", { text: message });
-    else {
+    if (configured) {
+      // A line without braces is taken as it is (logtape's cheapest path:
+      // no template parsed, no properties copied); one with braces goes
+      // through a placeholder, so its braces are not read as one.
+      if (message.includes("{")) logger[level]("{text}", { text: message });
+      else logger[level](message);
+    } else {
       const line = formatMaillogLine({
         category: ["mailsrv", program],
         level,
