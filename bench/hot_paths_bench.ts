@@ -1,7 +1,8 @@
 /**
  * Micro benchmarks of the hot pure paths, run by `deno task bench`:
- * the DATA reader over a 4 KB message, and the queue file header encode
- * and parse every message goes through. Ratios against a peer server are
+ * the DATA reader over a 4 KB message, the queue file header encode
+ * and parse every message goes through, and a maillog line on its way
+ * to a sink (formatted, not written). Ratios against a peer server are
  * measured by bench/compare_postfix.sh, not here.
  */
 import { DotReader } from "../src/smtp/dot_reader.ts";
@@ -9,6 +10,7 @@ import {
   encodeQueueFileHeader,
   parseQueueFile,
 } from "../src/queue/queue_file.ts";
+import { maillog, setupLogging } from "../src/log/maillog.ts";
 
 const line =
   "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do.\r\n";
@@ -48,4 +50,20 @@ Deno.bench("queue file: encode header", () => {
 
 Deno.bench("queue file: parse header", () => {
   parseQueueFile(header.bytes, header.bytes.length);
+});
+
+let logged = 0;
+await setupLogging({
+  hostname: "mx.example.org",
+  stderr: false,
+  sink: (text) => logged += text.length,
+});
+const qmgr = maillog("qmgr");
+
+Deno.bench("maillog: a queue manager line", () => {
+  qmgr.info("0Vf3kq5QzAb9XyZ: from=<alice@example.org>, size=4400, nrcpt=1");
+});
+
+Deno.bench("maillog: a line with braces (through a placeholder)", () => {
+  qmgr.info("0Vf3kq5QzAb9XyZ: reject: header Subject: {curly} from x");
 });
