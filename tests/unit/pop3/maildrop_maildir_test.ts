@@ -46,48 +46,51 @@ const FILES = {
   "new/.hidden": "not a message",
 };
 
-Deno.test("snapshot: new/ and cur/ oldest first, UIDL is the unique name", async () => {
+/** Opens a Maildir holding `files` for `check`, and releases it after. */
+async function withMaildrop(
+  files: Record<string, string>,
+  check: (maildrop: Maildrop) => Promise<void>,
+): Promise<void> {
   await withTempDir(async (dir) => {
-    const maildrop = await openMaildirMaildrop(await maildir(dir, FILES), {
+    const maildrop = await openMaildirMaildrop(await maildir(dir, files), {
       lock: LOCK,
     });
     try {
-      assert.deepEqual((await scanned(maildrop)).map((m) => m.uidl), [
-        "1700000001.M900P1Q1.host",
-        "1700000002.M100P1Q2.host",
-        "1700000002.M500P1Q3.host",
-        "1700000003.M0P1Q4.host",
-      ]);
-      assert.equal(await text(maildrop, 0), "Subject: a\n\na\n");
-      assert.equal(await text(maildrop, 1), "Subject: b\r\n\r\nb\r\n");
+      await check(maildrop);
     } finally {
       await maildrop.release();
     }
   });
+}
+
+Deno.test("snapshot: new/ and cur/ oldest first, UIDL is the unique name", async () => {
+  await withMaildrop(FILES, async (maildrop) => {
+    assert.deepEqual((await scanned(maildrop)).map((m) => m.uidl), [
+      "1700000001.M900P1Q1.host",
+      "1700000002.M100P1Q2.host",
+      "1700000002.M500P1Q3.host",
+      "1700000003.M0P1Q4.host",
+    ]);
+    assert.equal(await text(maildrop, 0), "Subject: a\n\na\n");
+    assert.equal(await text(maildrop, 1), "Subject: b\r\n\r\nb\r\n");
+  });
 });
 
 Deno.test("a unique name in both new/ and cur/: the later file's UIDL gets .2", async () => {
-  await withTempDir(async (dir) => {
-    const maildrop = await openMaildirMaildrop(
-      await maildir(dir, {
-        "new/1700000005.M1P1Q1.host,S=14": "Subject: n\n\nn\n",
-        "cur/1700000005.M1P1Q1.host,S=14:2,S": "Subject: c\n\nc\n",
-        "new/1700000004.M0P1Q0.host": "Subject: o\n\no\n",
-      }),
-      { lock: LOCK },
-    );
-    try {
-      // Equal times sort by name: the cur/ file's `:2,S` comes after.
-      assert.deepEqual((await scanned(maildrop)).map((m) => m.uidl), [
-        "1700000004.M0P1Q0.host",
-        "1700000005.M1P1Q1.host",
-        "1700000005.M1P1Q1.host.2",
-      ]);
-      assert.equal(await text(maildrop, 1), "Subject: n\n\nn\n");
-      assert.equal(await text(maildrop, 2), "Subject: c\n\nc\n");
-    } finally {
-      await maildrop.release();
-    }
+  const files = {
+    "new/1700000005.M1P1Q1.host,S=14": "Subject: n\n\nn\n",
+    "cur/1700000005.M1P1Q1.host,S=14:2,S": "Subject: c\n\nc\n",
+    "new/1700000004.M0P1Q0.host": "Subject: o\n\no\n",
+  };
+  await withMaildrop(files, async (maildrop) => {
+    // Equal times sort by name: the cur/ file's `:2,S` comes after.
+    assert.deepEqual((await scanned(maildrop)).map((m) => m.uidl), [
+      "1700000004.M0P1Q0.host",
+      "1700000005.M1P1Q1.host",
+      "1700000005.M1P1Q1.host.2",
+    ]);
+    assert.equal(await text(maildrop, 1), "Subject: n\n\nn\n");
+    assert.equal(await text(maildrop, 2), "Subject: c\n\nc\n");
   });
 });
 
