@@ -66,7 +66,12 @@ Deno.test("SIGHUP makes the daemon re-read its configuration", async () => {
       async () => (await canConnect(port2)) || undefined,
     );
     assert.ok(await canConnect(daemon.port), "the old listener was dropped");
-    assert.match(daemon.log(), /mailsrv\/master\[\d+\]: reload -- version/);
+    // The new listener answers once its thread is up; the master logs the
+    // reload when every role has taken the new configuration, a moment on.
+    await waitFor(
+      "the reload line",
+      () => /mailsrv\/master\[\d+\]: reload -- version/.test(daemon.log()),
+    );
   } finally {
     await daemon.stop();
     await Deno.remove(daemon.home, { recursive: true });
