@@ -3,8 +3,9 @@
  * manager's thread: its `<agent>-start` and `<agent>-retire` notices, and
  * `<agent>-failed` back (agent_threads.ts says what the parent does).
  *
- * Used by smtp_client_thread.ts and local_delivery_thread.ts, which name
- * their agent, its Worker module and how it is logged.
+ * Each agent is named here once: its Worker module and how it is logged
+ * (`AGENTS`). Used by delivery_agent_threads.ts, one set per queue
+ * manager's thread (the daemon's, and `mailsrv flush`'s one-shot run).
  */
 import type { Config } from "../config/types.ts";
 import { createAgentThreads } from "./agent_threads.ts";
@@ -18,6 +19,12 @@ export type AgentNotice<A extends DeliveryAgent> = Extract<
   FromQueueManager,
   { kind: `${A}-start` | `${A}-retire` }
 >;
+
+/** What the queue manager's thread says of its SMTP client Worker. */
+export type SmtpClientNotice = AgentNotice<"smtp-client">;
+
+/** What the queue manager's thread says of its local delivery Worker. */
+export type LocalDeliveryNotice = AgentNotice<"local-delivery">;
 
 /** What the parent tells the queue manager's thread of a Worker of `A`. */
 export type AgentFailure<A extends DeliveryAgent> = Extract<
@@ -46,8 +53,7 @@ export interface AgentNoticeThreadOptions<A extends DeliveryAgent> {
 }
 
 /** What tells one agent's Workers apart. */
-export interface AgentIdentity<A extends DeliveryAgent> {
-  readonly agent: A;
+interface AgentIdentity {
   /** The maillog program name (`smtp`, `local`). */
   readonly name: string;
   /** How log lines call it (`SMTP client`). */
@@ -55,11 +61,26 @@ export interface AgentIdentity<A extends DeliveryAgent> {
   readonly workerUrl: URL;
 }
 
+/** Each agent's Worker module, and how it is logged. */
+const AGENTS: Readonly<Record<DeliveryAgent, AgentIdentity>> = {
+  "smtp-client": {
+    name: "smtp",
+    label: "SMTP client",
+    workerUrl: new URL("./smtp_client_worker.ts", import.meta.url),
+  },
+  "local-delivery": {
+    name: "local",
+    label: "local delivery",
+    workerUrl: new URL("./local_delivery_worker.ts", import.meta.url),
+  },
+};
+
 /** Creates the (empty) set of agent `A`'s Workers. */
 export function createAgentNoticeThreads<A extends DeliveryAgent>(
-  identity: AgentIdentity<A>,
+  agent: A,
   options: AgentNoticeThreadOptions<A>,
 ): AgentNoticeThreads<A> {
+  const identity = AGENTS[agent];
   const threads = createAgentThreads({
     name: identity.name,
     label: identity.label,
@@ -68,9 +89,7 @@ export function createAgentNoticeThreads<A extends DeliveryAgent>(
     permissions: options.permissions,
     failed: (generation, error) =>
       options.tell(
-        { kind: `${identity.agent}-failed`, generation, error } as AgentFailure<
-          A
-        >,
+        { kind: `${agent}-failed`, generation, error } as AgentFailure<A>,
       ),
   });
   return {
@@ -81,7 +100,7 @@ export function createAgentNoticeThreads<A extends DeliveryAgent>(
         readonly generation: number;
         readonly port?: MessagePort;
       };
-      if (kind === `${identity.agent}-start` && port !== undefined) {
+      if (kind === `${agent}-start` && port !== undefined) {
         threads.start(generation, port, config);
       } else threads.retire(generation);
     },

@@ -21,8 +21,8 @@
  *       retirement, a failure, new grants): an agent never outlives it.
  *
  *   The agents' Workers speak agent_worker_protocol.ts with their parent.
- *   smtp_client_thread.ts, local_delivery_thread.ts and auth_thread.ts
- *   name the notices of each (the auth thread's are smtpd's).
+ *   agent_notice_threads.ts and auth_thread.ts name the notices of each
+ *   (the auth thread's are smtpd's).
  */
 import type { Config } from "../config/types.ts";
 import { maillog, sendSyslogDatagram } from "../log/maillog.ts";

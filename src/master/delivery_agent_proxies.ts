@@ -18,13 +18,16 @@ import {
   createLocalDeliveryProxy,
   linkLocalThroughParent,
 } from "./local_delivery_proxy.ts";
-import type { AgentFailure, DeliveryAgent } from "./agent_notice_threads.ts";
+import type {
+  AgentFailure,
+  DeliveryAgent,
+  LocalDeliveryNotice,
+  SmtpClientNotice,
+} from "./agent_notice_threads.ts";
 import {
   createSmtpClientProxy,
   linkThroughParent,
 } from "./smtp_client_proxy.ts";
-import type { SmtpClientNotice } from "./smtp_client_thread.ts";
-import type { LocalDeliveryNotice } from "./local_delivery_thread.ts";
 
 /** Both agents, and what their thread tells them. */
 export interface DeliveryAgentProxies {

@@ -8,19 +8,16 @@
  *   daemon (one_shot_run.ts) serve the same four notices of a queue
  *   manager's thread (`smtp-client-start`/`-retire`,
  *   `local-delivery-start`/`-retire`) and report failures back the same
- *   way (smtp_client_thread.ts, local_delivery_thread.ts say how).
+ *   way (agent_notice_threads.ts says how).
  */
 import type { Config } from "../config/types.ts";
 import {
-  createLocalDeliveryThreads,
-  type LocalDeliveryFailure,
+  type AgentFailure,
+  createAgentNoticeThreads,
+  type DeliveryAgent,
   type LocalDeliveryNotice,
-} from "./local_delivery_thread.ts";
-import {
-  createSmtpClientThreads,
-  type SmtpClientFailure,
   type SmtpClientNotice,
-} from "./smtp_client_thread.ts";
+} from "./agent_notice_threads.ts";
 
 /** A notice of the queue manager's thread about its agents. */
 export type DeliveryAgentNotice = SmtpClientNotice | LocalDeliveryNotice;
@@ -38,7 +35,7 @@ export interface DeliveryAgentThreadOptions {
   /** Log to stderr too (`mailsrv run`). */
   readonly foreground: boolean;
   /** Tells the queue manager's thread (a Worker failed). */
-  readonly tell: (message: SmtpClientFailure | LocalDeliveryFailure) => void;
+  readonly tell: (message: AgentFailure<DeliveryAgent>) => void;
   /** Each agent's Deno permissions (default: the parent's, all). */
   readonly smtpClientPermissions?: (
     config: Config,
@@ -54,12 +51,12 @@ export interface DeliveryAgentThreadOptions {
 export function createDeliveryAgentThreads(
   options: DeliveryAgentThreadOptions,
 ): DeliveryAgentThreads {
-  const smtpClients = createSmtpClientThreads({
+  const smtpClients = createAgentNoticeThreads("smtp-client", {
     foreground: options.foreground,
     tell: options.tell,
     permissions: options.smtpClientPermissions,
   });
-  const localDeliveries = createLocalDeliveryThreads({
+  const localDeliveries = createAgentNoticeThreads("local-delivery", {
     foreground: options.foreground,
     tell: options.tell,
     permissions: options.localDeliveryPermissions,

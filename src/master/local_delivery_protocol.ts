@@ -6,7 +6,7 @@
  * The queue manager's thread (qmgr_worker.ts, or the one-shot run's
  * one_shot_worker.ts) asks its parent for a local delivery thread and
  * hands it one end of a MessageChannel; the parent starts the Worker
- * (local_delivery_thread.ts) and passes that end on. From then on the two
+ * (agent_notice_threads.ts) and passes that end on. From then on the two
  * threads talk directly over the channel: one `deliver` per recipient
  * the router hands the local, virtual or a pipe agent, answered by
  * `delivered` (or `failed`) with the same `request`; a local delivery

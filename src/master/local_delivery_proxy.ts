@@ -50,7 +50,7 @@ import {
   type PeerWorker,
   type WorkerLink,
 } from "./worker_peer.ts";
-import type { LocalDeliveryNotice } from "./local_delivery_thread.ts";
+import type { LocalDeliveryNotice } from "./agent_notice_threads.ts";
 
 /** How the proxy reaches its parent. */
 export type LocalDeliveryLink = WorkerLink;
@@ -82,7 +82,7 @@ type Unasked = Extract<LocalDeliveryAnswer, { kind: "resubmit" | "written" }>;
 /**
  * The link of a thread whose parent starts and ends the Worker on its
  * `local-delivery-start` and `local-delivery-retire` messages
- * (local_delivery_thread.ts): the queue manager's and the one-shot run's.
+ * (agent_notice_threads.ts): the queue manager's and the one-shot run's.
  */
 export function linkLocalThroughParent(
   post: (

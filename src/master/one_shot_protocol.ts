@@ -3,14 +3,16 @@
  * runs its queue manager and delivery agents (one_shot_worker.ts).
  *
  * The SMTP client and local delivery notices are the queue manager
- * thread's own (qmgr_protocol.ts), so smtp_client_thread.ts and
- * local_delivery_thread.ts serve both.
+ * thread's own (qmgr_protocol.ts), so agent_notice_threads.ts serves
+ * both.
  */
 import type { Config } from "../config/types.ts";
 import type { FlushedMessage, FlushReport } from "../queue/mod.ts";
 import type { ToQueueManager } from "./qmgr_protocol.ts";
-import type { SmtpClientNotice } from "./smtp_client_thread.ts";
-import type { LocalDeliveryNotice } from "./local_delivery_thread.ts";
+import type {
+  LocalDeliveryNotice,
+  SmtpClientNotice,
+} from "./agent_notice_threads.ts";
 
 /** From `mailsrv flush` to the Worker. */
 export type ToOneShot =

@@ -18,8 +18,8 @@
  *
  *   The delivery happens in Workers with the daemon's grants: the queue
  *   manager in one (one_shot_worker.ts: the qmgr role), local delivery in
- *   another (local_delivery_thread.ts: the local role), the SMTP client
- *   in a third (smtp_client_thread.ts: the smtp role), so a flush is as
+ *   another (agent_notice_threads.ts: the local role), the SMTP client
+ *   in a third (the smtp role), so a flush is as
  *   bounded as the daemon.
  *
  *   Used by `mailsrv flush` (src/cli/flush.ts).

@@ -68,7 +68,7 @@ export type ToQueueManager =
   | { readonly kind: "stop"; readonly deadlineMs: number }
   /**
    * SMTP client `generation` failed to start or died
-   * (smtp_client_thread.ts): what it had under way is lost.
+   * (agent_notice_threads.ts): what it had under way is lost.
    */
   | {
     readonly kind: "smtp-client-failed";
@@ -77,7 +77,7 @@ export type ToQueueManager =
   }
   /**
    * Local delivery Worker `generation` failed to start or died
-   * (local_delivery_thread.ts): what it had under way is lost.
+   * (agent_notice_threads.ts): what it had under way is lost.
    */
   | {
     readonly kind: "local-delivery-failed";

@@ -31,10 +31,10 @@
  *   under way is then reported interrupted.
  *
  *   The thread's SMTP client runs in a Worker of its own, which the
- *   master starts and ends on the thread's word (smtp_client_thread.ts)
+ *   master starts and ends on the thread's word (agent_notice_threads.ts)
  *   with `options.smtpClientPermissions`; it ends with the thread, and a
  *   change of its grants on reload restarts the thread too. So does its
- *   local delivery (local_delivery_thread.ts, with
+ *   local delivery (agent_notice_threads.ts, with
  *   `options.localDeliveryPermissions`).
  */
 import type { Config } from "../config/types.ts";

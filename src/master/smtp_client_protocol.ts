@@ -5,7 +5,7 @@
  *
  * The queue manager's thread (qmgr_worker.ts) asks the master for a
  * client and hands it one end of a MessageChannel; the master starts the
- * Worker (smtp_client_thread.ts) and passes that end on. From then on
+ * Worker (agent_notice_threads.ts) and passes that end on. From then on
  * the two threads talk directly over the channel: one `deliver` per SMTP
  * transaction, answered by `delivered` (or `failed`) with the same
  * `request`. All of them are structured clones; the message content

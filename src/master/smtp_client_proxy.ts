@@ -40,7 +40,7 @@ import {
   linkByNotices,
   type WorkerLink,
 } from "./worker_peer.ts";
-import type { SmtpClientNotice } from "./smtp_client_thread.ts";
+import type { SmtpClientNotice } from "./agent_notice_threads.ts";
 
 /** How the proxy reaches the master. */
 export type SmtpClientLink = WorkerLink;
@@ -72,7 +72,7 @@ async function wireMessage(message: SmtpMessage): Promise<WireSmtpMessage> {
 /**
  * The link of a thread whose parent starts and ends the client Worker on
  * its `smtp-client-start` and `smtp-client-retire` messages
- * (smtp_client_thread.ts): the queue manager's and the one-shot run's.
+ * (agent_notice_threads.ts): the queue manager's and the one-shot run's.
  */
 export function linkThroughParent(
   post: (

@@ -13,7 +13,7 @@ import type {
   LocalDeliveryAnswer,
   LocalDeliveryRequest,
 } from "../../../src/master/local_delivery_protocol.ts";
-import { createLocalDeliveryThreads } from "../../../src/master/local_delivery_thread.ts";
+import { createAgentNoticeThreads } from "../../../src/master/agent_notice_threads.ts";
 import { startQueueManagerThread } from "../../../src/master/qmgr_thread.ts";
 import {
   localDeliveryThreadPermissions,
@@ -137,7 +137,7 @@ Deno.test("the local delivery Worker delivers a queue file's content, and cannot
   const spool = await Deno.makeTempDir({ prefix: "mailsrv-spool-" });
   const config = localConfig(queue.directory, spool);
   const told: unknown[] = [];
-  const threads = createLocalDeliveryThreads({
+  const threads = createAgentNoticeThreads("local-delivery", {
     foreground: false,
     tell: (message) => told.push(message),
     permissions: GRANTS.localDeliveryPermissions,

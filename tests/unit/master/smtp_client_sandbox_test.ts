@@ -17,7 +17,7 @@ import type {
   SmtpClientAnswer,
   SmtpClientRequest,
 } from "../../../src/master/smtp_client_protocol.ts";
-import { createSmtpClientThreads } from "../../../src/master/smtp_client_thread.ts";
+import { createAgentNoticeThreads } from "../../../src/master/agent_notice_threads.ts";
 import { startFakeSmtpServer } from "../../helpers/fake_smtp_server.ts";
 import {
   enqueue,
@@ -58,7 +58,7 @@ Deno.test("the SMTP client's Worker sends a queue file's content, and cannot wri
   await using queue = await temporaryQueue();
   const config = clientConfig(queue.directory, server.port);
   const told: unknown[] = [];
-  const threads = createSmtpClientThreads({
+  const threads = createAgentNoticeThreads("smtp-client", {
     foreground: false,
     tell: (message) => told.push(message),
     permissions: (of) => workerPermissions(smtpClientThreadPermissions(of)),
@@ -162,7 +162,7 @@ Deno.test("the queue manager's Worker cannot connect out; its remote mail goes t
 
 Deno.test("a client that dies is reported to the queue manager's thread, by generation", async () => {
   const told: unknown[] = [];
-  const threads = createSmtpClientThreads({
+  const threads = createAgentNoticeThreads("smtp-client", {
     foreground: false,
     tell: (message) => told.push(message),
     workerUrl: new URL(
