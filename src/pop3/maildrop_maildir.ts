@@ -217,18 +217,21 @@ function releaseDirectories(held: HeldDirectories | null): void {
 
 /**
  * The message files of the held new/ and cur/, oldest delivery first:
- * their names, and which are in cur/.
+ * their names, which are in cur/, and the sizes their names tell
+ * (`,W=`; NaN where the file must be read).
  */
 function listHeld(
   held: HeldDirectories,
-): { names: string[]; inCur: Uint8Array } {
+): { names: string[]; inCur: Uint8Array; named: Float64Array } {
   const fresh = (held.new?.names() ?? []).filter((n) => !n.startsWith("."));
   const seen = (held.cur?.names() ?? []).filter((n) => !n.startsWith("."));
   const all = fresh.concat(seen);
   const delivered = new Float64Array(all.length);
+  const wire = new Float64Array(all.length);
   all.forEach((name, i) => {
-    const { seconds, micros } = parseMaildirName(name);
+    const { seconds, micros, wireSize } = parseMaildirName(name);
     delivered[i] = seconds * 1e6 + micros;
+    wire[i] = wireSize ?? NaN;
   });
   const order = new Uint32Array(all.length).map((_, i) => i).sort((a, b) =>
     delivered[a] - delivered[b] ||
@@ -237,6 +240,7 @@ function listHeld(
   return {
     names: Array.from(order, (i) => all[i]),
     inCur: Uint8Array.from(order, (i) => i >= fresh.length ? 1 : 0),
+    named: Float64Array.from(order, (i) => wire[i]),
   };
 }
 
@@ -300,7 +304,7 @@ async function removeEntry(
   }
 }
 
-/** The POP3 size of an entry, from its name, the cache, or the file. */
+/** The POP3 size of an entry without `,W=`: from the cache, or the file. */
 function sizeOf(
   maildir: string,
   held: HeldDirectories,
@@ -308,8 +312,6 @@ function sizeOf(
   cache: MaildirSizeCache,
   buffer: Uint8Array,
 ): number {
-  const { wireSize } = parseMaildirName(entry.name);
-  if (wireSize !== undefined) return wireSize;
   const flags = entry.name.indexOf(":");
   const key = flags < 0 ? entry.name : entry.name.slice(0, flags);
   const known = cache.get(key);
@@ -364,17 +366,23 @@ async function takeSnapshot(
   held: HeldDirectories,
   cache: MaildirSizeCache,
 ): Promise<Snapshot> {
-  const listed = listHeld(held);
+  const { names, inCur, named: sizes } = listHeld(held);
   const slice = new TimeSlice();
   await slice.pause();
   const buffer = new Uint8Array(READ_SIZE);
-  const sizes = new Float64Array(listed.names.length);
   for (let i = 0; i < sizes.length; i++) {
-    sizes[i] = sizeOf(maildir, held, entryOf(listed, i), cache, buffer);
+    if (!Number.isNaN(sizes[i])) continue;
+    sizes[i] = sizeOf(
+      maildir,
+      held,
+      entryOf({ names, inCur }, i),
+      cache,
+      buffer,
+    );
     const pause = slice.pause();
     if (pause) await pause;
   }
-  return { ...listed, sizes, repeats: repeatedUidls(listed.names) };
+  return { names, inCur, sizes, repeats: repeatedUidls(names) };
 }
 
 /**
